@@ -1,0 +1,554 @@
+//! Marking a submitted attempt with Moodle's semantics, so that a bank scores the same here as in
+//! Moodle:
+//!
+//! * single choice: the fraction of the chosen option, negative counted as 0;
+//! * multiple answers: the sum of the chosen options' fractions, kept within 0..=1 (so wrong
+//!   ticks with negative weights cancel right ones);
+//! * true/false: 1 or 0;
+//! * short answer: the best fraction among the answers the response matches, compared without
+//!   regard to case, Unicode normalisation (NFC), surrounding blanks or runs of blanks, with
+//!   Moodle's `*` wildcard (`\*` is a literal star);
+//! * numerical: the best fraction among the answers whose tolerance or range holds the number;
+//! * matching: the share of items matched rightly.
+//!
+//! Every question weighs 1 and the score is the mean fraction × 100. A question missing from the
+//! answers scores 0. Paper questions that no longer fit the bank (content changed after the
+//! attempt started: the id is gone, the type changed, options were added or removed) are left out
+//! of the results and of the mean: the learner could not have answered them as they now are, and
+//! counting them as 0 would punish the learner for an author's edit.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::model::{NumericValue, Question, QuestionKind, Text};
+use crate::paper::{resolve, Paper, PaperOption, PaperQuestion};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionResult {
+    pub id: String,
+    /// 0..=1.
+    pub fraction: f64,
+    /// `fraction >= 0.9999`, Moodle's tolerance for rounding.
+    pub correct: bool,
+    /// Feedback on what the learner chose or typed, then the question's general feedback.
+    pub feedback: Vec<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptResult {
+    /// 0..=100; 0 for a paper with nothing left to grade.
+    pub score_percent: f64,
+    /// One per graded paper question, in paper order.
+    pub questions: Vec<QuestionResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GradeError {
+    #[error("question {0} is not on this paper")]
+    UnknownQuestion(String),
+    #[error("the answer to question {question} must be {expected}")]
+    BadAnswer {
+        question: String,
+        expected: &'static str,
+    },
+    #[error("question {question} has no option {option}")]
+    UnknownOption { question: String, option: String },
+}
+
+const CORRECT: f64 = 0.9999;
+
+/// Marks `answers` (question id → answer JSON, as in the HTTP API) against the paper.
+///
+/// Answers: a list of option ids for choice questions (a bare id string is taken as a list of one,
+/// which is what an HTML radio button posts); `true`/`false` (or the strings) for true/false; a
+/// string for short answer; a number for numerical (or a string like `"3,5"` or `"3.5"`, which is
+/// what forms post); an object of left id → option id for matching. `null` counts as no answer.
+pub fn grade(
+    paper: &Paper,
+    bank: &[Question],
+    answers: &BTreeMap<String, Value>,
+) -> Result<AttemptResult, GradeError> {
+    if let Some(unknown) = answers
+        .keys()
+        .find(|id| !paper.questions.iter().any(|q| &q.id == *id))
+    {
+        return Err(GradeError::UnknownQuestion(unknown.clone()));
+    }
+    let mut questions = Vec::new();
+    for paper_question in &paper.questions {
+        let Some(question) = resolve(paper_question, bank) else {
+            continue;
+        };
+        let answer = answers.get(&paper_question.id).filter(|a| !a.is_null());
+        let (fraction, mut feedback) = mark(paper_question, question, answer)?;
+        let fraction = clamp01(fraction);
+        feedback.extend(question.general_feedback.iter().cloned());
+        questions.push(QuestionResult {
+            id: paper_question.id.clone(),
+            fraction,
+            correct: fraction >= CORRECT,
+            feedback,
+        });
+    }
+    let score_percent = if questions.is_empty() {
+        0.0
+    } else {
+        let total: f64 = questions.iter().map(|q| q.fraction).sum();
+        (total / questions.len() as f64 * 100.0).clamp(0.0, 100.0)
+    };
+    Ok(AttemptResult {
+        score_percent,
+        questions,
+    })
+}
+
+fn clamp01(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(0.0, 1.0)
+    }
+}
+
+fn bad(question: &PaperQuestion, expected: &'static str) -> GradeError {
+    GradeError::BadAnswer {
+        question: question.id.clone(),
+        expected,
+    }
+}
+
+fn unknown_option(question: &PaperQuestion, option: &str) -> GradeError {
+    GradeError::UnknownOption {
+        question: question.id.clone(),
+        option: option.to_owned(),
+    }
+}
+
+fn find_option<'p>(
+    question: &PaperQuestion,
+    options: &'p [PaperOption],
+    id: &str,
+) -> Result<&'p PaperOption, GradeError> {
+    options
+        .iter()
+        .find(|o| o.id == id)
+        .ok_or_else(|| unknown_option(question, id))
+}
+
+/// The fraction (not yet clamped) and the feedback for one answer.
+fn mark(
+    paper_question: &PaperQuestion,
+    question: &Question,
+    answer: Option<&Value>,
+) -> Result<(f64, Vec<Text>), GradeError> {
+    match &question.kind {
+        QuestionKind::Description | QuestionKind::Essay => Ok((0.0, Vec::new())),
+        QuestionKind::Choice { multiple, options } => {
+            let chosen_ids: Vec<&str> = match answer {
+                None => Vec::new(),
+                Some(Value::String(id)) => vec![id.as_str()],
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|item| {
+                        item.as_str()
+                            .ok_or_else(|| bad(paper_question, "a list of option ids"))
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(bad(paper_question, "a list of option ids")),
+            };
+            for id in &chosen_ids {
+                find_option(paper_question, &paper_question.options, id)?;
+            }
+            // In paper order, each once.
+            let chosen: Vec<&PaperOption> = paper_question
+                .options
+                .iter()
+                .filter(|o| chosen_ids.contains(&o.id.as_str()))
+                .collect();
+            if !multiple && chosen.len() > 1 {
+                return Err(bad(
+                    paper_question,
+                    "a list with at most one option id (single choice)",
+                ));
+            }
+            let fraction = if *multiple {
+                chosen
+                    .iter()
+                    .map(|o| options[o.index].fraction)
+                    .sum::<f64>()
+            } else {
+                chosen
+                    .first()
+                    .map_or(0.0, |o| options[o.index].fraction.max(0.0))
+            };
+            let feedback = chosen
+                .iter()
+                .filter_map(|o| options[o.index].feedback.clone())
+                .collect();
+            Ok((fraction, feedback))
+        }
+        QuestionKind::TrueFalse {
+            answer: key,
+            feedback_wrong,
+            feedback_right,
+        } => {
+            let given = match answer {
+                None => return Ok((0.0, Vec::new())),
+                Some(Value::Bool(b)) => *b,
+                Some(Value::String(s)) => match s.trim().to_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(bad(paper_question, "true or false")),
+                },
+                Some(_) => return Err(bad(paper_question, "true or false")),
+            };
+            if given == *key {
+                Ok((1.0, feedback_right.iter().cloned().collect()))
+            } else {
+                Ok((0.0, feedback_wrong.iter().cloned().collect()))
+            }
+        }
+        QuestionKind::ShortAnswer { answers } => {
+            let response = match answer {
+                None => return Ok((0.0, Vec::new())),
+                Some(Value::String(s)) => normalise(s),
+                Some(_) => return Err(bad(paper_question, "a string")),
+            };
+            if response.is_empty() {
+                return Ok((0.0, Vec::new()));
+            }
+            let best = best_of(
+                answers
+                    .iter()
+                    .filter(|a| wildcard_match(&normalise(&a.text), &response))
+                    .map(|a| (a.fraction, &a.feedback)),
+            );
+            Ok(best)
+        }
+        QuestionKind::Numerical { answers } => {
+            let number = match answer {
+                None => return Ok((0.0, Vec::new())),
+                Some(Value::Number(n)) => n.as_f64(),
+                Some(Value::String(s)) if s.trim().is_empty() => return Ok((0.0, Vec::new())),
+                Some(Value::String(s)) => parse_number(s),
+                Some(_) => None,
+            }
+            .ok_or_else(|| bad(paper_question, "a number"))?;
+            let best = best_of(
+                answers
+                    .iter()
+                    .filter(|a| holds(&a.value, number))
+                    .map(|a| (a.fraction, &a.feedback)),
+            );
+            Ok(best)
+        }
+        QuestionKind::Matching { pairs } => {
+            let given = match answer {
+                None => return Ok((0.0, Vec::new())),
+                Some(Value::Object(map)) => map,
+                Some(_) => {
+                    return Err(bad(
+                        paper_question,
+                        "an object mapping item ids to option ids",
+                    ))
+                }
+            };
+            let mut right = 0usize;
+            for (left_id, option_id) in given {
+                let item = find_option(paper_question, &paper_question.left, left_id)?;
+                let option_id = match option_id {
+                    Value::Null => continue,
+                    Value::String(id) => id,
+                    _ => {
+                        return Err(bad(
+                            paper_question,
+                            "an object mapping item ids to option ids",
+                        ))
+                    }
+                };
+                let option = find_option(paper_question, &paper_question.options, option_id)?;
+                if pairs[option.index].right == pairs[item.index].right {
+                    right += 1;
+                }
+            }
+            let items = paper_question.left.len();
+            let fraction = if items == 0 {
+                0.0
+            } else {
+                right as f64 / items as f64
+            };
+            Ok((fraction, Vec::new()))
+        }
+    }
+}
+
+/// The best fraction and its feedback; the first answer wins a tie, as authors order answers.
+fn best_of<'a>(matches: impl Iterator<Item = (f64, &'a Option<Text>)>) -> (f64, Vec<Text>) {
+    let mut best: Option<(f64, &Option<Text>)> = None;
+    for (fraction, feedback) in matches {
+        if best.is_none_or(|(top, _)| fraction > top) {
+            best = Some((fraction, feedback));
+        }
+    }
+    match best {
+        Some((fraction, feedback)) => (fraction, feedback.iter().cloned().collect()),
+        None => (0.0, Vec::new()),
+    }
+}
+
+/// NFC, blanks folded to single spaces and trimmed, lower case: how a typed answer is compared.
+fn normalise(s: &str) -> String {
+    let folded = s.nfc().collect::<String>();
+    let folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    folded.to_lowercase().nfc().collect()
+}
+
+/// Moodle's short-answer match: `*` stands for any run of characters, `\*` for a star. Both
+/// arguments are already normalised.
+fn wildcard_match(pattern: &str, response: &str) -> bool {
+    let mut pieces = vec![String::new()];
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'*') => {
+                chars.next();
+                pieces.last_mut().into_iter().for_each(|p| p.push('*'));
+            }
+            '*' => pieces.push(String::new()),
+            _ => pieces.last_mut().into_iter().for_each(|p| p.push(c)),
+        }
+    }
+    let (first, rest) = match pieces.split_first() {
+        Some(split) => split,
+        None => return response.is_empty(),
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return response == first;
+    };
+    if response.len() < first.len() + last.len()
+        || !response.starts_with(first.as_str())
+        || !response.ends_with(last.as_str())
+    {
+        return false;
+    }
+    let mut inside = &response[first.len()..response.len() - last.len()];
+    for piece in middle {
+        match inside.find(piece.as_str()) {
+            Some(at) => inside = &inside[at + piece.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A number typed by a learner: `3.5`, `3,5` (Vietnamese decimal comma), `-2`, `1e3`.
+fn parse_number(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let s = if s.contains(',') && !s.contains('.') && s.matches(',').count() == 1 {
+        s.replace(',', ".")
+    } else {
+        s.to_owned()
+    };
+    s.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Whether a numerical answer accepts `x`. A little slack absorbs binary rounding, so that
+/// `3.142` is within `3.1415:0.0005` as the author meant.
+fn holds(value: &NumericValue, x: f64) -> bool {
+    let slack = |scale: f64| f64::EPSILON * 64.0 * scale.abs().max(x.abs()).max(1.0);
+    match *value {
+        NumericValue::Any => true,
+        NumericValue::Exact { number, tolerance } => {
+            (x - number).abs() <= tolerance.abs() + slack(number.abs().max(tolerance.abs()))
+        }
+        NumericValue::Range { min, max } => {
+            let slack = slack(min.abs().max(max.abs()));
+            x >= min - slack && x <= max + slack
+        }
+    }
+}
+
+/// The best fraction a question can give (`None` for descriptions and essays, which the platform
+/// does not mark). A content check can use it to flag questions nobody can get fully right.
+pub fn max_fraction(question: &Question) -> Option<f64> {
+    let best = |fractions: &mut dyn Iterator<Item = f64>| clamp01(fractions.fold(0.0, f64::max));
+    match &question.kind {
+        QuestionKind::Description | QuestionKind::Essay => None,
+        QuestionKind::TrueFalse { .. } => Some(1.0),
+        QuestionKind::Choice {
+            multiple: true,
+            options,
+        } => Some(clamp01(
+            options.iter().map(|o| o.fraction.max(0.0)).sum::<f64>(),
+        )),
+        QuestionKind::Choice {
+            multiple: false,
+            options,
+        } => Some(best(&mut options.iter().map(|o| o.fraction))),
+        QuestionKind::ShortAnswer { answers } => {
+            Some(best(&mut answers.iter().map(|a| a.fraction)))
+        }
+        QuestionKind::Numerical { answers } => Some(best(&mut answers.iter().map(|a| a.fraction))),
+        QuestionKind::Matching { pairs } => {
+            Some(if pairs.iter().any(|p| !p.left.text.is_empty()) {
+                1.0
+            } else {
+                0.0
+            })
+        }
+    }
+}
+
+/// Answers that earn every question of the paper its [`max_fraction`], in the API's answer shape.
+/// Meant for tests and for showing the solution after an attempt is closed; never send it before.
+pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
+    let mut key = BTreeMap::new();
+    for paper_question in &paper.questions {
+        let Some(question) = resolve(paper_question, bank) else {
+            continue;
+        };
+        let answer = match &question.kind {
+            QuestionKind::Description | QuestionKind::Essay => continue,
+            QuestionKind::TrueFalse { answer, .. } => Value::Bool(*answer),
+            QuestionKind::Choice {
+                multiple: true,
+                options,
+            } => Value::Array(
+                paper_question
+                    .options
+                    .iter()
+                    .filter(|o| options[o.index].fraction > 0.0)
+                    .map(|o| Value::String(o.id.clone()))
+                    .collect(),
+            ),
+            QuestionKind::Choice {
+                multiple: false,
+                options,
+            } => {
+                let mut best: Option<&PaperOption> = None;
+                for option in &paper_question.options {
+                    if best
+                        .is_none_or(|b| options[option.index].fraction > options[b.index].fraction)
+                    {
+                        best = Some(option);
+                    }
+                }
+                Value::Array(
+                    best.map(|o| Value::String(o.id.clone()))
+                        .into_iter()
+                        .collect(),
+                )
+            }
+            QuestionKind::ShortAnswer { answers } => {
+                let mut best: Option<&crate::model::TextAnswer> = None;
+                for answer in answers {
+                    if best.is_none_or(|b| answer.fraction > b.fraction) {
+                        best = Some(answer);
+                    }
+                }
+                Value::String(best.map(|a| typed_for(&a.text)).unwrap_or_default())
+            }
+            QuestionKind::Numerical { answers } => {
+                let mut best: Option<&crate::model::NumericAnswer> = None;
+                for answer in answers {
+                    if best.is_none_or(|b| answer.fraction > b.fraction) {
+                        best = Some(answer);
+                    }
+                }
+                let number = match best.map(|a| &a.value) {
+                    Some(NumericValue::Exact { number, .. }) => *number,
+                    Some(NumericValue::Range { min, max }) => min / 2.0 + max / 2.0,
+                    Some(NumericValue::Any) | None => 0.0,
+                };
+                serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
+            }
+            QuestionKind::Matching { pairs } => Value::Object(
+                paper_question
+                    .left
+                    .iter()
+                    .filter_map(|item| {
+                        let option = paper_question
+                            .options
+                            .iter()
+                            .find(|o| pairs[o.index].right == pairs[item.index].right)?;
+                        Some((item.id.clone(), Value::String(option.id.clone())))
+                    })
+                    .collect(),
+            ),
+        };
+        key.insert(paper_question.id.clone(), answer);
+    }
+    key
+}
+
+/// A response that matches a short-answer pattern: each wildcard filled with one letter.
+fn typed_for(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'*') => {
+                chars.next();
+                out.push('*');
+            }
+            '*' => out.push('x'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wildcard_matches_any_run_of_characters() {
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("*", "anything"));
+        assert!(wildcard_match("a*c", "abbbc"));
+        assert!(wildcard_match("a*c", "ac"));
+        assert!(!wildcard_match("a*c", "abd"));
+        assert!(!wildcard_match("ab*ba", "aba"));
+        assert!(wildcard_match("*b*d*", "abcde"));
+        assert!(!wildcard_match("*b*d*", "adcbe"));
+        assert!(wildcard_match("5\\*", "5*"));
+        assert!(!wildcard_match("5\\*", "56"));
+    }
+
+    #[test]
+    fn typed_answers_are_compared_without_case_blanks_or_normalisation_form() {
+        // "Hà Nội" typed with combining marks (NFD), odd spacing and capitals.
+        let typed = "  HA\u{300}   N\u{1ED8}I ";
+        assert_eq!(normalise(typed), normalise("hà nội"));
+    }
+
+    #[test]
+    fn a_decimal_comma_is_read_as_a_decimal_point() {
+        assert_eq!(parse_number("3,5"), Some(3.5));
+        assert_eq!(parse_number(" -3.5 "), Some(-3.5));
+        assert_eq!(parse_number("1,000.5"), None);
+        assert_eq!(parse_number("nan"), None);
+        assert_eq!(parse_number("ba"), None);
+    }
+
+    #[test]
+    #[allow(clippy::approx_constant)] // pi to a given precision is the point
+    fn a_tolerance_holds_its_edges_despite_binary_rounding() {
+        let pi = NumericValue::Exact {
+            number: 3.1415,
+            tolerance: 0.0005,
+        };
+        assert!(holds(&pi, 3.142));
+        assert!(holds(&pi, 3.141));
+        assert!(!holds(&pi, 3.1421));
+        let range = NumericValue::Range {
+            min: -5.0,
+            max: 5.0,
+        };
+        assert!(holds(&range, -5.0) && holds(&range, 5.0) && !holds(&range, 5.001));
+    }
+}

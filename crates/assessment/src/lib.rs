@@ -1,0 +1,16 @@
+//! Question banks and quiz attempts for Học Vụ Số.
+//!
+//! * [`gift`] reads and writes Moodle GIFT, the format of `questions.gift`, the way Moodle does, so
+//!   that banks move both ways between this platform and Moodle.
+//! * [`model`] is the bank as the rest of the platform sees it.
+//! * [`paper`] draws an attempt's questions and shows them without the key.
+//! * [`grading`] marks an attempt with Moodle's semantics.
+//!
+//! Invariants: this crate knows nothing of HTTP, storage, templates or async runtimes (no actix,
+//! sea-orm, tera or tokio), and never reads the clock or the environment. Randomness comes in as
+//! an `rng` argument, so attempts are reproducible in tests and the server picks the source.
+
+pub mod gift;
+pub mod grading;
+pub mod model;
+pub mod paper;

@@ -1,0 +1,55 @@
+//! Completion rules: a course is complete when every lesson is complete and every quiz passed.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::Course;
+
+/// What one learner has done in one course, as the store reports it.
+#[derive(Debug, Default, Clone)]
+pub struct LearnerRecord {
+    pub lessons_completed: BTreeSet<String>,
+    pub quizzes_passed: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CourseStatus {
+    pub lessons_completed: usize,
+    pub lessons_total: usize,
+    pub quizzes_passed: usize,
+    pub quizzes_total: usize,
+    pub completed: bool,
+    /// The next lesson to study, if any: the first not completed, in course order.
+    pub next_lesson: Option<String>,
+}
+
+impl Course {
+    /// Only ids of lessons and quizzes that still exist count: content may have changed since
+    /// the learner's records were made.
+    pub fn status(&self, record: &LearnerRecord) -> CourseStatus {
+        let lessons_completed = self
+            .lessons
+            .iter()
+            .filter(|l| record.lessons_completed.contains(&l.id))
+            .count();
+        let quizzes_passed = self
+            .quizzes
+            .iter()
+            .filter(|q| record.quizzes_passed.contains(&q.id))
+            .count();
+        CourseStatus {
+            lessons_completed,
+            lessons_total: self.lessons.len(),
+            quizzes_passed,
+            quizzes_total: self.quizzes.len(),
+            completed: lessons_completed == self.lessons.len()
+                && quizzes_passed == self.quizzes.len(),
+            next_lesson: self
+                .lessons
+                .iter()
+                .find(|l| !record.lessons_completed.contains(&l.id))
+                .map(|l| l.id.clone()),
+        }
+    }
+}

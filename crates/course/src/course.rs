@@ -1,0 +1,69 @@
+//! A course as the engine accepted it: metadata, lessons in order, quizzes and the question bank.
+
+use serde::Serialize;
+
+use hocvuso_assessment::model::Question;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Course {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub groups: Vec<String>,
+    pub competences: Vec<String>,
+    pub level: u8,
+    pub minutes: u32,
+    pub prerequisites: Vec<String>,
+    pub lessons: Vec<Lesson>,
+    pub quizzes: Vec<Quiz>,
+    #[serde(skip)]
+    pub bank: Vec<Question>,
+    /// Hash of every file of the course: learner records carry it, so a record says which
+    /// version of the content it was made against.
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Lesson {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub competences: Vec<String>,
+    pub audio: Option<String>,
+    pub video: Option<String>,
+    pub captions: Option<String>,
+    /// Rendered and sanitised HTML, with media links pointing at the server's media route.
+    pub html: String,
+    /// Words in the lesson body, for reading-time statistics.
+    pub words: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Quiz {
+    pub id: String,
+    pub title: String,
+    pub after: Option<String>,
+    pub questions: usize,
+    pub draw: Vec<String>,
+    pub pass_percent: u8,
+    pub max_attempts: u32,
+    pub shuffle: bool,
+}
+
+impl Course {
+    pub fn lesson(&self, id: &str) -> Option<&Lesson> {
+        self.lessons.iter().find(|l| l.id == id)
+    }
+
+    pub fn quiz(&self, id: &str) -> Option<&Quiz> {
+        self.quizzes.iter().find(|q| q.id == id)
+    }
+
+    pub fn draw_rule(&self, quiz: &Quiz) -> hocvuso_assessment::paper::DrawRule {
+        hocvuso_assessment::paper::DrawRule {
+            count: quiz.questions,
+            tags: quiz.draw.clone(),
+            shuffle: quiz.shuffle,
+        }
+    }
+}

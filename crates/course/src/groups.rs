@@ -1,0 +1,30 @@
+//! `groups.toml`: the learner groups and their recommended paths.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Recommended course order.
+    pub path: Vec<String>,
+    /// `<course-id>/<quiz-id>` of the group's final quiz, if any.
+    pub final_quiz: Option<QuizRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizRef {
+    pub course: String,
+    pub quiz: String,
+}
+
+impl QuizRef {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (course, quiz) = s.split_once('/')?;
+        Some(Self {
+            course: course.to_owned(),
+            quiz: quiz.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,26 @@
+//! The course engine: reads a content folder (see `content-format.md`), validates all of it and
+//! reports every problem with its file and line, then answers questions about the catalog:
+//! which courses a group sees, in which order, and when a learner has completed a course.
+//!
+//! Plain Rust: no web framework, no database, no clock. The server asks; this crate answers.
+
+pub mod catalog;
+pub mod completion;
+pub mod course;
+pub mod framework;
+pub mod groups;
+pub mod ids;
+mod lesson;
+mod load;
+pub mod markdown;
+pub mod problems;
+mod source;
+pub mod stats;
+
+pub use catalog::Catalog;
+pub use completion::{CourseStatus, LearnerRecord};
+pub use course::{Course, Lesson, Quiz};
+pub use framework::{Competence, Domain, Framework, Level};
+pub use groups::Group;
+pub use load::load;
+pub use problems::{Problem, Problems};

@@ -1,0 +1,763 @@
+//! Loading a content folder: parse every file, check every cross-reference, collect every
+//! problem. Either the whole folder is accepted (a `Catalog`) or the caller gets all problems.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use hocvuso_assessment::{gift, paper};
+
+use crate::groups::QuizRef;
+use crate::ids::is_valid_id;
+use crate::lesson::{self, FrontMatter};
+use crate::markdown;
+use crate::source::{self, Source};
+use crate::{Catalog, Course, Framework, Group, Lesson, Problems, Quiz};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroups {
+    #[serde(default, rename = "group")]
+    groups: Vec<RawGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    id: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    path: Vec<Spanned<String>>,
+    #[serde(default)]
+    final_quiz: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCourse {
+    title: String,
+    summary: String,
+    groups: Vec<Spanned<String>>,
+    #[serde(default)]
+    competences: Vec<Spanned<String>>,
+    level: Spanned<u8>,
+    minutes: u32,
+    #[serde(default)]
+    prerequisites: Vec<Spanned<String>>,
+    #[serde(default, rename = "quiz")]
+    quizzes: Vec<RawQuiz>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuiz {
+    id: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    after: Option<Spanned<String>>,
+    questions: Spanned<usize>,
+    #[serde(default)]
+    draw: Vec<Spanned<String>>,
+    #[serde(default = "default_pass_percent")]
+    pass_percent: Spanned<u8>,
+    #[serde(default)]
+    max_attempts: u32,
+    #[serde(default = "default_true")]
+    shuffle: bool,
+}
+
+fn default_pass_percent() -> Spanned<u8> {
+    Spanned::new(0..0, 70)
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// What a file-level check needs: where problems go and how to turn spans into lines.
+struct FileCtx<'a> {
+    rel: PathBuf,
+    src: &'a Source,
+    /// Offset of the parsed text within the file (front matter of lessons).
+    base: usize,
+}
+
+impl FileCtx<'_> {
+    fn line<T>(&self, s: &Spanned<T>) -> Option<usize> {
+        let span = s.span();
+        (span.end > 0).then(|| self.src.line_of(self.base + span.start))
+    }
+
+    fn at<T>(&self, problems: &mut Problems, s: &Spanned<T>, msg: impl Into<String>) {
+        problems.push(&self.rel, self.line(s), msg);
+    }
+}
+
+fn parse_toml<T: DeserializeOwned>(
+    text: &str,
+    ctx: &FileCtx<'_>,
+    problems: &mut Problems,
+) -> Option<T> {
+    match toml::from_str::<T>(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let line = e.span().map(|s| ctx.src.line_of(ctx.base + s.start));
+            problems.push(&ctx.rel, line, e.message().to_owned());
+            None
+        }
+    }
+}
+
+/// Reads and validates a content folder.
+pub fn load(root: &Path) -> Result<Catalog, Problems> {
+    let mut problems = Problems::default();
+    let mut hasher = Sha256::new();
+
+    let framework = load_framework(root, &mut problems, &mut hasher);
+    let (groups, group_refs) = load_groups(root, &mut problems, &mut hasher);
+
+    let mut courses = BTreeMap::new();
+    let mut course_refs = BTreeMap::new();
+    let courses_dir = root.join("courses");
+    match sorted_entries(&courses_dir) {
+        Ok(entries) => {
+            for (name, path) in entries {
+                let rel = PathBuf::from("courses").join(&name);
+                if !path.is_dir() {
+                    continue;
+                }
+                if !is_valid_id(&name) {
+                    problems.push(
+                        &rel,
+                        None,
+                        "course folder name must be a lower-case id (a-z, 0-9, '-')",
+                    );
+                    continue;
+                }
+                if let Some((course, refs)) = load_course(root, &name, &mut problems) {
+                    hasher.update(course.id.as_bytes());
+                    hasher.update(course.version.as_bytes());
+                    course_refs.insert(name.clone(), refs);
+                    courses.insert(name, course);
+                }
+            }
+        }
+        Err(e) => problems.push(
+            Path::new("courses"),
+            None,
+            format!("cannot read folder: {e}"),
+        ),
+    }
+
+    if let Some(framework) = &framework {
+        check_references(
+            &framework.0,
+            &groups,
+            &group_refs,
+            &courses,
+            &course_refs,
+            &mut problems,
+        );
+    }
+
+    match framework {
+        Some((framework, _)) if problems.is_empty() => Ok(Catalog {
+            framework,
+            groups,
+            courses,
+            version: hex::encode(&hasher.finalize()[..8]),
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        out.push((name, entry.path()));
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn load_framework(
+    root: &Path,
+    problems: &mut Problems,
+    hasher: &mut Sha256,
+) -> Option<(Framework, ())> {
+    let rel = PathBuf::from("framework.toml");
+    let src = source::read(root, &rel, problems)?;
+    hasher.update(src.text.as_bytes());
+    let ctx = FileCtx {
+        rel: rel.clone(),
+        src: &src,
+        base: 0,
+    };
+    let framework: Framework = parse_toml(&src.text, &ctx, problems)?;
+    for msg in framework.check() {
+        problems.push(&rel, None, msg);
+    }
+    Some((framework, ()))
+}
+
+/// References from groups.toml, kept with their lines for the cross-checks.
+struct GroupRefs {
+    rel: PathBuf,
+    src: Source,
+    raw: Vec<RawGroup>,
+}
+
+fn load_groups(
+    root: &Path,
+    problems: &mut Problems,
+    hasher: &mut Sha256,
+) -> (Vec<Group>, Option<GroupRefs>) {
+    let rel = PathBuf::from("groups.toml");
+    let Some(src) = source::read(root, &rel, problems) else {
+        return (Vec::new(), None);
+    };
+    hasher.update(src.text.as_bytes());
+    let ctx = FileCtx {
+        rel: rel.clone(),
+        src: &src,
+        base: 0,
+    };
+    let Some(raw) = parse_toml::<RawGroups>(&src.text, &ctx, problems) else {
+        return (Vec::new(), None);
+    };
+    let mut seen = BTreeSet::new();
+    let mut groups = Vec::new();
+    for g in &raw.groups {
+        if !is_valid_id(g.id.get_ref()) {
+            ctx.at(
+                problems,
+                &g.id,
+                format!("group id \"{}\" is not a valid id", g.id.get_ref()),
+            );
+        }
+        if !seen.insert(g.id.get_ref().clone()) {
+            ctx.at(
+                problems,
+                &g.id,
+                format!("group \"{}\" is defined twice", g.id.get_ref()),
+            );
+        }
+        let final_quiz = g.final_quiz.as_ref().and_then(|f| {
+            let parsed = QuizRef::parse(f.get_ref());
+            if parsed.is_none() {
+                ctx.at(
+                    problems,
+                    f,
+                    "final_quiz must be written <course-id>/<quiz-id>",
+                );
+            }
+            parsed
+        });
+        groups.push(Group {
+            id: g.id.get_ref().clone(),
+            title: g.title.clone(),
+            description: g.description.clone(),
+            path: g.path.iter().map(|p| p.get_ref().clone()).collect(),
+            final_quiz,
+        });
+    }
+    if groups.is_empty() {
+        problems.push(&rel, None, "no [[group]] is defined");
+    }
+    (
+        groups,
+        Some(GroupRefs {
+            rel,
+            src,
+            raw: raw.groups,
+        }),
+    )
+}
+
+/// References from a course.toml, kept with their lines for the cross-checks.
+struct CourseRefs {
+    rel: PathBuf,
+    src: Source,
+    raw: RawCourse,
+    /// (lesson file, competence code with its span, front matter offset)
+    lesson_competences: Vec<(PathBuf, Source, usize, Vec<Spanned<String>>)>,
+    /// (question tag, file line)
+    question_tags: Vec<(String, usize)>,
+}
+
+fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course, CourseRefs)> {
+    let dir = PathBuf::from("courses").join(id);
+    let rel = dir.join("course.toml");
+    let mut hasher = Sha256::new();
+    let src = source::read(root, &rel, problems)?;
+    hasher.update(src.text.as_bytes());
+    let ctx = FileCtx {
+        rel: rel.clone(),
+        src: &src,
+        base: 0,
+    };
+    let raw: RawCourse = parse_toml(&src.text, &ctx, problems)?;
+    if raw.title.trim().is_empty() {
+        problems.push(&rel, None, "title is empty");
+    }
+
+    // Lessons, in file-name order.
+    let mut lessons: Vec<Lesson> = Vec::new();
+    let mut lesson_competences = Vec::new();
+    let lessons_dir = dir.join("lessons");
+    match sorted_entries(&root.join(&lessons_dir)) {
+        Ok(entries) => {
+            for (name, _) in entries {
+                let lrel = lessons_dir.join(&name);
+                let Some((_, slug)) = lesson::parse_file_name(&name) else {
+                    problems.push(
+                        &lrel,
+                        None,
+                        "lesson file names are NN-slug.md (e.g. 01-lua-dao.md)",
+                    );
+                    continue;
+                };
+                if !is_valid_id(slug) {
+                    problems.push(
+                        &lrel,
+                        None,
+                        format!("lesson id \"{slug}\" is not a valid id"),
+                    );
+                    continue;
+                }
+                if lessons.iter().any(|l| l.id == slug) {
+                    problems.push(&lrel, None, format!("lesson id \"{slug}\" is used twice"));
+                    continue;
+                }
+                let Some(lsrc) = source::read(root, &lrel, problems) else {
+                    continue;
+                };
+                hasher.update(lrel.to_string_lossy().as_bytes());
+                hasher.update(lsrc.text.as_bytes());
+                if let Some((lesson, comps, front_offset)) =
+                    load_lesson(root, id, &dir, &lrel, slug, &lsrc, problems)
+                {
+                    lessons.push(lesson);
+                    lesson_competences.push((lrel, lsrc, front_offset, comps));
+                }
+            }
+        }
+        Err(e) => problems.push(&lessons_dir, None, format!("cannot read folder: {e}")),
+    }
+    if lessons.is_empty() {
+        problems.push(&dir, None, "the course has no lessons (lessons/NN-slug.md)");
+    }
+
+    // Question bank.
+    let gift_rel = dir.join("questions.gift");
+    let mut bank = Vec::new();
+    let mut question_tags = Vec::new();
+    if root.join(&gift_rel).exists() {
+        if let Some(gsrc) = source::read(root, &gift_rel, problems) {
+            hasher.update(gsrc.text.as_bytes());
+            match gift::parse(&gsrc.text) {
+                Ok(questions) => {
+                    let mut ids = BTreeSet::new();
+                    for q in &questions {
+                        match &q.id {
+                            None => problems.push(
+                                &gift_rel,
+                                Some(q.line),
+                                "question has no id: precede it with a comment line // [id:…]",
+                            ),
+                            Some(qid) if !is_valid_id(qid) => problems.push(
+                                &gift_rel,
+                                Some(q.line),
+                                format!("question id \"{qid}\" is not a valid id"),
+                            ),
+                            Some(qid) if !ids.insert(qid.clone()) => problems.push(
+                                &gift_rel,
+                                Some(q.line),
+                                format!("question id \"{qid}\" is used twice"),
+                            ),
+                            Some(_) => {}
+                        }
+                        for t in &q.tags {
+                            question_tags.push((t.clone(), q.line));
+                        }
+                    }
+                    bank = questions;
+                }
+                Err(errors) => {
+                    for e in errors {
+                        problems.push(&gift_rel, Some(e.line), e.message);
+                    }
+                }
+            }
+        }
+    }
+
+    // Quizzes.
+    let mut quizzes: Vec<Quiz> = Vec::new();
+    for q in &raw.quizzes {
+        let qid = q.id.get_ref();
+        if !is_valid_id(qid) {
+            ctx.at(
+                problems,
+                &q.id,
+                format!("quiz id \"{qid}\" is not a valid id"),
+            );
+        }
+        if quizzes.iter().any(|o| &o.id == qid) {
+            ctx.at(problems, &q.id, format!("quiz id \"{qid}\" is used twice"));
+        }
+        if let Some(after) = &q.after {
+            if !lessons.iter().any(|l| &l.id == after.get_ref()) {
+                ctx.at(
+                    problems,
+                    after,
+                    format!("quiz follows unknown lesson \"{}\"", after.get_ref()),
+                );
+            }
+        }
+        if *q.pass_percent.get_ref() > 100 {
+            ctx.at(
+                problems,
+                &q.pass_percent,
+                "pass_percent must be between 0 and 100",
+            );
+        }
+        let draw: Vec<String> = q.draw.iter().map(|t| t.get_ref().clone()).collect();
+        for t in &q.draw {
+            if !bank.iter().any(|b| b.tags.contains(t.get_ref())) {
+                ctx.at(
+                    problems,
+                    t,
+                    format!(
+                        "no question in questions.gift has the tag \"{}\"",
+                        t.get_ref()
+                    ),
+                );
+            }
+        }
+        let available = paper::eligible(&bank, &draw).len();
+        let wanted = *q.questions.get_ref();
+        if wanted == 0 {
+            ctx.at(
+                problems,
+                &q.questions,
+                "a quiz must draw at least one question",
+            );
+        } else if available < wanted {
+            ctx.at(
+                problems,
+                &q.questions,
+                format!("quiz draws {wanted} questions but the bank has only {available} that fit (with an id, gradable, carrying a drawn tag)"),
+            );
+        }
+        quizzes.push(Quiz {
+            id: qid.clone(),
+            title: q.title.clone(),
+            after: q.after.as_ref().map(|a| a.get_ref().clone()),
+            questions: wanted,
+            draw,
+            pass_percent: *q.pass_percent.get_ref(),
+            max_attempts: q.max_attempts,
+            shuffle: q.shuffle,
+        });
+    }
+    let course = Course {
+        id: id.to_owned(),
+        title: raw.title.clone(),
+        summary: raw.summary.clone(),
+        groups: raw.groups.iter().map(|g| g.get_ref().clone()).collect(),
+        competences: raw
+            .competences
+            .iter()
+            .map(|c| c.get_ref().clone())
+            .collect(),
+        level: *raw.level.get_ref(),
+        minutes: raw.minutes,
+        prerequisites: raw
+            .prerequisites
+            .iter()
+            .map(|p| p.get_ref().clone())
+            .collect(),
+        lessons,
+        quizzes,
+        bank,
+        version: hex::encode(&hasher.finalize()[..8]),
+    };
+    Some((
+        course,
+        CourseRefs {
+            rel,
+            src,
+            raw,
+            lesson_competences,
+            question_tags,
+        },
+    ))
+}
+
+type LoadedLesson = (Lesson, Vec<Spanned<String>>, usize);
+
+fn load_lesson(
+    root: &Path,
+    course_id: &str,
+    course_dir: &Path,
+    rel: &Path,
+    slug: &str,
+    src: &Source,
+    problems: &mut Problems,
+) -> Option<LoadedLesson> {
+    let Some(split) = lesson::split(&src.text) else {
+        problems.push(
+            rel,
+            Some(1),
+            "a lesson starts with TOML front matter between +++ lines",
+        );
+        return None;
+    };
+    let ctx = FileCtx {
+        rel: rel.to_path_buf(),
+        src,
+        base: split.front_offset,
+    };
+    let front: FrontMatter = parse_toml(split.front, &ctx, problems)?;
+    if front.title.trim().is_empty() {
+        problems.push(rel, Some(2), "title is empty");
+    }
+    let media_file = |field: &Option<Spanned<String>>, problems: &mut Problems| {
+        if let Some(f) = field {
+            check_media_path(root, course_dir, f.get_ref(), problems, rel, ctx.line(f));
+        }
+        field.as_ref().map(|f| f.get_ref().clone())
+    };
+    let audio = media_file(&front.audio, problems);
+    let video = media_file(&front.video, problems);
+    let captions = media_file(&front.captions, problems);
+    if video.is_some() && captions.is_none() {
+        problems.push(
+            rel,
+            Some(2),
+            "a lesson with a video needs captions (a .vtt file)",
+        );
+    }
+
+    let rendered = markdown::render_lesson(split.body, &format!("/media/{course_id}"));
+    for (offset, msg) in &rendered.problems {
+        problems.push(
+            rel,
+            Some(src.line_of(split.body_offset + offset)),
+            msg.clone(),
+        );
+    }
+    for (path, offset) in &rendered.media {
+        let line = src.line_of(split.body_offset + offset);
+        check_media_path(root, course_dir, path, problems, rel, Some(line));
+    }
+    Some((
+        Lesson {
+            id: slug.to_owned(),
+            title: front.title,
+            minutes: front.minutes,
+            competences: front
+                .competences
+                .iter()
+                .map(|c| c.get_ref().clone())
+                .collect(),
+            audio,
+            video,
+            captions,
+            html: rendered.html,
+            words: rendered.words,
+        },
+        front.competences,
+        split.front_offset,
+    ))
+}
+
+fn check_media_path(
+    root: &Path,
+    course_dir: &Path,
+    path: &str,
+    problems: &mut Problems,
+    rel: &Path,
+    line: Option<usize>,
+) {
+    let inside = path.starts_with("media/") && !path.split('/').any(|s| s == ".." || s.is_empty());
+    if !inside {
+        problems.push(
+            rel,
+            line,
+            format!("media file {path} must be inside the course's media/ folder"),
+        );
+    } else if !root.join(course_dir).join(path).is_file() {
+        problems.push(rel, line, format!("media file {path} does not exist"));
+    }
+}
+
+fn check_references(
+    framework: &Framework,
+    groups: &[Group],
+    group_refs: &Option<GroupRefs>,
+    courses: &BTreeMap<String, Course>,
+    course_refs: &BTreeMap<String, CourseRefs>,
+    problems: &mut Problems,
+) {
+    if let Some(refs) = group_refs {
+        let ctx = FileCtx {
+            rel: refs.rel.clone(),
+            src: &refs.src,
+            base: 0,
+        };
+        for g in &refs.raw {
+            let gid = g.id.get_ref();
+            for p in &g.path {
+                match courses.get(p.get_ref()) {
+                    None => ctx.at(problems, p, format!("path names unknown course \"{}\"", p.get_ref())),
+                    Some(c) if !c.groups.contains(gid) => ctx.at(
+                        problems,
+                        p,
+                        format!("course \"{}\" is in the path of \"{gid}\" but does not list that group in its groups", c.id),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            if let Some(f) = &g.final_quiz {
+                if let Some(r) = QuizRef::parse(f.get_ref()) {
+                    let exists = courses
+                        .get(&r.course)
+                        .is_some_and(|c| c.quiz(&r.quiz).is_some());
+                    if !exists {
+                        ctx.at(
+                            problems,
+                            f,
+                            format!("final_quiz names unknown quiz \"{}\"", f.get_ref()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    let competence_known = |code: &str| framework.competence(code).is_some();
+    for (id, refs) in course_refs {
+        let ctx = FileCtx {
+            rel: refs.rel.clone(),
+            src: &refs.src,
+            base: 0,
+        };
+        for g in &refs.raw.groups {
+            if !groups.iter().any(|x| &x.id == g.get_ref()) {
+                ctx.at(
+                    problems,
+                    g,
+                    format!("unknown group \"{}\" (see groups.toml)", g.get_ref()),
+                );
+            }
+        }
+        for c in &refs.raw.competences {
+            if !competence_known(c.get_ref()) {
+                ctx.at(
+                    problems,
+                    c,
+                    format!(
+                        "unknown competence \"{}\" (see framework.toml)",
+                        c.get_ref()
+                    ),
+                );
+            }
+        }
+        if framework.level(*refs.raw.level.get_ref()).is_none() {
+            ctx.at(
+                problems,
+                &refs.raw.level,
+                format!("unknown level {}", refs.raw.level.get_ref()),
+            );
+        }
+        for p in &refs.raw.prerequisites {
+            if !courses.contains_key(p.get_ref()) {
+                ctx.at(
+                    problems,
+                    p,
+                    format!("unknown prerequisite course \"{}\"", p.get_ref()),
+                );
+            } else if p.get_ref() == id || reaches(courses, p.get_ref(), id) {
+                ctx.at(
+                    problems,
+                    p,
+                    format!("prerequisite \"{}\" makes a cycle", p.get_ref()),
+                );
+            }
+        }
+        for (lrel, lsrc, front_offset, comps) in &refs.lesson_competences {
+            let lctx = FileCtx {
+                rel: lrel.clone(),
+                src: lsrc,
+                base: *front_offset,
+            };
+            for c in comps {
+                if !competence_known(c.get_ref()) {
+                    lctx.at(
+                        problems,
+                        c,
+                        format!(
+                            "unknown competence \"{}\" (see framework.toml)",
+                            c.get_ref()
+                        ),
+                    );
+                }
+            }
+        }
+        let gift_rel = PathBuf::from("courses").join(id).join("questions.gift");
+        for (tag, line) in &refs.question_tags {
+            if let Some(code) = tag.strip_prefix("competence-") {
+                if !competence_known(code) {
+                    problems.push(
+                        &gift_rel,
+                        Some(*line),
+                        format!("tag {tag} names an unknown competence"),
+                    );
+                }
+            } else if let Some(n) = tag.strip_prefix("level-") {
+                if n.parse::<u8>()
+                    .ok()
+                    .and_then(|n| framework.level(n))
+                    .is_none()
+                {
+                    problems.push(
+                        &gift_rel,
+                        Some(*line),
+                        format!("tag {tag} names an unknown level"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Whether `from` reaches `target` through prerequisites.
+fn reaches(courses: &BTreeMap<String, Course>, from: &str, target: &str) -> bool {
+    let mut stack = vec![from.to_owned()];
+    let mut seen = BTreeSet::new();
+    while let Some(c) = stack.pop() {
+        if c == target {
+            return true;
+        }
+        if !seen.insert(c.clone()) {
+            continue;
+        }
+        if let Some(course) = courses.get(&c) {
+            stack.extend(course.prerequisites.iter().cloned());
+        }
+    }
+    false
+}

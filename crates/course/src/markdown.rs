@@ -1,0 +1,196 @@
+//! Markdown → safe HTML. Lessons and question texts pass through here and nowhere else, so the
+//! sanitising rules live in one place: CommonMark (with tables) is rendered, media links are
+//! pointed at the server's media route, and the result is cleaned with ammonia (raw HTML in
+//! content is allowed only as far as it is harmless).
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// The result of rendering one lesson body.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub words: usize,
+    /// Media files the body refers to (paths relative to the course folder), with the byte
+    /// offset of the reference in the body.
+    pub media: Vec<(String, usize)>,
+    /// Problems with their byte offset in the body.
+    pub problems: Vec<(usize, String)>,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Renders a lesson body. `media_base` is the URL prefix that `media/…` links are rewritten to,
+/// e.g. `/media/an-toan-tren-mang`.
+pub fn render_lesson(body: &str, media_base: &str) -> Rendered {
+    let mut out = Rendered::default();
+    let mut in_image: Option<(usize, String)> = None; // (offset, alt text so far)
+    let mut events = Vec::new();
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match &event {
+            Event::Text(t) | Event::Code(t) => {
+                out.words += t.split_whitespace().count();
+                if let Some((_, alt)) = in_image.as_mut() {
+                    alt.push_str(t);
+                }
+            }
+            Event::Start(Tag::Image { .. }) => in_image = Some((range.start, String::new())),
+            Event::End(TagEnd::Image) => {
+                if let Some((offset, alt)) = in_image.take() {
+                    if alt.trim().is_empty() {
+                        out.problems.push((
+                            offset,
+                            "image has no alt text (write ![description](…))".into(),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let event = match event {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = rewrite_media(&dest_url, media_base, range.start, &mut out, true);
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: dest,
+                    title,
+                    id,
+                })
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = rewrite_media(&dest_url, media_base, range.start, &mut out, false);
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: dest,
+                    title,
+                    id,
+                })
+            }
+            other => other,
+        };
+        events.push(event);
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    out.html = sanitize_html(&html);
+    out
+}
+
+/// Local links must point inside the course's `media/` folder; images must be local (a page on
+/// 3G should not fetch from elsewhere, and nothing should track learners).
+fn rewrite_media<'a>(
+    dest: &CowStr<'a>,
+    media_base: &str,
+    offset: usize,
+    out: &mut Rendered,
+    is_image: bool,
+) -> CowStr<'a> {
+    let d: &str = dest;
+    let external =
+        d.starts_with("https://") || d.starts_with("http://") || d.starts_with("mailto:");
+    if external {
+        if is_image {
+            out.problems.push((
+                offset,
+                format!("image {d} is not in the course's media/ folder"),
+            ));
+        }
+        return dest.clone();
+    }
+    if d.starts_with('#') {
+        return dest.clone();
+    }
+    match d.strip_prefix("media/") {
+        Some(rest) if !rest.is_empty() && !rest.split('/').any(|s| s == ".." || s.is_empty()) => {
+            out.media.push((d.to_owned(), offset));
+            CowStr::from(format!("{media_base}/{rest}"))
+        }
+        _ => {
+            out.problems.push((
+                offset,
+                format!("link {d} must point inside the course's media/ folder or be an https:// address"),
+            ));
+            dest.clone()
+        }
+    }
+}
+
+/// Renders Markdown that is not a lesson (question texts, feedback) to safe HTML.
+pub fn markdown_to_html(md: &str) -> String {
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(md, options()));
+    sanitize_html(&html)
+}
+
+/// Cleans HTML from any source with one policy.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer"))
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        .clean(html)
+        .to_string()
+}
+
+/// Escapes plain text for HTML.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_links_point_at_the_media_route() {
+        let r = render_lesson("![Điện thoại](media/a.svg)", "/media/c");
+        assert!(r.html.contains("src=\"/media/c/a.svg\""), "{}", r.html);
+        assert!(r.problems.is_empty());
+        assert_eq!(r.media, vec![("media/a.svg".to_string(), 0)]);
+    }
+
+    #[test]
+    fn an_image_without_alt_text_is_a_problem() {
+        let r = render_lesson("text\n\n![](media/a.svg)", "/m");
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].0, 6);
+    }
+
+    #[test]
+    fn links_may_not_leave_the_course_folder() {
+        let r = render_lesson("[x](media/../../secret)", "/m");
+        assert_eq!(r.problems.len(), 1);
+    }
+
+    #[test]
+    fn scripts_are_removed() {
+        let r = render_lesson("Chào <script>alert(1)</script> bạn", "/m");
+        assert!(!r.html.contains("script"), "{}", r.html);
+    }
+
+    #[test]
+    fn words_are_counted() {
+        assert_eq!(render_lesson("Xin chào **các bạn** nhé", "/m").words, 5);
+    }
+}

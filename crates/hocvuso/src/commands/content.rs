@@ -1,0 +1,49 @@
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Validate a content folder; print every problem with file and line; exit non-zero on any.
+    Check {
+        #[arg(default_value = "content")]
+        dir: PathBuf,
+    },
+}
+
+pub fn run(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Check { dir } => match hocvuso_course::load(&dir) {
+            Ok(catalog) => {
+                let lessons: usize = catalog.courses.values().map(|c| c.lessons.len()).sum();
+                let questions: usize = catalog.courses.values().map(|c| c.bank.len()).sum();
+                println!(
+                    "{}: ok — {} groups, {} courses, {} lessons, {} questions (version {})",
+                    dir.display(),
+                    catalog.groups.len(),
+                    catalog.courses.len(),
+                    lessons,
+                    questions,
+                    catalog.version
+                );
+                Ok(())
+            }
+            Err(problems) => {
+                for p in problems.iter() {
+                    println!("{}", with_dir(&dir, p));
+                }
+                eprintln!("{} problem(s) in {}", problems.len(), dir.display());
+                std::process::exit(1);
+            }
+        },
+    }
+}
+
+fn with_dir(dir: &std::path::Path, p: &hocvuso_course::Problem) -> String {
+    let file = dir.join(&p.file);
+    match p.line {
+        Some(l) => format!("{}:{}: {}", file.display(), l, p.message),
+        None => format!("{}: {}", file.display(), p.message),
+    }
+}

@@ -1,0 +1,63 @@
+pub mod content;
+pub mod migrate;
+pub mod serve;
+pub mod user;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+/// Settings every command shares.
+#[derive(Args, Clone)]
+pub struct Common {
+    /// Database URL: sqlite://path?mode=rwc or postgres://…
+    #[arg(
+        long,
+        global = true,
+        env = "HOCVUSO_DATABASE_URL",
+        default_value = "sqlite://data/hocvuso.db?mode=rwc",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// Runtime files (keys, uploads, the default SQLite database).
+    #[arg(long, global = true, env = "HOCVUSO_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// The content folder.
+    #[arg(
+        long,
+        global = true,
+        env = "HOCVUSO_CONTENT_DIR",
+        default_value = "content"
+    )]
+    pub content_dir: PathBuf,
+}
+
+impl Common {
+    /// Connects to the database, creating the data folder first for the default SQLite file.
+    pub async fn store(&self) -> Result<hocvuso_store::Store> {
+        if self.database_url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&self.data_dir)
+                .with_context(|| format!("creating {}", self.data_dir.display()))?;
+            if let Some(path) = sqlite_path(&self.database_url) {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating {}", parent.display()))?;
+                }
+            }
+        }
+        let store = hocvuso_store::Store::connect(&self.database_url)
+            .await
+            .context("connecting to the database")?;
+        store.migrate().await.context("applying migrations")?;
+        Ok(store)
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}

@@ -1,0 +1,77 @@
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::Args as ClapArgs;
+
+use hocvuso_server::auth::keys::SessionKeys;
+use hocvuso_server::auth::password::Hasher;
+use hocvuso_server::clock::Clock;
+use hocvuso_server::{AppState, Settings};
+
+#[derive(ClapArgs, Default)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "HOCVUSO_BIND")]
+    bind: Option<String>,
+    /// Public base URL (for verification links).
+    #[arg(long, env = "HOCVUSO_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Mark cookies Secure (set when served over HTTPS).
+    #[arg(long, env = "HOCVUSO_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+pub fn run(common: &super::Common, args: Args) -> Result<()> {
+    // Environment variables apply even when `serve` is implied (plain `hocvuso`).
+    let bind = args
+        .bind
+        .or_else(|| std::env::var("HOCVUSO_BIND").ok())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let public_url = args
+        .public_url
+        .or_else(|| std::env::var("HOCVUSO_PUBLIC_URL").ok())
+        .unwrap_or_else(|| format!("http://{bind}"));
+    let secure_cookies = args.secure_cookies
+        || std::env::var("HOCVUSO_SECURE_COOKIES").is_ok_and(|v| v == "true" || v == "1");
+
+    // Content first: invalid content is refused before anything else starts.
+    let catalog = hocvuso_course::load(&common.content_dir).map_err(|problems| {
+        anyhow::anyhow!(
+            "content in {} is invalid; fix these and start again:\n{problems}",
+            common.content_dir.display()
+        )
+    })?;
+    tracing::info!(courses = catalog.courses.len(), version = %catalog.version, "content loaded");
+
+    let settings = Settings {
+        bind: bind.clone(),
+        database_url: common.database_url.clone(),
+        content_dir: common.content_dir.clone(),
+        data_dir: common.data_dir.clone(),
+        public_url,
+        secure_cookies,
+        ..Settings::default()
+    };
+    tracing::info!(?settings, "starting");
+    let keys =
+        SessionKeys::load_or_create(&settings.data_dir).context("loading the session key")?;
+    let hasher = Hasher::new().map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    // Templates and translations are checked before the first request.
+    hocvuso_server::views::Views::new().context("templates")?;
+    hocvuso_server::i18n_global();
+
+    actix_web::rt::System::new().block_on(async move {
+        let store = common.store().await?;
+        let state = AppState {
+            store,
+            catalog: Arc::new(catalog),
+            keys,
+            hasher,
+            clock: Clock::system(),
+            settings: Arc::new(settings),
+        };
+        hocvuso_server::serve(state, &bind)
+            .await
+            .context("HTTP server")
+    })
+}

@@ -1,0 +1,59 @@
+//! `hocvuso`: the one binary. `serve` (the default) runs the platform; the other commands check
+//! content and manage accounts. Configuration comes from flags and `HOCVUSO_*` variables.
+
+mod commands;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "hocvuso",
+    version,
+    about = "Học Vụ Số — a digital-skills learning platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    common: commands::Common,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform over HTTP (the default).
+    Serve(commands::serve::Args),
+    /// Check or describe a content folder.
+    #[command(subcommand)]
+    Content(commands::content::Command),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(commands::user::Command),
+    /// Apply database migrations (serve does this on start) or revert them.
+    Migrate(commands::migrate::Args),
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HOCVUSO_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Some(Command::Content(c)) => commands::content::run(c),
+        Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&cli.common, c)),
+        Some(Command::Migrate(a)) => runtime()?.block_on(commands::migrate::run(&cli.common, a)),
+        Some(Command::Serve(a)) => commands::serve::run(&cli.common, a),
+        None => commands::serve::run(&cli.common, commands::serve::Args::default()),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}

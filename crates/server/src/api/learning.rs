@@ -1,0 +1,423 @@
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use hocvuso_assessment::grading::AttemptResult;
+use hocvuso_assessment::paper::PresentedQuestion;
+use hocvuso_course::Course;
+
+use crate::app::learning as app;
+use crate::auth::session::authenticate;
+use crate::auth::ApiUser;
+use crate::error::AppError;
+use crate::render::text_html;
+use crate::state::AppState;
+use crate::views::rfc3339;
+
+#[derive(Serialize, ToSchema)]
+pub struct CourseSummary {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub groups: Vec<String>,
+    pub competences: Vec<String>,
+    pub level: u8,
+    pub minutes: u32,
+}
+
+impl From<&Course> for CourseSummary {
+    fn from(c: &Course) -> Self {
+        Self {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            summary: c.summary.clone(),
+            groups: c.groups.clone(),
+            competences: c.competences.clone(),
+            level: c.level,
+            minutes: c.minutes,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CoursesQuery {
+    /// A group id, or `all`. Default: the caller's group.
+    pub group: Option<String>,
+}
+
+/// The catalog: the caller's group's courses, in the group's recommended order.
+#[utoipa::path(get, path = "/api/v1/courses", tag = "learning", params(CoursesQuery),
+    responses((status = 200, body = [CourseSummary]), (status = 401, body = crate::error::ErrorBody, description = "no group given and not signed in")))]
+pub async fn courses(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<CoursesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let group = match &q.group {
+        Some(g) => g.clone(),
+        None => {
+            let session = authenticate(&req, true)
+                .await?
+                .ok_or_else(AppError::unauthorized)?;
+            session.user.group.unwrap_or_else(|| "all".into())
+        }
+    };
+    let list = if group == "all" {
+        state.catalog.all_courses()
+    } else {
+        state
+            .catalog
+            .group(&group)
+            .ok_or_else(|| AppError::bad_request("unknown_group"))?;
+        state.catalog.courses_for_group(&group)
+    };
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(CourseSummary::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LessonItem {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub completed: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuizItem {
+    pub id: String,
+    pub title: String,
+    pub questions: usize,
+    pub pass_percent: u8,
+    pub max_attempts: u32,
+    pub passed: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CourseDetail {
+    #[serde(flatten)]
+    pub summary: CourseSummary,
+    pub lessons: Vec<LessonItem>,
+    pub quizzes: Vec<QuizItem>,
+    pub completed: bool,
+    pub certificate_id: Option<String>,
+}
+
+/// One course with the caller's progress in it.
+#[utoipa::path(get, path = "/api/v1/courses/{course_id}", tag = "learning", security(("bearer" = [])),
+    responses((status = 200, body = CourseDetail), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn course(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let course = app::course(&state, &path)?;
+    let (status, record) = app::status(&state, &user.0, course).await?;
+    let certificate_id = state
+        .store
+        .completions_for_user(user.0.id)
+        .await?
+        .into_iter()
+        .find(|c| c.course_id == course.id)
+        .map(|c| c.certificate_id);
+    Ok(HttpResponse::Ok().json(CourseDetail {
+        summary: course.into(),
+        lessons: course
+            .lessons
+            .iter()
+            .map(|l| LessonItem {
+                id: l.id.clone(),
+                title: l.title.clone(),
+                minutes: l.minutes,
+                completed: record.lessons_completed.contains(&l.id),
+            })
+            .collect(),
+        quizzes: course
+            .quizzes
+            .iter()
+            .map(|q| QuizItem {
+                id: q.id.clone(),
+                title: q.title.clone(),
+                questions: q.questions,
+                pass_percent: q.pass_percent,
+                max_attempts: q.max_attempts,
+                passed: record.quizzes_passed.contains(&q.id),
+            })
+            .collect(),
+        completed: status.completed,
+        certificate_id,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LessonView {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    /// Sanitised HTML.
+    pub html: String,
+    pub audio: Option<String>,
+    pub completed: bool,
+}
+
+/// A lesson's content.
+#[utoipa::path(get, path = "/api/v1/courses/{course_id}/lessons/{lesson_id}", tag = "learning", security(("bearer" = [])),
+    responses((status = 200, body = LessonView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn lesson(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (course_id, lesson_id) = path.into_inner();
+    let course = app::course(&state, &course_id)?;
+    let lesson = course.lesson(&lesson_id).ok_or_else(AppError::not_found)?;
+    let record = state.store.learner_record(user.0.id, &course.id).await?;
+    Ok(HttpResponse::Ok().json(LessonView {
+        id: lesson.id.clone(),
+        title: lesson.title.clone(),
+        minutes: lesson.minutes,
+        html: lesson.html.clone(),
+        audio: lesson
+            .audio
+            .as_ref()
+            .map(|a| format!("/media/{}/{}", course.id, a.trim_start_matches("media/"))),
+        completed: record.lessons_completed.contains(&lesson.id),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CompleteResponse {
+    pub completed: bool,
+    /// True when this made the whole course complete.
+    pub course_completed: bool,
+    pub certificate_id: Option<String>,
+}
+
+/// Marks a lesson complete (idempotent).
+#[utoipa::path(post, path = "/api/v1/courses/{course_id}/lessons/{lesson_id}/complete", tag = "learning", security(("bearer" = [])),
+    responses((status = 200, body = CompleteResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn complete_lesson(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (course_id, lesson_id) = path.into_inner();
+    let completion = app::complete_lesson(&state, &user.0, &course_id, &lesson_id).await?;
+    Ok(HttpResponse::Ok().json(CompleteResponse {
+        completed: true,
+        course_completed: completion.is_some(),
+        certificate_id: completion.map(|c| c.certificate_id),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OptionView {
+    /// The attempt's own id for this option.
+    pub id: String,
+    /// Sanitised HTML.
+    pub text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionView {
+    /// The question's id in the bank.
+    pub id: String,
+    /// single_choice, multiple_choice, true_false, short_answer, numerical, matching.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: Option<String>,
+    /// Sanitised HTML.
+    pub text: String,
+    /// Choices, or for matching the right-hand items.
+    pub options: Vec<OptionView>,
+    /// Matching only: the left-hand items; answer with a map left id → option id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<OptionView>,
+}
+
+pub fn question_views(questions: &[PresentedQuestion]) -> Vec<QuestionView> {
+    let opt = |o: &hocvuso_assessment::paper::PresentedOption| OptionView {
+        id: o.id.clone(),
+        text: text_html(&o.text),
+    };
+    questions
+        .iter()
+        .map(|q| QuestionView {
+            id: q.id.clone(),
+            kind: q.r#type.to_owned(),
+            title: q.title.clone(),
+            text: text_html(&q.text),
+            options: q.options.iter().map(opt).collect(),
+            left: q.left.iter().map(opt).collect(),
+        })
+        .collect()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttemptView {
+    pub attempt_id: String,
+    pub course_id: String,
+    pub quiz_id: String,
+    /// in_progress or graded.
+    pub state: String,
+    pub started_at: String,
+    pub questions: Vec<QuestionView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<SubmitResponse>,
+}
+
+/// Starts an attempt (or resumes the one in progress). Nothing in the answer tells a right
+/// option from a wrong one.
+#[utoipa::path(post, path = "/api/v1/courses/{course_id}/quizzes/{quiz_id}/attempts", tag = "assessment", security(("bearer" = [])),
+    responses((status = 201, body = AttemptView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "attempt_limit_reached")))]
+pub async fn start_attempt(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (course_id, quiz_id) = path.into_inner();
+    let started = app::start_attempt(&state, &user.0, &course_id, &quiz_id).await?;
+    Ok(HttpResponse::Created().json(AttemptView {
+        attempt_id: started.attempt.id.clone(),
+        course_id: started.attempt.course_id.clone(),
+        quiz_id: started.attempt.quiz_id.clone(),
+        state: started.attempt.state.clone(),
+        started_at: rfc3339(started.attempt.started_at),
+        questions: question_views(&started.questions),
+        result: None,
+    }))
+}
+
+/// One of the caller's attempts, with its result once graded.
+#[utoipa::path(get, path = "/api/v1/attempts/{attempt_id}", tag = "assessment", security(("bearer" = [])),
+    responses((status = 200, body = AttemptView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_attempt(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (attempt, questions) = app::attempt(&state, &user.0, &path).await?;
+    let result = match (&attempt.result, attempt.passed) {
+        (Some(r), Some(passed)) => {
+            let parsed: AttemptResult =
+                serde_json::from_str(r).map_err(|_| AppError::internal())?;
+            Some(submit_response(&parsed, passed, None))
+        }
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(AttemptView {
+        attempt_id: attempt.id.clone(),
+        course_id: attempt.course_id.clone(),
+        quiz_id: attempt.quiz_id.clone(),
+        state: attempt.state.clone(),
+        started_at: rfc3339(attempt.started_at),
+        questions: question_views(&questions),
+        result,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SubmitRequest {
+    /// question id → answer: a list of option ids (choice), true/false, a string (short
+    /// answer), a number (numerical), or an object left id → option id (matching).
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuestionResultView {
+    pub id: String,
+    pub correct: bool,
+    /// 0–1.
+    pub fraction: f64,
+    /// Sanitised HTML, or null.
+    pub feedback: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SubmitResponse {
+    pub score_percent: f64,
+    pub passed: bool,
+    pub questions: Vec<QuestionResultView>,
+    /// Set when this submission completed the course.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+}
+
+pub fn submit_response(
+    r: &AttemptResult,
+    passed: bool,
+    certificate_id: Option<String>,
+) -> SubmitResponse {
+    SubmitResponse {
+        score_percent: r.score_percent,
+        passed,
+        questions: r
+            .questions
+            .iter()
+            .map(|q| QuestionResultView {
+                id: q.id.clone(),
+                correct: q.correct,
+                fraction: q.fraction,
+                feedback: (!q.feedback.is_empty()).then(|| {
+                    q.feedback
+                        .iter()
+                        .map(text_html)
+                        .collect::<Vec<_>>()
+                        .join("<br>")
+                }),
+            })
+            .collect(),
+        certificate_id,
+    }
+}
+
+/// Submits answers; graded at once on the server. A second submission is refused (409).
+#[utoipa::path(post, path = "/api/v1/attempts/{attempt_id}/submit", tag = "assessment", security(("bearer" = [])), request_body = SubmitRequest,
+    responses((status = 200, body = SubmitResponse), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "already_submitted"), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn submit(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<SubmitRequest>,
+) -> Result<HttpResponse, AppError> {
+    let graded = app::submit(&state, &user.0, &path, body.into_inner().answers).await?;
+    Ok(HttpResponse::Ok().json(submit_response(
+        &graded.result,
+        graded.passed,
+        graded.completion.map(|c| c.certificate_id),
+    )))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgressItem {
+    pub course_id: String,
+    pub lessons_completed: usize,
+    pub lessons_total: usize,
+    pub quizzes_passed: usize,
+    pub quizzes_total: usize,
+    pub completed_at: Option<String>,
+}
+
+/// The caller's progress per course.
+#[utoipa::path(get, path = "/api/v1/me/progress", tag = "learning", security(("bearer" = [])), responses((status = 200, body = [ProgressItem])))]
+pub async fn progress(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    let rows = app::progress(&state, &user.0).await?;
+    Ok(HttpResponse::Ok().json(
+        rows.into_iter()
+            .map(|p| ProgressItem {
+                course_id: p.course.id.clone(),
+                lessons_completed: p.status.lessons_completed,
+                lessons_total: p.status.lessons_total,
+                quizzes_passed: p.status.quizzes_passed,
+                quizzes_total: p.status.quizzes_total,
+                completed_at: p.completion.map(|c| rfc3339(c.completed_at)),
+            })
+            .collect::<Vec<_>>(),
+    ))
+}

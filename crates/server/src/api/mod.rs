@@ -1,0 +1,108 @@
+//! The JSON API, version 1 (`design/api-v1.md`), and its OpenAPI description generated from
+//! these handlers and types.
+
+mod accounts;
+mod admin;
+mod evidence;
+pub mod learning;
+mod openapi;
+
+use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
+
+use crate::error::AppError;
+
+pub use openapi::ApiDoc;
+
+const JSON_LIMIT: usize = 64 * 1024;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/api/openapi.json", web::get().to(openapi::serve))
+        .service(
+            web::scope("/api/v1")
+                .route("/auth/register", web::post().to(accounts::register))
+                .route("/auth/login", web::post().to(accounts::login))
+                .route("/me", web::get().to(accounts::me))
+                .route("/me/progress", web::get().to(learning::progress))
+                .route("/me/certificates", web::get().to(evidence::my_certificates))
+                .route("/courses", web::get().to(learning::courses))
+                .route("/courses/{course_id}", web::get().to(learning::course))
+                .route(
+                    "/courses/{course_id}/lessons/{lesson_id}",
+                    web::get().to(learning::lesson),
+                )
+                .route(
+                    "/courses/{course_id}/lessons/{lesson_id}/complete",
+                    web::post().to(learning::complete_lesson),
+                )
+                .route(
+                    "/courses/{course_id}/quizzes/{quiz_id}/attempts",
+                    web::post().to(learning::start_attempt),
+                )
+                .route(
+                    "/attempts/{attempt_id}",
+                    web::get().to(learning::get_attempt),
+                )
+                .route(
+                    "/attempts/{attempt_id}/submit",
+                    web::post().to(learning::submit),
+                )
+                .route("/certificates/{id}", web::get().to(evidence::certificate))
+                .route("/admin/completions", web::get().to(admin::completions))
+                .default_service(web::to(not_found)),
+        );
+}
+
+async fn not_found() -> HttpResponse {
+    crate::error::json_error(&AppError::not_found())
+}
+
+/// 200 when the database answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The database answers"), (status = 503, description = "It does not")))]
+async fn healthz(state: web::Data<crate::AppState>) -> HttpResponse {
+    match state.store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database does not answer");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
+        }
+    }
+}
+
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(|err, _req: &HttpRequest| {
+            let e = match &err {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => AppError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                ),
+                JsonPayloadError::ContentType => AppError::new(
+                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                ),
+                JsonPayloadError::Deserialize(d) if d.is_data() => {
+                    AppError::bad_request("invalid_json_fields")
+                }
+                _ => AppError::bad_request("invalid_json"),
+            };
+            tracing::debug!(error = %err, "rejected JSON body");
+            e.into()
+        })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _| {
+        tracing::debug!(error = %err, "rejected query string");
+        AppError::bad_request("invalid_query").into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _| {
+        tracing::debug!(error = %err, "rejected path");
+        AppError::not_found().into()
+    })
+}

@@ -1,0 +1,42 @@
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{accounts, admin, evidence, learning};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API description, generated from the handlers' annotations and the response types.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Học Vụ Số API", version = "1", description = "HTTP contract version 1. Errors are {\"error\": key, \"message\": text}."),
+    paths(
+        super::healthz,
+        accounts::register, accounts::login, accounts::me,
+        learning::courses, learning::course, learning::lesson, learning::complete_lesson,
+        learning::start_attempt, learning::get_attempt, learning::submit, learning::progress,
+        evidence::my_certificates, evidence::certificate,
+        admin::completions,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,313 @@
+//! Studying: courses, lessons, quiz attempts and progress.
+
+use std::collections::BTreeMap;
+
+use hocvuso_assessment::grading::{self, AttemptResult, GradeError};
+use hocvuso_assessment::paper::{self, Paper, PresentedQuestion};
+use hocvuso_course::{Course, CourseStatus, LearnerRecord, Quiz};
+use hocvuso_credentials::CertificateId;
+use hocvuso_store::{Attempt, Completion, NewAttempt, NewCompletion, Submission, User};
+use rand::Rng;
+use serde_json::Value;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A course the caller may see, or 404. Learners see every published course (a group's catalog
+/// is a recommendation, not a wall), so this only checks existence.
+pub fn course<'a>(state: &'a AppState, course_id: &str) -> Result<&'a Course, AppError> {
+    state
+        .catalog
+        .course(course_id)
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn status(
+    state: &AppState,
+    user: &User,
+    course: &Course,
+) -> Result<(CourseStatus, LearnerRecord), AppError> {
+    let record = state.store.learner_record(user.id, &course.id).await?;
+    Ok((course.status(&record), record))
+}
+
+/// Decides, inside the store's transaction, whether a record completes the course.
+fn completion_rule<'a>(
+    course: &'a Course,
+    score_percent: Option<f64>,
+) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
+    move |record| {
+        course.status(record).completed.then(|| NewCompletion {
+            certificate_id: CertificateId::generate(&mut rand::thread_rng()).to_string(),
+            content_version: course.version.clone(),
+            score_percent,
+        })
+    }
+}
+
+/// The best passing score of each quiz, averaged: the score a completion record carries.
+async fn course_score(
+    state: &AppState,
+    user: &User,
+    course: &Course,
+    current: Option<(&str, f64)>,
+) -> Result<Option<f64>, AppError> {
+    if course.quizzes.is_empty() {
+        return Ok(None);
+    }
+    let mut total = 0.0;
+    for quiz in &course.quizzes {
+        let mut best = state
+            .store
+            .attempts(user.id, &course.id, &quiz.id)
+            .await?
+            .iter()
+            .filter(|a| a.passed == Some(true))
+            .filter_map(|a| a.score_percent)
+            .fold(0.0_f64, f64::max);
+        if let Some((qid, s)) = current {
+            if qid == quiz.id {
+                best = best.max(s);
+            }
+        }
+        total += best;
+    }
+    Ok(Some(
+        (total / course.quizzes.len() as f64 * 10.0).round() / 10.0,
+    ))
+}
+
+/// Marks a lesson complete (idempotent). Returns the course completion it caused, if any.
+pub async fn complete_lesson(
+    state: &AppState,
+    user: &User,
+    course_id: &str,
+    lesson_id: &str,
+) -> Result<Option<Completion>, AppError> {
+    let course = course(state, course_id)?;
+    course.lesson(lesson_id).ok_or_else(AppError::not_found)?;
+    let score = course_score(state, user, course, None).await?;
+    let done = state
+        .store
+        .complete_lesson(
+            user.id,
+            &course.id,
+            lesson_id,
+            &course.version,
+            state.clock.now(),
+            completion_rule(course, score),
+        )
+        .await?;
+    Ok(done)
+}
+
+pub struct Started {
+    pub attempt: Attempt,
+    pub questions: Vec<PresentedQuestion>,
+}
+
+fn quiz<'a>(course: &'a Course, quiz_id: &str) -> Result<&'a Quiz, AppError> {
+    course.quiz(quiz_id).ok_or_else(AppError::not_found)
+}
+
+fn parse_paper(attempt: &Attempt) -> Result<Paper, AppError> {
+    serde_json::from_str(&attempt.paper).map_err(|e| {
+        tracing::error!(attempt = %attempt.id, error = %e, "stored paper is unreadable");
+        AppError::internal()
+    })
+}
+
+/// Starts an attempt, or resumes the one in progress: starting again must not let a learner
+/// draw fresh papers until they see questions they like.
+pub async fn start_attempt(
+    state: &AppState,
+    user: &User,
+    course_id: &str,
+    quiz_id: &str,
+) -> Result<Started, AppError> {
+    let course = course(state, course_id)?;
+    let quiz = quiz(course, quiz_id)?;
+    if let Some(open) = state
+        .store
+        .open_attempt(user.id, &course.id, &quiz.id)
+        .await?
+    {
+        let paper = parse_paper(&open)?;
+        let questions = paper::present(&paper, &course.bank);
+        return Ok(Started {
+            attempt: open,
+            questions,
+        });
+    }
+    if quiz.max_attempts > 0
+        && state
+            .store
+            .count_attempts(user.id, &course.id, &quiz.id)
+            .await?
+            >= u64::from(quiz.max_attempts)
+    {
+        return Err(AppError::conflict("attempt_limit_reached"));
+    }
+    let (paper, id) = {
+        let mut rng = rand::thread_rng();
+        let paper = paper::draw(&course.bank, &course.draw_rule(quiz), &mut rng).map_err(|e| {
+            // The content check guarantees enough questions; this means content changed badly.
+            tracing::error!(course = %course.id, quiz = %quiz.id, error = %e, "cannot draw a paper");
+            AppError::internal()
+        })?;
+        let id: String = (0..32)
+            .map(|_| char::from(b"0123456789abcdef"[rng.gen_range(0..16)]))
+            .collect();
+        (paper, id)
+    };
+    let questions = paper::present(&paper, &course.bank);
+    let paper_json = serde_json::to_string(&paper).map_err(|_| AppError::internal())?;
+    let attempt = state
+        .store
+        .create_attempt(NewAttempt {
+            id,
+            user_id: user.id,
+            course_id: course.id.clone(),
+            quiz_id: quiz.id.clone(),
+            content_version: course.version.clone(),
+            paper: paper_json,
+            at: state.clock.now(),
+        })
+        .await?;
+    Ok(Started { attempt, questions })
+}
+
+/// An attempt of the caller's, with its questions (404 for anyone else's).
+pub async fn attempt(
+    state: &AppState,
+    user: &User,
+    attempt_id: &str,
+) -> Result<(Attempt, Vec<PresentedQuestion>), AppError> {
+    if attempt_id.len() > 64 {
+        return Err(AppError::not_found());
+    }
+    let attempt = state
+        .store
+        .attempt(attempt_id, user.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let course = course(state, &attempt.course_id)?;
+    let paper = parse_paper(&attempt)?;
+    let questions = paper::present(&paper, &course.bank);
+    Ok((attempt, questions))
+}
+
+pub struct Graded {
+    pub attempt_id: String,
+    pub course_id: String,
+    pub quiz_id: String,
+    pub result: AttemptResult,
+    pub passed: bool,
+    pub completion: Option<Completion>,
+}
+
+fn grade_error(e: GradeError) -> AppError {
+    match e {
+        GradeError::UnknownQuestion(q) => {
+            AppError::unprocessable("unknown_question").with_detail(format!("({q})"))
+        }
+        GradeError::BadAnswer { question, .. } => {
+            AppError::unprocessable("invalid_answer").with_detail(format!("({question})"))
+        }
+        GradeError::UnknownOption { question, .. } => {
+            AppError::unprocessable("unknown_option").with_detail(format!("({question})"))
+        }
+    }
+}
+
+/// Grades and records a submission, exactly once.
+pub async fn submit(
+    state: &AppState,
+    user: &User,
+    attempt_id: &str,
+    answers: BTreeMap<String, Value>,
+) -> Result<Graded, AppError> {
+    let (attempt, _) = attempt(state, user, attempt_id).await?;
+    if attempt.is_submitted() {
+        return Err(AppError::conflict("already_submitted"));
+    }
+    let course = course(state, &attempt.course_id)?;
+    let quiz = quiz(course, &attempt.quiz_id)?;
+    let paper = parse_paper(&attempt)?;
+    let result = grading::grade(&paper, &course.bank, &answers).map_err(grade_error)?;
+    let score = (result.score_percent * 10.0).round() / 10.0;
+    let passed = score >= f64::from(quiz.pass_percent);
+    let course_score = if passed {
+        course_score(state, user, course, Some((&quiz.id, score))).await?
+    } else {
+        None
+    };
+    let submission = Submission {
+        answers: serde_json::to_string(&answers).map_err(|_| AppError::internal())?,
+        result: serde_json::to_string(&result).map_err(|_| AppError::internal())?,
+        score_percent: score,
+        passed,
+        at: state.clock.now(),
+    };
+    let completion = state
+        .store
+        .submit_attempt(&attempt, submission, |record: &LearnerRecord| {
+            // The attempt being graded is not yet visible as passed inside the record.
+            let mut record = record.clone();
+            if passed {
+                record.quizzes_passed.insert(quiz.id.clone());
+            }
+            completion_rule(course, course_score)(&record)
+        })
+        .await?;
+    Ok(Graded {
+        attempt_id: attempt.id,
+        course_id: course.id.clone(),
+        quiz_id: quiz.id.clone(),
+        result: AttemptResult {
+            score_percent: score,
+            ..result
+        },
+        passed,
+        completion,
+    })
+}
+
+/// One row of a learner's progress.
+pub struct Progress<'a> {
+    pub course: &'a Course,
+    pub status: CourseStatus,
+    pub completion: Option<Completion>,
+}
+
+/// Progress in the learner's group's courses and in any other course they touched.
+pub async fn progress<'a>(state: &'a AppState, user: &User) -> Result<Vec<Progress<'a>>, AppError> {
+    let records = state.store.learner_records(user.id).await?;
+    let completions = state.store.completions_for_user(user.id).await?;
+    let mut courses: Vec<&Course> = user
+        .group
+        .as_deref()
+        .map(|g| state.catalog.courses_for_group(g))
+        .unwrap_or_default();
+    for id in records
+        .keys()
+        .chain(completions.iter().map(|c| &c.course_id))
+    {
+        if let Some(c) = state.catalog.course(id) {
+            if !courses.iter().any(|x| x.id == c.id) {
+                courses.push(c);
+            }
+        }
+    }
+    Ok(courses
+        .into_iter()
+        .map(|course| Progress {
+            status: course.status(records.get(&course.id).unwrap_or(&LearnerRecord::default())),
+            completion: completions
+                .iter()
+                .find(|c| c.course_id == course.id)
+                .cloned(),
+            course,
+        })
+        .collect())
+}

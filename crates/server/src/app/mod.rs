@@ -1,0 +1,7 @@
+//! Application services: what a person can do, written once and called by both the pages and
+//! the JSON API (so anything one can do, the other can). Each service parses its input, calls
+//! the domain crates, and writes through the store in one transaction.
+
+pub mod accounts;
+pub mod evidence;
+pub mod learning;

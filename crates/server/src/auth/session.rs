@@ -1,0 +1,156 @@
+//! Who is calling. The API takes `Authorization: Bearer <token>`; the pages use the same token in
+//! an HttpOnly, SameSite=Lax cookie. A cookie is accepted by the API only for safe (GET, HEAD)
+//! requests, so a cross-site form can never act through the API with a learner's cookie.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, Method};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use time::OffsetDateTime;
+
+use hocvuso_store::User;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "hvs_session";
+
+/// The authenticated caller, cached in the request's extensions once looked up.
+#[derive(Clone)]
+pub struct Session {
+    pub user: User,
+    pub expires_at: OffsetDateTime,
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// Looks the caller up from a Bearer token or (where allowed) the session cookie.
+pub async fn authenticate(
+    req: &HttpRequest,
+    allow_cookie: bool,
+) -> Result<Option<Session>, AppError> {
+    if let Some(s) = req.extensions().get::<Session>() {
+        return Ok(Some(s.clone()));
+    }
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(AppError::internal)?
+        .clone();
+    let token = match bearer(req) {
+        Some(t) => Some(t),
+        None if allow_cookie => req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()),
+        None => None,
+    };
+    let Some(token) = token else { return Ok(None) };
+    let now = state.clock.now();
+    let Some((user_id, claims)) = super::token::verify(&state.keys, &token, now) else {
+        return Ok(None);
+    };
+    let Some(user) = state.store.user_by_id(user_id).await? else {
+        return Ok(None);
+    };
+    let session = Session {
+        user,
+        expires_at: OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(now),
+    };
+    req.extensions_mut().insert(session.clone());
+    Ok(Some(session))
+}
+
+pub fn session_cookie(token: String, secure: bool, max_age_minutes: i64) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::minutes(max_age_minutes))
+        .finish()
+}
+
+pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = session_cookie(String::new(), secure, 0);
+    c.make_removal();
+    c
+}
+
+type BoxFut<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
+
+/// An authenticated API caller; 401 JSON otherwise.
+pub struct ApiUser(pub User);
+
+impl FromRequest for ApiUser {
+    type Error = actix_web::Error;
+    type Future = BoxFut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let safe = req.method() == Method::GET || req.method() == Method::HEAD;
+            match authenticate(&req, safe).await? {
+                Some(s) => Ok(ApiUser(s.user)),
+                None => Err(AppError::unauthorized().into()),
+            }
+        })
+    }
+}
+
+/// A signed-in visitor of the pages; others are sent to the login page.
+pub struct PageUser(pub User);
+
+impl FromRequest for PageUser {
+    type Error = actix_web::Error;
+    type Future = BoxFut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match authenticate(&req, true).await {
+                Ok(Some(s)) => Ok(PageUser(s.user)),
+                Ok(None) => {
+                    // Only the path goes into `next`: never a query string, which could carry
+                    // personal data into logs.
+                    let next = if req.method() == Method::GET {
+                        req.path()
+                    } else {
+                        "/courses"
+                    };
+                    let location = format!("/login?next={}", crate::pages::url_encode(next));
+                    Err(actix_web::error::InternalError::from_response(
+                        "login required",
+                        HttpResponse::SeeOther()
+                            .insert_header((header::LOCATION, location))
+                            .finish(),
+                    )
+                    .into())
+                }
+                Err(e) => Err(crate::pages::PageError(e).into()),
+            }
+        })
+    }
+}
+
+/// The visitor, signed in or not.
+pub struct MaybeUser(pub Option<User>);
+
+impl FromRequest for MaybeUser {
+    type Error = actix_web::Error;
+    type Future = BoxFut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let s = authenticate(&req, true)
+                .await
+                .map_err(crate::pages::PageError)?;
+            Ok(MaybeUser(s.map(|s| s.user)))
+        })
+    }
+}

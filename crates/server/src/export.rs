@@ -1,0 +1,231 @@
+//! Completion exports: CSV (UTF-8, header row, optional BOM for Excel, formula-looking cells
+//! neutralised), XLSX and JSON Lines. Columns are the same in every format.
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, Time};
+
+use hocvuso_store::{CompletionFilter, CompletionRow};
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::rfc3339;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Jsonl,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            "jsonl" => Some(Self::Jsonl),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Jsonl => "jsonl",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Jsonl => "application/x-ndjson; charset=utf-8",
+        }
+    }
+}
+
+pub const COLUMNS: [&str; 9] = [
+    "certificate_id",
+    "username",
+    "display_name",
+    "group",
+    "course_id",
+    "course_title",
+    "completed_at",
+    "score_percent",
+    "revoked",
+];
+
+#[derive(Serialize)]
+struct Row<'a> {
+    certificate_id: &'a str,
+    username: &'a str,
+    display_name: &'a str,
+    group: &'a str,
+    course_id: &'a str,
+    course_title: &'a str,
+    completed_at: String,
+    score_percent: Option<f64>,
+    revoked: bool,
+}
+
+impl Row<'_> {
+    fn cells(&self) -> [String; 9] {
+        [
+            self.certificate_id.to_owned(),
+            self.username.to_owned(),
+            self.display_name.to_owned(),
+            self.group.to_owned(),
+            self.course_id.to_owned(),
+            self.course_title.to_owned(),
+            self.completed_at.clone(),
+            self.score_percent
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            self.revoked.to_string(),
+        ]
+    }
+}
+
+fn parse_bound(s: &str, end_of_day: bool) -> Option<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    let d = Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    let d = if end_of_day { d.next_day()? } else { d };
+    Some(d.with_time(Time::MIDNIGHT).assume_utc())
+}
+
+pub fn filter(
+    group: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<CompletionFilter, AppError> {
+    let bound = |s: Option<&str>, end: bool| -> Result<Option<OffsetDateTime>, AppError> {
+        match s.filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => parse_bound(s, end)
+                .map(Some)
+                .ok_or_else(|| AppError::bad_request("invalid_date")),
+        }
+    };
+    Ok(CompletionFilter {
+        group: group.filter(|g| !g.is_empty()).map(str::to_owned),
+        from: bound(from, false)?,
+        to: bound(to, true)?,
+    })
+}
+
+/// A spreadsheet runs a cell that starts with one of these as a formula; a leading apostrophe
+/// makes it text (OWASP's advice against CSV injection).
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+pub fn render(
+    state: &AppState,
+    format: Format,
+    rows: &[CompletionRow],
+    bom: bool,
+) -> Result<Vec<u8>, AppError> {
+    let rows: Vec<Row<'_>> = rows
+        .iter()
+        .map(|r| Row {
+            certificate_id: &r.completion.certificate_id,
+            username: &r.username,
+            display_name: &r.display_name,
+            group: r.group.as_deref().unwrap_or(""),
+            course_id: &r.completion.course_id,
+            course_title: state
+                .catalog
+                .course(&r.completion.course_id)
+                .map(|c| c.title.as_str())
+                .unwrap_or(""),
+            completed_at: rfc3339(r.completion.completed_at),
+            score_percent: r.completion.score_percent,
+            revoked: r.completion.revoked_at.is_some(),
+        })
+        .collect();
+    let failed = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "export failed");
+        AppError::internal()
+    };
+    match format {
+        Format::Csv => {
+            let mut out = Vec::new();
+            if bom {
+                out.extend_from_slice("\u{feff}".as_bytes());
+            }
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(COLUMNS).map_err(|e| failed(&e))?;
+            for r in &rows {
+                let cells = r.cells();
+                w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))
+                    .map_err(|e| failed(&e))?;
+            }
+            w.into_inner().map_err(|e| failed(&e))
+        }
+        Format::Jsonl => {
+            let mut out = Vec::new();
+            for r in &rows {
+                serde_json::to_writer(&mut out, r).map_err(|e| failed(&e))?;
+                out.push(b'\n');
+            }
+            Ok(out)
+        }
+        Format::Xlsx => {
+            use rust_xlsxwriter::{Format as XFormat, Workbook};
+            let mut wb = Workbook::new();
+            let sheet = wb.add_worksheet();
+            sheet.set_name("completions").map_err(|e| failed(&e))?;
+            let bold = XFormat::new().set_bold();
+            for (c, name) in COLUMNS.iter().enumerate() {
+                sheet
+                    .write_string_with_format(0, c as u16, *name, &bold)
+                    .map_err(|e| failed(&e))?;
+            }
+            for (i, r) in rows.iter().enumerate() {
+                let row = (i + 1) as u32;
+                for (c, cell) in r.cells().iter().enumerate() {
+                    if c == 7 {
+                        if let Some(s) = r.score_percent {
+                            sheet
+                                .write_number(row, c as u16, s)
+                                .map_err(|e| failed(&e))?;
+                        }
+                        continue;
+                    }
+                    sheet
+                        .write_string(row, c as u16, cell)
+                        .map_err(|e| failed(&e))?;
+                }
+            }
+            wb.save_to_buffer().map_err(|e| failed(&e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(neutralise("=1+1"), "'=1+1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("Nguyễn Văn A"), "Nguyễn Văn A");
+    }
+
+    #[test]
+    fn dates_bound_whole_days() {
+        let f = filter(None, Some("2026-01-01"), Some("2026-01-31")).expect("valid");
+        assert_eq!(f.from.map(rfc3339).as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(f.to.map(rfc3339).as_deref(), Some("2026-02-01T00:00:00Z"));
+        assert!(filter(None, Some("hôm qua"), None).is_err());
+    }
+}

@@ -1,0 +1,431 @@
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpRequest};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use hocvuso_assessment::grading::AttemptResult;
+use hocvuso_assessment::paper::PresentedQuestion;
+use hocvuso_course::Course;
+
+use crate::api::learning::{question_views, submit_response, QuestionView, SubmitResponse};
+use crate::app::learning as app;
+use crate::auth::{csrf, PageUser};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::date_vi;
+
+use super::{redirect, Page, PageError, PageResult};
+
+#[derive(Serialize)]
+struct CourseCard<'a> {
+    id: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    minutes: u32,
+    level: u8,
+    band: &'a str,
+    lessons_total: usize,
+    lessons_completed: usize,
+    percent: usize,
+    completed: bool,
+    in_path: bool,
+}
+
+fn band(state: &AppState, level: u8) -> &str {
+    state
+        .catalog
+        .framework
+        .level(level)
+        .map(|l| l.band.as_str())
+        .unwrap_or("")
+}
+
+pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    let user = user.0;
+    let group_id = user.group.clone().unwrap_or_default();
+    let group = state.catalog.group(&group_id);
+    let records = state
+        .store
+        .learner_records(user.id)
+        .await
+        .map_err(AppError::from)?;
+    let courses: Vec<&Course> = if group.is_some() {
+        state.catalog.courses_for_group(&group_id)
+    } else {
+        state.catalog.all_courses()
+    };
+    let default_record = Default::default();
+    let cards: Vec<CourseCard<'_>> = courses
+        .iter()
+        .map(|c| {
+            let s = c.status(records.get(&c.id).unwrap_or(&default_record));
+            let total = s.lessons_total + s.quizzes_total;
+            let done = s.lessons_completed + s.quizzes_passed;
+            CourseCard {
+                id: &c.id,
+                title: &c.title,
+                summary: &c.summary,
+                minutes: c.minutes,
+                level: c.level,
+                band: band(&state, c.level),
+                lessons_total: s.lessons_total,
+                lessons_completed: s.lessons_completed,
+                percent: (done * 100).checked_div(total).unwrap_or(0),
+                completed: s.completed,
+                in_path: group.is_some_and(|g| g.path.contains(&c.id)),
+            }
+        })
+        .collect();
+    Page::new(&req, &state, Some(&user))
+        .with("group_title", &group.map(|g| g.title.as_str()))
+        .with("courses", &cards)
+        .render("courses.html")
+}
+
+#[derive(Serialize)]
+struct LessonRow<'a> {
+    id: &'a str,
+    number: usize,
+    title: &'a str,
+    minutes: u32,
+    completed: bool,
+}
+
+#[derive(Serialize)]
+struct QuizRow<'a> {
+    id: &'a str,
+    title: &'a str,
+    questions: usize,
+    pass_percent: u8,
+    passed: bool,
+    best_score: Option<f64>,
+    in_progress: Option<String>,
+    attempts_left: Option<u64>,
+}
+
+pub async fn course(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<String>,
+) -> PageResult {
+    let user = user.0;
+    let course = app::course(&state, &path)?;
+    let (status, record) = app::status(&state, &user, course).await?;
+    let mut quizzes = Vec::new();
+    for q in &course.quizzes {
+        let attempts = state
+            .store
+            .attempts(user.id, &course.id, &q.id)
+            .await
+            .map_err(AppError::from)?;
+        quizzes.push(QuizRow {
+            id: &q.id,
+            title: &q.title,
+            questions: q.questions,
+            pass_percent: q.pass_percent,
+            passed: record.quizzes_passed.contains(&q.id),
+            best_score: attempts
+                .iter()
+                .filter_map(|a| a.score_percent)
+                .reduce(f64::max),
+            in_progress: attempts
+                .iter()
+                .find(|a| !a.is_submitted())
+                .map(|a| a.id.clone()),
+            attempts_left: (q.max_attempts > 0)
+                .then(|| u64::from(q.max_attempts).saturating_sub(attempts.len() as u64)),
+        });
+    }
+    let completion = state
+        .store
+        .completions_for_user(user.id)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .find(|c| c.course_id == course.id);
+    let lessons: Vec<LessonRow<'_>> = course
+        .lessons
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LessonRow {
+            id: &l.id,
+            number: i + 1,
+            title: &l.title,
+            minutes: l.minutes,
+            completed: record.lessons_completed.contains(&l.id),
+        })
+        .collect();
+    Page::new(&req, &state, Some(&user))
+        .with("course", course)
+        .with("band", band(&state, course.level))
+        .with("lessons", &lessons)
+        .with("quizzes", &quizzes)
+        .with("status", &status)
+        .with("certificate_id", &completion.map(|c| c.certificate_id))
+        .render("course.html")
+}
+
+pub async fn lesson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+) -> PageResult {
+    let user = user.0;
+    let (course_id, lesson_id) = path.into_inner();
+    let course = app::course(&state, &course_id)?;
+    let index = course
+        .lessons
+        .iter()
+        .position(|l| l.id == lesson_id)
+        .ok_or_else(AppError::not_found)?;
+    let lesson = &course.lessons[index];
+    let record = state
+        .store
+        .learner_record(user.id, &course.id)
+        .await
+        .map_err(AppError::from)?;
+    let audio = lesson
+        .audio
+        .as_ref()
+        .map(|a| format!("/media/{}/{}", course.id, a.trim_start_matches("media/")));
+    Page::new(&req, &state, Some(&user))
+        .with("course", course)
+        .with("lesson", lesson)
+        .with("number", &(index + 1))
+        .with("total", &course.lessons.len())
+        .with("audio", &audio)
+        .with("completed", &record.lessons_completed.contains(&lesson.id))
+        .with(
+            "previous",
+            &index.checked_sub(1).map(|i| &course.lessons[i]),
+        )
+        .with("next", &course.lessons.get(index + 1))
+        .render("lesson.html")
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn complete_lesson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let (course_id, lesson_id) = path.into_inner();
+    app::complete_lesson(&state, &user.0, &course_id, &lesson_id).await?;
+    let course = app::course(&state, &course_id)?;
+    // Go on to the next lesson, or back to the course when this was the last.
+    let next = course
+        .lessons
+        .iter()
+        .skip_while(|l| l.id != lesson_id)
+        .nth(1);
+    Ok(match next {
+        Some(n) => redirect(&format!("/courses/{}/lessons/{}", course.id, n.id)),
+        None => redirect(&format!("/courses/{}#quizzes", course.id)),
+    })
+}
+
+pub async fn start_attempt(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let (course_id, quiz_id) = path.into_inner();
+    let started = app::start_attempt(&state, &user.0, &course_id, &quiz_id).await?;
+    Ok(redirect(&format!("/attempts/{}", started.attempt.id)))
+}
+
+#[derive(Serialize)]
+struct ResultRow {
+    number: usize,
+    question: QuestionView,
+    correct: bool,
+    feedback: Option<String>,
+}
+
+fn result_rows(questions: &[PresentedQuestion], result: &SubmitResponse) -> Vec<ResultRow> {
+    question_views(questions)
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let r = result.questions.iter().find(|r| r.id == q.id);
+            ResultRow {
+                number: i + 1,
+                correct: r.is_some_and(|r| r.correct),
+                feedback: r.and_then(|r| r.feedback.clone()),
+                question: q,
+            }
+        })
+        .collect()
+}
+
+pub async fn attempt(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<String>,
+) -> PageResult {
+    let user = user.0;
+    let (attempt, questions) = app::attempt(&state, &user, &path).await?;
+    let course = app::course(&state, &attempt.course_id)?;
+    let quiz = course
+        .quiz(&attempt.quiz_id)
+        .ok_or_else(AppError::not_found)?;
+    let page = Page::new(&req, &state, Some(&user))
+        .with("course", course)
+        .with("quiz", quiz)
+        .with("attempt_id", &attempt.id);
+    if let (Some(r), Some(passed)) = (&attempt.result, attempt.passed) {
+        let parsed: AttemptResult = serde_json::from_str(r).map_err(|_| AppError::internal())?;
+        let result = submit_response(&parsed, passed, None);
+        let certificate_id = state
+            .store
+            .completions_for_user(user.id)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .find(|c| c.course_id == course.id)
+            .map(|c| c.certificate_id);
+        return page
+            .with("result", &result)
+            .with("rows", &result_rows(&questions, &result))
+            .with("certificate_id", &certificate_id)
+            .with("submitted_on", &attempt.submitted_at.map(date_vi))
+            .render("result.html");
+    }
+    let numbered: Vec<(usize, QuestionView)> = question_views(&questions)
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| (i + 1, q))
+        .collect();
+    page.with("questions", &numbered).render("attempt.html")
+}
+
+/// Turns the form's fields into the API's answer map, question by question: the form has no
+/// types, the questions do.
+fn answers_from_form(
+    questions: &[PresentedQuestion],
+    pairs: &[(String, String)],
+) -> BTreeMap<String, Value> {
+    fn values<'p>(pairs: &'p [(String, String)], name: &str) -> Vec<&'p str> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+    let mut answers = BTreeMap::new();
+    for q in questions {
+        let name = format!("a:{}", q.id);
+        let answer = match q.r#type {
+            "single_choice" | "multiple_choice" => {
+                let chosen: Vec<Value> = values(pairs, &name)
+                    .into_iter()
+                    .map(|v| Value::String(v.to_owned()))
+                    .collect();
+                (!chosen.is_empty()).then_some(Value::Array(chosen))
+            }
+            "true_false" => match values(pairs, &name).first().copied() {
+                Some("true") => Some(Value::Bool(true)),
+                Some("false") => Some(Value::Bool(false)),
+                _ => None,
+            },
+            "matching" => {
+                let mut map = serde_json::Map::new();
+                for left in &q.left {
+                    if let Some(v) = values(pairs, &format!("{name}:{}", left.id))
+                        .first()
+                        .filter(|v| !v.is_empty())
+                    {
+                        map.insert(left.id.clone(), Value::String((*v).to_owned()));
+                    }
+                }
+                (!map.is_empty()).then_some(Value::Object(map))
+            }
+            _ => values(pairs, &name)
+                .first()
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(|v| Value::String(v.to_owned())),
+        };
+        if let Some(a) = answer {
+            answers.insert(q.id.clone(), a);
+        }
+    }
+    answers
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    if body.len() > 64 * 1024 {
+        return Err(PageError(AppError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        )));
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let token = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    csrf::verify(&req, token)?;
+    let (attempt, questions) = app::attempt(&state, &user.0, &path).await?;
+    if attempt.is_submitted() {
+        return Ok(redirect(&format!("/attempts/{}", attempt.id)));
+    }
+    let answers = answers_from_form(&questions, &pairs);
+    app::submit(&state, &user.0, &attempt.id, answers).await?;
+    Ok(redirect(&format!("/attempts/{}", attempt.id)))
+}
+
+#[derive(Serialize)]
+struct ProgressRow<'a> {
+    course_id: &'a str,
+    title: &'a str,
+    lessons_completed: usize,
+    lessons_total: usize,
+    quizzes_passed: usize,
+    quizzes_total: usize,
+    completed_on: Option<String>,
+    certificate_id: Option<String>,
+}
+
+pub async fn progress(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    let user = user.0;
+    let rows = app::progress(&state, &user).await?;
+    let view: Vec<ProgressRow<'_>> = rows
+        .iter()
+        .map(|p| ProgressRow {
+            course_id: &p.course.id,
+            title: &p.course.title,
+            lessons_completed: p.status.lessons_completed,
+            lessons_total: p.status.lessons_total,
+            quizzes_passed: p.status.quizzes_passed,
+            quizzes_total: p.status.quizzes_total,
+            completed_on: p.completion.as_ref().map(|c| date_vi(c.completed_at)),
+            certificate_id: p.completion.as_ref().map(|c| c.certificate_id.clone()),
+        })
+        .collect();
+    Page::new(&req, &state, Some(&user))
+        .with("rows", &view)
+        .render("progress.html")
+}

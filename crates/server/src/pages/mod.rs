@@ -1,0 +1,263 @@
+//! The web pages: server-rendered, Vietnamese, usable without JavaScript. Each handler gathers
+//! what its template needs into a context and renders it through `Page`, which also adds the
+//! CSRF token, the signed-in user and the cache headers every page needs.
+
+mod accounts;
+mod admin;
+mod evidence;
+mod learning;
+
+use actix_files::NamedFile;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use hocvuso_store::User;
+
+use crate::auth::csrf;
+use crate::auth::session::Session;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(accounts::home))
+        .route("/register", web::get().to(accounts::register_form))
+        .route("/register", web::post().to(accounts::register))
+        .route("/login", web::get().to(accounts::login_form))
+        .route("/login", web::post().to(accounts::login))
+        .route("/logout", web::post().to(accounts::logout))
+        .route("/privacy", web::get().to(accounts::privacy))
+        .route("/courses", web::get().to(learning::catalog))
+        .route("/courses/{course_id}", web::get().to(learning::course))
+        .route(
+            "/courses/{course_id}/lessons/{lesson_id}",
+            web::get().to(learning::lesson),
+        )
+        .route(
+            "/courses/{course_id}/lessons/{lesson_id}/complete",
+            web::post().to(learning::complete_lesson),
+        )
+        .route(
+            "/courses/{course_id}/quizzes/{quiz_id}/start",
+            web::post().to(learning::start_attempt),
+        )
+        .route("/attempts/{attempt_id}", web::get().to(learning::attempt))
+        .route(
+            "/attempts/{attempt_id}/submit",
+            web::post().to(learning::submit),
+        )
+        .route("/progress", web::get().to(learning::progress))
+        .route("/certificates", web::get().to(evidence::my_certificates))
+        .route("/verify", web::get().to(evidence::verify_form))
+        .route("/verify/{id}", web::get().to(evidence::verify))
+        .route("/admin", web::get().to(admin::dashboard))
+        .route("/static/site.css", web::get().to(stylesheet))
+        .route("/media/{course_id}/{path:.*}", web::get().to(media));
+}
+
+/// A failure shown as a page, in Vietnamese, with the right status.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut ctx = tera::Context::new();
+        ctx.insert("message", &self.0.message(crate::i18n_global()));
+        ctx.insert("status", &self.0.status.as_u16());
+        ctx.insert("me", &Option::<MeView>::None);
+        ctx.insert("csrf", "");
+        let body = views::global()
+            .render("error.html", &ctx)
+            .unwrap_or_else(|_| self.0.message(crate::i18n_global()));
+        HttpResponse::build(self.0.status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}
+
+pub type PageResult = Result<HttpResponse, PageError>;
+
+/// What templates know about the signed-in user.
+#[derive(Serialize)]
+pub struct MeView {
+    pub display_name: String,
+    pub is_admin: bool,
+}
+
+/// A page being rendered.
+pub struct Page<'a> {
+    req: &'a HttpRequest,
+    state: &'a AppState,
+    ctx: tera::Context,
+    status: StatusCode,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(req: &'a HttpRequest, state: &'a AppState, user: Option<&User>) -> Self {
+        let mut ctx = tera::Context::new();
+        ctx.insert(
+            "me",
+            &user.map(|u| MeView {
+                display_name: u.display_name.clone(),
+                is_admin: u.has_role(crate::auth::ROLE_ADMIN),
+            }),
+        );
+        ctx.insert("path", req.path());
+        Self {
+            req,
+            state,
+            ctx,
+            status: StatusCode::OK,
+        }
+    }
+
+    pub fn with<T: Serialize + ?Sized>(mut self, key: &str, value: &T) -> Self {
+        self.ctx.insert(key, value);
+        self
+    }
+
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Shows an error above the form (and keeps the status a 4xx).
+    pub fn error(self, e: &AppError) -> Self {
+        let status = e.status;
+        self.with("error", &e.message(crate::i18n_global()))
+            .with("error_key", e.key)
+            .status(status)
+    }
+
+    pub fn render(mut self, template: &str) -> PageResult {
+        let (token, cookie) = csrf::token(self.req, self.state.settings.secure_cookies);
+        self.ctx.insert("csrf", &token);
+        let body = views::global().render(template, &self.ctx)?;
+        let mut resp = HttpResponse::build(self.status);
+        resp.content_type("text/html; charset=utf-8")
+            // Pages show personal progress: never stored by shared caches.
+            .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+        if let Some(c) = cookie {
+            resp.cookie(c);
+        }
+        if let Some(c) = refreshed_session(self.req, self.state) {
+            resp.cookie(c);
+        }
+        Ok(resp.body(body))
+    }
+}
+
+/// Re-issues the session cookie once half its life has passed, so an active learner is not
+/// signed out in the middle of a lesson while tokens stay short-lived.
+fn refreshed_session(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Option<actix_web::cookie::Cookie<'static>> {
+    use actix_web::HttpMessage;
+    let session = req.extensions().get::<Session>().cloned()?;
+    req.cookie(crate::auth::session::SESSION_COOKIE)?;
+    let now = state.clock.now();
+    let minutes = state.settings.session_minutes;
+    if session.expires_at - now > time::Duration::minutes(minutes / 2) {
+        return None;
+    }
+    let issued = crate::auth::token::issue(&state.keys, session.user.id, now, minutes).ok()?;
+    Some(crate::auth::session::session_cookie(
+        issued.token,
+        state.settings.secure_cookies,
+        minutes,
+    ))
+}
+
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+/// Percent-encodes a path for use in a query string.
+pub fn url_encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Only same-site paths are followed after login (no open redirect).
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/courses",
+    }
+}
+
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _| {
+            tracing::debug!(error = %err, "rejected form");
+            PageError(AppError::bad_request("invalid_form")).into()
+        })
+}
+
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        crate::error::json_error(&AppError::not_found())
+    } else {
+        PageError(AppError::not_found()).error_response()
+    }
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(views::STYLESHEET)
+}
+
+/// Course media (images, audio, captions), only from the course's own media folder.
+async fn media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (course_id, rel) = path.into_inner();
+    if state.catalog.course(&course_id).is_none()
+        || rel.is_empty()
+        || rel
+            .split('/')
+            .any(|s| s.is_empty() || s == ".." || s == "." || s.starts_with('.'))
+    {
+        return Err(AppError::not_found().into());
+    }
+    let file = state
+        .settings
+        .content_dir
+        .join("courses")
+        .join(&course_id)
+        .join("media")
+        .join(&rel);
+    let named = NamedFile::open_async(&file)
+        .await
+        .map_err(|_| PageError(AppError::not_found()))?;
+    let mut resp = named.use_etag(true).into_response(&req);
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=3600"),
+    );
+    Ok(resp)
+}

@@ -1,0 +1,49 @@
+//! Settings. The binary fills them from the command line and `HOCVUSO_*` environment variables
+//! over these defaults; nothing else reads the environment. Secrets are never printed.
+
+use std::path::PathBuf;
+
+#[derive(Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: String,
+    pub content_dir: PathBuf,
+    pub data_dir: PathBuf,
+    /// Public base URL, used in verification links and QR codes.
+    pub public_url: String,
+    /// Session lifetime in minutes. Tokens are re-issued while the learner is active.
+    pub session_minutes: i64,
+    /// Whether cookies are marked Secure (true behind HTTPS; false for local use on http).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/hocvuso.db?mode=rwc".into(),
+            content_dir: PathBuf::from("content"),
+            data_dir: PathBuf::from("data"),
+            public_url: "http://127.0.0.1:8080".into(),
+            session_minutes: 120,
+            secure_cookies: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The database URL may carry a password.
+        let db = match self.database_url.split_once('@') {
+            Some((_, host)) => format!("…@{host}"),
+            None => self.database_url.clone(),
+        };
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("database_url", &db)
+            .field("content_dir", &self.content_dir)
+            .field("data_dir", &self.data_dir)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}

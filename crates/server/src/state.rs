@@ -1,0 +1,22 @@
+//! What every request can reach: the store, the accepted content, the session keys, the clock.
+//! Nothing here is per-instance mutable state, so several instances can share one database.
+
+use std::sync::Arc;
+
+use hocvuso_course::Catalog;
+use hocvuso_store::Store;
+
+use crate::auth::keys::SessionKeys;
+use crate::auth::password::Hasher;
+use crate::clock::Clock;
+use crate::settings::Settings;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub catalog: Arc<Catalog>,
+    pub keys: SessionKeys,
+    pub hasher: Hasher,
+    pub clock: Clock,
+    pub settings: Arc<Settings>,
+}

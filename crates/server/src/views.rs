@@ -1,0 +1,128 @@
+//! Server-rendered pages: tera templates embedded in the binary (one small binary to deploy),
+//! with a `t(key=…)` function that reads the translation file.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use tera::{Tera, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::error::AppError;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../web/templates/", $name)))),*]
+    };
+}
+
+/// Every template, by name. A test renders each of them.
+pub const TEMPLATES: &[(&str, &str)] = templates!(
+    "base.html",
+    "macros.html",
+    "home.html",
+    "register.html",
+    "login.html",
+    "courses.html",
+    "course.html",
+    "lesson.html",
+    "attempt.html",
+    "result.html",
+    "progress.html",
+    "certificates.html",
+    "verify.html",
+    "privacy.html",
+    "admin.html",
+    "error.html",
+);
+
+pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");
+
+pub struct Views {
+    tera: Tera,
+}
+
+impl Views {
+    pub fn new() -> Result<Self, tera::Error> {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        tera.register_function("t", translate);
+        tera.register_filter("number_vi", number_vi);
+        tera.autoescape_on(vec![".html"]);
+        Ok(Self { tera })
+    }
+
+    pub fn render(&self, name: &str, ctx: &tera::Context) -> Result<String, AppError> {
+        self.tera.render(name, ctx).map_err(|e| {
+            // Tera's error chain names the template and the missing variable.
+            let mut msg = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg.push_str(": ");
+                msg.push_str(&s.to_string());
+                src = s.source();
+            }
+            tracing::error!(template = name, error = %msg, "template rendering failed");
+            AppError::internal()
+        })
+    }
+}
+
+static VIEWS: OnceLock<Views> = OnceLock::new();
+
+/// The process-wide templates (embedded, immutable; also used to render error pages, which have
+/// no access to the application state).
+pub fn global() -> &'static Views {
+    VIEWS.get_or_init(|| match Views::new() {
+        Ok(v) => v,
+        // Templates are compiled into the binary and every one is rendered by a test.
+        Err(e) => panic!("templates are invalid: {e:?}"),
+    })
+}
+
+fn translate(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let key = args
+        .get("key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| tera::Error::msg("t() needs key=\"…\""))?;
+    let mut text = crate::i18n_global().get(key).to_owned();
+    // Placeholders: t(key="x", n=3) replaces {n}.
+    for (k, v) in args {
+        if k != "key" {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text = text.replace(&format!("{{{k}}}"), &v);
+        }
+    }
+    Ok(Value::String(text))
+}
+
+/// A number as written in Vietnamese: decimal comma, no needless ".0" (87,5 and 100).
+fn number_vi(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let n = value
+        .as_f64()
+        .ok_or_else(|| tera::Error::msg("number_vi needs a number"))?;
+    Ok(Value::String(format_number_vi(n)))
+}
+
+pub fn format_number_vi(n: f64) -> String {
+    let rounded = (n * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 {
+        format!("{}", rounded as i64)
+    } else {
+        format!("{rounded:.1}").replace('.', ",")
+    }
+}
+
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// A date as people in Vietnam write it: 27/11/2026.
+pub fn date_vi(t: OffsetDateTime) -> String {
+    // Vietnam keeps UTC+7 all year.
+    let t = t.to_offset(time::macros::offset!(+7));
+    format!("{:02}/{:02}/{}", t.day(), u8::from(t.month()), t.year())
+}

@@ -1,0 +1,495 @@
+//! What learners did: completed lessons, quiz attempts with their append-only steps, and course
+//! completions (with their certificate ids).
+
+use std::collections::{BTreeMap, HashMap};
+
+use hocvuso_course::LearnerRecord;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use time::OffsetDateTime;
+
+use crate::entity::{attempt_step, course_completion, lesson_completion, quiz_attempt, user};
+use crate::{Result, Store, StoreError};
+
+pub const STATE_IN_PROGRESS: &str = "in_progress";
+pub const STATE_GRADED: &str = "graded";
+
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub id: String,
+    pub user_id: i64,
+    pub course_id: String,
+    pub quiz_id: String,
+    pub content_version: String,
+    pub state: String,
+    pub paper: String,
+    pub started_at: OffsetDateTime,
+    pub submitted_at: Option<OffsetDateTime>,
+    pub score_percent: Option<f64>,
+    pub passed: Option<bool>,
+    pub result: Option<String>,
+}
+
+impl Attempt {
+    pub fn is_submitted(&self) -> bool {
+        self.state != STATE_IN_PROGRESS
+    }
+}
+
+impl From<quiz_attempt::Model> for Attempt {
+    fn from(m: quiz_attempt::Model) -> Self {
+        Self {
+            id: m.id,
+            user_id: m.user_id,
+            course_id: m.course_id,
+            quiz_id: m.quiz_id,
+            content_version: m.content_version,
+            state: m.state,
+            paper: m.paper,
+            started_at: m.started_at,
+            submitted_at: m.submitted_at,
+            score_percent: m.score_percent,
+            passed: m.passed,
+            result: m.result,
+        }
+    }
+}
+
+pub struct NewAttempt {
+    pub id: String,
+    pub user_id: i64,
+    pub course_id: String,
+    pub quiz_id: String,
+    pub content_version: String,
+    pub paper: String,
+    pub at: OffsetDateTime,
+}
+
+pub struct Submission {
+    pub answers: String,
+    pub result: String,
+    pub score_percent: f64,
+    pub passed: bool,
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub certificate_id: String,
+    pub user_id: i64,
+    pub course_id: String,
+    pub content_version: String,
+    pub completed_at: OffsetDateTime,
+    pub score_percent: Option<f64>,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revoked_reason: Option<String>,
+}
+
+impl From<course_completion::Model> for Completion {
+    fn from(m: course_completion::Model) -> Self {
+        Self {
+            certificate_id: m.certificate_id,
+            user_id: m.user_id,
+            course_id: m.course_id,
+            content_version: m.content_version,
+            completed_at: m.completed_at,
+            score_percent: m.score_percent,
+            revoked_at: m.revoked_at,
+            revoked_reason: m.revoked_reason,
+        }
+    }
+}
+
+/// What the domain decides after a learner action: record a course completion or not.
+pub struct NewCompletion {
+    pub certificate_id: String,
+    pub content_version: String,
+    pub score_percent: Option<f64>,
+}
+
+/// Filter of the admin's completion export.
+#[derive(Debug, Default, Clone)]
+pub struct CompletionFilter {
+    pub group: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompletionRow {
+    pub completion: Completion,
+    pub username: String,
+    pub display_name: String,
+    pub group: Option<String>,
+}
+
+impl Store {
+    /// The learner's record in one course (completed lessons, passed quizzes).
+    pub async fn learner_record(&self, user_id: i64, course_id: &str) -> Result<LearnerRecord> {
+        record_in(&self.db, user_id, Some(course_id))
+            .await
+            .map(|mut m| m.remove(course_id).unwrap_or_default())
+    }
+
+    /// The learner's records in every course they touched.
+    pub async fn learner_records(&self, user_id: i64) -> Result<BTreeMap<String, LearnerRecord>> {
+        record_in(&self.db, user_id, None).await
+    }
+
+    /// Marks a lesson complete (idempotent); then, in the same transaction, asks `decide` whether
+    /// the course is now complete and records the completion if so.
+    pub async fn complete_lesson<F>(
+        &self,
+        user_id: i64,
+        course_id: &str,
+        lesson_id: &str,
+        content_version: &str,
+        at: OffsetDateTime,
+        decide: F,
+    ) -> Result<Option<Completion>>
+    where
+        F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
+    {
+        let tx = self.db.begin().await?;
+        lesson_completion::Entity::insert(lesson_completion::ActiveModel {
+            user_id: Set(user_id),
+            course_id: Set(course_id.to_owned()),
+            lesson_id: Set(lesson_id.to_owned()),
+            content_version: Set(content_version.to_owned()),
+            completed_at: Set(at),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::columns([
+                lesson_completion::Column::UserId,
+                lesson_completion::Column::CourseId,
+                lesson_completion::Column::LessonId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .do_nothing()
+        .exec(&tx)
+        .await?;
+        let completion = complete_course_if(&tx, user_id, course_id, at, decide).await?;
+        tx.commit().await?;
+        Ok(completion)
+    }
+
+    pub async fn count_attempts(
+        &self,
+        user_id: i64,
+        course_id: &str,
+        quiz_id: &str,
+    ) -> Result<u64> {
+        Ok(quiz_attempt::Entity::find()
+            .filter(quiz_attempt::Column::UserId.eq(user_id))
+            .filter(quiz_attempt::Column::CourseId.eq(course_id))
+            .filter(quiz_attempt::Column::QuizId.eq(quiz_id))
+            .count(&self.db)
+            .await?)
+    }
+
+    pub async fn open_attempt(
+        &self,
+        user_id: i64,
+        course_id: &str,
+        quiz_id: &str,
+    ) -> Result<Option<Attempt>> {
+        Ok(quiz_attempt::Entity::find()
+            .filter(quiz_attempt::Column::UserId.eq(user_id))
+            .filter(quiz_attempt::Column::CourseId.eq(course_id))
+            .filter(quiz_attempt::Column::QuizId.eq(quiz_id))
+            .filter(quiz_attempt::Column::State.eq(STATE_IN_PROGRESS))
+            .order_by_desc(quiz_attempt::Column::StartedAt)
+            .one(&self.db)
+            .await?
+            .map(Attempt::from))
+    }
+
+    /// The learner's attempts at one quiz, newest first.
+    pub async fn attempts(
+        &self,
+        user_id: i64,
+        course_id: &str,
+        quiz_id: &str,
+    ) -> Result<Vec<Attempt>> {
+        Ok(quiz_attempt::Entity::find()
+            .filter(quiz_attempt::Column::UserId.eq(user_id))
+            .filter(quiz_attempt::Column::CourseId.eq(course_id))
+            .filter(quiz_attempt::Column::QuizId.eq(quiz_id))
+            .order_by_desc(quiz_attempt::Column::StartedAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Attempt::from)
+            .collect())
+    }
+
+    /// Starts an attempt: the attempt row and its first step, together.
+    pub async fn create_attempt(&self, new: NewAttempt) -> Result<Attempt> {
+        let tx = self.db.begin().await?;
+        let model = quiz_attempt::ActiveModel {
+            id: Set(new.id.clone()),
+            user_id: Set(new.user_id),
+            course_id: Set(new.course_id),
+            quiz_id: Set(new.quiz_id),
+            content_version: Set(new.content_version),
+            state: Set(STATE_IN_PROGRESS.to_owned()),
+            paper: Set(new.paper.clone()),
+            started_at: Set(new.at),
+            submitted_at: Set(None),
+            score_percent: Set(None),
+            passed: Set(None),
+            result: Set(None),
+        }
+        .insert(&tx)
+        .await?;
+        append_step(&tx, &new.id, 0, "start", "{}", new.at).await?;
+        tx.commit().await?;
+        Ok(model.into())
+    }
+
+    /// An attempt, only if it belongs to `user_id`: someone else's attempt does not exist.
+    pub async fn attempt(&self, id: &str, user_id: i64) -> Result<Option<Attempt>> {
+        Ok(quiz_attempt::Entity::find_by_id(id.to_owned())
+            .filter(quiz_attempt::Column::UserId.eq(user_id))
+            .one(&self.db)
+            .await?
+            .map(Attempt::from))
+    }
+
+    /// Grades an attempt exactly once. The state change is conditional on the attempt still being
+    /// in progress, so two concurrent submissions cannot both succeed; the step, the grade and a
+    /// course completion (if `decide` says so) are written in the same transaction.
+    pub async fn submit_attempt<F>(
+        &self,
+        attempt: &Attempt,
+        submission: Submission,
+        decide: F,
+    ) -> Result<Option<Completion>>
+    where
+        F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
+    {
+        let tx = self.db.begin().await?;
+        let updated = quiz_attempt::Entity::update_many()
+            .col_expr(quiz_attempt::Column::State, STATE_GRADED.into())
+            .col_expr(quiz_attempt::Column::SubmittedAt, submission.at.into())
+            .col_expr(
+                quiz_attempt::Column::ScorePercent,
+                submission.score_percent.into(),
+            )
+            .col_expr(quiz_attempt::Column::Passed, submission.passed.into())
+            .col_expr(
+                quiz_attempt::Column::Result,
+                submission.result.clone().into(),
+            )
+            .filter(quiz_attempt::Column::Id.eq(attempt.id.clone()))
+            .filter(quiz_attempt::Column::UserId.eq(attempt.user_id))
+            .filter(quiz_attempt::Column::State.eq(STATE_IN_PROGRESS))
+            .exec(&tx)
+            .await?;
+        if updated.rows_affected != 1 {
+            tx.rollback().await?;
+            return Err(StoreError::AlreadySubmitted);
+        }
+        let seq = attempt_step::Entity::find()
+            .filter(attempt_step::Column::AttemptId.eq(attempt.id.clone()))
+            .count(&tx)
+            .await? as i32;
+        append_step(
+            &tx,
+            &attempt.id,
+            seq,
+            "submit",
+            &submission.answers,
+            submission.at,
+        )
+        .await?;
+        let completion = complete_course_if(
+            &tx,
+            attempt.user_id,
+            &attempt.course_id,
+            submission.at,
+            decide,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(completion)
+    }
+
+    pub async fn completions_for_user(&self, user_id: i64) -> Result<Vec<Completion>> {
+        Ok(course_completion::Entity::find()
+            .filter(course_completion::Column::UserId.eq(user_id))
+            .order_by_asc(course_completion::Column::CompletedAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Completion::from)
+            .collect())
+    }
+
+    /// A completion and its learner, by certificate id (the public verification).
+    pub async fn completion_by_certificate(
+        &self,
+        certificate_id: &str,
+    ) -> Result<Option<(Completion, crate::User)>> {
+        let Some(c) = course_completion::Entity::find()
+            .filter(course_completion::Column::CertificateId.eq(certificate_id))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let user = self
+            .user_by_id(c.user_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("completion {} has no user", c.id)))?;
+        Ok(Some((c.into(), user)))
+    }
+
+    /// Completions for the admin's export, oldest first.
+    pub async fn completions_export(
+        &self,
+        filter: &CompletionFilter,
+    ) -> Result<Vec<CompletionRow>> {
+        let mut q =
+            course_completion::Entity::find().order_by_asc(course_completion::Column::CompletedAt);
+        if let Some(from) = filter.from {
+            q = q.filter(course_completion::Column::CompletedAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            q = q.filter(course_completion::Column::CompletedAt.lt(to));
+        }
+        let completions = q.all(&self.db).await?;
+        let mut users: HashMap<i64, user::Model> = HashMap::new();
+        let ids: Vec<i64> = completions.iter().map(|c| c.user_id).collect();
+        for chunk in ids.chunks(500) {
+            for u in user::Entity::find()
+                .filter(user::Column::Id.is_in(chunk.to_vec()))
+                .all(&self.db)
+                .await?
+            {
+                users.insert(u.id, u);
+            }
+        }
+        let mut rows = Vec::with_capacity(completions.len());
+        for c in completions {
+            let Some(u) = users.get(&c.user_id) else {
+                return Err(StoreError::Corrupt(format!(
+                    "completion {} has no user",
+                    c.id
+                )));
+            };
+            if let Some(g) = &filter.group {
+                if u.group_id.as_ref() != Some(g) {
+                    continue;
+                }
+            }
+            rows.push(CompletionRow {
+                username: u.username.clone(),
+                display_name: u.display_name.clone(),
+                group: u.group_id.clone(),
+                completion: c.into(),
+            });
+        }
+        Ok(rows)
+    }
+}
+
+async fn append_step(
+    tx: &DatabaseTransaction,
+    attempt_id: &str,
+    seq: i32,
+    kind: &str,
+    data: &str,
+    at: OffsetDateTime,
+) -> Result<()> {
+    attempt_step::ActiveModel {
+        attempt_id: Set(attempt_id.to_owned()),
+        seq: Set(seq),
+        kind: Set(kind.to_owned()),
+        data: Set(data.to_owned()),
+        at: Set(at),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await?;
+    Ok(())
+}
+
+async fn record_in<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    course: Option<&str>,
+) -> Result<BTreeMap<String, LearnerRecord>> {
+    let mut out: BTreeMap<String, LearnerRecord> = BTreeMap::new();
+    let mut lessons =
+        lesson_completion::Entity::find().filter(lesson_completion::Column::UserId.eq(user_id));
+    let mut passed = quiz_attempt::Entity::find()
+        .filter(quiz_attempt::Column::UserId.eq(user_id))
+        .filter(quiz_attempt::Column::Passed.eq(true));
+    if let Some(c) = course {
+        lessons = lessons.filter(lesson_completion::Column::CourseId.eq(c));
+        passed = passed.filter(quiz_attempt::Column::CourseId.eq(c));
+    }
+    for l in lessons.all(db).await? {
+        out.entry(l.course_id)
+            .or_default()
+            .lessons_completed
+            .insert(l.lesson_id);
+    }
+    for a in passed.all(db).await? {
+        out.entry(a.course_id)
+            .or_default()
+            .quizzes_passed
+            .insert(a.quiz_id);
+    }
+    Ok(out)
+}
+
+/// Records a course completion when `decide` asks for one and none exists yet.
+async fn complete_course_if<F>(
+    tx: &DatabaseTransaction,
+    user_id: i64,
+    course_id: &str,
+    at: OffsetDateTime,
+    decide: F,
+) -> Result<Option<Completion>>
+where
+    F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
+{
+    let existing = course_completion::Entity::find()
+        .filter(course_completion::Column::UserId.eq(user_id))
+        .filter(course_completion::Column::CourseId.eq(course_id))
+        .one(tx)
+        .await?;
+    if existing.is_some() {
+        return Ok(None);
+    }
+    let record = record_in(tx, user_id, Some(course_id))
+        .await?
+        .remove(course_id)
+        .unwrap_or_default();
+    let Some(new) = decide(&record) else {
+        return Ok(None);
+    };
+    let model = course_completion::ActiveModel {
+        certificate_id: Set(new.certificate_id),
+        user_id: Set(user_id),
+        course_id: Set(course_id.to_owned()),
+        content_version: Set(new.content_version),
+        completed_at: Set(at),
+        score_percent: Set(new.score_percent),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await
+    .map_err(|e| StoreError::unique_or_db(e, "completion"))?;
+    Ok(Some(model.into()))
+}

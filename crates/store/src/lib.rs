@@ -1,0 +1,78 @@
+//! The store: sea-orm entities and the queries the application needs, on SQLite and PostgreSQL
+//! through one code path. Every write that belongs together happens in one transaction here, so
+//! no caller can leave half-written records.
+
+pub mod entity;
+mod error;
+mod learning;
+mod people;
+
+use std::time::Duration;
+
+use hocvuso_migration::MigratorTrait;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+pub use error::StoreError;
+pub use learning::{
+    Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
+};
+pub use people::{NewConsent, NewUser, User};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:` or `postgres://…`).
+    pub async fn connect(url: &str) -> Result<Self> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10));
+        if url.starts_with("sqlite:") {
+            // One writer at a time is SQLite's rule; waiting a little beats failing with
+            // "database is locked" when two learners submit at once. WAL lets readers go on.
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.busy_timeout(Duration::from_secs(10))
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+            });
+            if url.contains(":memory:") {
+                // Every pooled connection to :memory: would be a separate empty database.
+                opts.max_connections(1).min_connections(1);
+            }
+        }
+        let db = Database::connect(opts).await?;
+        Ok(Self { db })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<()> {
+        hocvuso_migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Reverts every migration (used by the up → down → up check).
+    pub async fn migrate_down_all(&self) -> Result<()> {
+        hocvuso_migration::Migrator::down(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Answers when the database answers: the health check.
+    pub async fn ping(&self) -> Result<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,349 @@
+//! Test harness for the HTTP stories: a fresh application on a fresh database per test, on
+//! SQLite by default or on PostgreSQL when `HOCVUSO_TEST_DATABASE_URL` names a server (each test
+//! then gets its own database on it), with helpers that speak the API and the pages like a
+//! client would (Bearer tokens; cookies and CSRF fields for forms).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use actix_web::{web, App};
+use rand::Rng;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+
+use hocvuso_server::auth::keys::SessionKeys;
+use hocvuso_server::auth::password::Hasher;
+use hocvuso_server::clock::Clock;
+use hocvuso_server::{AppState, Settings};
+use hocvuso_store::Store;
+
+pub type Error = Box<dyn std::error::Error>;
+pub type TestResult = Result<(), Error>;
+
+type Call = Rc<
+    dyn Fn(
+        actix_http::Request,
+    ) -> Pin<Box<dyn Future<Output = Result<ServiceResponse, actix_web::Error>>>>,
+>;
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn fixture_content() -> PathBuf {
+    workspace_root().join("tests/fixtures/content")
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn location(&self) -> Option<String> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+pub struct TestApp {
+    call: Call,
+    pub state: AppState,
+    pub store: Store,
+    /// The browser's cookie jar, for page tests.
+    cookies: RefCell<HashMap<String, String>>,
+}
+
+/// Which database the stories run on.
+pub fn database_kind() -> &'static str {
+    if std::env::var("HOCVUSO_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn fresh_database_url() -> Result<String, Error> {
+    match std::env::var("HOCVUSO_TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            let name = format!("hvs_test_{:016x}", rand::thread_rng().gen::<u64>());
+            let admin = Database::connect(base.clone()).await?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
+            admin.close().await?;
+            let (prefix, _) = base
+                .rsplit_once('/')
+                .ok_or("HOCVUSO_TEST_DATABASE_URL needs a /database part")?;
+            Ok(format!("{prefix}/{name}"))
+        }
+        _ => Ok("sqlite::memory:".into()),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Result<Self, Error> {
+        Self::spawn_with(fixture_content(), Clock::system()).await
+    }
+
+    pub async fn spawn_with(content: PathBuf, clock: Clock) -> Result<Self, Error> {
+        let catalog =
+            hocvuso_course::load(&content).map_err(|p| format!("fixture content invalid:\n{p}"))?;
+        let store = Store::connect(&fresh_database_url().await?).await?;
+        store.migrate().await?;
+        let state = AppState {
+            store: store.clone(),
+            catalog: Arc::new(catalog),
+            keys: SessionKeys::random(),
+            hasher: Hasher::for_tests().map_err(|e| e.to_string())?,
+            clock,
+            settings: Arc::new(Settings {
+                content_dir: content,
+                public_url: "http://hocvuso.test".into(),
+                ..Settings::default()
+            }),
+        };
+        let data = web::Data::new(state.clone());
+        let service = Rc::new(
+            test::init_service(
+                App::new()
+                    .wrap(hocvuso_server::security_headers())
+                    .configure(hocvuso_server::configure(data)),
+            )
+            .await,
+        );
+        let call: Call = Rc::new(move |req| {
+            let s = service.clone();
+            Box::pin(async move { s.call(req).await })
+        });
+        Ok(Self {
+            call,
+            state,
+            store,
+            cookies: RefCell::new(HashMap::new()),
+        })
+    }
+
+    pub async fn send(&self, req: TestRequest) -> Reply {
+        let req = req
+            .peer_addr("127.0.0.1:50000".parse().expect("address"))
+            .to_request();
+        let resp = match (self.call)(req).await {
+            Ok(r) => r,
+            Err(e) => ServiceResponse::new(
+                actix_web::test::TestRequest::default().to_http_request(),
+                e.error_response(),
+            ),
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        for c in resp.response().cookies() {
+            let mut jar = self.cookies.borrow_mut();
+            if c.value().is_empty() {
+                jar.remove(c.name());
+            } else {
+                jar.insert(c.name().to_owned(), c.value().to_owned());
+            }
+        }
+        let body = test::read_body(resp).await.to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    // ---- API ----
+
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = TestRequest::default().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.insert_header((header::AUTHORIZATION, format!("Bearer {t}")));
+        }
+        if let Some(b) = body {
+            req = req.set_json(b);
+        }
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.api(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.api(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn register(&self, username: &str, group: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            serde_json::json!({"username": username, "password": "mat-khau-dai", "display_name": format!("Người {username}"), "group": group}),
+        )
+        .await
+    }
+
+    /// Registers a learner and returns a session token.
+    pub async fn learner(&self, username: &str) -> Result<String, Error> {
+        let r = self.register(username, "citizen").await;
+        if r.status != StatusCode::CREATED {
+            return Err(format!("register {username}: {} {}", r.status, r.text()).into());
+        }
+        self.login(username, "mat-khau-dai").await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<String, Error> {
+        let r = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        if r.status != StatusCode::OK {
+            return Err(format!("login {username}: {} {}", r.status, r.text()).into());
+        }
+        Ok(r.json()["token"].as_str().ok_or("no token")?.to_owned())
+    }
+
+    /// An administrator created directly in the store (as `hocvuso user add` does).
+    pub async fn admin(&self, username: &str) -> Result<String, Error> {
+        let hash = self
+            .state
+            .hasher
+            .hash("mat-khau-quan-tri")
+            .map_err(|e| e.to_string())?;
+        self.store
+            .create_user(
+                hocvuso_store::NewUser {
+                    username: username.into(),
+                    display_name: "Quản trị".into(),
+                    password_hash: hash,
+                    group: None,
+                    birth_year: None,
+                    roles: vec!["admin".into(), "learner".into()],
+                    created_at: self.state.clock.now(),
+                },
+                Vec::new(),
+            )
+            .await?;
+        self.login(username, "mat-khau-quan-tri").await
+    }
+
+    /// The answers that score 100% on an attempt, read from the stored paper as only the server
+    /// can.
+    pub async fn key_for(
+        &self,
+        attempt_id: &str,
+        user_id: i64,
+    ) -> Result<BTreeMap<String, Value>, Error> {
+        let attempt = self
+            .store
+            .attempt(attempt_id, user_id)
+            .await?
+            .ok_or("no such attempt")?;
+        let paper: hocvuso_assessment::paper::Paper = serde_json::from_str(&attempt.paper)?;
+        let course = self
+            .state
+            .catalog
+            .course(&attempt.course_id)
+            .ok_or("no course")?;
+        Ok(hocvuso_assessment::grading::answer_key(
+            &paper,
+            &course.bank,
+        ))
+    }
+
+    pub async fn user_id(&self, token: &str) -> Result<i64, Error> {
+        self.get("/api/v1/me", Some(token)).await.json()["id"]
+            .as_i64()
+            .ok_or_else(|| "no id".into())
+    }
+
+    // ---- pages ----
+
+    fn with_cookies(&self, mut req: TestRequest) -> TestRequest {
+        for (k, v) in self.cookies.borrow().iter() {
+            req = req.cookie(actix_web::cookie::Cookie::new(k.clone(), v.clone()));
+        }
+        req
+    }
+
+    pub async fn page(&self, path: &str) -> Reply {
+        self.send(self.with_cookies(TestRequest::get().uri(path)))
+            .await
+    }
+
+    pub fn csrf(&self) -> String {
+        self.cookies
+            .borrow()
+            .get("hvs_csrf")
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.borrow().contains_key(name)
+    }
+
+    /// Posts a form as a browser would, with the CSRF field filled from the cookie.
+    pub async fn submit_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let csrf = self.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all).await
+    }
+
+    pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body: String = form_encode(fields);
+        let req = TestRequest::post()
+            .uri(path)
+            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload(body);
+        self.send(self.with_cookies(req)).await
+    }
+}
+
+pub fn form_encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,11 @@
+//! HTTP stories: what people and programs do with the platform, end to end through the real
+//! routes, on SQLite (default) or PostgreSQL (`HOCVUSO_TEST_DATABASE_URL=postgres://…`).
+//! One test binary for the whole workspace's stories: link time is our bottleneck.
+
+mod accounts;
+mod bad_input;
+mod content;
+mod evidence;
+mod journey;
+mod migrations;
+mod pages;
