@@ -272,9 +272,10 @@ impl TestApp {
             .catalog
             .course(&attempt.course_id)
             .ok_or("no course")?;
+        let quiz = course.quiz(&attempt.quiz_id).ok_or("no quiz")?;
         Ok(hocvuso_assessment::grading::answer_key(
             &paper,
-            &course.bank,
+            course.quiz_bank(quiz),
         ))
     }
 

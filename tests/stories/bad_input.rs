@@ -105,7 +105,7 @@ async fn answers_of_the_wrong_shape_are_refused_and_the_attempt_stays_open() -> 
             "unknown_question",
         ),
         (
-            json!({"answers": {first: {"nested": {"deep": [1, 2]}}}}),
+            json!({"answers": {first: [[1, 2], {"deep": null}]}}),
             "invalid_answer",
         ),
     ];

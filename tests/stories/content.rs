@@ -67,3 +67,108 @@ async fn no_quiz_in_the_bundled_content_shows_its_key_before_submission() -> Tes
     }
     Ok(())
 }
+
+/// Completes one course through the API as a learner who studied: every lesson, every quiz with
+/// the key. Returns the certificate id.
+async fn complete_course(
+    app: &TestApp,
+    token: &str,
+    me: i64,
+    course_id: &str,
+) -> Result<String, hocvuso_stories::Error> {
+    let catalog = app.state.catalog.clone();
+    let course = catalog.course(course_id).ok_or("course")?;
+    for lesson in &course.lessons {
+        let r = app
+            .post(
+                &format!("/api/v1/courses/{course_id}/lessons/{}/complete", lesson.id),
+                Some(token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 200);
+    }
+    for quiz in &course.quizzes {
+        let attempt = app
+            .post(
+                &format!("/api/v1/courses/{course_id}/quizzes/{}/attempts", quiz.id),
+                Some(token),
+                json!({}),
+            )
+            .await
+            .json();
+        let id = attempt["attempt_id"].as_str().ok_or("attempt")?.to_owned();
+        let key = app.key_for(&id, me).await?;
+        let graded = app
+            .post(
+                &format!("/api/v1/attempts/{id}/submit"),
+                Some(token),
+                json!({"answers": key}),
+            )
+            .await
+            .json();
+        assert_eq!(
+            graded["score_percent"], 100.0,
+            "{course_id}/{}: {graded}",
+            quiz.id
+        );
+    }
+    let detail = app
+        .get(&format!("/api/v1/courses/{course_id}"), Some(token))
+        .await
+        .json();
+    assert_eq!(detail["completed"], true, "{course_id} is not complete");
+    Ok(detail["certificate_id"]
+        .as_str()
+        .ok_or("certificate")?
+        .to_owned())
+}
+
+#[actix_web::test]
+async fn every_groups_path_can_be_completed_end_to_end() -> TestResult {
+    let app = TestApp::spawn_with(
+        workspace_root().join("content"),
+        hocvuso_server::clock::Clock::system(),
+    )
+    .await?;
+    let catalog = app.state.catalog.clone();
+    for group in &catalog.groups {
+        assert!(!group.path.is_empty(), "{} has no path", group.id);
+        let username = format!("lo-trinh-{}", group.id);
+        let r = app
+            .post("/api/v1/auth/register", None, json!({"username": username, "password": "mat-khau-dai", "display_name": "Người học", "group": group.id}))
+            .await;
+        assert_eq!(r.status.as_u16(), 201);
+        let token = app.login(&username, "mat-khau-dai").await?;
+        let me = app.user_id(&token).await?;
+        let listed: Vec<String> = app
+            .get("/api/v1/courses", Some(&token))
+            .await
+            .json()
+            .as_array()
+            .ok_or("courses")?
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(
+            &listed[..group.path.len()],
+            &group.path[..],
+            "{}: the catalog starts with the path",
+            group.id
+        );
+        for course_id in &group.path {
+            complete_course(&app, &token, me, course_id).await?;
+        }
+        let certificates = app
+            .get("/api/v1/me/certificates", Some(&token))
+            .await
+            .json();
+        assert_eq!(
+            certificates.as_array().map(Vec::len),
+            Some(group.path.len()),
+            "{}",
+            group.id
+        );
+    }
+    Ok(())
+}

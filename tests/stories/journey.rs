@@ -372,3 +372,38 @@ async fn a_resumed_attempt_shows_its_result_once_graded() -> TestResult {
     assert_eq!(closed["result"]["score_percent"], 100.0);
     Ok(())
 }
+
+#[actix_web::test]
+async fn a_final_quiz_draws_its_questions_from_the_courses_it_names() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("ba.lan").await?;
+    let me = app.user_id(&token).await?;
+    let attempt = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/cuoi-lo-trinh/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(attempt.status, StatusCode::CREATED, "{}", attempt.text());
+    let attempt = attempt.json();
+    let bank = ["q-otp", "q-tf", "q-multi", "q-short", "q-match", "q-num"];
+    for q in attempt["questions"].as_array().ok_or("questions")? {
+        assert!(
+            bank.contains(&q["id"].as_str().unwrap_or("")),
+            "{q} is not from thu-nghiem"
+        );
+    }
+    let id = attempt["attempt_id"].as_str().ok_or("id")?;
+    let key = app.key_for(id, me).await?;
+    let graded = app
+        .post(
+            &format!("/api/v1/attempts/{id}/submit"),
+            Some(&token),
+            json!({"answers": key}),
+        )
+        .await
+        .json();
+    assert_eq!(graded["score_percent"], 100.0);
+    Ok(())
+}

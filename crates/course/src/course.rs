@@ -48,6 +48,12 @@ pub struct Quiz {
     pub pass_percent: u8,
     pub max_attempts: u32,
     pub shuffle: bool,
+    /// Extension: courses whose banks this quiz draws from (a group's final quiz draws across
+    /// its whole path). Empty: the course's own bank.
+    pub draw_courses: Vec<String>,
+    /// The combined bank when `draw_courses` is set (filled by the loader).
+    #[serde(skip)]
+    pub bank: Vec<Question>,
 }
 
 impl Course {
@@ -57,6 +63,15 @@ impl Course {
 
     pub fn quiz(&self, id: &str) -> Option<&Quiz> {
         self.quizzes.iter().find(|q| q.id == id)
+    }
+
+    /// The questions a quiz draws from.
+    pub fn quiz_bank<'a>(&'a self, quiz: &'a Quiz) -> &'a [Question] {
+        if quiz.draw_courses.is_empty() {
+            &self.bank
+        } else {
+            &quiz.bank
+        }
     }
 
     pub fn draw_rule(&self, quiz: &Quiz) -> hocvuso_assessment::paper::DrawRule {

@@ -70,6 +70,8 @@ struct RawQuiz {
     max_attempts: u32,
     #[serde(default = "default_true")]
     shuffle: bool,
+    #[serde(default)]
+    draw_courses: Vec<Spanned<String>>,
 }
 
 fn default_pass_percent() -> Spanned<u8> {
@@ -154,6 +156,8 @@ pub fn load(root: &Path) -> Result<Catalog, Problems> {
             format!("cannot read folder: {e}"),
         ),
     }
+
+    link_quiz_banks(&mut courses, &course_refs, &mut problems);
 
     if let Some(framework) = &framework {
         check_references(
@@ -434,7 +438,7 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             );
         }
         let draw: Vec<String> = q.draw.iter().map(|t| t.get_ref().clone()).collect();
-        for t in &q.draw {
+        for t in q.draw.iter().filter(|_| q.draw_courses.is_empty()) {
             if !bank.iter().any(|b| b.tags.contains(t.get_ref())) {
                 ctx.at(
                     problems,
@@ -446,8 +450,13 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
                 );
             }
         }
-        let available = paper::eligible(&bank, &draw).len();
         let wanted = *q.questions.get_ref();
+        // Quizzes drawing from other courses are checked once every course is loaded.
+        let available = if q.draw_courses.is_empty() {
+            paper::eligible(&bank, &draw).len()
+        } else {
+            wanted
+        };
         if wanted == 0 {
             ctx.at(
                 problems,
@@ -470,6 +479,8 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             pass_percent: *q.pass_percent.get_ref(),
             max_attempts: q.max_attempts,
             shuffle: q.shuffle,
+            draw_courses: q.draw_courses.iter().map(|c| c.get_ref().clone()).collect(),
+            bank: Vec::new(),
         });
     }
     let course = Course {
@@ -760,4 +771,78 @@ fn reaches(courses: &BTreeMap<String, Course>, from: &str, target: &str) -> bool
         }
     }
     false
+}
+
+/// Builds the bank of every quiz that draws from other courses (its own questions first, then
+/// each listed course's), checking that the courses exist, that ids stay unique across them and
+/// that enough questions fit.
+fn link_quiz_banks(
+    courses: &mut BTreeMap<String, Course>,
+    course_refs: &BTreeMap<String, CourseRefs>,
+    problems: &mut Problems,
+) {
+    let mut banks: Vec<(String, usize, Vec<hocvuso_assessment::model::Question>)> = Vec::new();
+    for (id, refs) in course_refs {
+        let ctx = FileCtx {
+            rel: refs.rel.clone(),
+            src: &refs.src,
+            base: 0,
+        };
+        for (qi, raw) in refs.raw.quizzes.iter().enumerate() {
+            if raw.draw_courses.is_empty() {
+                continue;
+            }
+            let mut bank = courses.get(id).map(|c| c.bank.clone()).unwrap_or_default();
+            let mut owner: BTreeMap<String, String> = bank
+                .iter()
+                .filter_map(|q| q.id.clone().map(|qid| (qid, id.clone())))
+                .collect();
+            for dc in &raw.draw_courses {
+                let Some(other) = courses.get(dc.get_ref()) else {
+                    ctx.at(
+                        problems,
+                        dc,
+                        format!("draw_courses names unknown course \"{}\"", dc.get_ref()),
+                    );
+                    continue;
+                };
+                for q in &other.bank {
+                    if let Some(qid) = &q.id {
+                        if let Some(first) = owner.insert(qid.clone(), other.id.clone()) {
+                            ctx.at(problems, dc, format!("question id \"{qid}\" is in both {first} and {}: ids must be unique across the courses a quiz draws from", other.id));
+                        }
+                    }
+                    bank.push(q.clone());
+                }
+            }
+            let draw: Vec<String> = raw.draw.iter().map(|t| t.get_ref().clone()).collect();
+            for t in &raw.draw {
+                if !bank.iter().any(|b| b.tags.contains(t.get_ref())) {
+                    ctx.at(
+                        problems,
+                        t,
+                        format!(
+                            "no question of the drawn courses has the tag \"{}\"",
+                            t.get_ref()
+                        ),
+                    );
+                }
+            }
+            let available = paper::eligible(&bank, &draw).len();
+            let wanted = *raw.questions.get_ref();
+            if available < wanted {
+                ctx.at(
+                    problems,
+                    &raw.questions,
+                    format!("quiz draws {wanted} questions but the drawn courses have only {available} that fit"),
+                );
+            }
+            banks.push((id.clone(), qi, bank));
+        }
+    }
+    for (id, qi, bank) in banks {
+        if let Some(quiz) = courses.get_mut(&id).and_then(|c| c.quizzes.get_mut(qi)) {
+            quiz.bank = bank;
+        }
+    }
 }

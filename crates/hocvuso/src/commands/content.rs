@@ -10,10 +10,30 @@ pub enum Command {
         #[arg(default_value = "content")]
         dir: PathBuf,
     },
+    /// Print the coverage matrix (competences × groups), question counts by type and level, and
+    /// reading time per course.
+    Stats {
+        #[arg(default_value = "content")]
+        dir: PathBuf,
+        /// markdown or json.
+        #[arg(long, default_value = "markdown", value_parser = ["markdown", "json"])]
+        format: String,
+    },
 }
 
 pub fn run(cmd: Command) -> Result<()> {
     match cmd {
+        Command::Stats { dir, format } => {
+            let catalog = hocvuso_course::load(&dir)
+                .map_err(|p| anyhow::anyhow!("content in {} is invalid:\n{p}", dir.display()))?;
+            let stats = hocvuso_course::stats::stats(&catalog);
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print!("{}", stats.to_markdown(&catalog));
+            }
+            Ok(())
+        }
         Command::Check { dir } => match hocvuso_course::load(&dir) {
             Ok(catalog) => {
                 let lessons: usize = catalog.courses.values().map(|c| c.lessons.len()).sum();

@@ -133,7 +133,7 @@ pub async fn start_attempt(
         .await?
     {
         let paper = parse_paper(&open)?;
-        let questions = paper::present(&paper, &course.bank);
+        let questions = paper::present(&paper, course.quiz_bank(quiz));
         return Ok(Started {
             attempt: open,
             questions,
@@ -150,7 +150,7 @@ pub async fn start_attempt(
     }
     let (paper, id) = {
         let mut rng = rand::thread_rng();
-        let paper = paper::draw(&course.bank, &course.draw_rule(quiz), &mut rng).map_err(|e| {
+        let paper = paper::draw(course.quiz_bank(quiz), &course.draw_rule(quiz), &mut rng).map_err(|e| {
             // The content check guarantees enough questions; this means content changed badly.
             tracing::error!(course = %course.id, quiz = %quiz.id, error = %e, "cannot draw a paper");
             AppError::internal()
@@ -160,7 +160,7 @@ pub async fn start_attempt(
             .collect();
         (paper, id)
     };
-    let questions = paper::present(&paper, &course.bank);
+    let questions = paper::present(&paper, course.quiz_bank(quiz));
     let paper_json = serde_json::to_string(&paper).map_err(|_| AppError::internal())?;
     let attempt = state
         .store
@@ -192,8 +192,9 @@ pub async fn attempt(
         .await?
         .ok_or_else(AppError::not_found)?;
     let course = course(state, &attempt.course_id)?;
+    let quiz = quiz(course, &attempt.quiz_id)?;
     let paper = parse_paper(&attempt)?;
-    let questions = paper::present(&paper, &course.bank);
+    let questions = paper::present(&paper, course.quiz_bank(quiz));
     Ok((attempt, questions))
 }
 
@@ -234,7 +235,7 @@ pub async fn submit(
     let course = course(state, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     let paper = parse_paper(&attempt)?;
-    let result = grading::grade(&paper, &course.bank, &answers).map_err(grade_error)?;
+    let result = grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
     let score = (result.score_percent * 10.0).round() / 10.0;
     let passed = score >= f64::from(quiz.pass_percent);
     let course_score = if passed {
