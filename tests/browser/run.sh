@@ -8,7 +8,8 @@ cd "$root"
 
 command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-[ -x target/debug/hocvuso ] || cargo build -p hocvuso
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/hocvuso"
+[ -x "$bin" ] || cargo build -p hocvuso
 
 tmp=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
@@ -21,7 +22,7 @@ case "$db" in
 esac
 
 HOCVUSO_DATABASE_URL="$url" HOCVUSO_DATA_DIR="$tmp" HOCVUSO_CONTENT_DIR=tests/fixtures/content \
-  HOCVUSO_BIND="127.0.0.1:$port" HOCVUSO_LOG=warn ./target/debug/hocvuso serve &
+  HOCVUSO_BIND="127.0.0.1:$port" HOCVUSO_LOG=warn "$bin" serve &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true
