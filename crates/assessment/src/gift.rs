@@ -79,3 +79,9 @@ pub fn parse(src: &str) -> Result<Vec<Question>, Vec<GiftError>> {
 pub fn write(questions: &[Question]) -> String {
     write::write(questions)
 }
+
+/// Whether GIFT can hold `question`: every type but ordering and hotspot, which live in
+/// `questions.toml`. [`write`] puts a comment in place of the others.
+pub fn expressible(question: &Question) -> bool {
+    write::expressible(question)
+}

@@ -6,10 +6,13 @@
 //!   ticks with negative weights cancel right ones);
 //! * true/false: 1 or 0;
 //! * short answer: the best fraction among the answers the response matches, compared without
-//!   regard to case, Unicode normalisation (NFC), surrounding blanks or runs of blanks, with
-//!   Moodle's `*` wildcard (`\*` is a literal star);
+//!   regard to case (unless the question is case-sensitive), Unicode normalisation (NFC),
+//!   surrounding blanks or runs of blanks, and with `ignore_diacritics` without diacritics
+//!   ("dang ky" = "đăng ký"), with Moodle's `*` wildcard (`\*` is a literal star);
 //! * numerical: the best fraction among the answers whose tolerance or range holds the number;
-//! * matching: the share of items matched rightly.
+//! * matching: the share of items matched rightly;
+//! * ordering: Moodle's `qtype_ordering` marking for the question's [`OrderingGrading`];
+//! * hotspot: 1 when the tap falls inside any region (edges included), else 0.
 //!
 //! Every question weighs 1 and the score is the mean fraction × 100. A question missing from the
 //! answers scores 0. Paper questions that no longer fit the bank (content changed after the
@@ -23,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::model::{NumericValue, Question, QuestionKind, Text};
+use crate::model::{NumericValue, OrderingGrading, Question, QuestionKind, Text};
 use crate::paper::{resolve, Paper, PaperOption, PaperQuestion};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,7 +68,10 @@ const CORRECT: f64 = 0.9999;
 /// Answers: a list of option ids for choice questions (a bare id string is taken as a list of one,
 /// which is what an HTML radio button posts); `true`/`false` (or the strings) for true/false; a
 /// string for short answer; a number for numerical (or a string like `"3,5"` or `"3.5"`, which is
-/// what forms post); an object of left id → option id for matching. `null` counts as no answer.
+/// what forms post); an object of left id → option id for matching; for ordering the list of the
+/// paper's item ids in the learner's order (each at most once; items left out are not placed);
+/// for hotspot an object `{"x": 12, "y": 34}` in image pixels (numbers or numeric strings).
+/// `null` counts as no answer.
 pub fn grade(
     paper: &Paper,
     bank: &[Question],
@@ -211,10 +217,18 @@ fn mark(
                 Ok((0.0, feedback_wrong.iter().cloned().collect()))
             }
         }
-        QuestionKind::ShortAnswer { answers } => {
+        QuestionKind::ShortAnswer {
+            answers,
+            case_sensitive,
+            ignore_diacritics,
+        } => {
+            let fold = Folding {
+                case_sensitive: *case_sensitive,
+                ignore_diacritics: *ignore_diacritics,
+            };
             let response = match answer {
                 None => return Ok((0.0, Vec::new())),
-                Some(Value::String(s)) => normalise(s),
+                Some(Value::String(s)) => fold.apply(s),
                 Some(_) => return Err(bad(paper_question, "a string")),
             };
             if response.is_empty() {
@@ -223,10 +237,48 @@ fn mark(
             let best = best_of(
                 answers
                     .iter()
-                    .filter(|a| wildcard_match(&normalise(&a.text), &response))
+                    .filter(|a| wildcard_match(&fold.apply(&a.text), &response))
                     .map(|a| (a.fraction, &a.feedback)),
             );
             Ok(best)
+        }
+        QuestionKind::Ordering { items, grading } => {
+            const EXPECTED: &str = "a list of item ids in order, each at most once";
+            let ids: Vec<&str> = match answer {
+                None => return Ok((0.0, Vec::new())),
+                Some(Value::Array(values)) => values
+                    .iter()
+                    .map(|v| v.as_str().ok_or_else(|| bad(paper_question, EXPECTED)))
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(bad(paper_question, EXPECTED)),
+            };
+            let mut order = Vec::with_capacity(ids.len());
+            for id in ids {
+                let item = find_option(paper_question, &paper_question.options, id)?;
+                if order.contains(&item.index) {
+                    return Err(bad(paper_question, EXPECTED));
+                }
+                order.push(item.index);
+            }
+            Ok((ordering_fraction(*grading, items.len(), &order), Vec::new()))
+        }
+        QuestionKind::Hotspot { regions, .. } => {
+            const EXPECTED: &str = "an object {\"x\": number, \"y\": number} in image pixels";
+            let point = match answer {
+                None => return Ok((0.0, Vec::new())),
+                Some(Value::Object(map)) => {
+                    let coordinate = |name: &str| match map.get(name) {
+                        Some(Value::Number(n)) => n.as_f64(),
+                        Some(Value::String(s)) => parse_number(s),
+                        _ => None,
+                    };
+                    coordinate("x").zip(coordinate("y"))
+                }
+                Some(_) => None,
+            };
+            let (x, y) = point.ok_or_else(|| bad(paper_question, EXPECTED))?;
+            let hit = regions.iter().any(|r| r.contains(x, y));
+            Ok((if hit { 1.0 } else { 0.0 }, Vec::new()))
         }
         QuestionKind::Numerical { answers } => {
             let number = match answer {
@@ -300,10 +352,170 @@ fn best_of<'a>(matches: impl Iterator<Item = (f64, &'a Option<Text>)>) -> (f64, 
 }
 
 /// NFC, blanks folded to single spaces and trimmed, lower case: how a typed answer is compared.
+#[cfg(test)]
 fn normalise(s: &str) -> String {
-    let folded = s.nfc().collect::<String>();
-    let folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
-    folded.to_lowercase().nfc().collect()
+    Folding::default().apply(s)
+}
+
+/// How a short-answer question compares a typed answer with its answers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Folding {
+    case_sensitive: bool,
+    ignore_diacritics: bool,
+}
+
+impl Folding {
+    /// NFC, blanks folded to single spaces and trimmed, then lower case and diacritics removed as
+    /// the question asks.
+    fn apply(self, s: &str) -> String {
+        let folded = s.nfc().collect::<String>();
+        let mut folded = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+        if self.ignore_diacritics {
+            folded = strip_diacritics(&folded);
+        }
+        if !self.case_sensitive {
+            folded = folded.to_lowercase();
+        }
+        folded.nfc().collect()
+    }
+}
+
+/// The text without diacritics, the way Vietnamese is typed without an input method: every
+/// combining mark dropped after NFD ("đăng ký" → "đang ky"), then `đ`/`Đ` (a letter of its own,
+/// not a mark) read as `d`/`D`.
+pub fn strip_diacritics(s: &str) -> String {
+    s.nfd()
+        .filter(|&c| !unicode_normalization::char::is_combining_mark(c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            other => other,
+        })
+        .collect()
+}
+
+/// Moodle's `qtype_ordering_question::grade_response`. `order` holds the items the learner placed,
+/// as indexes into the key (the authored order), in the learner's order; items left out are not
+/// placed. Denominators count every item, so placing only a few cannot earn full marks.
+fn ordering_fraction(grading: OrderingGrading, n: usize, order: &[usize]) -> f64 {
+    if n < 2 {
+        // Moodle marks a one-item list 0 under every grading type but absolute position; an
+        // ordering question needs two items to ask anything, and content checks refuse fewer.
+        return 0.0;
+    }
+    let position = |item: usize| order.iter().position(|&k| k == item);
+    let share = |right: usize, of: usize| {
+        if of == 0 {
+            0.0
+        } else {
+            right as f64 / of as f64
+        }
+    };
+    match grading {
+        OrderingGrading::AllOrNothing | OrderingGrading::AbsolutePosition => {
+            let right = (0..n).filter(|&k| order.get(k) == Some(&k)).count();
+            if grading == OrderingGrading::AllOrNothing {
+                if right == n {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else {
+                share(right, n)
+            }
+        }
+        OrderingGrading::RelativeToCorrect => {
+            let most = n - 1;
+            let earned: usize = (0..n)
+                .filter_map(|k| position(k).map(|p| most.saturating_sub(k.abs_diff(p))))
+                .sum();
+            share(earned, most * n)
+        }
+        OrderingGrading::RelativeNextExcludeLast | OrderingGrading::RelativeNextIncludeLast => {
+            let include_last = grading == OrderingGrading::RelativeNextIncludeLast;
+            // Pairs item → what follows it (`None`: nothing, counted only with the last item).
+            let next = |list: &[usize], item: usize| -> Option<Option<usize>> {
+                let at = list.iter().position(|&k| k == item)?;
+                match list.get(at + 1) {
+                    Some(&following) => Some(Some(following)),
+                    None if include_last => Some(None),
+                    None => None,
+                }
+            };
+            let key: Vec<usize> = (0..n).collect();
+            let pairs: Vec<(usize, Option<usize>)> = key
+                .iter()
+                .filter_map(|&k| next(&key, k).map(|following| (k, following)))
+                .collect();
+            let right = pairs
+                .iter()
+                .filter(|&&(k, following)| next(order, k) == Some(following))
+                .count();
+            share(right, pairs.len())
+        }
+        OrderingGrading::RelativeOnePreviousAndNext
+        | OrderingGrading::RelativeAllPreviousAndNext => {
+            let all = grading == OrderingGrading::RelativeAllPreviousAndNext;
+            // Neighbours as Moodle lists them: `None` stands for Moodle's 0, "no item here".
+            let neighbours =
+                |list: &[usize], at: usize| -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+                    if all {
+                        (
+                            list[..at].iter().map(|&k| Some(k)).collect(),
+                            list[at + 1..].iter().map(|&k| Some(k)).collect(),
+                        )
+                    } else {
+                        (
+                            vec![at.checked_sub(1).map(|p| list[p])],
+                            vec![list.get(at + 1).copied()],
+                        )
+                    }
+                };
+            let key: Vec<usize> = (0..n).collect();
+            let mut right = 0;
+            let mut total = 0;
+            for k in 0..n {
+                let (key_prev, key_next) = neighbours(&key, k);
+                total += key_prev.len() + key_next.len();
+                if let Some(at) = position(k) {
+                    let (prev, next) = neighbours(order, at);
+                    right += key_prev.iter().filter(|p| prev.contains(p)).count();
+                    right += key_next.iter().filter(|p| next.contains(p)).count();
+                }
+            }
+            share(right, total)
+        }
+        OrderingGrading::LongestOrderedSubset | OrderingGrading::LongestContiguousSubset => {
+            let contiguous = grading == OrderingGrading::LongestContiguousSubset;
+            share(longest_ordered_subset(order, contiguous), n)
+        }
+    }
+}
+
+/// What Moodle's `get_ordered_subset` finds, computed directly: the length of the longest
+/// increasing subsequence of `positions` (with `contiguous`, of consecutive values), or 0 when it
+/// is shorter than two. Moodle enumerates candidate subsets, which grows exponentially with the
+/// number of items; its longest candidate is this subsequence, so the marks are the same.
+fn longest_ordered_subset(positions: &[usize], contiguous: bool) -> usize {
+    let mut longest_ending_at = vec![1usize; positions.len()];
+    for j in 0..positions.len() {
+        for i in 0..j {
+            let extends = if contiguous {
+                positions[j] == positions[i] + 1
+            } else {
+                positions[j] > positions[i]
+            };
+            if extends {
+                longest_ending_at[j] = longest_ending_at[j].max(longest_ending_at[i] + 1);
+            }
+        }
+    }
+    let best = longest_ending_at.into_iter().max().unwrap_or(0);
+    if best >= 2 {
+        best
+    } else {
+        0
+    }
 }
 
 /// Moodle's short-answer match: `*` stands for any run of characters, `\*` for a star. Both
@@ -388,9 +600,11 @@ pub fn max_fraction(question: &Question) -> Option<f64> {
             multiple: false,
             options,
         } => Some(best(&mut options.iter().map(|o| o.fraction))),
-        QuestionKind::ShortAnswer { answers } => {
+        QuestionKind::ShortAnswer { answers, .. } => {
             Some(best(&mut answers.iter().map(|a| a.fraction)))
         }
+        QuestionKind::Ordering { items, .. } => Some(if items.len() >= 2 { 1.0 } else { 0.0 }),
+        QuestionKind::Hotspot { regions, .. } => Some(if regions.is_empty() { 0.0 } else { 1.0 }),
         QuestionKind::Numerical { answers } => Some(best(&mut answers.iter().map(|a| a.fraction))),
         QuestionKind::Matching { pairs } => {
             Some(if pairs.iter().any(|p| !p.left.text.is_empty()) {
@@ -442,7 +656,7 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
                         .collect(),
                 )
             }
-            QuestionKind::ShortAnswer { answers } => {
+            QuestionKind::ShortAnswer { answers, .. } => {
                 let mut best: Option<&crate::model::TextAnswer> = None;
                 for answer in answers {
                     if best.is_none_or(|b| answer.fraction > b.fraction) {
@@ -478,6 +692,22 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
                     })
                     .collect(),
             ),
+            QuestionKind::Ordering { .. } => {
+                let mut items: Vec<&PaperOption> = paper_question.options.iter().collect();
+                items.sort_by_key(|o| o.index);
+                Value::Array(
+                    items
+                        .into_iter()
+                        .map(|o| Value::String(o.id.clone()))
+                        .collect(),
+                )
+            }
+            QuestionKind::Hotspot { regions, .. } => {
+                let Some((x, y)) = regions.first().map(crate::model::Region::centre) else {
+                    continue;
+                };
+                serde_json::json!({ "x": x, "y": y })
+            }
         };
         key.insert(paper_question.id.clone(), answer);
     }

@@ -112,6 +112,15 @@ pub enum QuestionKind {
     },
     ShortAnswer {
         answers: Vec<TextAnswer>,
+        /// Moodle's "case sensitivity": off by default (GIFT cannot say it; `questions.toml` and
+        /// Moodle XML's `usecase` can).
+        #[serde(default, skip_serializing_if = "is_false")]
+        case_sensitive: bool,
+        /// Compare without Vietnamese (and other) diacritics, so that "dang ky" matches "đăng ký":
+        /// combining marks are dropped after NFD and `đ`/`Đ` read as `d`/`D`. Off by default; set
+        /// in `questions.toml` (see `FORMAT.md`).
+        #[serde(default, skip_serializing_if = "is_false")]
+        ignore_diacritics: bool,
     },
     Numerical {
         answers: Vec<NumericAnswer>,
@@ -120,6 +129,147 @@ pub enum QuestionKind {
         /// Pairs with an empty `left` are distractors: extra right-hand answers to choose from.
         pairs: Vec<MatchPair>,
     },
+    /// Put the items in order. The key is the order the author wrote them in; the learner sees them
+    /// shuffled. Not expressible in GIFT: authored in `questions.toml`, exchanged as Moodle's
+    /// `ordering` question type in Moodle XML.
+    Ordering {
+        items: Vec<Text>,
+        /// How a partly right order is marked (Moodle's `gradingtype`).
+        #[serde(default)]
+        grading: OrderingGrading,
+    },
+    /// Tap the right place on an image ("where do you tap to scan a QR code?"). Any tap inside any
+    /// region is right. Not expressible in GIFT or Moodle XML: authored in `questions.toml`.
+    Hotspot {
+        /// Path of the image inside the course folder, like `media/zalo.png`.
+        image: String,
+        /// The image's size in pixels; regions and taps are in these coordinates.
+        width: u32,
+        height: u32,
+        /// What the image shows, for screen readers and for learners who cannot see it.
+        alt: String,
+        regions: Vec<Region>,
+    },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Moodle's ordering grading types (`qtype_ordering_question::GRADING_*`), marked as Moodle marks
+/// them. The default is [`OrderingGrading::RelativeToCorrect`]: partial credit that falls off with
+/// the distance between where an item is and where it belongs, which is fair to a learner who
+/// swapped two neighbours and still gives nothing for a reversed list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderingGrading {
+    /// Full marks for the exact order, otherwise nothing.
+    AllOrNothing,
+    /// The share of items in their right position.
+    AbsolutePosition,
+    /// Each item earns `n - 1 - |distance from its place|` (at least 0) out of `n - 1`.
+    #[default]
+    RelativeToCorrect,
+    /// The share of right "next item" pairs, the last item not counted.
+    RelativeNextExcludeLast,
+    /// The share of right "next item" pairs, the last item counted (nothing must follow it).
+    RelativeNextIncludeLast,
+    /// Each item's one previous and one next neighbour compared with the key.
+    RelativeOnePreviousAndNext,
+    /// Each item's sets of all previous and all next items compared with the key.
+    RelativeAllPreviousAndNext,
+    /// The longest run of items in the right relative order (Moodle's search), as a share.
+    LongestOrderedSubset,
+    /// The longest run of items with consecutive right positions, as a share.
+    LongestContiguousSubset,
+}
+
+impl OrderingGrading {
+    pub const ALL: [OrderingGrading; 9] = [
+        OrderingGrading::AllOrNothing,
+        OrderingGrading::AbsolutePosition,
+        OrderingGrading::RelativeToCorrect,
+        OrderingGrading::RelativeNextExcludeLast,
+        OrderingGrading::RelativeNextIncludeLast,
+        OrderingGrading::RelativeOnePreviousAndNext,
+        OrderingGrading::RelativeAllPreviousAndNext,
+        OrderingGrading::LongestOrderedSubset,
+        OrderingGrading::LongestContiguousSubset,
+    ];
+
+    /// The name in `questions.toml` and JSON (`relative_to_correct`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderingGrading::AllOrNothing => "all_or_nothing",
+            OrderingGrading::AbsolutePosition => "absolute_position",
+            OrderingGrading::RelativeToCorrect => "relative_to_correct",
+            OrderingGrading::RelativeNextExcludeLast => "relative_next_exclude_last",
+            OrderingGrading::RelativeNextIncludeLast => "relative_next_include_last",
+            OrderingGrading::RelativeOnePreviousAndNext => "relative_one_previous_and_next",
+            OrderingGrading::RelativeAllPreviousAndNext => "relative_all_previous_and_next",
+            OrderingGrading::LongestOrderedSubset => "longest_ordered_subset",
+            OrderingGrading::LongestContiguousSubset => "longest_contiguous_subset",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// Moodle's XML spelling (`RELATIVE_TO_CORRECT`).
+    pub fn moodle_name(self) -> String {
+        self.name().to_uppercase()
+    }
+
+    /// Moodle's XML spelling, with the aliases Moodle's importer accepts (`ABS`, `REL`, ...).
+    pub fn from_moodle_name(name: &str) -> Option<Self> {
+        match name.trim().to_uppercase().as_str() {
+            "ABS" | "ABSOLUTE" => Some(OrderingGrading::AbsolutePosition),
+            "REL" | "RELATIVE" => Some(OrderingGrading::RelativeNextExcludeLast),
+            other => Self::from_name(&other.to_lowercase()),
+        }
+    }
+}
+
+/// An area of a hotspot image, in the image's pixel coordinates (origin top left). Edges count as
+/// inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "shape", rename_all = "snake_case")]
+pub enum Region {
+    Rect { x: u32, y: u32, w: u32, h: u32 },
+    Circle { cx: u32, cy: u32, r: u32 },
+}
+
+impl Region {
+    /// Whether a tap at (`x`, `y`) falls inside.
+    pub fn contains(&self, x: f64, y: f64) -> bool {
+        match *self {
+            Region::Rect {
+                x: left,
+                y: top,
+                w,
+                h,
+            } => {
+                let (left, top) = (f64::from(left), f64::from(top));
+                x >= left && y >= top && x <= left + f64::from(w) && y <= top + f64::from(h)
+            }
+            Region::Circle { cx, cy, r } => {
+                let (dx, dy) = (x - f64::from(cx), y - f64::from(cy));
+                dx * dx + dy * dy <= f64::from(r) * f64::from(r)
+            }
+        }
+    }
+
+    /// A point inside the region (its centre).
+    pub fn centre(&self) -> (f64, f64) {
+        match *self {
+            Region::Rect { x, y, w, h } => (
+                f64::from(x) + f64::from(w) / 2.0,
+                f64::from(y) + f64::from(h) / 2.0,
+            ),
+            Region::Circle { cx, cy, .. } => (f64::from(cx), f64::from(cy)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,12 +330,55 @@ impl Question {
             QuestionKind::ShortAnswer { .. } => "short_answer",
             QuestionKind::Numerical { .. } => "numerical",
             QuestionKind::Matching { .. } => "matching",
+            QuestionKind::Ordering { .. } => "ordering",
+            QuestionKind::Hotspot { .. } => "hotspot",
         }
     }
+
+    /// Every value [`Question::type_key`] can return, in the order the content format lists them.
+    pub const TYPE_KEYS: [&'static str; 10] = [
+        "single_choice",
+        "multiple_choice",
+        "true_false",
+        "short_answer",
+        "numerical",
+        "matching",
+        "ordering",
+        "essay",
+        "description",
+        "hotspot",
+    ];
 
     /// Whether the platform can mark this question without a person: everything except
     /// descriptions and essays.
     pub fn is_auto_graded(&self) -> bool {
         !matches!(self.kind, QuestionKind::Description | QuestionKind::Essay)
     }
+}
+
+/// Moodle's allowed grades, `question_bank::fraction_options_full()`: 0, ±1 and ± these. Moodle's
+/// importers (GIFT and XML alike) refuse any other answer fraction unless told to round it.
+const MOODLE_GRADES: [f64; 19] = [
+    0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2, 0.1666667,
+    0.1428571, 0.125, 0.1111111, 0.1, 0.05,
+];
+
+/// Whether `fraction` is one of Moodle's allowed grades (`question_bank::fraction_options_full()`,
+/// compared within 0.00001 as Moodle's `match_grade_options` does).
+pub fn is_moodle_fraction(fraction: f64) -> bool {
+    let close = |allowed: f64| (fraction - allowed).abs() < 0.00001;
+    close(0.0) || close(1.0) || close(-1.0) || MOODLE_GRADES.iter().any(|&g| close(g) || close(-g))
+}
+
+/// Moodle's allowed grades as percentages, for error messages.
+pub fn moodle_fraction_list() -> String {
+    let mut all: Vec<f64> = vec![1.0];
+    all.extend(MOODLE_GRADES);
+    all.push(0.0);
+    all.extend(MOODLE_GRADES.iter().rev().map(|g| -g));
+    all.push(-1.0);
+    all.iter()
+        .map(|f| format!("{}", (f * 100.0 * 1e5).round() / 1e5))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -40,6 +40,7 @@ pub struct PaperQuestion {
     /// The bank question's `[id:...]`.
     pub id: String,
     /// Choice: every option, in the order shown. Matching: one per distinct right-hand text.
+    /// Ordering: every item, in the (shuffled) order first shown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<PaperOption>,
     /// Matching: one per item to match (pairs with a left-hand side), in the order shown.
@@ -51,8 +52,8 @@ pub struct PaperQuestion {
 pub struct PaperOption {
     /// The attempt's own id for this option: random, unique within the paper, unrelated to the key.
     pub id: String,
-    /// Index into the bank question's `options` (Choice) or `pairs` (Matching, either side; for
-    /// the right side the first pair with that right-hand text).
+    /// Index into the bank question's `options` (Choice), `pairs` (Matching, either side; for
+    /// the right side the first pair with that right-hand text) or `items` (Ordering).
     pub index: usize,
 }
 
@@ -78,8 +79,8 @@ pub fn eligible<'a>(bank: &'a [Question], tags: &[String]) -> Vec<&'a Question> 
 
 /// Draws `rule.count` different questions. With `rule.shuffle` the question order and each
 /// question's option order are random; without it both follow the bank (the author's order).
-/// The right-hand side of a matching question is shuffled either way, because in the author's
-/// order it lines up with the left-hand side and would show the key.
+/// The right-hand side of a matching question and the items of an ordering question are shuffled
+/// either way, because in the author's order they would show the key.
 pub fn draw(bank: &[Question], rule: &DrawRule, rng: &mut impl Rng) -> Result<Paper, DrawError> {
     let pool = eligible(bank, &rule.tags);
     if rule.count > pool.len() {
@@ -133,6 +134,17 @@ pub fn draw(bank: &[Question], rule: &DrawRule, rng: &mut impl Rng) -> Result<Pa
                     let mut answers = distinct_rights(pairs);
                     answers.shuffle(rng);
                     options = answers
+                        .into_iter()
+                        .map(|index| PaperOption {
+                            id: fresh_id(rng, &mut ids),
+                            index,
+                        })
+                        .collect();
+                }
+                QuestionKind::Ordering { items, .. } => {
+                    let mut order: Vec<usize> = (0..items.len()).collect();
+                    order.shuffle(rng);
+                    options = order
                         .into_iter()
                         .map(|index| PaperOption {
                             id: fresh_id(rng, &mut ids),
@@ -198,9 +210,14 @@ pub(crate) fn resolve<'a>(
             is_permutation(&paper_question.left, items)
                 && is_permutation(&paper_question.options, distinct_rights(pairs))
         }
+        QuestionKind::Ordering { items, .. } => {
+            paper_question.left.is_empty()
+                && is_permutation(&paper_question.options, (0..items.len()).collect())
+        }
         QuestionKind::TrueFalse { .. }
         | QuestionKind::ShortAnswer { .. }
-        | QuestionKind::Numerical { .. } => {
+        | QuestionKind::Numerical { .. }
+        | QuestionKind::Hotspot { .. } => {
             paper_question.options.is_empty() && paper_question.left.is_empty()
         }
     };
@@ -219,6 +236,19 @@ pub struct PresentedQuestion {
     pub options: Vec<PresentedOption>,
     /// Matching: the items to match. Otherwise empty.
     pub left: Vec<PresentedOption>,
+    /// Hotspot: the image to tap on (never its regions). Otherwise `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<PresentedImage>,
+}
+
+/// The image of a hotspot question: the answer is a tap `{"x": .., "y": ..}` in these pixels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PresentedImage {
+    /// Path inside the course folder, as authored (`media/zalo.png`).
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -228,8 +258,9 @@ pub struct PresentedOption {
 }
 
 /// What the learner sees of a paper, in paper order. True/false, short-answer and numerical
-/// questions have no options: the answer is a bool, a string or a number. Questions that no longer
-/// fit the bank (see [`Paper`]) are left out.
+/// questions have no options: the answer is a bool, a string or a number. Ordering questions show
+/// their items as `options`, shuffled; hotspot questions show an `image` and no options. Questions
+/// that no longer fit the bank (see [`Paper`]) are left out.
 pub fn present(paper: &Paper, bank: &[Question]) -> Vec<PresentedQuestion> {
     paper
         .questions
@@ -238,6 +269,7 @@ pub fn present(paper: &Paper, bank: &[Question]) -> Vec<PresentedQuestion> {
             let question = resolve(paper_question, bank)?;
             let mut options = Vec::new();
             let mut left = Vec::new();
+            let mut image = None;
             match &question.kind {
                 QuestionKind::Choice { options: all, .. } => {
                     options = paper_question
@@ -248,6 +280,30 @@ pub fn present(paper: &Paper, bank: &[Question]) -> Vec<PresentedQuestion> {
                             text: all[o.index].text.clone(),
                         })
                         .collect();
+                }
+                QuestionKind::Ordering { items, .. } => {
+                    options = paper_question
+                        .options
+                        .iter()
+                        .map(|o| PresentedOption {
+                            id: o.id.clone(),
+                            text: items[o.index].clone(),
+                        })
+                        .collect();
+                }
+                QuestionKind::Hotspot {
+                    image: src,
+                    width,
+                    height,
+                    alt,
+                    ..
+                } => {
+                    image = Some(PresentedImage {
+                        src: src.clone(),
+                        width: *width,
+                        height: *height,
+                        alt: alt.clone(),
+                    });
                 }
                 QuestionKind::Matching { pairs } => {
                     left = paper_question
@@ -276,6 +332,7 @@ pub fn present(paper: &Paper, bank: &[Question]) -> Vec<PresentedQuestion> {
                 text: question.text.clone(),
                 options,
                 left,
+                image,
             })
         })
         .collect()

@@ -6,6 +6,12 @@
 //! * `reading`: how the reader treats what the fixtures do not spell out.
 //! * `errors`: malformed GIFT is reported with the right lines, all problems at once.
 //! * `drawing` and `grading`: attempts, step by step.
+//! * `interchange`: the JSON shape and `convert` (GIFT → JSON → GIFT for every fixture).
+//! * `moodle_xml`: Moodle XML import and export.
+//! * `new_types`: ordering, hotspot and the short-answer options.
+//! * `statistics`: item statistics against a hand-computed example, and mastery.
+//! * `qti`: QTI 2.1, 2.2 and 3.0 items.
+//! * `toml_bank`: `questions.toml`, the extension file.
 //! * `properties`: proptest for the parser, the writer, drawing and grading.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,14 +26,26 @@ mod errors;
 mod gift_pegjs;
 #[path = "assessment/grading.rs"]
 mod grading;
+#[path = "assessment/interchange.rs"]
+mod interchange;
 #[path = "assessment/moodle_gift.rs"]
 mod moodle_gift;
+#[path = "assessment/moodle_xml.rs"]
+mod moodle_xml;
+#[path = "assessment/new_types.rs"]
+mod new_types;
 #[path = "assessment/properties.rs"]
 mod properties;
+#[path = "assessment/qti.rs"]
+mod qti;
 #[path = "assessment/reading.rs"]
 mod reading;
 #[path = "assessment/round_trip.rs"]
 mod round_trip;
+#[path = "assessment/statistics.rs"]
+mod statistics;
+#[path = "assessment/toml_bank.rs"]
+mod toml_bank;
 
 /// Shared helpers.
 mod support {

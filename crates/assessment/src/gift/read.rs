@@ -573,7 +573,11 @@ fn short_answer(
         ));
     }
     if errors.is_empty() {
-        Ok(QuestionKind::ShortAnswer { answers })
+        Ok(QuestionKind::ShortAnswer {
+            answers,
+            case_sensitive: false,
+            ignore_diacritics: false,
+        })
     } else {
         Err(errors)
     }

@@ -18,6 +18,10 @@ pub(super) fn write(questions: &[Question]) -> String {
 }
 
 fn write_question(out: &mut String, question: &Question) {
+    if !expressible(question) {
+        write_placeholder(out, question);
+        return;
+    }
     let mut marks: Vec<String> = Vec::new();
     if let Some(id) = &question.id {
         marks.push(format!("[id:{}]", comment_value(id)));
@@ -127,7 +131,8 @@ fn write_question(out: &mut String, question: &Question) {
             }
             block_end(out);
         }
-        QuestionKind::ShortAnswer { answers } => {
+        // GIFT cannot say `case_sensitive` or `ignore_diacritics`: `questions.toml` does.
+        QuestionKind::ShortAnswer { answers, .. } => {
             out.push_str("{\n");
             for answer in answers {
                 let mut body = escape(&answer.text);
@@ -173,6 +178,7 @@ fn write_question(out: &mut String, question: &Question) {
             }
             block_end(out);
         }
+        QuestionKind::Ordering { .. } | QuestionKind::Hotspot { .. } => {}
         QuestionKind::Matching { pairs } => {
             out.push_str("{\n");
             for pair in pairs {
@@ -186,6 +192,30 @@ fn write_question(out: &mut String, question: &Question) {
         }
     }
     out.push('\n');
+}
+
+/// Whether GIFT can hold the question at all. Ordering and hotspot questions are this platform's
+/// extension and live in `questions.toml`.
+pub(crate) fn expressible(question: &Question) -> bool {
+    !matches!(
+        question.kind,
+        QuestionKind::Ordering { .. } | QuestionKind::Hotspot { .. }
+    )
+}
+
+/// A comment block in place of a question GIFT cannot hold: Moodle and [`super::parse`] skip it,
+/// and a reader of the file learns where the question went.
+fn write_placeholder(out: &mut String, question: &Question) {
+    let name = question
+        .id
+        .as_deref()
+        .or(question.title.as_deref())
+        .unwrap_or("(no id)");
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    out.push_str(&format!(
+        "// {} question {name} is not expressible in GIFT (see questions.toml)\n",
+        question.type_key()
+    ));
 }
 
 /// `%50%` when the weight must be written: when asked for, or when the answer itself starts with

@@ -81,7 +81,7 @@ fn to_pegjs(q: &Question) -> Value {
                 ),
             ],
         ),
-        QuestionKind::ShortAnswer { answers } => (
+        QuestionKind::ShortAnswer { answers, .. } => (
             "Short",
             vec![
                 ("globalFeedback", general),
@@ -130,6 +130,9 @@ fn to_pegjs(q: &Question) -> Value {
                 ),
             ],
         ),
+        QuestionKind::Ordering { .. } | QuestionKind::Hotspot { .. } => {
+            panic!("GIFT has no {} questions", q.type_key())
+        }
         QuestionKind::Matching { pairs } => (
             "Matching",
             vec![

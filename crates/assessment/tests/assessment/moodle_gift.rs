@@ -232,7 +232,9 @@ mod moodle_importer_test {
                     answer("Frog", 1.0, "Good!"),
                     answer("Cat", 0.5, "What is it with Moodlers and cats?"),
                     answer("*", 0.0, "Completely wrong"),
-                ]
+                ],
+                case_sensitive: false,
+                ignore_diacritics: false,
             }
         );
     }
@@ -354,7 +356,9 @@ mod category_file {
                     text: "Moodler".into(),
                     fraction: 1.0,
                     feedback: None,
-                }]
+                }],
+                case_sensitive: false,
+                ignore_diacritics: false,
             }
         );
         let acronym = one(&questions, "Moodle acronym");

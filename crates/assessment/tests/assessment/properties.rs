@@ -4,11 +4,13 @@ use std::collections::{BTreeMap, HashSet};
 
 use hocvuso_assessment::gift;
 use hocvuso_assessment::grading;
+use hocvuso_assessment::interchange::{self, Format};
 use hocvuso_assessment::model::{
-    ChoiceOption, MatchPair, NumericAnswer, NumericValue, Question, QuestionKind, Text, TextAnswer,
-    TextFormat,
+    ChoiceOption, MatchPair, NumericAnswer, NumericValue, OrderingGrading, Question, QuestionKind,
+    Region, Text, TextAnswer, TextFormat,
 };
 use hocvuso_assessment::paper::{self, DrawRule, Paper};
+use hocvuso_assessment::{moodle_xml, qti, toml_bank};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
@@ -111,7 +113,11 @@ fn kind() -> impl Strategy<Value = QuestionKind> {
                     .collect();
                 let full = full.index(answers.len());
                 answers[full].fraction = 1.0;
-                QuestionKind::ShortAnswer { answers }
+                QuestionKind::ShortAnswer {
+                    answers,
+                    case_sensitive: false,
+                    ignore_diacritics: false,
+                }
             }),
         (
             vec((numeric_value(), fraction(), feedback()), 1..4),
@@ -182,6 +188,78 @@ fn question() -> impl Strategy<Value = Question> {
         })
 }
 
+/// The kinds GIFT cannot hold, and short answers with their options.
+fn extended_kind() -> impl Strategy<Value = QuestionKind> {
+    let region = prop_oneof![
+        (0u32..400, 0u32..400, 1u32..100, 1u32..100).prop_map(|(x, y, w, h)| Region::Rect {
+            x,
+            y,
+            w,
+            h
+        }),
+        (0u32..400, 0u32..400, 1u32..100).prop_map(|(cx, cy, r)| Region::Circle { cx, cy, r }),
+    ];
+    prop_oneof![
+        (
+            vec(
+                (format(), typed_words()).prop_map(|(format, text)| Text { format, text }),
+                2..7
+            ),
+            select(OrderingGrading::ALL.to_vec())
+        )
+            .prop_map(|(items, grading)| QuestionKind::Ordering { items, grading }),
+        (vec(region, 1..4), 0u32..2000, 0u32..2000).prop_map(|(regions, extra_w, extra_h)| {
+            // The image holds every region, as `questions.toml` requires.
+            let right = |r: &Region| match *r {
+                Region::Rect { x, y, w, h } => (x + w, y + h),
+                Region::Circle { cx, cy, .. } => (cx, cy),
+            };
+            let width = regions.iter().map(|r| right(r).0).max().unwrap_or(1).max(1) + extra_w;
+            let height = regions.iter().map(|r| right(r).1).max().unwrap_or(1).max(1) + extra_h;
+            QuestionKind::Hotspot {
+                image: "media/x.png".into(),
+                width,
+                height,
+                alt: "x".into(),
+                regions,
+            }
+        }),
+        (vec(typed_words(), 1..4), any::<bool>(), any::<bool>()).prop_map(
+            |(texts, case_sensitive, ignore_diacritics)| QuestionKind::ShortAnswer {
+                answers: texts
+                    .into_iter()
+                    .map(|text| TextAnswer {
+                        text,
+                        fraction: 1.0,
+                        feedback: None,
+                    })
+                    .collect(),
+                case_sensitive,
+                ignore_diacritics,
+            }
+        ),
+    ]
+}
+
+/// A bank with every kind, GIFT's and the extensions.
+fn full_bank() -> impl Strategy<Value = Vec<Question>> {
+    (bank(), vec((extended_kind(), text()), 0..4)).prop_map(|(mut questions, extra)| {
+        let base = questions.len();
+        for (k, (kind, text)) in extra.into_iter().enumerate() {
+            questions.push(Question {
+                id: Some(format!("x{}", base + k)),
+                tags: vec![],
+                title: None,
+                text,
+                general_feedback: None,
+                kind,
+                line: 0,
+            });
+        }
+        questions
+    })
+}
+
 /// A bank with unique ids.
 fn bank() -> impl Strategy<Value = Vec<Question>> {
     vec(question(), 1..8).prop_map(|mut questions| {
@@ -238,6 +316,14 @@ fn some_answers(paper: &Paper, bank: &[Question], bytes: &[u8]) -> BTreeMap<Stri
                     })
                     .collect(),
             ),
+            "ordering" => {
+                let mut ids: Vec<Value> = shown.options.iter().map(|o| json!(o.id)).collect();
+                let k = usize::from(next()) % ids.len();
+                ids.rotate_left(k);
+                ids.truncate(ids.len() - usize::from(next()) % 2);
+                Value::Array(ids)
+            }
+            "hotspot" => json!({"x": f64::from(next()) * 1.7, "y": f64::from(next())}),
             other => panic!("{other} was drawn"),
         };
         answers.insert(shown.id, answer);
@@ -273,7 +359,7 @@ proptest! {
 
     #[test]
     fn grading_keeps_every_score_within_bounds(
-        bank in bank(),
+        bank in full_bank(),
         seed in any::<u64>(),
         bytes in vec(any::<u8>(), 1..64),
     ) {
@@ -291,7 +377,7 @@ proptest! {
 
     #[test]
     fn grading_random_json_never_panics_and_stays_within_bounds(
-        bank in bank(),
+        bank in full_bank(),
         seed in any::<u64>(),
         junk in vec(prop_oneof![
             Just(Value::Null), any::<bool>().prop_map(Value::Bool),
@@ -312,7 +398,7 @@ proptest! {
     }
 
     #[test]
-    fn answering_with_the_key_scores_100(bank in bank(), seed in any::<u64>()) {
+    fn answering_with_the_key_scores_100(bank in full_bank(), seed in any::<u64>()) {
         let paper = draw_all(&bank, seed);
         prop_assume!(!paper.questions.is_empty());
         let key = grading::answer_key(&paper, &bank);
@@ -347,7 +433,7 @@ proptest! {
 
     #[test]
     fn the_key_of_any_shuffled_paper_scores_100_on_that_paper(
-        bank in bank(),
+        bank in full_bank(),
         seeds in vec(any::<u64>(), 2..5),
     ) {
         for seed in seeds {
@@ -362,7 +448,7 @@ proptest! {
     }
 
     #[test]
-    fn option_ids_are_unique_on_a_paper_and_new_for_every_attempt(bank in bank(), seed in any::<u64>()) {
+    fn option_ids_are_unique_on_a_paper_and_new_for_every_attempt(bank in full_bank(), seed in any::<u64>()) {
         let paper = draw_all(&bank, seed);
         let ids: Vec<&String> = paper
             .questions
@@ -416,5 +502,191 @@ proptest! {
             prop_assert!(positions.len() > 1, "{id}: always at {positions:?}");
             prop_assert!(id_ranks.len() > 1, "{id}: id always ranks {id_ranks:?}");
         }
+    }
+}
+
+/// XML-ish text: tags of the formats this crate reads, attributes, entities, CDATA, stray marks.
+fn xml_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("<quiz>".to_owned()),
+        Just("</quiz>".to_owned()),
+        Just("<question type=\"multichoice\">".to_owned()),
+        Just("<question type=\"ordering\">".to_owned()),
+        Just("<question type=\"numerical\">".to_owned()),
+        Just("</question>".to_owned()),
+        Just("<answer fraction=\"50\">".to_owned()),
+        Just("<answer fraction=\"x\">".to_owned()),
+        Just("</answer>".to_owned()),
+        Just("<text>".to_owned()),
+        Just("</text>".to_owned()),
+        Just("<![CDATA[<p>&]]>".to_owned()),
+        Just("<assessmentItem identifier=\"i\">".to_owned()),
+        Just("<qti-assessment-item>".to_owned()),
+        Just("<itemBody>".to_owned()),
+        Just("<choiceInteraction responseIdentifier=\"R\" maxChoices=\"0\">".to_owned()),
+        Just("<simpleChoice identifier=\"A\">".to_owned()),
+        Just("<responseDeclaration identifier=\"R\" cardinality=\"multiple\">".to_owned()),
+        Just("<correctResponse><value>A</value></correctResponse>".to_owned()),
+        Just(
+            "<mapping defaultValue=\"-2\"><mapEntry mapKey=\"A\" mappedValue=\"1\"/></mapping>"
+                .to_owned()
+        ),
+        Just("<textEntryInteraction responseIdentifier=\"R\"/>".to_owned()),
+        Just("<matchInteraction><simpleMatchSet>".to_owned()),
+        Just("<orderInteraction>".to_owned()),
+        Just("&amp;".to_owned()),
+        Just("&bogus;".to_owned()),
+        "[a-z <>/=\"\n]{0,6}",
+    ];
+    vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+}
+
+/// What a trip through Moodle XML keeps of a bank: Moodle trims every text (and drops feedback
+/// left empty), and stores a range as its middle give or take half its width. `None` when
+/// trimming leaves a question unreadable.
+fn as_moodle_keeps_it(bank: &[Question]) -> Option<Vec<Question>> {
+    fn trim(value: &mut Value) {
+        match value {
+            Value::String(s) => *s = s.trim().to_owned(),
+            Value::Array(items) => items.iter_mut().for_each(trim),
+            Value::Object(map) => {
+                map.values_mut().for_each(trim);
+                map.retain(|key, v| {
+                    let empty =
+                        v.as_str() == Some("") || v.get("text").and_then(Value::as_str) == Some("");
+                    !(key.contains("feedback") && empty)
+                });
+            }
+            _ => {}
+        }
+    }
+    let mut json = interchange::to_json(bank);
+    trim(&mut json);
+    let mut questions = interchange::from_json(&json).ok()?;
+    for question in &mut questions {
+        if let QuestionKind::Numerical { answers } = &mut question.kind {
+            for answer in answers {
+                if let NumericValue::Range { min, max } = answer.value {
+                    let middle = min / 2.0 + max / 2.0;
+                    answer.value = NumericValue::Exact {
+                        number: middle,
+                        tolerance: max - middle,
+                    };
+                }
+            }
+        }
+    }
+    Some(questions)
+}
+
+fn line_count(src: &str) -> usize {
+    src.split('\n').count()
+}
+
+proptest! {
+    #[test]
+    fn the_xml_qti_toml_and_json_readers_never_panic_on_arbitrary_text(src in any::<String>()) {
+        let _ = moodle_xml::parse(&src);
+        let _ = qti::parse(&src);
+        let _ = toml_bank::parse_bank(&src);
+        let _ = interchange::read(&src, Format::Json);
+    }
+
+    #[test]
+    fn the_xml_readers_never_panic_on_xml_like_text_and_errors_point_into_the_file(src in xml_like()) {
+        if let Err(errors) = moodle_xml::parse(&src) {
+            for e in errors {
+                prop_assert!(e.line >= 1 && e.line <= line_count(&src), "{e}");
+            }
+        }
+        if let Err(errors) = qti::parse(&src) {
+            for e in errors {
+                prop_assert!(e.line >= 1 && e.line <= line_count(&src), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_toml_reader_never_panics_on_toml_like_text_and_errors_point_into_the_file(
+        src in "(\\[\\[question\\]\\]\n|\\[\\[question.region\\]\\]\n|\\[options.a\\]\n|type = \"(ordering|hotspot|short_answer|x)\"\n|items = \\[\"a\"(, \"b\")?\\]\n|text = \"t\"\n|width = -?[0-9]\n|x = [0-9]\n|r = [0-9]\n|answers = \\[\"a\", \\{ fraction = 2 \\}\\]\n|ignore_diacritics = (true|1)\n|[a-z =\"\\[\\]\n]{0,5}){0,16}"
+    ) {
+        if let Err(errors) = toml_bank::parse_bank(&src) {
+            for e in errors {
+                prop_assert!(e.line >= 1 && e.line <= line_count(&src), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bank_goes_to_json_and_back_unchanged(bank in full_bank()) {
+        let json = interchange::to_json(&bank);
+        let read = interchange::from_json(&json);
+        prop_assert!(read.is_ok(), "{:?}\n{json}", read);
+        prop_assert_eq!(read.unwrap_or_default(), without_lines(bank));
+    }
+
+    #[test]
+    fn a_bank_goes_to_moodle_xml_and_back_as_moodle_keeps_it(bank in bank()) {
+        let written = moodle_xml::write(&bank);
+        prop_assert!(written.is_ok(), "{:?}", written);
+        let written = written.unwrap_or_default();
+        let kept = as_moodle_keeps_it(&bank);
+        prop_assume!(kept.is_some());
+        let kept = kept.unwrap_or_default();
+        let read = moodle_xml::parse(&written);
+        prop_assert!(read.is_ok(), "{:?}\n{written}", read);
+        for (again, original) in read.unwrap_or_default().into_iter().zip(kept) {
+            let mut again = again;
+            again.line = 0;
+            if original.title.is_none() {
+                again.title = None;
+            }
+            prop_assert_eq!(again, original, "\n{}", written);
+        }
+    }
+
+    /// The same answers (by bank option) score the same whatever order the attempt showed.
+    #[test]
+    fn shuffling_changes_no_mark(bank in full_bank(), a in any::<u64>(), b in any::<u64>(), bytes in vec(any::<u8>(), 1..64)) {
+        let first = draw_all(&bank, a);
+        let second = draw_all(&bank, b);
+        let answers = some_answers(&first, &bank, &bytes);
+        // Translate every option id of the first paper to the second paper's id of that option.
+        let translate = |id: &str| -> Option<String> {
+            for (p, q) in first.questions.iter().zip(&first.questions) {
+                let _ = q;
+                for option in p.options.iter().chain(&p.left) {
+                    if option.id == id {
+                        let other = second.questions.iter().find(|o| o.id == p.id)?;
+                        let same_side = if p.left.iter().any(|l| l.id == id) { &other.left } else { &other.options };
+                        return same_side.iter().find(|o| o.index == option.index).map(|o| o.id.clone());
+                    }
+                }
+            }
+            None
+        };
+        let moved: BTreeMap<String, Value> = answers
+            .iter()
+            .map(|(question, answer)| {
+                let answer = match answer {
+                    Value::String(id) => translate(id).map_or(answer.clone(), Value::String),
+                    Value::Array(ids) => Value::Array(ids.iter().map(|v| match v.as_str().and_then(&translate) {
+                        Some(id) => Value::String(id),
+                        None => v.clone(),
+                    }).collect()),
+                    Value::Object(map) if map.contains_key("x") => answer.clone(),
+                    Value::Object(map) => Value::Object(map.iter().filter_map(|(k, v)| {
+                        Some((translate(k)?, Value::String(translate(v.as_str()?)?)))
+                    }).collect()),
+                    other => other.clone(),
+                };
+                (question.clone(), answer)
+            })
+            .collect();
+        let one = grading::grade(&first, &bank, &answers);
+        let two = grading::grade(&second, &bank, &moved);
+        prop_assert!(one.is_ok() && two.is_ok());
+        let score = |r: Result<grading::AttemptResult, grading::GradeError>| r.map(|r| r.score_percent).unwrap_or(-1.0);
+        prop_assert!((score(one) - score(two)).abs() < 1e-9);
     }
 }

@@ -104,6 +104,8 @@ fn texts_that_look_like_syntax_are_protected_when_written() {
                         feedback: None,
                     },
                 ],
+                case_sensitive: false,
+                ignore_diacritics: false,
             },
         ),
     ];
