@@ -183,17 +183,52 @@ fn every_teaching_course_meets_the_curriculum_minimums() {
         if !course.quizzes.is_empty() && course.quizzes.iter().all(|q| !q.draw_courses.is_empty()) {
             continue;
         }
-        assert!(course.lessons.len() >= 4, "{}: fewer than 4 lessons", course.id);
-        assert!(course.bank.len() >= 20, "{}: fewer than 20 questions", course.id);
+        assert!(
+            course.lessons.len() >= 4,
+            "{}: fewer than 4 lessons",
+            course.id
+        );
+        assert!(
+            course.bank.len() >= 20,
+            "{}: fewer than 20 questions",
+            course.id
+        );
         for lesson in &course.lessons {
-            assert!(lesson.words >= 250, "{}/{}: {} words", course.id, lesson.id, lesson.words);
-            assert!((5..=10).contains(&lesson.minutes), "{}/{}: {} minutes", course.id, lesson.id, lesson.minutes);
-            assert!(lesson.html.contains("<h2>Ghi nhớ</h2>"), "{}/{}: no Ghi nhớ section", course.id, lesson.id);
+            assert!(
+                lesson.words >= 250,
+                "{}/{}: {} words",
+                course.id,
+                lesson.id,
+                lesson.words
+            );
+            assert!(
+                (5..=10).contains(&lesson.minutes),
+                "{}/{}: {} minutes",
+                course.id,
+                lesson.id,
+                lesson.minutes
+            );
+            assert!(
+                lesson.html.contains("<h2>Ghi nhớ</h2>"),
+                "{}/{}: no Ghi nhớ section",
+                course.id,
+                lesson.id
+            );
         }
         for q in &course.bank {
             types.insert(q.type_key());
-            assert!(q.tags.iter().any(|t| t.starts_with("competence-")), "{}/{:?}: no competence tag", course.id, q.id);
-            assert!(q.tags.iter().any(|t| t.starts_with("level-")), "{}/{:?}: no level tag", course.id, q.id);
+            assert!(
+                q.tags.iter().any(|t| t.starts_with("competence-")),
+                "{}/{:?}: no competence tag",
+                course.id,
+                q.id
+            );
+            assert!(
+                q.tags.iter().any(|t| t.starts_with("level-")),
+                "{}/{:?}: no level tag",
+                course.id,
+                q.id
+            );
         }
     }
     assert!(types.len() >= 4, "at least 4 question types: {types:?}");
