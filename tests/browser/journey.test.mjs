@@ -12,9 +12,21 @@ const RIGHT_CHOICES = [
 ];
 
 async function answer(page) {
+  // A tap on a hotspot image saves the form at once (no JavaScript needed), so tap first.
+  const hotspot = page.locator('input.hotspot');
+  if (await hotspot.count()) {
+    await Promise.all([page.waitForNavigation(), hotspot.click({ position: { x: 100, y: 210 } })]);
+    assert.match(await page.locator('main').innerText(), /Đã lưu vị trí bạn chạm/);
+  }
   for (const q of await page.locator('fieldset.question').all()) {
     const text = await q.locator('legend').innerText();
-    if (text.includes('123456')) {
+    if (text.includes('quét mã QR')) {
+      continue;
+    } else if (text.includes('Sắp xếp')) {
+      for (const [item, pos] of [['Không đọc mã', '1'], ['Cúp máy', '2'], ['Gọi tổng đài in trên thẻ ngân hàng', '3']]) {
+        await q.getByLabel(item, { exact: true }).selectOption(pos);
+      }
+    } else if (text.includes('123456')) {
       await q.getByLabel('Sai', { exact: true }).check();
     } else if (text.includes('định danh')) {
       await q.getByRole('textbox').fill('vneid');

@@ -387,7 +387,16 @@ async fn a_final_quiz_draws_its_questions_from_the_courses_it_names() -> TestRes
         .await;
     assert_eq!(attempt.status, StatusCode::CREATED, "{}", attempt.text());
     let attempt = attempt.json();
-    let bank = ["q-otp", "q-tf", "q-multi", "q-short", "q-match", "q-num"];
+    let bank = [
+        "q-otp",
+        "q-tf",
+        "q-multi",
+        "q-short",
+        "q-match",
+        "q-num",
+        "q-order",
+        "q-hotspot",
+    ];
     for q in attempt["questions"].as_array().ok_or("questions")? {
         assert!(
             bank.contains(&q["id"].as_str().unwrap_or("")),

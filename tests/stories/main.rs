@@ -3,6 +3,7 @@
 //! One test binary for the whole workspace's stories: link time is our bottleneck.
 
 mod accounts;
+mod attempts;
 mod bad_input;
 mod content;
 mod evidence;

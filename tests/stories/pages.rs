@@ -122,12 +122,31 @@ async fn a_learner_studies_and_passes_a_quiz_in_the_pages() -> TestResult {
     let mut fields: Vec<(String, String)> = Vec::new();
     for (qid, answer) in &key {
         match answer {
+            // Ordering: the form numbers each item.
+            serde_json::Value::Array(ids)
+                if ids
+                    .first()
+                    .and_then(|i| i.as_str())
+                    .is_some_and(|i| form.contains(&format!("name=\"a:{qid}:{i}\""))) =>
+            {
+                for (pos, id) in ids.iter().enumerate() {
+                    fields.push((
+                        format!("a:{qid}:{}", id.as_str().unwrap_or("")),
+                        (pos + 1).to_string(),
+                    ));
+                }
+            }
             serde_json::Value::Array(ids) => {
                 for id in ids {
                     fields.push((format!("a:{qid}"), id.as_str().unwrap_or("").to_owned()));
                 }
             }
             serde_json::Value::Bool(b) => fields.push((format!("a:{qid}"), b.to_string())),
+            // Hotspot: an image input posts the tap as name.x and name.y.
+            serde_json::Value::Object(map) if map.contains_key("x") && map.contains_key("y") => {
+                fields.push((format!("a:{qid}.x"), map["x"].to_string()));
+                fields.push((format!("a:{qid}.y"), map["y"].to_string()));
+            }
             serde_json::Value::Object(map) => {
                 for (left, right) in map {
                     fields.push((

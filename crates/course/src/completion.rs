@@ -33,18 +33,18 @@ impl Course {
             .iter()
             .filter(|l| record.lessons_completed.contains(&l.id))
             .count();
-        let quizzes_passed = self
-            .quizzes
-            .iter()
+        // Practice quizzes are for learning, not evidence: they never block completion.
+        let counted = self.quizzes.iter().filter(|q| q.counts());
+        let quizzes_total = counted.clone().count();
+        let quizzes_passed = counted
             .filter(|q| record.quizzes_passed.contains(&q.id))
             .count();
         CourseStatus {
             lessons_completed,
             lessons_total: self.lessons.len(),
             quizzes_passed,
-            quizzes_total: self.quizzes.len(),
-            completed: lessons_completed == self.lessons.len()
-                && quizzes_passed == self.quizzes.len(),
+            quizzes_total,
+            completed: lessons_completed == self.lessons.len() && quizzes_passed == quizzes_total,
             next_lesson: self
                 .lessons
                 .iter()

@@ -48,12 +48,46 @@ pub struct Quiz {
     pub pass_percent: u8,
     pub max_attempts: u32,
     pub shuffle: bool,
+    /// `test` (feedback after submission; counts for completion) or `practice` (feedback per
+    /// question at once, unlimited, not counted).
+    pub mode: QuizMode,
+    /// 0: no time limit.
+    pub time_limit_minutes: u32,
+    /// What a submission after the time limit gets.
+    pub on_timeout: OnTimeout,
+    /// Minutes to wait after a submitted attempt before the next one (0: none).
+    pub cooldown_minutes: u32,
     /// Extension: courses whose banks this quiz draws from (a group's final quiz draws across
     /// its whole path). Empty: the course's own bank.
     pub draw_courses: Vec<String>,
     /// The combined bank when `draw_courses` is set (filled by the loader).
     #[serde(skip)]
     pub bank: Vec<Question>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum QuizMode {
+    #[default]
+    Test,
+    Practice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnTimeout {
+    /// The late submission is refused and the attempt closed without a grade.
+    #[default]
+    Refuse,
+    /// The answers saved before the limit are graded.
+    GradeSaved,
+}
+
+impl Quiz {
+    /// Whether passing this quiz is needed to complete the course.
+    pub fn counts(&self) -> bool {
+        self.mode == QuizMode::Test
+    }
 }
 
 impl Course {

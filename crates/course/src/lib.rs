@@ -19,7 +19,7 @@ pub mod stats;
 
 pub use catalog::Catalog;
 pub use completion::{CourseStatus, LearnerRecord};
-pub use course::{Course, Lesson, Quiz};
+pub use course::{Course, Lesson, OnTimeout, Quiz, QuizMode};
 pub use framework::{Competence, Domain, Framework, Level};
 pub use groups::Group;
 pub use load::load;

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use hocvuso_assessment::{gift, paper};
+use hocvuso_assessment::model::QuestionKind;
+use hocvuso_assessment::{gift, paper, toml_bank};
 
 use crate::groups::QuizRef;
 use crate::ids::is_valid_id;
@@ -72,6 +73,14 @@ struct RawQuiz {
     shuffle: bool,
     #[serde(default)]
     draw_courses: Vec<Spanned<String>>,
+    #[serde(default)]
+    mode: crate::QuizMode,
+    #[serde(default)]
+    time_limit_minutes: u32,
+    #[serde(default)]
+    on_timeout: crate::OnTimeout,
+    #[serde(default)]
+    cooldown_minutes: u32,
 }
 
 fn default_pass_percent() -> Spanned<u8> {
@@ -296,8 +305,8 @@ struct CourseRefs {
     raw: RawCourse,
     /// (lesson file, competence code with its span, front matter offset)
     lesson_competences: Vec<(PathBuf, Source, usize, Vec<Spanned<String>>)>,
-    /// (question tag, file line)
-    question_tags: Vec<(String, usize)>,
+    /// (question tag, file, line)
+    question_tags: Vec<(String, PathBuf, usize)>,
 }
 
 fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course, CourseRefs)> {
@@ -363,46 +372,71 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
         problems.push(&dir, None, "the course has no lessons (lessons/NN-slug.md)");
     }
 
-    // Question bank.
+    // Question bank: questions.gift, then the questions.toml extension (ordering, hotspot,
+    // short-answer options; see crates/assessment/FORMAT.md).
     let gift_rel = dir.join("questions.gift");
-    let mut bank = Vec::new();
-    let mut question_tags = Vec::new();
+    let toml_rel = dir.join("questions.toml");
+    let mut gift_questions = Vec::new();
+    let mut bank_ok = true;
     if root.join(&gift_rel).exists() {
         if let Some(gsrc) = source::read(root, &gift_rel, problems) {
             hasher.update(gsrc.text.as_bytes());
             match gift::parse(&gsrc.text) {
-                Ok(questions) => {
-                    let mut ids = BTreeSet::new();
-                    for q in &questions {
-                        match &q.id {
-                            None => problems.push(
-                                &gift_rel,
-                                Some(q.line),
-                                "question has no id: precede it with a comment line // [id:…]",
-                            ),
-                            Some(qid) if !is_valid_id(qid) => problems.push(
-                                &gift_rel,
-                                Some(q.line),
-                                format!("question id \"{qid}\" is not a valid id"),
-                            ),
-                            Some(qid) if !ids.insert(qid.clone()) => problems.push(
-                                &gift_rel,
-                                Some(q.line),
-                                format!("question id \"{qid}\" is used twice"),
-                            ),
-                            Some(_) => {}
-                        }
-                        for t in &q.tags {
-                            question_tags.push((t.clone(), q.line));
-                        }
-                    }
-                    bank = questions;
-                }
+                Ok(questions) => gift_questions = questions,
                 Err(errors) => {
+                    bank_ok = false;
                     for e in errors {
                         problems.push(&gift_rel, Some(e.line), e.message);
                     }
                 }
+            }
+        }
+    }
+    let gift_count = gift_questions.len();
+    let mut bank = gift_questions;
+    if root.join(&toml_rel).exists() {
+        if let Some(tsrc) = source::read(root, &toml_rel, problems) {
+            hasher.update(tsrc.text.as_bytes());
+            match toml_bank::parse_bank(&tsrc.text).and_then(|b| b.apply(std::mem::take(&mut bank)))
+            {
+                Ok(all) => bank = all,
+                Err(errors) => {
+                    bank_ok = false;
+                    for e in errors {
+                        problems.push(&toml_rel, Some(e.line), e.message);
+                    }
+                }
+            }
+        }
+    }
+    let mut question_tags = Vec::new();
+    if bank_ok {
+        let mut ids = BTreeSet::new();
+        for (i, q) in bank.iter().enumerate() {
+            let file = if i < gift_count { &gift_rel } else { &toml_rel };
+            match &q.id {
+                None => problems.push(
+                    file,
+                    Some(q.line),
+                    "question has no id: precede it with a comment line // [id:…]",
+                ),
+                Some(qid) if !is_valid_id(qid) => problems.push(
+                    file,
+                    Some(q.line),
+                    format!("question id \"{qid}\" is not a valid id"),
+                ),
+                Some(qid) if !ids.insert(qid.clone()) => problems.push(
+                    file,
+                    Some(q.line),
+                    format!("question id \"{qid}\" is used twice"),
+                ),
+                Some(_) => {}
+            }
+            if let QuestionKind::Hotspot { image, .. } = &q.kind {
+                check_media_path(root, &dir, image, problems, file, Some(q.line));
+            }
+            for t in &q.tags {
+                question_tags.push((t.clone(), file.clone(), q.line));
             }
         }
     }
@@ -481,6 +515,10 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             shuffle: q.shuffle,
             draw_courses: q.draw_courses.iter().map(|c| c.get_ref().clone()).collect(),
             bank: Vec::new(),
+            mode: q.mode,
+            time_limit_minutes: q.time_limit_minutes,
+            on_timeout: q.on_timeout,
+            cooldown_minutes: q.cooldown_minutes,
         });
     }
     let course = Course {
@@ -728,12 +766,11 @@ fn check_references(
                 }
             }
         }
-        let gift_rel = PathBuf::from("courses").join(id).join("questions.gift");
-        for (tag, line) in &refs.question_tags {
+        for (tag, file, line) in &refs.question_tags {
             if let Some(code) = tag.strip_prefix("competence-") {
                 if !competence_known(code) {
                     problems.push(
-                        &gift_rel,
+                        file,
                         Some(*line),
                         format!("tag {tag} names an unknown competence"),
                     );
@@ -745,7 +782,7 @@ fn check_references(
                     .is_none()
                 {
                     problems.push(
-                        &gift_rel,
+                        file,
                         Some(*line),
                         format!("tag {tag} names an unknown level"),
                     );

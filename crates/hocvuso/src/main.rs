@@ -29,6 +29,9 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(commands::user::Command),
+    /// Question banks: convert between GIFT, Moodle XML, QTI and JSON.
+    #[command(subcommand)]
+    Questions(commands::questions::Command),
     /// Apply database migrations (serve does this on start) or revert them.
     Migrate(commands::migrate::Args),
 }
@@ -45,6 +48,7 @@ fn main() -> Result<()> {
         .init();
     match cli.command {
         Some(Command::Content(c)) => commands::content::run(c),
+        Some(Command::Questions(c)) => commands::questions::run(c),
         Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&cli.common, c)),
         Some(Command::Migrate(a)) => runtime()?.block_on(commands::migrate::run(&cli.common, a)),
         Some(Command::Serve(a)) => commands::serve::run(&cli.common, a),

@@ -27,3 +27,26 @@ impl std::fmt::Debug for Clock {
         f.write_str("Clock")
     }
 }
+
+/// A clock tests can move forward.
+#[derive(Clone, Debug)]
+pub struct ClockHand(Arc<std::sync::Mutex<OffsetDateTime>>);
+
+impl ClockHand {
+    pub fn advance(&self, by: time::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock {
+    /// A clock that stands still at `at` until its hand moves it.
+    pub fn settable(at: OffsetDateTime) -> (Self, ClockHand) {
+        let hand = ClockHand(Arc::new(std::sync::Mutex::new(at)));
+        let inner = hand.0.clone();
+        let clock = Self(Arc::new(move || {
+            *inner.lock().unwrap_or_else(|e| e.into_inner())
+        }));
+        (clock, hand)
+    }
+}

@@ -116,6 +116,12 @@ pub fn format_number_vi(n: f64) -> String {
     }
 }
 
+/// A time of day and date in Vietnam: 14:05 ngày 27/11/2026.
+pub fn time_vi(t: OffsetDateTime) -> String {
+    let v = t.to_offset(time::macros::offset!(+7));
+    format!("{:02}:{:02} {}", v.hour(), v.minute(), date_vi(t))
+}
+
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }

@@ -16,6 +16,8 @@ use crate::{Result, Store, StoreError};
 
 pub const STATE_IN_PROGRESS: &str = "in_progress";
 pub const STATE_GRADED: &str = "graded";
+/// Closed without a grade: submitted after its time limit under the `refuse` rule.
+pub const STATE_EXPIRED: &str = "expired";
 
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -319,6 +321,72 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(completion)
+    }
+
+    /// Appends a step (`save`, `check`) to an attempt still in progress.
+    pub async fn append_attempt_step(
+        &self,
+        attempt: &Attempt,
+        kind: &str,
+        data: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let tx = self.db.begin().await?;
+        let open = quiz_attempt::Entity::find_by_id(attempt.id.clone())
+            .filter(quiz_attempt::Column::State.eq(STATE_IN_PROGRESS))
+            .one(&tx)
+            .await?;
+        if open.is_none() {
+            tx.rollback().await?;
+            return Err(StoreError::AlreadySubmitted);
+        }
+        let seq = attempt_step::Entity::find()
+            .filter(attempt_step::Column::AttemptId.eq(attempt.id.clone()))
+            .count(&tx)
+            .await? as i32;
+        append_step(&tx, &attempt.id, seq, kind, data, at)
+            .await
+            .map_err(|e| match e {
+                StoreError::Db(db) => StoreError::unique_or_db(db, "step"),
+                other => other,
+            })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The steps of an attempt, in order: (kind, data).
+    pub async fn attempt_steps(&self, attempt_id: &str) -> Result<Vec<(String, String)>> {
+        Ok(attempt_step::Entity::find()
+            .filter(attempt_step::Column::AttemptId.eq(attempt_id))
+            .order_by_asc(attempt_step::Column::Seq)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.kind, s.data))
+            .collect())
+    }
+
+    /// Closes an attempt without a grade (time limit passed under the `refuse` rule).
+    pub async fn expire_attempt(&self, attempt: &Attempt, at: OffsetDateTime) -> Result<()> {
+        let tx = self.db.begin().await?;
+        let updated = quiz_attempt::Entity::update_many()
+            .col_expr(quiz_attempt::Column::State, STATE_EXPIRED.into())
+            .col_expr(quiz_attempt::Column::SubmittedAt, at.into())
+            .filter(quiz_attempt::Column::Id.eq(attempt.id.clone()))
+            .filter(quiz_attempt::Column::State.eq(STATE_IN_PROGRESS))
+            .exec(&tx)
+            .await?;
+        if updated.rows_affected != 1 {
+            tx.rollback().await?;
+            return Err(StoreError::AlreadySubmitted);
+        }
+        let seq = attempt_step::Entity::find()
+            .filter(attempt_step::Column::AttemptId.eq(attempt.id.clone()))
+            .count(&tx)
+            .await? as i32;
+        append_step(&tx, &attempt.id, seq, "expire", "{}", at).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn completions_for_user(&self, user_id: i64) -> Result<Vec<Completion>> {

@@ -1,5 +1,6 @@
 pub mod content;
 pub mod migrate;
+pub mod questions;
 pub mod serve;
 pub mod user;
 

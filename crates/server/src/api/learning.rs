@@ -238,9 +238,21 @@ pub struct QuestionView {
     /// Matching only: the left-hand items; answer with a map left id → option id.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left: Vec<OptionView>,
+    /// Hotspot only: the image to tap; answer with `{"x": n, "y": n}` in its pixels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageView>,
 }
 
-pub fn question_views(questions: &[PresentedQuestion]) -> Vec<QuestionView> {
+#[derive(Serialize, ToSchema)]
+pub struct ImageView {
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
+/// Ordering questions list their items in `options`; answer with the item ids in order.
+pub fn question_views(course_id: &str, questions: &[PresentedQuestion]) -> Vec<QuestionView> {
     let opt = |o: &hocvuso_assessment::paper::PresentedOption| OptionView {
         id: o.id.clone(),
         text: text_html(&o.text),
@@ -254,6 +266,12 @@ pub fn question_views(questions: &[PresentedQuestion]) -> Vec<QuestionView> {
             text: text_html(&q.text),
             options: q.options.iter().map(opt).collect(),
             left: q.left.iter().map(opt).collect(),
+            image: q.image.as_ref().map(|i| ImageView {
+                src: format!("/media/{course_id}/{}", i.src.trim_start_matches("media/")),
+                width: i.width,
+                height: i.height,
+                alt: i.alt.clone(),
+            }),
         })
         .collect()
 }
@@ -266,9 +284,48 @@ pub struct AttemptView {
     /// in_progress or graded.
     pub state: String,
     pub started_at: String,
+    /// `test` or `practice`.
+    pub mode: String,
+    /// RFC 3339, when the quiz has a time limit.
+    pub deadline: Option<String>,
     pub questions: Vec<QuestionView>,
+    /// Answers saved so far (autosave), in the submit shape.
+    #[schema(value_type = Object)]
+    pub saved_answers: BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<SubmitResponse>,
+}
+
+async fn attempt_view(
+    state: &AppState,
+    attempt: &hocvuso_store::Attempt,
+    questions: &[PresentedQuestion],
+    result: Option<SubmitResponse>,
+) -> Result<AttemptView, AppError> {
+    let course = app::course(state, &attempt.course_id)?;
+    let quiz = course
+        .quiz(&attempt.quiz_id)
+        .ok_or_else(AppError::not_found)?;
+    Ok(AttemptView {
+        attempt_id: attempt.id.clone(),
+        course_id: attempt.course_id.clone(),
+        quiz_id: attempt.quiz_id.clone(),
+        state: attempt.state.clone(),
+        started_at: rfc3339(attempt.started_at),
+        mode: if quiz.counts() {
+            "test".into()
+        } else {
+            "practice".into()
+        },
+        deadline: app::deadline(attempt, quiz).map(rfc3339),
+        questions: question_views(&attempt.course_id, questions),
+        saved_answers: if attempt.is_submitted() {
+            BTreeMap::new()
+        } else {
+            app::saved_answers(state, attempt).await?
+        },
+        result,
+    })
 }
 
 /// Starts an attempt (or resumes the one in progress). Nothing in the answer tells a right
@@ -282,15 +339,8 @@ pub async fn start_attempt(
 ) -> Result<HttpResponse, AppError> {
     let (course_id, quiz_id) = path.into_inner();
     let started = app::start_attempt(&state, &user.0, &course_id, &quiz_id).await?;
-    Ok(HttpResponse::Created().json(AttemptView {
-        attempt_id: started.attempt.id.clone(),
-        course_id: started.attempt.course_id.clone(),
-        quiz_id: started.attempt.quiz_id.clone(),
-        state: started.attempt.state.clone(),
-        started_at: rfc3339(started.attempt.started_at),
-        questions: question_views(&started.questions),
-        result: None,
-    }))
+    Ok(HttpResponse::Created()
+        .json(attempt_view(&state, &started.attempt, &started.questions, None).await?))
 }
 
 /// One of the caller's attempts, with its result once graded.
@@ -310,15 +360,7 @@ pub async fn get_attempt(
         }
         _ => None,
     };
-    Ok(HttpResponse::Ok().json(AttemptView {
-        attempt_id: attempt.id.clone(),
-        course_id: attempt.course_id.clone(),
-        quiz_id: attempt.quiz_id.clone(),
-        state: attempt.state.clone(),
-        started_at: rfc3339(attempt.started_at),
-        questions: question_views(&questions),
-        result,
-    }))
+    Ok(HttpResponse::Ok().json(attempt_view(&state, &attempt, &questions, result).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -420,4 +462,59 @@ pub async fn progress(state: web::Data<AppState>, user: ApiUser) -> Result<HttpR
             })
             .collect::<Vec<_>>(),
     ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SavedResponse {
+    /// Every answer saved so far.
+    #[schema(value_type = Object)]
+    pub saved_answers: BTreeMap<String, serde_json::Value>,
+}
+
+/// Saves answers without submitting (autosave). New answers replace saved ones question by
+/// question; the attempt can be resumed on another device.
+#[utoipa::path(post, path = "/api/v1/attempts/{attempt_id}/answers", tag = "assessment", security(("bearer" = [])), request_body = SubmitRequest,
+    responses((status = 200, body = SavedResponse), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn save_answers(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<SubmitRequest>,
+) -> Result<HttpResponse, AppError> {
+    let saved = app::save(&state, &user.0, &path, body.into_inner().answers).await?;
+    Ok(HttpResponse::Ok().json(SavedResponse {
+        saved_answers: saved,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CheckRequest {
+    pub question_id: String,
+    #[schema(value_type = Object)]
+    pub answer: serde_json::Value,
+}
+
+/// Practice mode only: grades one question at once, with its feedback.
+#[utoipa::path(post, path = "/api/v1/attempts/{attempt_id}/check", tag = "assessment", security(("bearer" = [])), request_body = CheckRequest,
+    responses((status = 200, body = QuestionResultView), (status = 409, body = crate::error::ErrorBody, description = "not_practice")))]
+pub async fn check(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<CheckRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let r = app::check(&state, &user.0, &path, &body.question_id, body.answer).await?;
+    Ok(HttpResponse::Ok().json(QuestionResultView {
+        id: r.id.clone(),
+        correct: r.correct,
+        fraction: r.fraction,
+        feedback: (!r.feedback.is_empty()).then(|| {
+            r.feedback
+                .iter()
+                .map(text_html)
+                .collect::<Vec<_>>()
+                .join("<br>")
+        }),
+    }))
 }

@@ -47,6 +47,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/attempts/{attempt_id}/submit",
                     web::post().to(learning::submit),
                 )
+                .route(
+                    "/attempts/{attempt_id}/answers",
+                    web::post().to(learning::save_answers),
+                )
+                .route(
+                    "/attempts/{attempt_id}/check",
+                    web::post().to(learning::check),
+                )
                 .route("/certificates/{id}", web::get().to(evidence::certificate))
                 .route("/admin/completions", web::get().to(admin::completions))
                 .default_service(web::to(not_found)),

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use hocvuso_assessment::grading::{self, AttemptResult, GradeError};
+use hocvuso_assessment::grading::{self, AttemptResult, GradeError, QuestionResult};
 use hocvuso_assessment::paper::{self, Paper, PresentedQuestion};
-use hocvuso_course::{Course, CourseStatus, LearnerRecord, Quiz};
+use hocvuso_course::{Course, CourseStatus, LearnerRecord, OnTimeout, Quiz, QuizMode};
 use hocvuso_credentials::CertificateId;
 use hocvuso_store::{Attempt, Completion, NewAttempt, NewCompletion, Submission, User};
 use rand::Rng;
@@ -101,6 +101,106 @@ pub async fn complete_lesson(
     Ok(done)
 }
 
+/// Attempts a learner may start in an hour, across retries.
+const ATTEMPTS_PER_HOUR: usize = 30;
+/// Network and clock slack allowed after a time limit.
+const TIME_LIMIT_GRACE: time::Duration = time::Duration::seconds(60);
+
+/// When an attempt must be submitted by, if its quiz has a time limit.
+pub fn deadline(attempt: &Attempt, quiz: &Quiz) -> Option<time::OffsetDateTime> {
+    (quiz.time_limit_minutes > 0)
+        .then(|| attempt.started_at + time::Duration::minutes(i64::from(quiz.time_limit_minutes)))
+}
+
+/// The answers saved so far (the latest `save` step), or none.
+pub async fn saved_answers(
+    state: &AppState,
+    attempt: &Attempt,
+) -> Result<BTreeMap<String, Value>, AppError> {
+    let steps = state.store.attempt_steps(&attempt.id).await?;
+    Ok(steps
+        .iter()
+        .rev()
+        .find(|(kind, _)| kind == "save")
+        .and_then(|(_, data)| serde_json::from_str(data).ok())
+        .unwrap_or_default())
+}
+
+/// Questions checked in practice mode, with their results (latest check per question).
+pub async fn checked_questions(
+    state: &AppState,
+    attempt: &Attempt,
+) -> Result<BTreeMap<String, QuestionResult>, AppError> {
+    let mut out = BTreeMap::new();
+    for (kind, data) in state.store.attempt_steps(&attempt.id).await? {
+        if kind == "check" {
+            if let Ok(r) = serde_json::from_str::<QuestionResult>(&data) {
+                out.insert(r.id.clone(), r);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Saves answers without submitting (autosave; resumable on another device). New answers are
+/// laid over the saved ones, question by question; they are checked for shape first.
+pub async fn save(
+    state: &AppState,
+    user: &User,
+    attempt_id: &str,
+    answers: BTreeMap<String, Value>,
+) -> Result<BTreeMap<String, Value>, AppError> {
+    let (attempt, _) = attempt(state, user, attempt_id).await?;
+    if attempt.is_submitted() {
+        return Err(AppError::conflict("already_submitted"));
+    }
+    let course = course(state, &attempt.course_id)?;
+    let quiz = quiz(course, &attempt.quiz_id)?;
+    let paper = parse_paper(&attempt)?;
+    grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
+    let mut merged = saved_answers(state, &attempt).await?;
+    merged.extend(answers);
+    let data = serde_json::to_string(&merged).map_err(|_| AppError::internal())?;
+    state
+        .store
+        .append_attempt_step(&attempt, "save", &data, state.clock.now())
+        .await?;
+    Ok(merged)
+}
+
+/// Practice mode: grades one question at once and records that it was checked.
+pub async fn check(
+    state: &AppState,
+    user: &User,
+    attempt_id: &str,
+    question_id: &str,
+    answer: Value,
+) -> Result<QuestionResult, AppError> {
+    let (attempt, _) = attempt(state, user, attempt_id).await?;
+    if attempt.is_submitted() {
+        return Err(AppError::conflict("already_submitted"));
+    }
+    let course = course(state, &attempt.course_id)?;
+    let quiz = quiz(course, &attempt.quiz_id)?;
+    if quiz.mode != QuizMode::Practice {
+        return Err(AppError::conflict("not_practice"));
+    }
+    let paper = parse_paper(&attempt)?;
+    let one = BTreeMap::from([(question_id.to_owned(), answer)]);
+    let result = grading::grade(&paper, course.quiz_bank(quiz), &one).map_err(grade_error)?;
+    let r = result
+        .questions
+        .into_iter()
+        .find(|q| q.id == question_id)
+        .ok_or_else(|| AppError::unprocessable("unknown_question"))?;
+    let data = serde_json::to_string(&r).map_err(|_| AppError::internal())?;
+    state
+        .store
+        .append_attempt_step(&attempt, "check", &data, state.clock.now())
+        .await?;
+    Ok(r)
+}
+
 pub struct Started {
     pub attempt: Attempt,
     pub questions: Vec<PresentedQuestion>,
@@ -139,12 +239,34 @@ pub async fn start_attempt(
             questions,
         });
     }
-    if quiz.max_attempts > 0
-        && state
-            .store
-            .count_attempts(user.id, &course.id, &quiz.id)
-            .await?
-            >= u64::from(quiz.max_attempts)
+    let earlier = state.store.attempts(user.id, &course.id, &quiz.id).await?;
+    let now = state.clock.now();
+    // Integrity: a learner cannot draw paper after paper to harvest a bank.
+    if earlier
+        .iter()
+        .filter(|a| now - a.started_at < time::Duration::HOUR)
+        .count()
+        >= ATTEMPTS_PER_HOUR
+    {
+        return Err(AppError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts_started",
+        ));
+    }
+    if quiz.cooldown_minutes > 0 {
+        if let Some(last) = earlier.iter().filter_map(|a| a.submitted_at).max() {
+            let ready = last + time::Duration::minutes(i64::from(quiz.cooldown_minutes));
+            if ready > now {
+                let wait = ((ready - now).whole_seconds() + 59) / 60;
+                return Err(
+                    AppError::conflict("cooldown_active").with_detail(format!("({wait} phút)"))
+                );
+            }
+        }
+    }
+    if quiz.mode == QuizMode::Test
+        && quiz.max_attempts > 0
+        && earlier.len() as u64 >= u64::from(quiz.max_attempts)
     {
         return Err(AppError::conflict("attempt_limit_reached"));
     }
@@ -235,6 +357,24 @@ pub async fn submit(
     let course = course(state, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     let paper = parse_paper(&attempt)?;
+    let mut all = saved_answers(state, &attempt).await?;
+    let late = deadline(&attempt, quiz).is_some_and(|d| state.clock.now() > d + TIME_LIMIT_GRACE);
+    if late {
+        match quiz.on_timeout {
+            OnTimeout::Refuse => {
+                state
+                    .store
+                    .expire_attempt(&attempt, state.clock.now())
+                    .await?;
+                return Err(AppError::conflict("time_limit_exceeded"));
+            }
+            // What was saved in time is graded; what came late is not.
+            OnTimeout::GradeSaved => {}
+        }
+    } else {
+        all.extend(answers);
+    }
+    let answers = all;
     let result = grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
     let score = (result.score_percent * 10.0).round() / 10.0;
     let passed = score >= f64::from(quiz.pass_percent);

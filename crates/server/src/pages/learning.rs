@@ -13,7 +13,7 @@ use crate::app::learning as app;
 use crate::auth::{csrf, PageUser};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::date_vi;
+use crate::views::{date_vi, time_vi};
 
 use super::{redirect, Page, PageError, PageResult};
 
@@ -256,8 +256,12 @@ struct ResultRow {
     feedback: Option<String>,
 }
 
-fn result_rows(questions: &[PresentedQuestion], result: &SubmitResponse) -> Vec<ResultRow> {
-    question_views(questions)
+fn result_rows(
+    course_id: &str,
+    questions: &[PresentedQuestion],
+    result: &SubmitResponse,
+) -> Vec<ResultRow> {
+    question_views(course_id, questions)
         .into_iter()
         .enumerate()
         .map(|(i, q)| {
@@ -301,17 +305,120 @@ pub async fn attempt(
             .map(|c| c.certificate_id);
         return page
             .with("result", &result)
-            .with("rows", &result_rows(&questions, &result))
+            .with(
+                "rows",
+                &result_rows(&attempt.course_id, &questions, &result),
+            )
             .with("certificate_id", &certificate_id)
             .with("submitted_on", &attempt.submitted_at.map(date_vi))
             .render("result.html");
     }
-    let numbered: Vec<(usize, QuestionView)> = question_views(&questions)
+    if attempt.is_submitted() {
+        // Closed without a grade (time limit passed).
+        return Err(AppError::conflict("time_limit_exceeded").into());
+    }
+    let saved = app::saved_answers(&state, &attempt).await?;
+    let checked = app::checked_questions(&state, &attempt).await?;
+    let items: Vec<AttemptItem> = question_views(&attempt.course_id, &questions)
         .into_iter()
         .enumerate()
-        .map(|(i, q)| (i + 1, q))
+        .map(|(i, q)| {
+            AttemptItem::new(
+                i + 1,
+                q,
+                saved.get(&questions[i].id),
+                checked.get(&questions[i].id),
+            )
+        })
         .collect();
-    page.with("questions", &numbered).render("attempt.html")
+    page.with("questions", &items)
+        .with("practice", &!quiz.counts())
+        .with("deadline", &app::deadline(&attempt, quiz).map(time_vi))
+        .render("attempt.html")
+}
+
+/// One question of the attempt form, with what the learner saved so far filled in.
+#[derive(Serialize)]
+struct AttemptItem {
+    number: usize,
+    q: QuestionView,
+    /// Option ids chosen (choice), or "true"/"false".
+    selected: Vec<String>,
+    /// Typed answer (short answer, numerical).
+    value: String,
+    /// Matching: left id → chosen option id.
+    matches: BTreeMap<String, String>,
+    /// Ordering: item id → position (1-based).
+    positions: BTreeMap<String, usize>,
+    /// Hotspot: a tap was saved.
+    tapped: bool,
+    /// Practice mode: the result of checking this question.
+    check: Option<CheckView>,
+    /// 1..=number of options, for ordering selects.
+    choices: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct CheckView {
+    correct: bool,
+    feedback: Option<String>,
+}
+
+impl AttemptItem {
+    fn new(
+        number: usize,
+        q: QuestionView,
+        saved: Option<&Value>,
+        check: Option<&hocvuso_assessment::grading::QuestionResult>,
+    ) -> Self {
+        let mut item = AttemptItem {
+            number,
+            selected: Vec::new(),
+            value: String::new(),
+            matches: BTreeMap::new(),
+            positions: BTreeMap::new(),
+            tapped: false,
+            check: check.map(|r| CheckView {
+                correct: r.correct,
+                feedback: (!r.feedback.is_empty()).then(|| {
+                    r.feedback
+                        .iter()
+                        .map(crate::render::text_html)
+                        .collect::<Vec<_>>()
+                        .join("<br>")
+                }),
+            }),
+            choices: (1..=q.options.len()).collect(),
+            q,
+        };
+        match (item.q.kind.as_str(), saved) {
+            ("ordering", Some(Value::Array(ids))) => {
+                for (i, id) in ids.iter().enumerate() {
+                    if let Some(id) = id.as_str() {
+                        item.positions.insert(id.to_owned(), i + 1);
+                    }
+                }
+            }
+            (_, Some(Value::Array(ids))) => {
+                item.selected = ids
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            }
+            (_, Some(Value::Bool(b))) => item.selected = vec![b.to_string()],
+            (_, Some(Value::String(v))) => item.value = v.clone(),
+            (_, Some(Value::Number(n))) => item.value = n.to_string(),
+            ("hotspot", Some(Value::Object(_))) => item.tapped = true,
+            (_, Some(Value::Object(map))) => {
+                item.matches = map
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                    .collect()
+            }
+            _ => {}
+        }
+        item
+    }
 }
 
 /// Turns the form's fields into the API's answer map, question by question: the form has no
@@ -343,6 +450,40 @@ fn answers_from_form(
                 Some("false") => Some(Value::Bool(false)),
                 _ => None,
             },
+            "ordering" => {
+                let mut placed: Vec<(usize, &str)> = q
+                    .options
+                    .iter()
+                    .filter_map(|item| {
+                        let pos = values(pairs, &format!("{name}:{}", item.id))
+                            .first()?
+                            .parse::<usize>()
+                            .ok()?;
+                        Some((pos, item.id.as_str()))
+                    })
+                    .collect();
+                placed.sort();
+                (!placed.is_empty()).then(|| {
+                    Value::Array(
+                        placed
+                            .into_iter()
+                            .map(|(_, id)| Value::String(id.to_owned()))
+                            .collect(),
+                    )
+                })
+            }
+            "hotspot" => {
+                let x = values(pairs, &format!("{name}.x"))
+                    .first()
+                    .and_then(|v| v.parse::<f64>().ok());
+                let y = values(pairs, &format!("{name}.y"))
+                    .first()
+                    .and_then(|v| v.parse::<f64>().ok());
+                match (x, y) {
+                    (Some(x), Some(y)) => Some(serde_json::json!({"x": x, "y": y})),
+                    _ => None,
+                }
+            }
             "matching" => {
                 let mut map = serde_json::Map::new();
                 for left in &q.left {
@@ -375,26 +516,72 @@ pub async fn submit(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> PageResult {
+    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, &body).await?;
+    if attempt.is_submitted() {
+        return Ok(redirect(&format!("/attempts/{}", attempt.id)));
+    }
+    app::submit(&state, &user.0, &attempt.id, answers).await?;
+    Ok(redirect(&format!("/attempts/{}", attempt.id)))
+}
+
+/// Saves the form without submitting: the "Lưu bài" button, and every tap on a hotspot image.
+pub async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, &body).await?;
+    app::save(&state, &user.0, &attempt.id, answers).await?;
+    Ok(redirect(&format!("/attempts/{}#saved", attempt.id)))
+}
+
+#[derive(Deserialize)]
+pub struct CheckQuery {
+    q: String,
+}
+
+/// Practice mode: saves the form, then checks one question and shows its feedback.
+pub async fn check(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<String>,
+    query: web::Query<CheckQuery>,
+    body: web::Bytes,
+) -> PageResult {
+    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, &body).await?;
+    let saved = app::save(&state, &user.0, &attempt.id, answers).await?;
+    let answer = saved.get(&query.q).cloned().unwrap_or(Value::Null);
+    app::check(&state, &user.0, &attempt.id, &query.q, answer).await?;
+    Ok(redirect(&format!("/attempts/{}#q-{}", attempt.id, query.q)))
+}
+
+/// Reads an attempt form: size limit, CSRF, then the answers by question type.
+async fn form_answers(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &hocvuso_store::User,
+    attempt_id: &str,
+    body: &[u8],
+) -> Result<(hocvuso_store::Attempt, BTreeMap<String, Value>), PageError> {
     if body.len() > 64 * 1024 {
         return Err(PageError(AppError::new(
             actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
         )));
     }
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let token = pairs
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    csrf::verify(&req, token)?;
-    let (attempt, questions) = app::attempt(&state, &user.0, &path).await?;
-    if attempt.is_submitted() {
-        return Ok(redirect(&format!("/attempts/{}", attempt.id)));
-    }
+    csrf::verify(req, token)?;
+    let (attempt, questions) = app::attempt(state, user, attempt_id).await?;
     let answers = answers_from_form(&questions, &pairs);
-    app::submit(&state, &user.0, &attempt.id, answers).await?;
-    Ok(redirect(&format!("/attempts/{}", attempt.id)))
+    Ok((attempt, answers))
 }
 
 #[derive(Serialize)]

@@ -47,6 +47,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/attempts/{attempt_id}/submit",
             web::post().to(learning::submit),
         )
+        .route(
+            "/attempts/{attempt_id}/save",
+            web::post().to(learning::save),
+        )
+        .route(
+            "/attempts/{attempt_id}/check",
+            web::post().to(learning::check),
+        )
         .route("/progress", web::get().to(learning::progress))
         .route("/certificates", web::get().to(evidence::my_certificates))
         .route("/verify", web::get().to(evidence::verify_form))

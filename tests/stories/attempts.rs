@@ -1,0 +1,258 @@
+//! Attempt behaviours and access rules: autosave and resume, practice mode, time limits,
+//! cooldowns.
+
+use actix_web::http::StatusCode;
+use hocvuso_server::clock::Clock;
+use hocvuso_stories::{fixture_content, TestApp, TestResult};
+use serde_json::json;
+use time::Duration;
+
+#[actix_web::test]
+async fn saved_answers_survive_a_change_of_device_and_count_at_submission() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("ba.lan").await?;
+    let me = app.user_id(&token).await?;
+    let attempt = app
+        .post(
+            "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    let id = attempt["attempt_id"].as_str().ok_or("id")?;
+    let key = app.key_for(id, me).await?;
+    let (first, second): (Vec<_>, Vec<_>) =
+        key.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let first: serde_json::Map<String, serde_json::Value> =
+        first.into_iter().map(|(_, kv)| kv).collect();
+    let saved = app
+        .post(
+            &format!("/api/v1/attempts/{id}/answers"),
+            Some(&token),
+            json!({"answers": first}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+
+    // Another device: a new login sees the saved answers.
+    let other = app.login("ba.lan", "mat-khau-dai").await?;
+    let resumed = app
+        .get(&format!("/api/v1/attempts/{id}"), Some(&other))
+        .await
+        .json();
+    assert_eq!(
+        resumed["saved_answers"].as_object().map(|m| m.len()),
+        Some(first.len())
+    );
+
+    let rest: serde_json::Map<String, serde_json::Value> =
+        second.into_iter().map(|(_, kv)| kv).collect();
+    let graded = app
+        .post(
+            &format!("/api/v1/attempts/{id}/submit"),
+            Some(&other),
+            json!({"answers": rest}),
+        )
+        .await
+        .json();
+    assert_eq!(
+        graded["score_percent"], 100.0,
+        "saved and submitted answers are graded together"
+    );
+    let bad = app
+        .post(
+            &format!("/api/v1/attempts/{id}/answers"),
+            Some(&other),
+            json!({"answers": {}}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::CONFLICT);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn practice_checks_one_question_at_once_and_never_blocks_completion() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("ba.lan").await?;
+    let me = app.user_id(&token).await?;
+    let attempt = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/luyen-tap/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(attempt["mode"], "practice");
+    let id = attempt["attempt_id"].as_str().ok_or("id")?;
+    let key = app.key_for(id, me).await?;
+    let (qid, answer) = key.into_iter().next().ok_or("a question")?;
+    let checked = app
+        .post(
+            &format!("/api/v1/attempts/{id}/check"),
+            Some(&token),
+            json!({"question_id": qid, "answer": answer}),
+        )
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.text());
+    assert_eq!(checked.json()["correct"], true);
+
+    // A test-mode quiz does not check before submission.
+    let test = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/cuoi-lo-trinh/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    let tid = test["attempt_id"].as_str().ok_or("id")?;
+    let refused = app
+        .post(
+            &format!("/api/v1/attempts/{tid}/check"),
+            Some(&token),
+            json!({"question_id": "q-otp", "answer": []}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.json()["error"], "not_practice");
+
+    // The course's progress counts only its test-mode quizzes.
+    let course = app.get("/api/v1/courses/on-tap", Some(&token)).await.json();
+    assert_eq!(course["quizzes"].as_array().map(Vec::len), Some(4));
+    let progress = app.get("/api/v1/me/progress", Some(&token)).await.json();
+    let row = progress
+        .as_array()
+        .ok_or("rows")?
+        .iter()
+        .find(|r| r["course_id"] == "on-tap")
+        .ok_or("on-tap")?
+        .clone();
+    assert_eq!(row["quizzes_total"], 3);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn after_the_time_limit_saved_answers_are_graded_or_the_attempt_is_refused() -> TestResult {
+    let (clock, hand) = Clock::settable(time::macros::datetime!(2026-11-27 08:00 UTC));
+    let app = TestApp::spawn_with(fixture_content(), clock).await?;
+    let token = app.learner("ba.lan").await?;
+    let me = app.user_id(&token).await?;
+
+    // grade_saved: what was saved in time counts, what comes late does not.
+    let a = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/co-gio/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    assert!(a["deadline"].is_string());
+    let id = a["attempt_id"].as_str().ok_or("id")?;
+    let key = app.key_for(id, me).await?;
+    let mut it = key.into_iter();
+    let (q1, a1) = it.next().ok_or("q1")?;
+    app.post(
+        &format!("/api/v1/attempts/{id}/answers"),
+        Some(&token),
+        json!({"answers": {q1: a1}}),
+    )
+    .await;
+    hand.advance(Duration::minutes(15));
+    let late: serde_json::Map<_, _> = it.collect();
+    let graded = app
+        .post(
+            &format!("/api/v1/attempts/{id}/submit"),
+            Some(&token),
+            json!({"answers": late}),
+        )
+        .await;
+    assert_eq!(graded.status, StatusCode::OK, "{}", graded.text());
+    let score = graded.json()["score_percent"].as_f64().ok_or("score")?;
+    assert!(
+        (score - 100.0 / 3.0).abs() < 0.1,
+        "only the saved answer counts: {score}"
+    );
+
+    // The cooldown holds the next attempt back for 30 minutes.
+    let early = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/co-gio/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    assert_eq!(early.json()["error"], "cooldown_active");
+    hand.advance(Duration::minutes(31));
+    assert_eq!(
+        app.post(
+            "/api/v1/courses/on-tap/quizzes/co-gio/attempts",
+            Some(&token),
+            json!({})
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+
+    // refuse: a late submission closes the attempt without a grade.
+    let b = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/co-gio-nghiem/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    let bid = b["attempt_id"].as_str().ok_or("id")?;
+    let bkey = app.key_for(bid, me).await?;
+    hand.advance(Duration::minutes(12));
+    let refused = app
+        .post(
+            &format!("/api/v1/attempts/{bid}/submit"),
+            Some(&token),
+            json!({"answers": bkey}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.json()["error"], "time_limit_exceeded");
+    let closed = app
+        .get(&format!("/api/v1/attempts/{bid}"), Some(&token))
+        .await
+        .json();
+    assert_eq!(closed["state"], "expired");
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_pages_save_a_tap_and_check_a_practice_question() -> TestResult {
+    let app = TestApp::spawn().await?;
+    app.learner("ba.lan").await?;
+    app.page("/login").await;
+    app.submit_form(
+        "/login",
+        &[("username", "ba.lan"), ("password", "mat-khau-dai")],
+    )
+    .await;
+    let start = app
+        .submit_form("/courses/on-tap/quizzes/luyen-tap/start", &[])
+        .await;
+    let path = start.location().ok_or("attempt")?;
+    let form = app.page(&path).await.text();
+    assert!(form.contains("Kiểm tra câu này"));
+    let user = app.store.user_by_username("ba.lan").await?.ok_or("user")?;
+    let id = path.trim_start_matches("/attempts/");
+    let key = app.key_for(id, user.id).await?;
+    let (qid, _) = key.iter().next().ok_or("question")?;
+    let r = app.submit_form(&format!("{path}/check?q={qid}"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let after = app.page(&path).await.text();
+    assert!(
+        after.contains("Chưa đúng"),
+        "an unanswered question checks as not right"
+    );
+    Ok(())
+}
