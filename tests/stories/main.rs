@@ -7,6 +7,7 @@ mod attempts;
 mod bad_input;
 mod content;
 mod evidence;
+mod instructor;
 mod journey;
 mod migrations;
 mod pages;

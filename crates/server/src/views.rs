@@ -33,6 +33,9 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "verify.html",
     "privacy.html",
     "admin.html",
+    "instructor.html",
+    "statistics.html",
+    "import.html",
     "error.html",
 );
 

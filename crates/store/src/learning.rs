@@ -323,6 +323,39 @@ impl Store {
         Ok(completion)
     }
 
+    /// Every graded attempt at a quiz, oldest first, with the answers that were graded (the
+    /// `submit` step's data). For item statistics.
+    pub async fn graded_attempts(
+        &self,
+        course_id: &str,
+        quiz_id: &str,
+    ) -> Result<Vec<(Attempt, String)>> {
+        let attempts = quiz_attempt::Entity::find()
+            .filter(quiz_attempt::Column::CourseId.eq(course_id))
+            .filter(quiz_attempt::Column::QuizId.eq(quiz_id))
+            .filter(quiz_attempt::Column::State.eq(STATE_GRADED))
+            .order_by_asc(quiz_attempt::Column::StartedAt)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::with_capacity(attempts.len());
+        for chunk in attempts.chunks(500) {
+            let ids: Vec<String> = chunk.iter().map(|a| a.id.clone()).collect();
+            let steps: HashMap<String, String> = attempt_step::Entity::find()
+                .filter(attempt_step::Column::AttemptId.is_in(ids))
+                .filter(attempt_step::Column::Kind.eq("submit"))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|s| (s.attempt_id, s.data))
+                .collect();
+            for a in chunk {
+                let answers = steps.get(&a.id).cloned().unwrap_or_else(|| "{}".into());
+                out.push((Attempt::from(a.clone()), answers));
+            }
+        }
+        Ok(out)
+    }
+
     /// Appends a step (`save`, `check`) to an attempt still in progress.
     pub async fn append_attempt_step(
         &self,

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod evidence;
+mod instructor;
 pub mod learning;
 mod openapi;
 
@@ -57,6 +58,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/certificates/{id}", web::get().to(evidence::certificate))
                 .route("/admin/completions", web::get().to(admin::completions))
+                .route(
+                    "/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics",
+                    web::get().to(instructor::statistics),
+                )
                 .default_service(web::to(not_found)),
         );
 }

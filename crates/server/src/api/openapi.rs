@@ -2,7 +2,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, evidence, learning};
+use super::{accounts, admin, evidence, instructor, learning};
 
 struct BearerAuth;
 
@@ -32,6 +32,7 @@ impl Modify for BearerAuth {
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress,
         evidence::my_certificates, evidence::certificate,
         admin::completions,
+        instructor::statistics,
     ),
     modifiers(&BearerAuth)
 )]

@@ -4,4 +4,5 @@
 
 pub mod accounts;
 pub mod evidence;
+pub mod instructor;
 pub mod learning;

@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod evidence;
+mod instructor;
 mod learning;
 
 use actix_files::NamedFile;
@@ -60,6 +61,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/verify", web::get().to(evidence::verify_form))
         .route("/verify/{id}", web::get().to(evidence::verify))
         .route("/admin", web::get().to(admin::dashboard))
+        .route("/instructor", web::get().to(instructor::home))
+        .route("/instructor/import", web::get().to(instructor::import_form))
+        .route("/instructor/import", web::post().to(instructor::import))
+        .route(
+            "/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics",
+            web::get().to(instructor::statistics),
+        )
         .route("/static/site.css", web::get().to(stylesheet))
         .route("/media/{course_id}/{path:.*}", web::get().to(media));
 }
@@ -107,6 +115,7 @@ pub type PageResult = Result<HttpResponse, PageError>;
 pub struct MeView {
     pub display_name: String,
     pub is_admin: bool,
+    pub is_instructor: bool,
 }
 
 /// A page being rendered.
@@ -125,6 +134,8 @@ impl<'a> Page<'a> {
             &user.map(|u| MeView {
                 display_name: u.display_name.clone(),
                 is_admin: u.has_role(crate::auth::ROLE_ADMIN),
+                is_instructor: u.has_role(crate::auth::ROLE_INSTRUCTOR)
+                    || u.has_role(crate::auth::ROLE_ADMIN),
             }),
         );
         ctx.insert("path", req.path());

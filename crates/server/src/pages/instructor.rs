@@ -1,0 +1,193 @@
+use actix_web::{web, HttpRequest};
+use serde::{Deserialize, Serialize};
+
+use hocvuso_assessment::interchange::{self, Format};
+
+use crate::app::instructor;
+use crate::auth::{csrf, PageUser};
+use crate::render::text_html;
+use crate::state::AppState;
+
+use super::{Page, PageResult};
+
+#[derive(Serialize)]
+struct QuizLink<'a> {
+    course_id: &'a str,
+    course_title: &'a str,
+    quiz_id: &'a str,
+    quiz_title: &'a str,
+}
+
+pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    instructor::require_instructor(&user.0)?;
+    let quizzes: Vec<QuizLink<'_>> = state
+        .catalog
+        .courses
+        .values()
+        .flat_map(|c| {
+            c.quizzes.iter().map(move |q| QuizLink {
+                course_id: &c.id,
+                course_title: &c.title,
+                quiz_id: &q.id,
+                quiz_title: &q.title,
+            })
+        })
+        .collect();
+    Page::new(&req, &state, Some(&user.0))
+        .with("quizzes", &quizzes)
+        .render("instructor.html")
+}
+
+#[derive(Serialize)]
+struct StatRow {
+    id: String,
+    text: String,
+    attempts: usize,
+    facility: String,
+    discrimination: String,
+    efficiency: String,
+    flags: Vec<String>,
+    options: Vec<(String, usize, String, bool)>,
+}
+
+pub async fn statistics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<(String, String)>,
+) -> PageResult {
+    let (course_id, quiz_id) = path.into_inner();
+    let stats = instructor::quiz_statistics(&state, &user.0, &course_id, &quiz_id).await?;
+    let course = crate::app::learning::course(&state, &course_id)?;
+    let quiz = course
+        .quiz(&quiz_id)
+        .ok_or_else(crate::AppError::not_found)?;
+    let bank = course.quiz_bank(quiz);
+    let num = |v: Option<f64>| {
+        v.map(crate::views::format_number_vi)
+            .unwrap_or_else(|| "—".into())
+    };
+    let rows: Vec<StatRow> = stats
+        .iter()
+        .map(|s| StatRow {
+            id: s.id.clone(),
+            text: bank
+                .iter()
+                .find(|q| q.id.as_deref() == Some(&s.id))
+                .map(|q| text_html(&q.text))
+                .unwrap_or_default(),
+            attempts: s.attempts,
+            facility: crate::views::format_number_vi(s.facility),
+            discrimination: num(s.discrimination_index),
+            efficiency: num(s.discriminative_efficiency),
+            flags: s
+                .flags
+                .iter()
+                .filter_map(|f| {
+                    serde_json::to_value(f).ok().and_then(|v| {
+                        v.as_str().map(|k| {
+                            crate::i18n_global()
+                                .get(&format!("statistics.flag.{k}"))
+                                .to_owned()
+                        })
+                    })
+                })
+                .collect(),
+            options: s
+                .options
+                .iter()
+                .map(|o| {
+                    (
+                        text_html(&o.text),
+                        o.count,
+                        crate::views::format_number_vi(o.percent),
+                        o.fraction > 0.0,
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    Page::new(&req, &state, Some(&user.0))
+        .with("course", course)
+        .with("quiz", quiz)
+        .with("rows", &rows)
+        .render("statistics.html")
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct ImportForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Preview {
+    id: String,
+    kind: String,
+    text: String,
+}
+
+pub async fn import_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+) -> PageResult {
+    instructor::require_instructor(&user.0)?;
+    Page::new(&req, &state, Some(&user.0))
+        .with(
+            "form",
+            &ImportForm {
+                from: "gift".into(),
+                ..Default::default()
+            },
+        )
+        .render("import.html")
+}
+
+/// Reads a pasted bank (GIFT, Moodle XML, QTI), shows every question or every problem with its
+/// line, and gives it back as GIFT for the course's questions.gift.
+pub async fn import(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<ImportForm>,
+) -> PageResult {
+    instructor::require_instructor(&user.0)?;
+    csrf::verify(&req, &form.csrf)?;
+    let form = form.into_inner();
+    let page = Page::new(&req, &state, Some(&user.0));
+    let Ok(from) = form.from.parse::<Format>() else {
+        return page
+            .with("form", &form)
+            .error(&crate::AppError::unprocessable("unknown_format"))
+            .render("import.html");
+    };
+    match interchange::read(&form.text, from) {
+        Ok(questions) => {
+            let preview: Vec<Preview> = questions
+                .iter()
+                .map(|q| Preview {
+                    id: q.id.clone().unwrap_or_default(),
+                    kind: q.type_key().to_owned(),
+                    text: text_html(&q.text),
+                })
+                .collect();
+            let gift = interchange::convert(&form.text, from, Format::Gift).unwrap_or_default();
+            page.with("form", &form)
+                .with("preview", &preview)
+                .with("gift", &gift)
+                .render("import.html")
+        }
+        Err(e) => {
+            let problems: Vec<String> = e.to_string().lines().map(str::to_owned).collect();
+            page.with("form", &form)
+                .with("problems", &problems)
+                .status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+                .render("import.html")
+        }
+    }
+}
