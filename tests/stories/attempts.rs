@@ -120,7 +120,7 @@ async fn practice_checks_one_question_at_once_and_never_blocks_completion() -> T
 
     // The course's progress counts only its test-mode quizzes.
     let course = app.get("/api/v1/courses/on-tap", Some(&token)).await.json();
-    assert_eq!(course["quizzes"].as_array().map(Vec::len), Some(4));
+    assert_eq!(course["quizzes"].as_array().map(Vec::len), Some(5));
     let progress = app.get("/api/v1/me/progress", Some(&token)).await.json();
     let row = progress
         .as_array()
@@ -254,5 +254,65 @@ async fn the_pages_save_a_tap_and_check_a_practice_question() -> TestResult {
         after.contains("Chưa đúng"),
         "an unanswered question checks as not right"
     );
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("ba.lan").await?;
+    let me = app.user_id(&token).await?;
+    app.page("/login").await;
+    app.submit_form(
+        "/login",
+        &[("username", "ba.lan"), ("password", "mat-khau-dai")],
+    )
+    .await;
+    assert!(app
+        .page("/courses")
+        .await
+        .text()
+        .contains("Làm bài kiểm tra đầu vào"));
+
+    let attempt = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/dau-vao/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    // One question per competence of the course (4.1 and 4.2).
+    assert_eq!(attempt["questions"].as_array().map(Vec::len), Some(2));
+    let id = attempt["attempt_id"].as_str().ok_or("id")?;
+    let key = app.key_for(id, me).await?;
+    app.post(
+        &format!("/api/v1/attempts/{id}/submit"),
+        Some(&token),
+        json!({"answers": key}),
+    )
+    .await;
+
+    let mastery = app.get("/api/v1/me/mastery", Some(&token)).await.json();
+    let mastered: Vec<&str> = mastery
+        .as_array()
+        .ok_or("list")?
+        .iter()
+        .filter(|m| m["mastered"] == true && m["by_placement"] == true)
+        .filter_map(|m| m["competence"].as_str())
+        .collect();
+    assert_eq!(mastered, ["4.1", "4.2"]);
+    let course = app.page("/courses/thu-nghiem").await.text();
+    assert!(course.contains("có thể bỏ qua"), "{course}");
+    assert!(
+        !app.page("/courses")
+            .await
+            .text()
+            .contains("Làm bài kiểm tra đầu vào"),
+        "offered once"
+    );
+    // The placement check never counts toward completing the course.
+    let detail = app.get("/api/v1/courses/on-tap", Some(&token)).await.json();
+    assert_eq!(detail["completed"], false);
     Ok(())
 }

@@ -337,3 +337,35 @@ pub fn present(paper: &Paper, bank: &[Question]) -> Vec<PresentedQuestion> {
         })
         .collect()
 }
+
+/// Draws up to `count` questions for each tag, never the same question twice, then builds the
+/// paper as [`draw`] does (a placement check draws a few questions per competence this way). A
+/// tag with fewer eligible questions than asked gives what it has.
+pub fn draw_per_tag(
+    bank: &[Question],
+    counts: &[(String, usize)],
+    shuffle: bool,
+    rng: &mut impl Rng,
+) -> Result<Paper, DrawError> {
+    let mut taken: HashSet<&str> = HashSet::new();
+    let mut chosen: Vec<Question> = Vec::new();
+    for (tag, count) in counts {
+        let pool: Vec<&Question> = eligible(bank, std::slice::from_ref(tag))
+            .into_iter()
+            .filter(|q| q.id.as_deref().is_some_and(|id| !taken.contains(id)))
+            .collect();
+        let n = (*count).min(pool.len());
+        for k in index::sample(rng, pool.len(), n).into_vec() {
+            if let Some(id) = pool[k].id.as_deref() {
+                taken.insert(id);
+                chosen.push(pool[k].clone());
+            }
+        }
+    }
+    let rule = DrawRule {
+        count: chosen.len(),
+        tags: Vec::new(),
+        shuffle,
+    };
+    draw(&chosen, &rule, rng)
+}

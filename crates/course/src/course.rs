@@ -57,6 +57,9 @@ pub struct Quiz {
     pub on_timeout: OnTimeout,
     /// Minutes to wait after a submitted attempt before the next one (0: none).
     pub cooldown_minutes: u32,
+    /// Extension: draw this many questions per competence of the course (tag
+    /// `competence-<code>`) instead of `questions` from the whole bank. 0: off.
+    pub per_competence: usize,
     /// Extension: courses whose banks this quiz draws from (a group's final quiz draws across
     /// its whole path). Empty: the course's own bank.
     pub draw_courses: Vec<String>,
@@ -71,6 +74,9 @@ pub enum QuizMode {
     #[default]
     Test,
     Practice,
+    /// A placement check at the start of a group's path: graded like a test, never counted;
+    /// competences it shows mastered let the learner skip their lessons.
+    Placement,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]

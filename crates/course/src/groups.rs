@@ -11,6 +11,8 @@ pub struct Group {
     pub path: Vec<String>,
     /// `<course-id>/<quiz-id>` of the group's final quiz, if any.
     pub final_quiz: Option<QuizRef>,
+    /// Extension: `<course-id>/<quiz-id>` of a placement check taken at the start of the path.
+    pub placement: Option<QuizRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

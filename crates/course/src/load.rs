@@ -37,6 +37,8 @@ struct RawGroup {
     path: Vec<Spanned<String>>,
     #[serde(default)]
     final_quiz: Option<Spanned<String>>,
+    #[serde(default)]
+    placement: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +83,8 @@ struct RawQuiz {
     on_timeout: crate::OnTimeout,
     #[serde(default)]
     cooldown_minutes: u32,
+    #[serde(default)]
+    per_competence: usize,
 }
 
 fn default_pass_percent() -> Spanned<u8> {
@@ -277,7 +281,19 @@ fn load_groups(
             }
             parsed
         });
+        let placement = g.placement.as_ref().and_then(|f| {
+            let parsed = QuizRef::parse(f.get_ref());
+            if parsed.is_none() {
+                ctx.at(
+                    problems,
+                    f,
+                    "placement must be written <course-id>/<quiz-id>",
+                );
+            }
+            parsed
+        });
         groups.push(Group {
+            placement,
             id: g.id.get_ref().clone(),
             title: g.title.clone(),
             description: g.description.clone(),
@@ -519,6 +535,7 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             time_limit_minutes: q.time_limit_minutes,
             on_timeout: q.on_timeout,
             cooldown_minutes: q.cooldown_minutes,
+            per_competence: q.per_competence,
         });
     }
     let course = Course {
@@ -680,7 +697,7 @@ fn check_references(
                     Some(_) => {}
                 }
             }
-            if let Some(f) = &g.final_quiz {
+            for f in g.final_quiz.iter().chain(g.placement.iter()) {
                 if let Some(r) = QuizRef::parse(f.get_ref()) {
                     let exists = courses
                         .get(&r.course)
@@ -689,7 +706,7 @@ fn check_references(
                         ctx.at(
                             problems,
                             f,
-                            format!("final_quiz names unknown quiz \"{}\"", f.get_ref()),
+                            format!("names unknown quiz \"{}\"", f.get_ref()),
                         );
                     }
                 }

@@ -356,6 +356,19 @@ impl Store {
         Ok(out)
     }
 
+    /// A learner's graded attempts, oldest submission first (for mastery).
+    pub async fn graded_attempts_of(&self, user_id: i64) -> Result<Vec<Attempt>> {
+        Ok(quiz_attempt::Entity::find()
+            .filter(quiz_attempt::Column::UserId.eq(user_id))
+            .filter(quiz_attempt::Column::State.eq(STATE_GRADED))
+            .order_by_asc(quiz_attempt::Column::SubmittedAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Attempt::from)
+            .collect())
+    }
+
     /// Appends a step (`save`, `check`) to an attempt still in progress.
     pub async fn append_attempt_step(
         &self,

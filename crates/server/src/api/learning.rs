@@ -518,3 +518,12 @@ pub async fn check(
         }),
     }))
 }
+
+/// The caller's mastery per competence (4 of the last 5 answers right, or shown by the group's
+/// placement check).
+#[utoipa::path(get, path = "/api/v1/me/mastery", tag = "learning", security(("bearer" = [])),
+    responses((status = 200, body = [crate::app::mastery::CompetenceMastery])))]
+pub async fn mastery(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    let summary = crate::app::mastery::summary(&state, &user.0).await?;
+    Ok(HttpResponse::Ok().json(summary.competences))
+}

@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/auth/login", web::post().to(accounts::login))
                 .route("/me", web::get().to(accounts::me))
                 .route("/me/progress", web::get().to(learning::progress))
+                .route("/me/mastery", web::get().to(learning::mastery))
                 .route("/me/certificates", web::get().to(evidence::my_certificates))
                 .route("/courses", web::get().to(learning::courses))
                 .route("/courses/{course_id}", web::get().to(learning::course))

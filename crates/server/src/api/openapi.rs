@@ -29,7 +29,7 @@ impl Modify for BearerAuth {
         super::healthz,
         accounts::register, accounts::login, accounts::me,
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,
-        learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress,
+        learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,
         evidence::my_certificates, evidence::certificate,
         admin::completions,
         instructor::statistics,

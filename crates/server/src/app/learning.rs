@@ -272,7 +272,17 @@ pub async fn start_attempt(
     }
     let (paper, id) = {
         let mut rng = rand::thread_rng();
-        let paper = paper::draw(course.quiz_bank(quiz), &course.draw_rule(quiz), &mut rng).map_err(|e| {
+        let drawn = if quiz.per_competence > 0 {
+            let counts: Vec<(String, usize)> = course
+                .competences
+                .iter()
+                .map(|c| (format!("competence-{c}"), quiz.per_competence))
+                .collect();
+            paper::draw_per_tag(course.quiz_bank(quiz), &counts, quiz.shuffle, &mut rng)
+        } else {
+            paper::draw(course.quiz_bank(quiz), &course.draw_rule(quiz), &mut rng)
+        };
+        let paper = drawn.map_err(|e| {
             // The content check guarantees enough questions; this means content changed badly.
             tracing::error!(course = %course.id, quiz = %quiz.id, error = %e, "cannot draw a paper");
             AppError::internal()

@@ -6,3 +6,4 @@ pub mod accounts;
 pub mod evidence;
 pub mod instructor;
 pub mod learning;
+pub mod mastery;

@@ -77,8 +77,15 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
             }
         })
         .collect();
+    let mastery = crate::app::mastery::summary(&state, &user).await?;
+    // Offer the group's placement check until it has been taken.
+    let placement = group
+        .and_then(|g| g.placement.as_ref())
+        .filter(|_| !mastery.placement_taken)
+        .map(|p| (p.course.clone(), p.quiz.clone()));
     Page::new(&req, &state, Some(&user))
         .with("group_title", &group.map(|g| g.title.as_str()))
+        .with("placement", &placement)
         .with("courses", &cards)
         .render("courses.html")
 }
@@ -90,6 +97,8 @@ struct LessonRow<'a> {
     title: &'a str,
     minutes: u32,
     completed: bool,
+    /// Its competences are mastered (placement or practice): the learner may skip it.
+    can_skip: bool,
 }
 
 #[derive(Serialize)]
@@ -145,6 +154,7 @@ pub async fn course(
         .map_err(AppError::from)?
         .into_iter()
         .find(|c| c.course_id == course.id);
+    let mastery = crate::app::mastery::summary(&state, &user).await?;
     let lessons: Vec<LessonRow<'_>> = course
         .lessons
         .iter()
@@ -155,9 +165,12 @@ pub async fn course(
             title: &l.title,
             minutes: l.minutes,
             completed: record.lessons_completed.contains(&l.id),
+            can_skip: mastery.can_skip(&l.competences),
         })
         .collect();
+    let next_lesson = crate::app::mastery::next_lesson(course, &record.lessons_completed, &mastery);
     Page::new(&req, &state, Some(&user))
+        .with("next_lesson", &next_lesson)
         .with("course", course)
         .with("band", band(&state, course.level))
         .with("lessons", &lessons)
@@ -612,7 +625,9 @@ pub async fn progress(req: HttpRequest, state: web::Data<AppState>, user: PageUs
             certificate_id: p.completion.as_ref().map(|c| c.certificate_id.clone()),
         })
         .collect();
+    let mastery = crate::app::mastery::summary(&state, &user).await?;
     Page::new(&req, &state, Some(&user))
         .with("rows", &view)
+        .with("mastery", &mastery.competences)
         .render("progress.html")
 }

@@ -1,0 +1,129 @@
+//! Mastery per competence, from the learner's graded answers: "m of the last n correct"
+//! (Kolibri's rule, 4 of 5 by default), or shown by a placement check (every placement question
+//! of the competence answered right).
+
+use std::collections::BTreeMap;
+
+use hocvuso_assessment::grading::AttemptResult;
+use hocvuso_assessment::mastery::{self, Answer, MasteryRule};
+use hocvuso_course::{Course, QuizMode};
+use hocvuso_store::User;
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CompetenceMastery {
+    pub competence: String,
+    pub title: String,
+    pub answered: usize,
+    pub correct_in_window: usize,
+    pub window: usize,
+    /// By the m-of-n rule or by the placement check.
+    pub mastered: bool,
+    /// Mastered through the placement check.
+    pub by_placement: bool,
+}
+
+pub struct Summary {
+    pub competences: Vec<CompetenceMastery>,
+    /// Whether the learner has taken their group's placement check.
+    pub placement_taken: bool,
+}
+
+impl Summary {
+    pub fn mastered(&self, code: &str) -> bool {
+        self.competences
+            .iter()
+            .any(|c| c.competence == code && c.mastered)
+    }
+
+    /// Whether a lesson of these competences can be skipped.
+    pub fn can_skip(&self, competences: &[String]) -> bool {
+        !competences.is_empty() && competences.iter().all(|c| self.mastered(c))
+    }
+}
+
+pub async fn summary(state: &AppState, user: &User) -> Result<Summary, AppError> {
+    let mut answers = Vec::new();
+    // competence → (placement questions, placement questions right)
+    let mut placement: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut placement_taken = false;
+    for attempt in state.store.graded_attempts_of(user.id).await? {
+        let Some(course) = state.catalog.course(&attempt.course_id) else {
+            continue;
+        };
+        let Some(quiz) = course.quiz(&attempt.quiz_id) else {
+            continue;
+        };
+        let Some(Ok(result)) = attempt
+            .result
+            .as_deref()
+            .map(serde_json::from_str::<AttemptResult>)
+        else {
+            continue;
+        };
+        let bank = course.quiz_bank(quiz);
+        let is_placement = quiz.mode == QuizMode::Placement;
+        placement_taken |= is_placement;
+        for q in &result.questions {
+            let Some(question) = bank.iter().find(|b| b.id.as_deref() == Some(q.id.as_str()))
+            else {
+                continue;
+            };
+            let competences = mastery::competences(&question.tags);
+            if is_placement {
+                for c in &competences {
+                    let e = placement.entry(c.clone()).or_default();
+                    e.0 += 1;
+                    e.1 += usize::from(q.correct);
+                }
+            }
+            answers.push(Answer {
+                competences,
+                correct: q.correct,
+            });
+        }
+    }
+    let by_rule = mastery::mastery(&answers, MasteryRule::default());
+    let competences = state
+        .catalog
+        .framework
+        .competences()
+        .filter_map(|c| {
+            let m = by_rule.iter().find(|m| m.competence == c.code);
+            let by_placement = placement
+                .get(&c.code)
+                .is_some_and(|(n, right)| *n > 0 && n == right);
+            m.map(|_| ()).or(by_placement.then_some(()))?;
+            Some(CompetenceMastery {
+                competence: c.code.clone(),
+                title: c.title.clone(),
+                answered: m.map_or(0, |m| m.answered),
+                correct_in_window: m.map_or(0, |m| m.correct_in_window),
+                window: m.map_or(0, |m| m.window),
+                mastered: by_placement || m.is_some_and(|m| m.mastered),
+                by_placement,
+            })
+        })
+        .collect();
+    Ok(Summary {
+        competences,
+        placement_taken,
+    })
+}
+
+/// The lesson a learner should study next: the first not completed whose competences are not
+/// all mastered; failing that, the first not completed.
+pub fn next_lesson<'a>(
+    course: &'a Course,
+    completed: &std::collections::BTreeSet<String>,
+    summary: &Summary,
+) -> Option<&'a str> {
+    let open = || course.lessons.iter().filter(|l| !completed.contains(&l.id));
+    open()
+        .find(|l| !summary.can_skip(&l.competences))
+        .or_else(|| open().next())
+        .map(|l| l.id.as_str())
+}
