@@ -120,7 +120,7 @@ async fn practice_checks_one_question_at_once_and_never_blocks_completion() -> T
 
     // The course's progress counts only its test-mode quizzes.
     let course = app.get("/api/v1/courses/on-tap", Some(&token)).await.json();
-    assert_eq!(course["quizzes"].as_array().map(Vec::len), Some(5));
+    assert_eq!(course["quizzes"].as_array().map(Vec::len), Some(6));
     let progress = app.get("/api/v1/me/progress", Some(&token)).await.json();
     let row = progress
         .as_array()
@@ -129,7 +129,7 @@ async fn practice_checks_one_question_at_once_and_never_blocks_completion() -> T
         .find(|r| r["course_id"] == "on-tap")
         .ok_or("on-tap")?
         .clone();
-    assert_eq!(row["quizzes_total"], 3);
+    assert_eq!(row["quizzes_total"], 4);
     Ok(())
 }
 

@@ -110,3 +110,81 @@ async fn the_import_page_reports_problems_with_their_lines() -> TestResult {
     assert!(good.text().contains("single_choice"));
     Ok(())
 }
+
+#[actix_web::test]
+async fn an_essay_waits_for_an_instructor_and_then_passes() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("ba.lan").await?;
+    let attempt = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/tu-luan/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(attempt["questions"][0]["type"], "essay");
+    let id = attempt["attempt_id"].as_str().ok_or("id")?;
+    let r = app.post(&format!("/api/v1/attempts/{id}/submit"), Some(&token), json!({"answers": {"q-essay": "Tôi dùng một câu dài làm mật khẩu và bật xác thực hai bước."}})).await.json();
+    assert_eq!(r["pending_grading"], true);
+    assert_eq!(r["passed"], false);
+    assert_eq!(
+        app.get(&format!("/api/v1/attempts/{id}"), Some(&token))
+            .await
+            .json()["state"],
+        "submitted"
+    );
+
+    let admin = app.admin("giang.vien").await?;
+    let queue = app
+        .get("/api/v1/instructor/essays", Some(&admin))
+        .await
+        .json();
+    assert_eq!(queue[0]["attempt_id"], id);
+    assert!(queue[0]["answer"]
+        .as_str()
+        .is_some_and(|a| a.contains("xác thực hai bước")));
+    assert!(
+        !queue.to_string().contains("ba.lan"),
+        "the grader does not see who wrote it"
+    );
+    assert_eq!(
+        app.get("/api/v1/instructor/essays", Some(&token))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let missing = app
+        .post(
+            &format!("/api/v1/instructor/attempts/{id}/grade"),
+            Some(&admin),
+            json!({"grades": {}}),
+        )
+        .await;
+    assert_eq!(missing.json()["error"], "essays_ungraded");
+    let graded = app
+        .post(
+            &format!("/api/v1/instructor/attempts/{id}/grade"),
+            Some(&admin),
+            json!({"grades": {"q-essay": {"fraction": 0.8, "comment": "Tốt."}}}),
+        )
+        .await;
+    assert_eq!(graded.status, StatusCode::OK, "{}", graded.text());
+    let after = app
+        .get(&format!("/api/v1/attempts/{id}"), Some(&token))
+        .await
+        .json();
+    assert_eq!(after["state"], "graded");
+    assert_eq!(after["result"]["score_percent"], 80.0);
+    assert_eq!(after["result"]["passed"], true);
+    let again = app
+        .post(
+            &format!("/api/v1/instructor/attempts/{id}/grade"),
+            Some(&admin),
+            json!({"grades": {"q-essay": {"fraction": 1.0}}}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "graded once");
+    Ok(())
+}

@@ -151,7 +151,15 @@ fn mark(
     answer: Option<&Value>,
 ) -> Result<(f64, Vec<Text>), GradeError> {
     match &question.kind {
-        QuestionKind::Description | QuestionKind::Essay => Ok((0.0, Vec::new())),
+        QuestionKind::Description => Ok((0.0, Vec::new())),
+        // An essay scores nothing until an instructor grades it; only its shape is checked here.
+        QuestionKind::Essay => match answer {
+            None | Some(Value::Null) | Some(Value::String(_)) => Ok((0.0, Vec::new())),
+            Some(_) => Err(GradeError::BadAnswer {
+                question: paper_question.id.clone(),
+                expected: "a text",
+            }),
+        },
         QuestionKind::Choice { multiple, options } => {
             let chosen_ids: Vec<&str> = match answer {
                 None => Vec::new(),

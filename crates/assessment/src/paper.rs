@@ -82,7 +82,34 @@ pub fn eligible<'a>(bank: &'a [Question], tags: &[String]) -> Vec<&'a Question> 
 /// The right-hand side of a matching question and the items of an ordering question are shuffled
 /// either way, because in the author's order they would show the key.
 pub fn draw(bank: &[Question], rule: &DrawRule, rng: &mut impl Rng) -> Result<Paper, DrawError> {
-    let pool = eligible(bank, &rule.tags);
+    draw_from(eligible(bank, &rule.tags), rule, rng)
+}
+
+/// The questions a quiz that asks for essays may draw: [`eligible`] plus essays (which an
+/// instructor grades from a queue after submission).
+pub fn eligible_with_essays<'a>(bank: &'a [Question], tags: &[String]) -> Vec<&'a Question> {
+    let mut seen = HashSet::new();
+    bank.iter()
+        .filter(|q| q.is_auto_graded() || matches!(q.kind, QuestionKind::Essay))
+        .filter(|q| tags.is_empty() || q.tags.iter().any(|t| tags.contains(t)))
+        .filter(|q| q.id.as_ref().is_some_and(|id| seen.insert(id.as_str())))
+        .collect()
+}
+
+/// Like [`draw`], with essays among the questions that may be drawn.
+pub fn draw_with_essays(
+    bank: &[Question],
+    rule: &DrawRule,
+    rng: &mut impl Rng,
+) -> Result<Paper, DrawError> {
+    draw_from(eligible_with_essays(bank, &rule.tags), rule, rng)
+}
+
+fn draw_from(
+    pool: Vec<&Question>,
+    rule: &DrawRule,
+    rng: &mut impl Rng,
+) -> Result<Paper, DrawError> {
     if rule.count > pool.len() {
         return Err(DrawError::NotEnoughQuestions {
             wanted: rule.count,
@@ -198,7 +225,9 @@ pub(crate) fn resolve<'a>(
         shown == expected
     };
     let fits = match &question.kind {
-        QuestionKind::Description | QuestionKind::Essay => false,
+        QuestionKind::Description => false,
+        // Essays are drawn only by quizzes that ask for them (see `draw_with_essays`).
+        QuestionKind::Essay => paper_question.options.is_empty() && paper_question.left.is_empty(),
         QuestionKind::Choice { options, .. } => {
             paper_question.left.is_empty()
                 && is_permutation(&paper_question.options, (0..options.len()).collect())

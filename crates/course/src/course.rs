@@ -60,6 +60,9 @@ pub struct Quiz {
     /// Extension: draw this many questions per competence of the course (tag
     /// `competence-<code>`) instead of `questions` from the whole bank. 0: off.
     pub per_competence: usize,
+    /// Extension: essays may be drawn; attempts with essays wait in the instructors' grading
+    /// queue before they are graded.
+    pub essays: bool,
     /// Extension: courses whose banks this quiz draws from (a group's final quiz draws across
     /// its whole path). Empty: the course's own bank.
     pub draw_courses: Vec<String>,

@@ -85,6 +85,8 @@ struct RawQuiz {
     cooldown_minutes: u32,
     #[serde(default)]
     per_competence: usize,
+    #[serde(default)]
+    essays: bool,
 }
 
 fn default_pass_percent() -> Spanned<u8> {
@@ -536,6 +538,7 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             on_timeout: q.on_timeout,
             cooldown_minutes: q.cooldown_minutes,
             per_competence: q.per_competence,
+            essays: q.essays,
         });
     }
     let course = Course {
@@ -882,7 +885,11 @@ fn link_quiz_banks(
                     );
                 }
             }
-            let available = paper::eligible(&bank, &draw).len();
+            let available = if raw.essays {
+                paper::eligible_with_essays(&bank, &draw).len()
+            } else {
+                paper::eligible(&bank, &draw).len()
+            };
             let wanted = *raw.questions.get_ref();
             if available < wanted {
                 ctx.at(

@@ -36,6 +36,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "instructor.html",
     "statistics.html",
     "import.html",
+    "essays.html",
     "error.html",
 );
 

@@ -76,7 +76,13 @@ pub struct Submission {
     pub score_percent: f64,
     pub passed: bool,
     pub at: OffsetDateTime,
+    /// Essays wait for an instructor: the attempt is `submitted`, not yet `graded`, and neither
+    /// passes nor completes anything until then.
+    pub needs_grading: bool,
 }
+
+/// Waiting for an instructor's grade (essays).
+pub const STATE_SUBMITTED: &str = "submitted";
 
 #[derive(Debug, Clone)]
 pub struct Completion {
@@ -277,14 +283,19 @@ impl Store {
         F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
     {
         let tx = self.db.begin().await?;
+        let (state, passed) = if submission.needs_grading {
+            (STATE_SUBMITTED, None)
+        } else {
+            (STATE_GRADED, Some(submission.passed))
+        };
         let updated = quiz_attempt::Entity::update_many()
-            .col_expr(quiz_attempt::Column::State, STATE_GRADED.into())
+            .col_expr(quiz_attempt::Column::State, state.into())
             .col_expr(quiz_attempt::Column::SubmittedAt, submission.at.into())
             .col_expr(
                 quiz_attempt::Column::ScorePercent,
                 submission.score_percent.into(),
             )
-            .col_expr(quiz_attempt::Column::Passed, submission.passed.into())
+            .col_expr(quiz_attempt::Column::Passed, passed.into())
             .col_expr(
                 quiz_attempt::Column::Result,
                 submission.result.clone().into(),
@@ -311,14 +322,18 @@ impl Store {
             submission.at,
         )
         .await?;
-        let completion = complete_course_if(
-            &tx,
-            attempt.user_id,
-            &attempt.course_id,
-            submission.at,
-            decide,
-        )
-        .await?;
+        let completion = if submission.needs_grading {
+            None
+        } else {
+            complete_course_if(
+                &tx,
+                attempt.user_id,
+                &attempt.course_id,
+                submission.at,
+                decide,
+            )
+            .await?
+        };
         tx.commit().await?;
         Ok(completion)
     }
@@ -354,6 +369,74 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Attempts waiting for an instructor's grade, oldest first.
+    pub async fn attempts_awaiting_grading(&self) -> Result<Vec<(Attempt, String)>> {
+        let attempts = quiz_attempt::Entity::find()
+            .filter(quiz_attempt::Column::State.eq(STATE_SUBMITTED))
+            .order_by_asc(quiz_attempt::Column::SubmittedAt)
+            .all(&self.db)
+            .await?;
+        let mut out = Vec::new();
+        for a in attempts {
+            let answers = attempt_step::Entity::find()
+                .filter(attempt_step::Column::AttemptId.eq(a.id.clone()))
+                .filter(attempt_step::Column::Kind.eq("submit"))
+                .one(&self.db)
+                .await?
+                .map(|s| s.data)
+                .unwrap_or_else(|| "{}".into());
+            out.push((Attempt::from(a), answers));
+        }
+        Ok(out)
+    }
+
+    /// An instructor's grade for a submitted attempt: the new result, a `grade` step naming the
+    /// grader, and any course completion it brings, in one transaction; only once.
+    pub async fn grade_submitted_attempt<F>(
+        &self,
+        attempt_id: &str,
+        grade: Submission,
+        step_data: &str,
+        decide: F,
+    ) -> Result<Option<Completion>>
+    where
+        F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
+    {
+        let tx = self.db.begin().await?;
+        let Some(attempt) = quiz_attempt::Entity::find_by_id(attempt_id.to_owned())
+            .one(&tx)
+            .await?
+        else {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        };
+        let updated = quiz_attempt::Entity::update_many()
+            .col_expr(quiz_attempt::Column::State, STATE_GRADED.into())
+            .col_expr(
+                quiz_attempt::Column::ScorePercent,
+                grade.score_percent.into(),
+            )
+            .col_expr(quiz_attempt::Column::Passed, grade.passed.into())
+            .col_expr(quiz_attempt::Column::Result, grade.result.clone().into())
+            .filter(quiz_attempt::Column::Id.eq(attempt_id))
+            .filter(quiz_attempt::Column::State.eq(STATE_SUBMITTED))
+            .exec(&tx)
+            .await?;
+        if updated.rows_affected != 1 {
+            tx.rollback().await?;
+            return Err(StoreError::AlreadySubmitted);
+        }
+        let seq = attempt_step::Entity::find()
+            .filter(attempt_step::Column::AttemptId.eq(attempt_id))
+            .count(&tx)
+            .await? as i32;
+        append_step(&tx, attempt_id, seq, "grade", step_data, grade.at).await?;
+        let completion =
+            complete_course_if(&tx, attempt.user_id, &attempt.course_id, grade.at, decide).await?;
+        tx.commit().await?;
+        Ok(completion)
     }
 
     /// A learner's graded attempts, oldest submission first (for mastery).

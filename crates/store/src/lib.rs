@@ -15,7 +15,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 pub use error::StoreError;
 pub use learning::{
     Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
-    STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS,
+    STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User};
 

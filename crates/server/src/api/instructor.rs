@@ -88,3 +88,29 @@ pub fn statistics_csv(stats: &[QuestionStatistics]) -> Result<Vec<u8>, AppError>
     }
     w.into_inner().map_err(|e| fail(e.into_error().into()))
 }
+
+/// Essays waiting for a grade, oldest first (learners stay anonymous).
+#[utoipa::path(get, path = "/api/v1/instructor/essays", tag = "instructor", security(("bearer" = [])),
+    responses((status = 200, body = [crate::app::instructor::EssayItem]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn essays(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(instructor::essay_queue(&state, &user.0).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct GradeRequest {
+    /// question id → {"fraction": 0–1, "comment": "…"}, for every essay of the attempt.
+    pub grades: std::collections::BTreeMap<String, instructor::EssayGrade>,
+}
+
+/// Grades the essays of a submitted attempt; it is then graded as a whole.
+#[utoipa::path(post, path = "/api/v1/instructor/attempts/{attempt_id}/grade", tag = "instructor", security(("bearer" = [])), request_body = GradeRequest,
+    responses((status = 200, description = "Graded"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn grade(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<GradeRequest>,
+) -> Result<HttpResponse, AppError> {
+    instructor::grade_essays(&state, &user.0, &path, body.into_inner().grades).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"graded": true})))
+}

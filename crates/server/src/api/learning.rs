@@ -353,10 +353,12 @@ pub async fn get_attempt(
 ) -> Result<HttpResponse, AppError> {
     let (attempt, questions) = app::attempt(&state, &user.0, &path).await?;
     let result = match (&attempt.result, attempt.passed) {
-        (Some(r), Some(passed)) => {
+        (Some(r), passed) => {
             let parsed: AttemptResult =
                 serde_json::from_str(r).map_err(|_| AppError::internal())?;
-            Some(submit_response(&parsed, passed, None))
+            let mut view = submit_response(&parsed, passed.unwrap_or(false), None);
+            view.pending_grading = passed.is_none();
+            Some(view)
         }
         _ => None,
     };
@@ -386,6 +388,9 @@ pub struct SubmitResponse {
     pub score_percent: f64,
     pub passed: bool,
     pub questions: Vec<QuestionResultView>,
+    /// True while essays wait for an instructor's grade: the score is provisional and the
+    /// attempt neither passes nor fails yet.
+    pub pending_grading: bool,
     /// Set when this submission completed the course.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_id: Option<String>,
@@ -416,6 +421,7 @@ pub fn submit_response(
             })
             .collect(),
         certificate_id,
+        pending_grading: false,
     }
 }
 
@@ -429,11 +435,13 @@ pub async fn submit(
     body: web::Json<SubmitRequest>,
 ) -> Result<HttpResponse, AppError> {
     let graded = app::submit(&state, &user.0, &path, body.into_inner().answers).await?;
-    Ok(HttpResponse::Ok().json(submit_response(
+    let mut view = submit_response(
         &graded.result,
         graded.passed,
         graded.completion.map(|c| c.certificate_id),
-    )))
+    );
+    view.pending_grading = graded.pending;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[derive(Serialize, ToSchema)]

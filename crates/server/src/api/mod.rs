@@ -63,6 +63,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics",
                     web::get().to(instructor::statistics),
                 )
+                .route("/instructor/essays", web::get().to(instructor::essays))
+                .route(
+                    "/instructor/attempts/{attempt_id}/grade",
+                    web::post().to(instructor::grade),
+                )
                 .default_service(web::to(not_found)),
         );
 }

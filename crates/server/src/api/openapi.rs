@@ -32,7 +32,7 @@ impl Modify for BearerAuth {
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,
         evidence::my_certificates, evidence::certificate,
         admin::completions,
-        instructor::statistics,
+        instructor::statistics, instructor::essays, instructor::grade,
     ),
     modifiers(&BearerAuth)
 )]

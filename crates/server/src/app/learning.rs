@@ -32,7 +32,7 @@ pub async fn status(
 }
 
 /// Decides, inside the store's transaction, whether a record completes the course.
-fn completion_rule<'a>(
+pub(crate) fn completion_rule<'a>(
     course: &'a Course,
     score_percent: Option<f64>,
 ) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
@@ -46,7 +46,7 @@ fn completion_rule<'a>(
 }
 
 /// The best passing score of each quiz, averaged: the score a completion record carries.
-async fn course_score(
+pub(crate) async fn course_score(
     state: &AppState,
     user: &User,
     course: &Course,
@@ -279,6 +279,8 @@ pub async fn start_attempt(
                 .map(|c| (format!("competence-{c}"), quiz.per_competence))
                 .collect();
             paper::draw_per_tag(course.quiz_bank(quiz), &counts, quiz.shuffle, &mut rng)
+        } else if quiz.essays {
+            paper::draw_with_essays(course.quiz_bank(quiz), &course.draw_rule(quiz), &mut rng)
         } else {
             paper::draw(course.quiz_bank(quiz), &course.draw_rule(quiz), &mut rng)
         };
@@ -330,7 +332,19 @@ pub async fn attempt(
     Ok((attempt, questions))
 }
 
+/// Whether a paper holds essays, which an instructor must grade.
+pub fn has_essays(paper: &Paper, bank: &[hocvuso_assessment::model::Question]) -> bool {
+    paper.questions.iter().any(|pq| {
+        bank.iter().any(|q| {
+            q.id.as_deref() == Some(pq.id.as_str())
+                && matches!(q.kind, hocvuso_assessment::model::QuestionKind::Essay)
+        })
+    })
+}
+
 pub struct Graded {
+    /// Waiting for an instructor to grade its essays.
+    pub pending: bool,
     pub attempt_id: String,
     pub course_id: String,
     pub quiz_id: String,
@@ -393,7 +407,9 @@ pub async fn submit(
     } else {
         None
     };
+    let needs_grading = has_essays(&paper, course.quiz_bank(quiz));
     let submission = Submission {
+        needs_grading,
         answers: serde_json::to_string(&answers).map_err(|_| AppError::internal())?,
         result: serde_json::to_string(&result).map_err(|_| AppError::internal())?,
         score_percent: score,
@@ -412,6 +428,7 @@ pub async fn submit(
         })
         .await?;
     Ok(Graded {
+        pending: needs_grading,
         attempt_id: attempt.id,
         course_id: course.id.clone(),
         quiz_id: quiz.id.clone(),
@@ -419,7 +436,7 @@ pub async fn submit(
             score_percent: score,
             ..result
         },
-        passed,
+        passed: passed && !needs_grading,
         completion,
     })
 }

@@ -191,3 +191,59 @@ pub async fn import(
         }
     }
 }
+
+pub async fn essays(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    let queue = instructor::essay_queue(&state, &user.0).await?;
+    // One form per attempt, its essays together.
+    let mut attempts: Vec<(String, String, Vec<&instructor::EssayItem>)> = Vec::new();
+    for e in &queue {
+        match attempts.iter_mut().find(|(id, _, _)| id == &e.attempt_id) {
+            Some((_, _, list)) => list.push(e),
+            None => attempts.push((e.attempt_id.clone(), e.course_title.clone(), vec![e])),
+        }
+    }
+    Page::new(&req, &state, Some(&user.0))
+        .with("attempts", &attempts)
+        .render("essays.html")
+}
+
+/// The grading form: `f:<question>` in percent and `c:<question>` comments.
+pub async fn grade(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let token = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    csrf::verify(&req, token)?;
+    let mut grades = std::collections::BTreeMap::new();
+    for (k, v) in &pairs {
+        if let Some(qid) = k.strip_prefix("f:") {
+            let percent: f64 = v
+                .trim()
+                .replace(',', ".")
+                .parse()
+                .map_err(|_| crate::AppError::unprocessable("invalid_grade"))?;
+            let comment = pairs
+                .iter()
+                .find(|(ck, _)| ck == &format!("c:{qid}"))
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default();
+            grades.insert(
+                qid.to_owned(),
+                instructor::EssayGrade {
+                    fraction: percent / 100.0,
+                    comment,
+                },
+            );
+        }
+    }
+    instructor::grade_essays(&state, &user.0, &path, grades).await?;
+    Ok(super::redirect("/instructor/essays"))
+}

@@ -305,9 +305,10 @@ pub async fn attempt(
         .with("course", course)
         .with("quiz", quiz)
         .with("attempt_id", &attempt.id);
-    if let (Some(r), Some(passed)) = (&attempt.result, attempt.passed) {
+    if let Some(r) = &attempt.result {
         let parsed: AttemptResult = serde_json::from_str(r).map_err(|_| AppError::internal())?;
-        let result = submit_response(&parsed, passed, None);
+        let mut result = submit_response(&parsed, attempt.passed.unwrap_or(false), None);
+        result.pending_grading = attempt.passed.is_none();
         let certificate_id = state
             .store
             .completions_for_user(user.id)

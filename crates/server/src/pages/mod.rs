@@ -63,6 +63,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin", web::get().to(admin::dashboard))
         .route("/instructor", web::get().to(instructor::home))
         .route("/instructor/import", web::get().to(instructor::import_form))
+        .route("/instructor/essays", web::get().to(instructor::essays))
+        .route(
+            "/instructor/attempts/{attempt_id}/grade",
+            web::post().to(instructor::grade),
+        )
         .route("/instructor/import", web::post().to(instructor::import))
         .route(
             "/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics",
