@@ -120,7 +120,7 @@ async fn practice_checks_one_question_at_once_and_never_blocks_completion() -> T
 
     // The course's progress counts only its test-mode quizzes.
     let course = app.get("/api/v1/courses/on-tap", Some(&token)).await.json();
-    assert_eq!(course["quizzes"].as_array().map(Vec::len), Some(6));
+    assert_eq!(course["quizzes"].as_array().map(Vec::len), Some(7));
     let progress = app.get("/api/v1/me/progress", Some(&token)).await.json();
     let row = progress
         .as_array()
@@ -314,5 +314,47 @@ async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() ->
     // The placement check never counts toward completing the course.
     let detail = app.get("/api/v1/courses/on-tap", Some(&token)).await.json();
     assert_eq!(detail["completed"], false);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_quiz_can_draw_a_count_per_tag() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("ba.lan").await?;
+    let catalog = app.state.catalog.clone();
+    let bank = &catalog.course("thu-nghiem").ok_or("course")?.bank;
+    for _ in 0..5 {
+        let attempt = app
+            .post(
+                "/api/v1/courses/on-tap/quizzes/theo-the/attempts",
+                Some(&token),
+                json!({}),
+            )
+            .await
+            .json();
+        let mut per_tag = std::collections::BTreeMap::new();
+        for q in attempt["questions"].as_array().ok_or("questions")? {
+            let question = bank
+                .iter()
+                .find(|b| b.id.as_deref() == q["id"].as_str())
+                .ok_or("in bank")?;
+            for t in question
+                .tags
+                .iter()
+                .filter(|t| t.starts_with("competence-"))
+            {
+                *per_tag.entry(t.clone()).or_insert(0) += 1;
+            }
+        }
+        assert_eq!(per_tag.get("competence-4.1"), Some(&2));
+        assert_eq!(per_tag.get("competence-4.2"), Some(&1));
+        let id = attempt["attempt_id"].as_str().ok_or("id")?;
+        app.post(
+            &format!("/api/v1/attempts/{id}/submit"),
+            Some(&token),
+            json!({"answers": {}}),
+        )
+        .await;
+    }
     Ok(())
 }

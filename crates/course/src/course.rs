@@ -60,6 +60,9 @@ pub struct Quiz {
     /// Extension: draw this many questions per competence of the course (tag
     /// `competence-<code>`) instead of `questions` from the whole bank. 0: off.
     pub per_competence: usize,
+    /// Extension: how many questions to draw per bank tag (`[quiz.draw_counts]`), instead of
+    /// `questions` from the whole bank.
+    pub draw_counts: Vec<(String, usize)>,
     /// Extension: essays may be drawn; attempts with essays wait in the instructors' grading
     /// queue before they are graded.
     pub essays: bool,
@@ -106,6 +109,23 @@ impl Course {
 
     pub fn quiz(&self, id: &str) -> Option<&Quiz> {
         self.quizzes.iter().find(|q| q.id == id)
+    }
+
+    /// Per-tag counts when a quiz draws by tags: `draw_counts`, or `per_competence` questions for
+    /// each of the course's competences. None: the quiz draws `questions` from the bank.
+    pub fn tag_counts(&self, quiz: &Quiz) -> Option<Vec<(String, usize)>> {
+        if !quiz.draw_counts.is_empty() {
+            Some(quiz.draw_counts.clone())
+        } else if quiz.per_competence > 0 {
+            Some(
+                self.competences
+                    .iter()
+                    .map(|c| (format!("competence-{c}"), quiz.per_competence))
+                    .collect(),
+            )
+        } else {
+            None
+        }
     }
 
     /// The questions a quiz draws from.

@@ -87,6 +87,8 @@ struct RawQuiz {
     per_competence: usize,
     #[serde(default)]
     essays: bool,
+    #[serde(default)]
+    draw_counts: BTreeMap<String, Spanned<usize>>,
 }
 
 fn default_pass_percent() -> Spanned<u8> {
@@ -490,6 +492,14 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             );
         }
         let draw: Vec<String> = q.draw.iter().map(|t| t.get_ref().clone()).collect();
+        if q.draw_courses.is_empty() {
+            for (tag, n) in &q.draw_counts {
+                let have = paper::eligible(&bank, std::slice::from_ref(tag)).len();
+                if have < *n.get_ref() {
+                    ctx.at(problems, n, format!("draw_counts asks {} questions tagged \"{tag}\" but the bank has {have}", n.get_ref()));
+                }
+            }
+        }
         for t in q.draw.iter().filter(|_| q.draw_courses.is_empty()) {
             if !bank.iter().any(|b| b.tags.contains(t.get_ref())) {
                 ctx.at(
@@ -539,6 +549,11 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             cooldown_minutes: q.cooldown_minutes,
             per_competence: q.per_competence,
             essays: q.essays,
+            draw_counts: q
+                .draw_counts
+                .iter()
+                .map(|(t, n)| (t.clone(), *n.get_ref()))
+                .collect(),
         });
     }
     let course = Course {

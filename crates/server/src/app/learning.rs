@@ -272,12 +272,7 @@ pub async fn start_attempt(
     }
     let (paper, id) = {
         let mut rng = rand::thread_rng();
-        let drawn = if quiz.per_competence > 0 {
-            let counts: Vec<(String, usize)> = course
-                .competences
-                .iter()
-                .map(|c| (format!("competence-{c}"), quiz.per_competence))
-                .collect();
+        let drawn = if let Some(counts) = course.tag_counts(quiz) {
             paper::draw_per_tag(course.quiz_bank(quiz), &counts, quiz.shuffle, &mut rng)
         } else if quiz.essays {
             paper::draw_with_essays(course.quiz_bank(quiz), &course.draw_rule(quiz), &mut rng)
