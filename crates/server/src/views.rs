@@ -35,7 +35,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "admin.html",
     "instructor.html",
     "statistics.html",
-    "import.html",
+    "bank_import.html",
     "essays.html",
     "error.html",
 );

@@ -145,7 +145,7 @@ pub async fn import_form(
                 ..Default::default()
             },
         )
-        .render("import.html")
+        .render("bank_import.html")
 }
 
 /// Reads a pasted bank (GIFT, Moodle XML, QTI), shows every question or every problem with its
@@ -164,7 +164,7 @@ pub async fn import(
         return page
             .with("form", &form)
             .error(&crate::AppError::unprocessable("unknown_format"))
-            .render("import.html");
+            .render("bank_import.html");
     };
     match interchange::read(&form.text, from) {
         Ok(questions) => {
@@ -180,14 +180,14 @@ pub async fn import(
             page.with("form", &form)
                 .with("preview", &preview)
                 .with("gift", &gift)
-                .render("import.html")
+                .render("bank_import.html")
         }
         Err(e) => {
             let problems: Vec<String> = e.to_string().lines().map(str::to_owned).collect();
             page.with("form", &form)
                 .with("problems", &problems)
                 .status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
-                .render("import.html")
+                .render("bank_import.html")
         }
     }
 }
