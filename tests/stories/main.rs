@@ -9,3 +9,4 @@ mod evidence;
 mod journey;
 mod migrations;
 mod pages;
+mod units;

@@ -2,21 +2,28 @@
 //! through one code path. Every write that belongs together happens in one transaction here, so
 //! no caller can leave half-written records.
 
+pub mod aggregates;
+mod assignments;
+mod community;
 pub mod entity;
 mod error;
 mod learning;
 mod people;
+mod units;
 
 use std::time::Duration;
 
 use hocvuso_migration::MigratorTrait;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
+pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
+pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
 pub use error::StoreError;
 pub use learning::{
     Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
 };
 pub use people::{NewConsent, NewUser, User};
+pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

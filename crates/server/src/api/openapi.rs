@@ -2,7 +2,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, evidence, learning};
+use super::{accounts, admin, assignments, community, evidence, learning, units};
 
 struct BearerAuth;
 
@@ -32,6 +32,14 @@ impl Modify for BearerAuth {
         learning::start_attempt, learning::get_attempt, learning::submit, learning::progress,
         evidence::my_certificates, evidence::certificate,
         admin::completions,
+        units::list, units::create, units::get, units::people, units::add_member,
+        units::add_manager, units::set_eligible, units::person, units::make_mentor,
+        units::create_household, units::household_member, units::get_dashboard,
+        units::targets, units::set_targets,
+        community::mentees, community::register, community::choose_mentor, community::my_code,
+        community::classes, community::create_class, community::class, community::attend,
+        assignments::list, assignments::create, assignments::overdue, assignments::remind,
+        assignments::mine, assignments::notifications, assignments::read_notifications,
     ),
     modifiers(&BearerAuth)
 )]

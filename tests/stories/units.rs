@@ -1,0 +1,757 @@
+//! Units, scope, households, mentors, classes, assignments and the dashboard: the ward's staff's
+//! stories, and the proof that a manager sees only their own part of the tree.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use hocvuso_server::clock::Clock;
+use hocvuso_stories::{fixture_content, Error, TestApp, TestResult};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+struct Ward {
+    admin: String,
+    ward: i64,
+    to1: i64,
+    to2: i64,
+    agency: i64,
+}
+
+async fn unit(
+    app: &TestApp,
+    token: &str,
+    parent: Option<i64>,
+    code: &str,
+    kind: &str,
+) -> Result<i64, Error> {
+    let r = app
+        .post(
+            "/api/v1/units",
+            Some(token),
+            json!({"parent_id": parent, "code": code, "name": format!("Đơn vị {code}"), "kind": kind}),
+        )
+        .await;
+    if r.status != StatusCode::CREATED {
+        return Err(format!("unit {code}: {} {}", r.status, r.text()).into());
+    }
+    r.json()["id"].as_i64().ok_or_else(|| "no id".into())
+}
+
+async fn ward(app: &TestApp) -> Result<Ward, Error> {
+    let admin = app.admin("quan.tri").await?;
+    let province = unit(app, &admin, None, "gia-lai", "province").await?;
+    let ward = unit(app, &admin, Some(province), "hoai-nhon-tay", "ward").await?;
+    let to1 = unit(app, &admin, Some(ward), "tdp-1", "neighbourhood").await?;
+    let to2 = unit(app, &admin, Some(ward), "tdp-2", "neighbourhood").await?;
+    let agency = unit(app, &admin, Some(ward), "ubnd", "agency").await?;
+    Ok(Ward {
+        admin,
+        ward,
+        to1,
+        to2,
+        agency,
+    })
+}
+
+async fn member(app: &TestApp, admin: &str, unit: i64, username: &str) -> TestResult {
+    let r = app
+        .post(
+            &format!("/api/v1/units/{unit}/members"),
+            Some(admin),
+            json!({"username": username}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    Ok(())
+}
+
+async fn manager_of(
+    app: &TestApp,
+    admin: &str,
+    unit: i64,
+    username: &str,
+) -> Result<String, Error> {
+    let (_, token) = app.account(username, None, &["learner"]).await?;
+    let r = app
+        .post(
+            &format!("/api/v1/units/{unit}/managers"),
+            Some(admin),
+            json!({"username": username}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    Ok(token)
+}
+
+#[actix_web::test]
+async fn a_manager_sees_only_their_subtree_and_gets_404_for_every_other_units_data() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    let (l1, t1) = app
+        .account("nguoi.mot", Some("citizen"), &["learner"])
+        .await?;
+    let (l2, _) = app
+        .account("nguoi.hai", Some("citizen"), &["learner"])
+        .await?;
+    member(&app, &w.admin, w.to1, "nguoi.mot").await?;
+    member(&app, &w.admin, w.to2, "nguoi.hai").await?;
+    let m1 = manager_of(&app, &w.admin, w.to1, "to.truong.mot").await?;
+
+    // Things in tổ 2 that tổ 1's manager must not reach.
+    let a2 = app
+        .post(
+            "/api/v1/assignments",
+            Some(&w.admin),
+            json!({"course_id": "thu-nghiem", "unit_id": w.to2, "due_on": "2999-12-31"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .ok_or("assignment")?;
+    let (_, instr) = app
+        .account("giang.vien", None, &["learner", "instructor"])
+        .await?;
+    let c2 = app
+        .post("/api/v1/classes", Some(&instr), json!({"unit_id": w.to2, "course_id": "thu-nghiem", "place": "Nhà văn hóa tổ 2", "starts_at": "2026-12-05T08:00:00+07:00"}))
+        .await;
+    assert_eq!(c2.status, StatusCode::CREATED, "{}", c2.text());
+    let c2 = c2.json()["id"].as_i64().ok_or("class")?;
+
+    let units = app.get("/api/v1/units", Some(&m1)).await.json();
+    let ids: Vec<i64> = units
+        .as_array()
+        .ok_or("units")?
+        .iter()
+        .filter_map(|u| u["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![w.to1]);
+
+    // Every endpoint that returns personal data or figures, for another unit: 404, no hint.
+    for path in [
+        format!("/api/v1/units/{}", w.to2),
+        format!("/api/v1/units/{}/people", w.to2),
+        format!("/api/v1/units/{}/people?format=csv", w.to2),
+        format!("/api/v1/units/{}/people?format=xlsx", w.to2),
+        format!("/api/v1/units/{}", w.ward),
+        format!("/api/v1/people/{l2}"),
+        format!("/api/v1/dashboard?unit={}", w.to2),
+        format!("/api/v1/dashboard?unit={}&format=xlsx", w.ward),
+        format!("/api/v1/assignments/{a2}/overdue"),
+        format!("/api/v1/assignments/{a2}/overdue?format=csv"),
+        format!("/api/v1/classes/{c2}"),
+        "/api/v1/units/999999/people".to_owned(),
+    ] {
+        let r = app.get(&path, Some(&m1)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text());
+        assert_eq!(r.json()["error"], "not_found", "{path}");
+        assert!(!r.text().contains("nguoi.hai"), "{path} leaked a name");
+    }
+    for (path, body) in [
+        (
+            format!("/api/v1/units/{}/members", w.to2),
+            json!({"username": "nguoi.mot"}),
+        ),
+        (
+            format!("/api/v1/units/{}/managers", w.to2),
+            json!({"username": "nguoi.mot"}),
+        ),
+        (
+            "/api/v1/assignments".to_owned(),
+            json!({"course_id": "thu-nghiem", "unit_id": w.to2, "due_on": "2999-12-31"}),
+        ),
+        (
+            "/api/v1/households".to_owned(),
+            json!({"unit_id": w.to2, "code": "ho-x", "name": "Hộ X"}),
+        ),
+        (format!("/api/v1/assignments/{a2}/remind"), json!({})),
+        (format!("/api/v1/people/{l2}/mentor"), json!({})),
+        (
+            format!("/api/v1/classes/{c2}/attendance"),
+            json!({"people": [l1]}),
+        ),
+    ] {
+        let r = app.post(&path, Some(&m1), body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text());
+    }
+    let r = app
+        .api(
+            actix_web::http::Method::PUT,
+            &format!("/api/v1/units/{}/eligible", w.to2),
+            Some(&m1),
+            Some(json!({"group": "citizen", "eligible": 10})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Their own unit works.
+    let people = app
+        .get(&format!("/api/v1/units/{}/people", w.to1), Some(&m1))
+        .await;
+    assert_eq!(people.status, StatusCode::OK);
+    assert_eq!(people.json()["total"], 1);
+    assert_eq!(people.json()["people"][0]["username"], "nguoi.mot");
+    let csv = app
+        .get(
+            &format!("/api/v1/units/{}/people?format=csv", w.to1),
+            Some(&m1),
+        )
+        .await;
+    assert!(csv.text().contains("nguoi.mot") && !csv.text().contains("nguoi.hai"));
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{l1}"), Some(&m1))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let d = app
+        .get(&format!("/api/v1/dashboard?unit={}", w.to1), Some(&m1))
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+    assert_eq!(
+        app.get("/api/v1/dashboard", Some(&m1)).await.json()["unit"]["id"],
+        w.to1
+    );
+
+    // A learner manages nothing: the manager's endpoints are not for them, and other people
+    // do not exist for them.
+    assert_eq!(
+        app.get("/api/v1/dashboard", Some(&t1)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{l2}"), Some(&t1))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{l1}"), Some(&t1))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(app.get("/api/v1/units", Some(&t1)).await.json(), json!([]));
+
+    // The ward's manager sees both tổ and the agency below.
+    let wm = manager_of(&app, &w.admin, w.ward, "can.bo.phuong").await?;
+    let ids: Vec<i64> = app
+        .get("/api/v1/units", Some(&wm))
+        .await
+        .json()
+        .as_array()
+        .ok_or("units")?
+        .iter()
+        .filter_map(|u| u["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![w.ward, w.to1, w.to2, w.agency]);
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{l2}"), Some(&wm))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    Ok(())
+}
+
+fn figure(d: &Value, path: &[&str]) -> i64 {
+    let mut v = d;
+    for p in path {
+        v = &v[*p];
+    }
+    v.as_i64().unwrap_or(-1)
+}
+
+fn group<'a>(d: &'a Value, id: &str) -> &'a Value {
+    d["groups"]
+        .as_array()
+        .and_then(|g| g.iter().find(|x| x["group"] == id))
+        .unwrap_or(&Value::Null)
+}
+
+#[actix_web::test]
+async fn the_dashboard_matches_counts_computed_independently_and_a_rebuild() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    // People: citizens in tổ 1 and tổ 2, workers in the agency, one citizen in tổ 1 who also
+    // works at the agency (counted once for the ward).
+    let mut citizens = Vec::new();
+    for i in 0..7 {
+        let name = format!("dan.{i}");
+        let (id, token) = app.account(&name, Some("citizen"), &["learner"]).await?;
+        member(&app, &w.admin, if i < 4 { w.to1 } else { w.to2 }, &name).await?;
+        citizens.push((id, token, name));
+    }
+    member(&app, &w.admin, w.agency, "dan.0").await?;
+    for i in 0..3 {
+        let name = format!("tho.{i}");
+        app.account(&name, Some("worker"), &["learner"]).await?;
+        member(&app, &w.admin, w.agency, &name).await?;
+    }
+    // Households: dan.0 and dan.1 together in tổ 1, dan.4 alone in tổ 2, an empty one in tổ 2.
+    let mut households = Vec::new();
+    for (code, unit) in [("ho-1", w.to1), ("ho-2", w.to2), ("ho-3", w.to2)] {
+        let r = app
+            .post(
+                "/api/v1/households",
+                Some(&w.admin),
+                json!({"unit_id": unit, "code": code, "name": format!("Hộ {code}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        households.push(r.json()["id"].as_i64().ok_or("household")?);
+    }
+    for (h, who) in [(households[0], 0), (households[0], 1), (households[1], 4)] {
+        let r = app
+            .post(
+                &format!("/api/v1/households/{h}/members"),
+                Some(&w.admin),
+                json!({"person_id": citizens[who].0}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    // Declared denominator for tổ 2's citizens.
+    app.api(
+        actix_web::http::Method::PUT,
+        &format!("/api/v1/units/{}/eligible", w.to2),
+        Some(&w.admin),
+        Some(json!({"group": "citizen", "eligible": 10})),
+    )
+    .await;
+
+    // dan.1 (tổ 1, household 1), dan.4 (tổ 2, household 2) and dan.5 complete the citizen path.
+    for who in [1, 4, 5] {
+        let (id, token, _) = &citizens[who];
+        app.complete_course(token, *id, "thu-nghiem").await?;
+    }
+    // dan.0 joins tổ 2 later, already without a completion: moves between units are counted.
+    member(&app, &w.admin, w.to2, "dan.0").await?;
+
+    let d = app
+        .get(
+            &format!("/api/v1/dashboard?unit={}", w.ward),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+    let d = d.json();
+    // Independently: 7 citizens (dan.0 once), 3 workers; 3 citizens completed and certified.
+    assert_eq!(figure(group(&d, "citizen"), &["members"]), 7);
+    assert_eq!(figure(group(&d, "worker"), &["members"]), 3);
+    assert_eq!(
+        figure(group(&d, "citizen"), &["path_completed", "actual"]),
+        3
+    );
+    assert_eq!(figure(group(&d, "citizen"), &["certified", "actual"]), 3);
+    assert_eq!(
+        figure(group(&d, "worker"), &["path_completed", "actual"]),
+        0
+    );
+    assert_eq!(figure(&d, &["total", "members"]), 10);
+    assert_eq!(figure(&d, &["total", "digital_households", "actual"]), 2);
+    assert_eq!(
+        figure(&d, &["total", "digital_households", "denominator"]),
+        3
+    );
+    // Denominator of the ward's citizens: tổ 1 has 4 registered (dan.0..3), tổ 2 declared 10,
+    // the agency 1 citizen (dan.0): 4 + 10 + 1 = 15, and more than the 7 registered.
+    assert_eq!(figure(group(&d, "citizen"), &["eligible"]), 15);
+    assert_eq!(group(&d, "citizen")["path_completed"]["percent"], 20.0);
+    assert_eq!(
+        group(&d, "citizen")["path_completed"]["target"],
+        json!(if app.state.clock.now().year() <= 2025 {
+            90.0
+        } else {
+            100.0
+        })
+    );
+    // The ranking of tổ dân phố: tổ 1 has 1 of 4 (25%), tổ 2 has 2 of 10 citizens (20%).
+    let ranking: Vec<&str> = d["ranking"]
+        .as_array()
+        .ok_or("ranking")?
+        .iter()
+        .filter_map(|r| r["unit"]["code"].as_str())
+        .collect();
+    assert_eq!(ranking, ["tdp-1", "tdp-2"]);
+    let to2 = &d["children"]
+        .as_array()
+        .ok_or("children")?
+        .iter()
+        .find(|c| c["unit"]["id"] == w.to2)
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        figure(to2, &["members"]),
+        4,
+        "dan.4, dan.5, dan.6 and dan.0 who moved in"
+    );
+    assert_eq!(figure(to2, &["path_completed", "actual"]), 2);
+    let trend = d["trend"].as_array().ok_or("trend")?;
+    assert_eq!(trend.len(), 12);
+    assert_eq!(
+        trend.last().map(|p| p["path_completed"].clone()),
+        Some(json!(3))
+    );
+
+    // The deltas kept on each write equal a rebuild from the base tables.
+    app.store.rebuild_aggregates().await?;
+    let again = app
+        .get(
+            &format!("/api/v1/dashboard?unit={}", w.ward),
+            Some(&w.admin),
+        )
+        .await
+        .json();
+    assert_eq!(again, d);
+    let xlsx = app
+        .get(
+            &format!("/api/v1/dashboard?unit={}&format=xlsx", w.ward),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.body.starts_with(b"PK"));
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_mentor_registers_neighbours_on_their_phone_and_meets_the_bar_at_five() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    let (mentor_id, mentor) = app.account("dai.su", Some("citizen"), &["learner"]).await?;
+    member(&app, &w.admin, w.to1, "dai.su").await?;
+    // Only a mentor may register others.
+    let body = |n: usize, consent: bool| json!({"username": format!("hang.xom.{n}"), "password": "mat-khau-dai", "display_name": format!("Bà hàng xóm {n}"), "group": "citizen", "birth_year": 1950, "consent": consent, "privacy_notice_version": hocvuso_server::app::accounts::PRIVACY_NOTICE_VERSION, "unit_id": w.to1});
+    assert_eq!(
+        app.post("/api/v1/mentor/registrations", Some(&mentor), body(0, true))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/people/{mentor_id}/mentor"),
+            Some(&w.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    let refused = app
+        .post(
+            "/api/v1/mentor/registrations",
+            Some(&mentor),
+            body(0, false),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["error"], "consent_required");
+    let elsewhere = app.post("/api/v1/mentor/registrations", Some(&mentor), json!({"username": "xa.la", "password": "mat-khau-dai", "display_name": "Người lạ", "group": "citizen", "consent": true, "privacy_notice_version": hocvuso_server::app::accounts::PRIVACY_NOTICE_VERSION, "unit_id": w.to2})).await;
+    assert_eq!(
+        elsewhere.json()["error"],
+        "unknown_unit",
+        "only the mentor's own units"
+    );
+
+    for n in 0..5 {
+        let r = app
+            .post("/api/v1/mentor/registrations", Some(&mentor), body(n, true))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["id"].as_i64().ok_or("id")?;
+        assert_eq!(
+            app.store.assisted_by(id).await?,
+            Some(mentor_id),
+            "the record notes who helped"
+        );
+        let consents = app.store.consents(id).await?;
+        assert_eq!(consents[0].method, "assisted");
+        let mentees = app
+            .get("/api/v1/mentor/mentees", Some(&mentor))
+            .await
+            .json();
+        assert_eq!(mentees.as_array().map(Vec::len), Some(n + 1));
+        let d = app
+            .get(&format!("/api/v1/dashboard?unit={}", w.to1), Some(&w.admin))
+            .await
+            .json();
+        assert_eq!(d["total"]["mentors_at_bar"]["actual"], 0);
+        let token = app.login(&format!("hang.xom.{n}"), "mat-khau-dai").await?;
+        app.complete_course(&token, id, "thu-nghiem").await?;
+    }
+    let mentees = app
+        .get("/api/v1/mentor/mentees", Some(&mentor))
+        .await
+        .json();
+    assert!(mentees
+        .as_array()
+        .ok_or("mentees")?
+        .iter()
+        .all(|m| m["path_completed_at"].is_string()));
+    let d = app
+        .get(
+            &format!("/api/v1/dashboard?unit={}", w.ward),
+            Some(&w.admin),
+        )
+        .await
+        .json();
+    assert_eq!(d["total"]["mentors_at_bar"]["actual"], 1);
+    assert_eq!(d["total"]["mentors_at_bar"]["denominator"], 1);
+    assert_eq!(
+        figure(group(&d, "citizen"), &["path_completed", "actual"]),
+        5
+    );
+    // The mentor sees their mentees' records, not anyone else's.
+    let (other, _) = app
+        .account("nguoi.khac", Some("citizen"), &["learner"])
+        .await?;
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{other}"), Some(&mentor))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let first = mentees[0]["id"].as_i64().ok_or("id")?;
+    assert_eq!(
+        app.get(&format!("/api/v1/people/{first}"), Some(&mentor))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.store.rebuild_aggregates().await?;
+    let again = app
+        .get(
+            &format!("/api/v1/dashboard?unit={}", w.ward),
+            Some(&w.admin),
+        )
+        .await
+        .json();
+    assert_eq!(again, d);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_class_keeps_attendance_ticked_or_by_the_learners_code() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    let (mentor_id, mentor) = app
+        .account("dai.su", Some("citizen"), &["learner", "mentor"])
+        .await?;
+    member(&app, &w.admin, w.to1, "dai.su").await?;
+    let (mentee, mentee_token) = app
+        .account("hoc.vien", Some("citizen"), &["learner"])
+        .await?;
+    assert_eq!(
+        app.api(
+            actix_web::http::Method::PUT,
+            "/api/v1/me/mentor",
+            Some(&mentee_token),
+            Some(json!({"mentor": "dai.su"}))
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(app.store.mentor_of(mentee).await?, Some(mentor_id));
+    let (walk_in, walk_in_token) = app.account("khach", Some("citizen"), &["learner"]).await?;
+    let (stranger, _) = app
+        .account("nguoi.la", Some("citizen"), &["learner"])
+        .await?;
+
+    let c = app.post("/api/v1/classes", Some(&mentor), json!({"unit_id": w.to1, "course_id": "thu-nghiem", "place": "Nhà văn hóa tổ 1", "starts_at": "2026-12-05T08:00:00+07:00"})).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.text());
+    let c = c.json()["id"].as_i64().ok_or("class")?;
+    // Ticking someone the mentor does not know is refused.
+    let r = app
+        .post(
+            &format!("/api/v1/classes/{c}/attendance"),
+            Some(&mentor),
+            json!({"people": [stranger]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &format!("/api/v1/classes/{c}/attendance"),
+            Some(&mentor),
+            json!({"people": [mentee]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let code = app
+        .get("/api/v1/me/attendance-code", Some(&walk_in_token))
+        .await
+        .json();
+    let code = code["code"].as_str().ok_or("code")?.to_lowercase();
+    let r = app
+        .post(
+            &format!("/api/v1/classes/{c}/attendance"),
+            Some(&mentor),
+            json!({"code": code}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Twice changes nothing.
+    app.post(
+        &format!("/api/v1/classes/{c}/attendance"),
+        Some(&mentor),
+        json!({"people": [mentee]}),
+    )
+    .await;
+    let detail = app
+        .get(&format!("/api/v1/classes/{c}"), Some(&mentor))
+        .await
+        .json();
+    let list: Vec<(i64, String)> = detail["attendance"]
+        .as_array()
+        .ok_or("attendance")?
+        .iter()
+        .map(|a| {
+            (
+                a["user_id"].as_i64().unwrap_or(0),
+                a["method"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        list,
+        vec![(mentee, "list".to_owned()), (walk_in, "code".to_owned())]
+    );
+    // The manager of tổ 1 sees the class; tổ 2's manager does not.
+    let m1 = manager_of(&app, &w.admin, w.to1, "to.truong.mot").await?;
+    let m2 = manager_of(&app, &w.admin, w.to2, "to.truong.hai").await?;
+    assert_eq!(
+        app.get(&format!("/api/v1/classes/{c}"), Some(&m1))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/classes/{c}"), Some(&m2))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    Ok(())
+}
+
+#[actix_web::test]
+async fn civil_servants_see_what_is_due_and_their_manager_sees_who_is_overdue() -> TestResult {
+    let now = Arc::new(AtomicI64::new(
+        time::macros::datetime!(2026-12-01 09:00 +7).unix_timestamp(),
+    ));
+    let t = now.clone();
+    let clock = Clock::from_fn(move || {
+        OffsetDateTime::from_unix_timestamp(t.load(Ordering::SeqCst))
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    });
+    let app = TestApp::spawn_with(fixture_content(), clock).await?;
+    let w = ward(&app).await?;
+    let boss = manager_of(&app, &w.admin, w.agency, "chanh.van.phong").await?;
+    let (a_id, a) = app
+        .account("cong.chuc.a", Some("citizen"), &["learner"])
+        .await?;
+    let (_, b) = app
+        .account("cong.chuc.b", Some("citizen"), &["learner"])
+        .await?;
+    member(&app, &w.admin, w.agency, "cong.chuc.a").await?;
+    member(&app, &w.admin, w.agency, "cong.chuc.b").await?;
+
+    let past = app
+        .post(
+            "/api/v1/assignments",
+            Some(&boss),
+            json!({"course_id": "thu-nghiem", "unit_id": w.agency, "due_on": "2026-11-30"}),
+        )
+        .await;
+    assert_eq!(past.json()["error"], "due_in_past");
+    let r = app
+        .post(
+            "/api/v1/assignments",
+            Some(&boss),
+            json!({"course_id": "thu-nghiem", "unit_id": w.agency, "due_on": "2026-12-15"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().ok_or("id")?;
+
+    let due = app.get("/api/v1/me/assignments", Some(&b)).await.json();
+    assert_eq!(due[0]["course_id"], "thu-nghiem");
+    assert_eq!(due[0]["overdue"], false);
+    let notes = app.get("/api/v1/me/notifications", Some(&b)).await.json();
+    assert_eq!(notes[0]["kind"], "assigned");
+
+    app.complete_course(&a, a_id, "thu-nghiem").await?;
+    assert_eq!(
+        app.get(&format!("/api/v1/assignments/{id}/overdue"), Some(&boss))
+            .await
+            .json(),
+        json!([])
+    );
+    // The due day passes.
+    now.store(
+        time::macros::datetime!(2026-12-16 00:30 +7).unix_timestamp(),
+        Ordering::SeqCst,
+    );
+    // Sessions have expired meanwhile: everyone signs in again.
+    let boss = app.login("chanh.van.phong", "mat-khau-dai").await?;
+    let b = app.login("cong.chuc.b", "mat-khau-dai").await?;
+    let a = app.login("cong.chuc.a", "mat-khau-dai").await?;
+    let late = app
+        .get(&format!("/api/v1/assignments/{id}/overdue"), Some(&boss))
+        .await
+        .json();
+    let names: Vec<&str> = late
+        .as_array()
+        .ok_or("late")?
+        .iter()
+        .filter_map(|p| p["username"].as_str())
+        .collect();
+    assert_eq!(names, ["cong.chuc.b"]);
+    let csv = app
+        .get(
+            &format!("/api/v1/assignments/{id}/overdue?format=csv"),
+            Some(&boss),
+        )
+        .await;
+    assert!(
+        csv.text().contains("cong.chuc.b") && csv.text().contains("15/12/2026"),
+        "{}",
+        csv.text()
+    );
+    let xlsx = app
+        .get(
+            &format!("/api/v1/assignments/{id}/overdue?format=xlsx"),
+            Some(&boss),
+        )
+        .await;
+    assert!(xlsx.body.starts_with(b"PK"));
+    let due = app.get("/api/v1/me/assignments", Some(&b)).await.json();
+    assert_eq!(due[0]["overdue"], true);
+
+    let r = app
+        .post(
+            &format!("/api/v1/assignments/{id}/remind"),
+            Some(&boss),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.json()["reminded"], 1);
+    let notes = app.get("/api/v1/me/notifications", Some(&b)).await.json();
+    assert_eq!(notes[0]["kind"], "reminder");
+    assert_eq!(notes[0]["read"], false);
+    app.post("/api/v1/me/notifications/read", Some(&b), json!({}))
+        .await;
+    assert_eq!(
+        app.get("/api/v1/me/notifications", Some(&b)).await.json()[0]["read"],
+        true
+    );
+    let a_notes = app.get("/api/v1/me/notifications", Some(&a)).await.json();
+    assert_eq!(
+        a_notes.as_array().map(Vec::len),
+        Some(1),
+        "no reminder for who finished"
+    );
+    Ok(())
+}
