@@ -755,3 +755,187 @@ async fn civil_servants_see_what_is_due_and_their_manager_sees_who_is_overdue() 
     );
     Ok(())
 }
+
+/// Signs a browser in (cookies), as the pages are used.
+async fn browser_login(app: &TestApp, username: &str) -> TestResult {
+    app.page("/login").await;
+    let r = app
+        .submit_form(
+            "/login",
+            &[("username", username), ("password", "mat-khau-dai")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_staff_pages_work_without_javascript_in_vietnamese() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    let (mentor_id, _) = app
+        .account("dai.su", Some("citizen"), &["learner", "mentor"])
+        .await?;
+    member(&app, &w.admin, w.to1, "dai.su").await?;
+    manager_of(&app, &w.admin, w.ward, "can.bo").await?;
+    app.account("nguoi.hoc", Some("citizen"), &["learner"])
+        .await?;
+    member(&app, &w.admin, w.to1, "nguoi.hoc").await?;
+
+    // The ward's officer: dashboard with charts and tables, drill-down, people, assignments.
+    browser_login(&app, "can.bo").await?;
+    let d = app.page("/dashboard").await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+    let html = d.text();
+    assert!(html.contains("<svg") && html.contains("<table") && !html.contains("<script"));
+    assert!(html.contains("Xếp hạng tổ dân phố") && html.contains("Đơn vị tdp-1"));
+    assert_eq!(
+        app.page(&format!("/dashboard?unit={}", w.to1)).await.status,
+        StatusCode::OK
+    );
+    let people = app.page(&format!("/units/{}/people", w.to1)).await;
+    assert!(people.text().contains("nguoi.hoc"), "{}", people.text());
+    let r = app
+        .submit_form(
+            &format!("/units/{}/people", w.to1),
+            &[
+                ("action", "household"),
+                ("code", "ho-7"),
+                ("name", "Hộ bà Bảy"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r = app
+        .submit_form(
+            "/assignments",
+            &[
+                ("course_id", "thu-nghiem"),
+                ("unit_id", &w.to1.to_string()),
+                ("group", ""),
+                ("due_on", "2999-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let a = app.page(&r.location().ok_or("assignment")?).await;
+    assert!(a.text().contains("Nhắc những người chưa hoàn thành"));
+    assert_eq!(app.page("/assignments").await.status, StatusCode::OK);
+    assert_eq!(
+        app.page("/targets").await.status,
+        StatusCode::FORBIDDEN,
+        "targets are the admin's"
+    );
+
+    // The mentor: registers a neighbour on their phone, then sees them.
+    app.submit_form("/logout", &[]).await;
+    browser_login(&app, "dai.su").await?;
+    let form = app.page("/mentor/register").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        !form.text().contains(" checked>") || form.text().contains("value=\"citizen\" checked")
+    );
+    let fields = [
+        ("display_name", "Cụ Nguyễn Văn Tám"),
+        ("username", "cu.tam"),
+        ("password", "mat-khau-dai"),
+        ("group", "citizen"),
+        ("birth_year", "1948"),
+        ("household", ""),
+    ];
+    let refused = app.submit_form("/mentor/register", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("đồng ý"));
+    let mut with_consent = fields.to_vec();
+    with_consent.push(("consent", "yes"));
+    let unit = w.to1.to_string();
+    with_consent.push(("unit_id", &unit));
+    let ok = app.submit_form("/mentor/register", &with_consent).await;
+    assert_eq!(
+        ok.location().as_deref(),
+        Some("/mentor?done=registered"),
+        "{}",
+        ok.text()
+    );
+    let mentor_page = app.page("/mentor?done=registered").await.text();
+    assert!(
+        mentor_page.contains("Cụ Nguyễn Văn Tám") && mentor_page.contains("0&#x2F;1"),
+        "{mentor_page}"
+    );
+    assert!(app.page("/dashboard").await.status == StatusCode::FORBIDDEN);
+    let classes = app.page("/classes").await;
+    assert_eq!(classes.status, StatusCode::OK);
+    let r = app
+        .submit_form(
+            "/classes",
+            &[
+                ("unit_id", &unit),
+                ("course_id", "thu-nghiem"),
+                ("place", "Nhà văn hóa"),
+                ("date", "2026-12-05"),
+                ("time", "08:00"),
+            ],
+        )
+        .await;
+    let class_path = r.location().ok_or("class")?;
+    let tam = app.store.user_by_username("cu.tam").await?.ok_or("tam")?;
+    let r = app
+        .submit_form(
+            &format!("{class_path}/attendance"),
+            &[("p", &tam.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(app.page(&class_path).await.text().contains("Có mặt (1)"));
+    let _ = mentor_id;
+
+    // A learner: what is due, notifications, the profile with the attendance QR code.
+    app.submit_form("/logout", &[]).await;
+    browser_login(&app, "nguoi.hoc").await?;
+    let due = app.page("/due").await.text();
+    assert!(
+        due.contains("Khóa học thử nghiệm") && due.contains("Bạn được giao khóa học"),
+        "{due}"
+    );
+    let profile = app.page("/profile").await.text();
+    assert!(profile.contains("<svg") && profile.contains("Mã điểm danh"));
+    assert_eq!(app.page("/dashboard").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.page(&format!("/units/{}/people", w.to1)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The administrator sets a target.
+    app.submit_form("/logout", &[]).await;
+    let hash = app
+        .state
+        .hasher
+        .hash("mat-khau-dai")
+        .map_err(|e| e.to_string())?;
+    app.store
+        .create_user(
+            hocvuso_store::NewUser {
+                username: "admin2".into(),
+                display_name: "Quản trị".into(),
+                password_hash: hash,
+                group: None,
+                birth_year: None,
+                roles: vec!["admin".into(), "learner".into()],
+                created_at: app.state.clock.now(),
+            },
+            Vec::new(),
+        )
+        .await?;
+    browser_login(&app, "admin2").await?;
+    assert_eq!(app.page("/targets").await.status, StatusCode::OK);
+    let r = app
+        .submit_form(
+            "/targets",
+            &[("year", "2026"), ("t:citizen:path_completed", "95,5")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let targets = app.page("/targets?year=2026").await.text();
+    assert!(targets.contains("value=\"95.5\""), "{targets}");
+    Ok(())
+}

@@ -34,6 +34,18 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "privacy.html",
     "admin.html",
     "error.html",
+    "dashboard.html",
+    "people.html",
+    "targets.html",
+    "assignments.html",
+    "assignment.html",
+    "due.html",
+    "mentor.html",
+    "assisted.html",
+    "profile.html",
+    "classes.html",
+    "class.html",
+    "check_in.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");
