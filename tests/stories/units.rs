@@ -939,3 +939,139 @@ async fn the_staff_pages_work_without_javascript_in_vietnamese() -> TestResult {
     assert!(targets.contains("value=\"95.5\""), "{targets}");
     Ok(())
 }
+
+async fn count(app: &TestApp, sql: &str) -> Result<i64, Error> {
+    use sea_orm::ConnectionTrait;
+    let c = app.store.connection();
+    let row = c
+        .query_one(sea_orm::Statement::from_string(
+            c.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await?
+        .ok_or("no row")?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+#[actix_web::test]
+async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let hash = app
+        .state
+        .hasher
+        .hash("mat-khau-dai")
+        .map_err(|e| e.to_string())?;
+    let seeded = hocvuso_server::seed::seed(
+        &app.store,
+        &app.state.catalog,
+        &hash,
+        1_200,
+        42,
+        app.state.clock.now(),
+        |_| {},
+    )
+    .await?;
+    assert!(seeded.progress_records > 0);
+    assert_eq!(
+        count(&app, "select count(*) from users").await?,
+        count(&app, "select count(*) from learner_status").await?,
+        "every account has its status row"
+    );
+    let admin = app.login("quan.tri", "mat-khau-dai").await?;
+    let units = app.get("/api/v1/units", Some(&admin)).await.json();
+    let units = units.as_array().ok_or("units")?;
+    let id_of = |code: &str| {
+        units
+            .iter()
+            .find(|u| u["code"] == code)
+            .and_then(|u| u["id"].as_i64())
+    };
+    let ward = id_of("hoai-nhon-tay").ok_or("ward")?;
+    let mut checked = vec![(
+        ward,
+        units
+            .iter()
+            .filter(|u| u["parent_id"] == ward || u["id"] == ward)
+            .filter_map(|u| u["id"].as_i64())
+            .collect::<Vec<i64>>(),
+    )];
+    for code in ["tdp-1", "tdp-7", "ubnd", "thcs-hoai-nhon-tay"] {
+        let id = id_of(code).ok_or("unit")?;
+        checked.push((id, vec![id]));
+    }
+    for (unit, subtree) in checked {
+        let ids = subtree
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let people = format!("select distinct user_id from unit_members where unit_id in ({ids})");
+        let d = app
+            .get(&format!("/api/v1/dashboard?unit={unit}"), Some(&admin))
+            .await
+            .json();
+        let t = &d["total"];
+        assert_eq!(
+            t["members"].as_i64(),
+            Some(count(&app, &format!("select count(*) from learner_status where group_id is not null and user_id in ({people})")).await?),
+            "members of {unit}"
+        );
+        assert_eq!(
+            t["path_completed"]["actual"].as_i64(),
+            Some(count(&app, &format!("select count(*) from learner_status where path_completed_at is not null and user_id in ({people})")).await?),
+            "completed paths in {unit}"
+        );
+        assert_eq!(
+            t["certified"]["actual"].as_i64(),
+            Some(count(&app, &format!("select count(*) from learner_status where certified_at is not null and user_id in ({people})")).await?),
+            "certified in {unit}"
+        );
+        assert_eq!(
+            t["digital_households"]["denominator"].as_i64(),
+            Some(
+                count(
+                    &app,
+                    &format!("select count(*) from households where unit_id in ({ids})")
+                )
+                .await?
+            ),
+            "households in {unit}"
+        );
+        assert_eq!(
+            t["digital_households"]["actual"].as_i64(),
+            Some(count(&app, &format!("select count(distinct h.id) from households h join household_members hm on hm.household_id = h.id join learner_status s on s.user_id = hm.user_id where h.unit_id in ({ids}) and s.path_completed_at is not null")).await?),
+            "digital households in {unit}"
+        );
+        let mentors = format!("select r.user_id from user_roles r where r.role = 'mentor' and r.user_id in ({people})");
+        assert_eq!(
+            t["mentors_at_bar"]["denominator"].as_i64(),
+            Some(count(&app, &format!("select count(*) from ({mentors}) m")).await?),
+            "mentors in {unit}"
+        );
+        assert_eq!(
+            t["mentors_at_bar"]["actual"].as_i64(),
+            Some(count(&app, &format!("select count(*) from ({mentors}) m where (select count(*) from mentor_links l join learner_status s on s.user_id = l.mentee_id where l.mentor_id = m.user_id and s.path_completed_at is not null) >= 5")).await?),
+            "mentors at the bar in {unit}"
+        );
+        let per_group: i64 = d["groups"]
+            .as_array()
+            .ok_or("groups")?
+            .iter()
+            .filter_map(|g| g["path_completed"]["actual"].as_i64())
+            .sum();
+        assert_eq!(Some(per_group), t["path_completed"]["actual"].as_i64());
+    }
+    // Seeding the same database twice is refused.
+    let again = hocvuso_server::seed::seed(
+        &app.store,
+        &app.state.catalog,
+        &hash,
+        10,
+        42,
+        app.state.clock.now(),
+        |_| {},
+    )
+    .await;
+    assert!(again.is_err());
+    Ok(())
+}

@@ -442,7 +442,6 @@ pub(crate) async fn record_milestones<C: ConnectionTrait>(
     let group = status.group_id.clone().unwrap_or_default();
     let week = week_of(at);
     let mut deltas = Vec::new();
-    let mut newly_completed = false;
     if path_completed && status.path_completed_at.is_none() {
         let household = household_member::Entity::find_by_id(user_id).one(c).await?;
         let mentor = mentor_link::Entity::find_by_id(user_id).one(c).await?;
@@ -462,7 +461,7 @@ pub(crate) async fn record_milestones<C: ConnectionTrait>(
                 None => write().await,
             }
         };
-        newly_completed = match &mentor {
+        let newly_completed = match &mentor {
             Some(m) => with_mentor_change(c, m.mentor_id, write_then_household).await?,
             None => write_then_household().await?,
         };
@@ -484,7 +483,6 @@ pub(crate) async fn record_milestones<C: ConnectionTrait>(
             deltas.push(Delta::weekly(&group, CERTIFIED, week));
         }
     }
-    let _ = newly_completed;
     if !deltas.is_empty() {
         let units = counted_in(c, user_id).await?;
         apply(c, &units, &deltas, 1).await?;
@@ -651,5 +649,81 @@ impl Store {
         Ok(learner_status::Entity::find_by_id(user_id)
             .one(&self.db)
             .await?)
+    }
+}
+
+impl Store {
+    /// Records the milestones (path completed, certified) that learners' completions show but
+    /// their status lacks: after an upgrade, or a change of a group's path. A milestone once
+    /// recorded stays: it is a fact about the path as it was. Returns how many learners changed.
+    pub async fn rebuild_milestones(&self, groups: &[hocvuso_course::Group]) -> Result<u64> {
+        use crate::entity::course_completion;
+        use sea_orm::QueryOrder;
+        let rows = course_completion::Entity::find()
+            .select_only()
+            .column(course_completion::Column::UserId)
+            .column(course_completion::Column::CourseId)
+            .column(course_completion::Column::CompletedAt)
+            .order_by_asc(course_completion::Column::UserId)
+            .into_tuple::<(i64, String, OffsetDateTime)>()
+            .all(&self.db)
+            .await?;
+        let mut by_user: HashMap<i64, Vec<(String, OffsetDateTime)>> = HashMap::new();
+        for (u, c, at) in rows {
+            by_user.entry(u).or_default().push((c, at));
+        }
+        let mut changed = 0;
+        for (user, done) in by_user {
+            let Some(status) = learner_status::Entity::find_by_id(user)
+                .one(&self.db)
+                .await?
+            else {
+                continue;
+            };
+            let Some(group) = status
+                .group_id
+                .as_deref()
+                .and_then(|g| groups.iter().find(|x| x.id == g))
+            else {
+                continue;
+            };
+            let set: BTreeSet<String> = done.iter().map(|(c, _)| c.clone()).collect();
+            let mut update = learner_status::Entity::update_many()
+                .filter(learner_status::Column::UserId.eq(user));
+            let mut any = false;
+            if status.path_completed_at.is_none() && group.path_completed(&set) {
+                let at = done
+                    .iter()
+                    .filter(|(c, _)| group.path.contains(c))
+                    .map(|(_, t)| *t)
+                    .max();
+                if let Some(at) = at {
+                    update = update
+                        .col_expr(learner_status::Column::PathCompletedAt, Expr::value(at))
+                        .col_expr(learner_status::Column::PathWeek, Expr::value(week_of(at)));
+                    any = true;
+                }
+            }
+            if status.certified_at.is_none() {
+                if let Some(at) = group
+                    .certifying_course()
+                    .and_then(|c| done.iter().find(|(x, _)| x == c))
+                    .map(|(_, t)| *t)
+                {
+                    update = update
+                        .col_expr(learner_status::Column::CertifiedAt, Expr::value(at))
+                        .col_expr(
+                            learner_status::Column::CertifiedWeek,
+                            Expr::value(week_of(at)),
+                        );
+                    any = true;
+                }
+            }
+            if any {
+                update.exec(&self.db).await?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod aggregates;
 mod assignments;
+mod bulk;
 mod community;
 pub mod entity;
 mod error;
