@@ -392,6 +392,20 @@ impl TestApp {
         self.post_form_raw(path, &all).await
     }
 
+    /// Posts any body with the browser's cookies (for multipart forms).
+    pub async fn post_raw_with_cookies(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let req = TestRequest::post()
+            .uri(path)
+            .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+            .set_payload(body);
+        self.send(self.with_cookies(req)).await
+    }
+
     pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body: String = form_encode(fields);
         let req = TestRequest::post()

@@ -1075,3 +1075,227 @@ async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables(
     assert!(again.is_err());
     Ok(())
 }
+
+async fn snapshot(app: &TestApp) -> Result<(i64, i64, i64, i64, i64), Error> {
+    Ok((
+        count(app, "select count(*) from users").await?,
+        count(app, "select count(*) from unit_members").await?,
+        count(app, "select count(*) from households").await?,
+        count(app, "select count(*) from household_members").await?,
+        count(
+            app,
+            "select cast(coalesce(sum(value), 0) as bigint) from unit_stats",
+        )
+        .await?,
+    ))
+}
+
+async fn import(
+    app: &TestApp,
+    token: &str,
+    body: Vec<u8>,
+    content_type: &str,
+    dry_run: bool,
+) -> hocvuso_stories::Reply {
+    use actix_web::test::TestRequest;
+    let req = TestRequest::post()
+        .uri(&format!("/api/v1/import?dry_run={dry_run}"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Content-Type", content_type.to_owned()))
+        .set_payload(body);
+    app.send(req).await
+}
+
+#[actix_web::test]
+async fn people_import_from_csv_and_xlsx_with_a_dry_run_and_twice_changes_nothing() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    let csv = "name,username,group,unit,household,birth_year\n\
+               Nguyễn Văn Một,0905 123 456,citizen,tdp-1,ho-tdp1-01,1960\n\
+               Trần Thị Hai,+84 905.123.457,Người dân,tdp-1,ho-tdp1-01,1962\n\
+               Lê Văn Ba,le.van.ba,worker,ubnd,,\n";
+    let users_before = count(&app, "select count(*) from users").await?;
+    let dry = import(&app, &w.admin, csv.as_bytes().to_vec(), "text/csv", true).await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.text());
+    assert_eq!(dry.json()["new_people"], 3);
+    assert_eq!(dry.json()["new_households"], 1);
+    assert_eq!(dry.json()["written"], false);
+    assert_eq!(
+        count(&app, "select count(*) from users").await?,
+        users_before,
+        "a dry run writes nothing"
+    );
+
+    let done = import(&app, &w.admin, csv.as_bytes().to_vec(), "text/csv", false).await;
+    assert_eq!(done.json()["written"], true, "{}", done.text());
+    let phone = app
+        .store
+        .user_by_username("0905123457")
+        .await?
+        .ok_or("phone as username")?;
+    assert_eq!(phone.display_name, "Trần Thị Hai");
+    assert_eq!(
+        app.store.household_of(phone.id).await?.map(|h| h.code),
+        Some("ho-tdp1-01".into())
+    );
+    let after_first = snapshot(&app).await?;
+    let again = import(&app, &w.admin, csv.as_bytes().to_vec(), "text/csv", false).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["new_people"], 0);
+    assert_eq!(again.json()["existing_people"], 3);
+    assert_eq!(
+        snapshot(&app).await?,
+        after_first,
+        "importing the same file twice changes nothing"
+    );
+    let d = app
+        .get(
+            &format!("/api/v1/dashboard?unit={}", w.ward),
+            Some(&w.admin),
+        )
+        .await
+        .json();
+    assert_eq!(d["total"]["members"], 3);
+    assert_eq!(d["total"]["digital_households"]["denominator"], 1);
+
+    // XLSX, the same columns.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (c, h) in ["Họ và tên", "Số điện thoại", "Nhóm", "Đơn vị", "Năm sinh"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h)?;
+    }
+    sheet.write_string(1, 0, "Phạm Thị Bốn")?;
+    sheet.write_number(1, 1, 912345678.0)?;
+    sheet.write_string(1, 2, "citizen")?;
+    sheet.write_string(1, 3, "tdp-2")?;
+    sheet.write_number(1, 4, 1970.0)?;
+    let x = import(
+        &app,
+        &w.admin,
+        wb.save_to_buffer()?,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        false,
+    )
+    .await;
+    assert_eq!(x.status, StatusCode::OK, "{}", x.text());
+    assert!(app.store.user_by_username("912345678").await?.is_some());
+
+    // Bad input: row-numbered problems, nothing written.
+    let before = snapshot(&app).await?;
+    let wrong_columns = import(
+        &app,
+        &w.admin,
+        b"name,email,group\nA,a@b,citizen\n".to_vec(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(wrong_columns.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problems = wrong_columns.json()["problems"].clone();
+    assert!(problems
+        .as_array()
+        .ok_or("problems")?
+        .iter()
+        .all(|p| p["line"] == 1));
+    assert!(
+        problems.to_string().contains("unknown_column")
+            && problems.to_string().contains("missing_column")
+    );
+    let bad = "name,username,group,unit\n\
+               Người Tốt,nguoi.tot,citizen,tdp-1\n\
+               Người Lạ,nguoi.la,citizen,khong-co\n\
+               Trùng Tên,nguoi.tot,citizen,tdp-1\n\
+               ,trong.ten,citizen,tdp-1\n\
+               Sai Nhóm,sai.nhom,farmer,tdp-1\n\
+               Lê Văn Ba Khác,le.van.ba,worker,ubnd\n";
+    let r = import(&app, &w.admin, bad.as_bytes().to_vec(), "text/csv", false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let lines: Vec<(i64, String)> = r.json()["problems"]
+        .as_array()
+        .ok_or("problems")?
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_i64().unwrap_or(0),
+                p["error"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (3, "unknown_unit".to_owned()),
+            (4, "duplicate_person".to_owned()),
+            (5, "invalid_display_name".to_owned()),
+            (6, "unknown_group".to_owned()),
+            (7, "person_mismatch".to_owned()),
+        ]
+    );
+    let mut latin1 = b"name,username,group,unit\nA B,a.b,citizen,tdp-1\n".to_vec();
+    latin1.extend_from_slice(b"Nguy\xe9n,c.d,citizen,tdp-1\n");
+    let r = import(&app, &w.admin, latin1, "text/csv", false).await;
+    assert_eq!(r.json()["problems"][0]["line"], 3);
+    assert_eq!(r.json()["problems"][0]["error"], "invalid_encoding");
+    assert_eq!(
+        snapshot(&app).await?,
+        before,
+        "a file with problems writes nothing"
+    );
+
+    // A manager cannot import into another unit, and learns nothing about it.
+    let m1 = manager_of(&app, &w.admin, w.to1, "to.truong.mot").await?;
+    let r = import(
+        &app,
+        &m1,
+        b"name,username,group,unit\nX Y,x.y,citizen,tdp-2\n".to_vec(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(r.json()["problems"][0]["error"], "unknown_unit");
+    let r = import(
+        &app,
+        &m1,
+        b"name,username,group,unit\nX Y,x.y,citizen,khong-co\n".to_vec(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(r.json()["problems"][0]["error"], "unknown_unit");
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_import_page_takes_a_file_and_shows_problems_by_row() -> TestResult {
+    let app = TestApp::spawn().await?;
+    ward(&app).await?;
+    app.page("/login").await;
+    app.submit_form(
+        "/login",
+        &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
+    )
+    .await;
+    let form = app.page("/import").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text());
+    assert!(form.text().contains("multipart/form-data"));
+    let boundary = "XyZbOuNdArY";
+    let csv = "name,username,group,unit\nNgười Tốt,nguoi.tot,citizen,tdp-1\nNgười Lạ,nguoi.la,citizen,khong-co\n";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\nyes\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ds.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n",
+        app.csrf()
+    );
+    let r = app
+        .post_raw_with_cookies(
+            "/import",
+            &format!("multipart/form-data; boundary={boundary}"),
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("Dòng 3"), "{}", r.text());
+    assert!(app.store.user_by_username("nguoi.tot").await?.is_none());
+    Ok(())
+}

@@ -46,6 +46,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "classes.html",
     "class.html",
     "check_in.html",
+    "import.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

@@ -8,6 +8,7 @@ mod bulk;
 mod community;
 pub mod entity;
 mod error;
+mod import;
 mod learning;
 mod people;
 mod units;
@@ -20,6 +21,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
 pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
 pub use error::StoreError;
+pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use learning::{
     Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
 };

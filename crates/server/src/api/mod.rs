@@ -6,6 +6,7 @@ mod admin;
 pub mod assignments;
 pub mod community;
 mod evidence;
+pub mod import;
 pub mod learning;
 mod openapi;
 pub mod units;
@@ -65,6 +66,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/households/{id}/members",
                     web::post().to(units::household_member),
+                )
+                .service(
+                    web::resource("/import")
+                        .app_data(web::PayloadConfig::new(import::MAX_FILE))
+                        .route(web::post().to(import::import_people)),
                 )
                 .route("/dashboard", web::get().to(units::get_dashboard))
                 .route("/targets", web::get().to(units::targets))

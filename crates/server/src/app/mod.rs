@@ -8,5 +8,6 @@ pub mod assignments;
 pub mod community;
 pub mod dashboard;
 pub mod evidence;
+pub mod import;
 pub mod learning;
 pub mod units;

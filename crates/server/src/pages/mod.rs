@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod community;
 mod evidence;
+mod import;
 mod learning;
 mod units;
 
@@ -55,6 +56,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/verify/{id}", web::get().to(evidence::verify))
         .route("/admin", web::get().to(admin::dashboard))
         .route("/dashboard", web::get().to(units::dashboard))
+        .route("/import", web::get().to(import::form))
+        .route("/import", web::post().to(import::upload))
         .route("/units/{id}/people", web::get().to(units::people))
         .route("/units/{id}/people", web::post().to(units::people_action))
         .route("/targets", web::get().to(units::targets_form))
