@@ -205,18 +205,28 @@ impl Counters {
         self.groups.iter().map(|g| self.get(unit, g, metric)).sum()
     }
 
-    /// The denominator: what was declared for the unit, else the larger of its registered
-    /// people and the sum of its children's denominators.
+    /// The denominator: what was declared for the unit; else, when something was declared
+    /// below it, the larger of its registered people and the sum of its children's
+    /// denominators; else its registered people (each counted once, even when they belong to
+    /// two units below).
     fn eligible(&self, tree: &crate::app::units::Tree, unit: i64, group: &str) -> i64 {
         if let Some(n) = self.declared.get(&(unit, group.to_owned())) {
             return *n;
+        }
+        let members = self.get(unit, group, MEMBERS);
+        let declared_below = tree
+            .subtree(unit)
+            .iter()
+            .any(|u| *u != unit && self.declared.contains_key(&(*u, group.to_owned())));
+        if !declared_below {
+            return members;
         }
         let below: i64 = tree
             .children(unit)
             .iter()
             .map(|c| self.eligible(tree, c.id, group))
             .sum();
-        below.max(self.get(unit, group, MEMBERS))
+        below.max(members)
     }
 }
 
