@@ -905,6 +905,38 @@ async fn the_staff_pages_work_without_javascript_in_vietnamese() -> TestResult {
         StatusCode::NOT_FOUND
     );
 
+    // The learner's QR code opens the check-in page on the organiser's phone.
+    let learner = app
+        .store
+        .user_by_username("nguoi.hoc")
+        .await?
+        .ok_or("learner")?;
+    let code = app
+        .store
+        .attendance_code(learner.id, "UNUSED".into())
+        .await?;
+    assert!(profile.contains(&code));
+    app.submit_form("/logout", &[]).await;
+    browser_login(&app, "dai.su").await?;
+    let check_in = app
+        .page(&format!("/check-in/{}", code.to_lowercase()))
+        .await;
+    assert_eq!(check_in.status, StatusCode::OK, "{}", check_in.text());
+    assert!(check_in.text().contains("Người nguoi.hoc"));
+    let class_id = class_path.trim_start_matches("/classes/");
+    let r = app
+        .submit_form(
+            &format!("/classes/{class_id}/attendance"),
+            &[("code", &code)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(app.page(&class_path).await.text().contains("Có mặt (2)"));
+    assert_eq!(
+        app.page("/check-in/KHONGCOMA00").await.status,
+        StatusCode::NOT_FOUND
+    );
+
     // The administrator sets a target.
     app.submit_form("/logout", &[]).await;
     let hash = app
