@@ -21,6 +21,9 @@ case "$db" in
   *) url="sqlite://$tmp/hocvuso.db?mode=rwc" ;;
 esac
 
+# A ward with its staff accounts, people and progress, for the staff journeys.
+HOCVUSO_DATABASE_URL="$url" HOCVUSO_DATA_DIR="$tmp" HOCVUSO_CONTENT_DIR=tests/fixtures/content \
+  HOCVUSO_LOG=warn "$bin" dev seed --learners 300 --seed 1 >/dev/null
 HOCVUSO_DATABASE_URL="$url" HOCVUSO_DATA_DIR="$tmp" HOCVUSO_CONTENT_DIR=tests/fixtures/content \
   HOCVUSO_BIND="127.0.0.1:$port" HOCVUSO_LOG=warn "$bin" serve &
 server=$!

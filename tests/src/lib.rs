@@ -254,6 +254,79 @@ impl TestApp {
         self.login(username, "mat-khau-quan-tri").await
     }
 
+    /// An account with the given roles, created in the store; returns its id and a token.
+    pub async fn account(
+        &self,
+        username: &str,
+        group: Option<&str>,
+        roles: &[&str],
+    ) -> Result<(i64, String), Error> {
+        let hash = self
+            .state
+            .hasher
+            .hash("mat-khau-dai")
+            .map_err(|e| e.to_string())?;
+        let user = self
+            .store
+            .create_user(
+                hocvuso_store::NewUser {
+                    username: username.into(),
+                    display_name: format!("Người {username}"),
+                    password_hash: hash,
+                    group: group.map(str::to_owned),
+                    birth_year: None,
+                    roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                    created_at: self.state.clock.now(),
+                },
+                Vec::new(),
+            )
+            .await?;
+        Ok((user.id, self.login(username, "mat-khau-dai").await?))
+    }
+
+    /// Completes a course through the API as a learner who studied: every lesson, then every
+    /// quiz answered from the key.
+    pub async fn complete_course(
+        &self,
+        token: &str,
+        user_id: i64,
+        course_id: &str,
+    ) -> Result<(), Error> {
+        let catalog = self.state.catalog.clone();
+        let course = catalog.course(course_id).ok_or("no such course")?;
+        for l in &course.lessons {
+            self.post(
+                &format!("/api/v1/courses/{course_id}/lessons/{}/complete", l.id),
+                Some(token),
+                serde_json::json!({}),
+            )
+            .await;
+        }
+        for q in &course.quizzes {
+            let a = self
+                .post(
+                    &format!("/api/v1/courses/{course_id}/quizzes/{}/attempts", q.id),
+                    Some(token),
+                    serde_json::json!({}),
+                )
+                .await
+                .json();
+            let id = a["attempt_id"].as_str().ok_or("no attempt")?.to_owned();
+            let key = self.key_for(&id, user_id).await?;
+            let r = self
+                .post(
+                    &format!("/api/v1/attempts/{id}/submit"),
+                    Some(token),
+                    serde_json::json!({ "answers": key }),
+                )
+                .await;
+            if r.status != StatusCode::OK {
+                return Err(format!("submit: {} {}", r.status, r.text()).into());
+            }
+        }
+        Ok(())
+    }
+
     /// The answers that score 100% on an attempt, read from the stored paper as only the server
     /// can.
     pub async fn key_for(
@@ -317,6 +390,20 @@ impl TestApp {
         let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_form_raw(path, &all).await
+    }
+
+    /// Posts any body with the browser's cookies (for multipart forms).
+    pub async fn post_raw_with_cookies(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let req = TestRequest::post()
+            .uri(path)
+            .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+            .set_payload(body);
+        self.send(self.with_cookies(req)).await
     }
 
     pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Reply {

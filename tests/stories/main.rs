@@ -11,3 +11,4 @@ mod instructor;
 mod journey;
 mod migrations;
 mod pages;
+mod units;

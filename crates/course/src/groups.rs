@@ -30,3 +30,17 @@ impl QuizRef {
         })
     }
 }
+
+impl Group {
+    /// A learner has completed their group's path when every course on it is complete. An empty
+    /// path is never complete: there is nothing to have learnt.
+    pub fn path_completed(&self, completed_courses: &std::collections::BTreeSet<String>) -> bool {
+        !self.path.is_empty() && self.path.iter().all(|c| completed_courses.contains(c))
+    }
+
+    /// The course holding the group's final test: completing it is what the dashboard counts as
+    /// "certified" (the evidence behind the plan's "xác nhận đạt phổ cập").
+    pub fn certifying_course(&self) -> Option<&str> {
+        self.final_quiz.as_ref().map(|q| q.course.as_str())
+    }
+}

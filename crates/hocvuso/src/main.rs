@@ -34,6 +34,12 @@ enum Command {
     Questions(commands::questions::Command),
     /// Apply database migrations (serve does this on start) or revert them.
     Migrate(commands::migrate::Args),
+    /// Tools for developers: realistic data for trying pages and measuring speed.
+    #[command(subcommand)]
+    Dev(commands::dev::Command),
+    /// The dashboard's pre-aggregated counters.
+    #[command(subcommand)]
+    Dashboard(commands::dev::DashboardCommand),
 }
 
 fn main() -> Result<()> {
@@ -51,6 +57,10 @@ fn main() -> Result<()> {
         Some(Command::Questions(c)) => commands::questions::run(c),
         Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&cli.common, c)),
         Some(Command::Migrate(a)) => runtime()?.block_on(commands::migrate::run(&cli.common, a)),
+        Some(Command::Dev(c)) => runtime()?.block_on(commands::dev::run(&cli.common, c)),
+        Some(Command::Dashboard(c)) => {
+            runtime()?.block_on(commands::dev::dashboard(&cli.common, c))
+        }
         Some(Command::Serve(a)) => commands::serve::run(&cli.common, a),
         None => commands::serve::run(&cli.common, commands::serve::Args::default()),
     }

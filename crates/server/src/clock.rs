@@ -17,6 +17,11 @@ impl Clock {
         Self(Arc::new(move || at))
     }
 
+    /// A clock driven by a function (tests move time forward with it).
+    pub fn from_fn(f: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
     pub fn now(&self) -> OffsetDateTime {
         (self.0)()
     }

@@ -229,3 +229,98 @@ mod tests {
         assert!(filter(None, Some("hôm qua"), None).is_err());
     }
 }
+
+/// A named sheet: its name, its header row, its rows.
+pub type Sheet = (&'static str, Vec<String>, Vec<Vec<Cell>>);
+
+/// Any table as CSV (UTF-8 with a BOM so Excel reads Vietnamese, formula cells neutralised) or
+/// XLSX: for the lists managers export (people, overdue learners) and the dashboard.
+pub fn table(format: Format, sheets: &[Sheet]) -> Result<Vec<u8>, AppError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "export failed");
+        AppError::internal()
+    };
+    match format {
+        Format::Csv | Format::Jsonl => {
+            // CSV holds one table: the first sheet.
+            let mut out = "\u{feff}".as_bytes().to_vec();
+            if let Some((_, head, rows)) = sheets.first() {
+                let mut w = csv::Writer::from_writer(&mut out);
+                w.write_record(head).map_err(|e| failed(&e))?;
+                for r in rows {
+                    w.write_record(r.iter().map(|c| neutralise(&c.text()).into_owned()))
+                        .map_err(|e| failed(&e))?;
+                }
+                w.flush().map_err(|e| failed(&e))?;
+            }
+            Ok(out)
+        }
+        Format::Xlsx => {
+            use rust_xlsxwriter::{Format as XFormat, Workbook};
+            let mut wb = Workbook::new();
+            let bold = XFormat::new().set_bold();
+            for (name, head, rows) in sheets {
+                let sheet = wb.add_worksheet();
+                sheet.set_name(*name).map_err(|e| failed(&e))?;
+                for (c, h) in head.iter().enumerate() {
+                    sheet
+                        .write_string_with_format(0, c as u16, h, &bold)
+                        .map_err(|e| failed(&e))?;
+                }
+                for (i, r) in rows.iter().enumerate() {
+                    let row = (i + 1) as u32;
+                    for (c, cell) in r.iter().enumerate() {
+                        match cell {
+                            Cell::Text(t) => sheet.write_string(row, c as u16, t),
+                            Cell::Number(n) => sheet.write_number(row, c as u16, *n),
+                            Cell::Empty => continue,
+                        }
+                        .map_err(|e| failed(&e))?;
+                    }
+                }
+            }
+            wb.save_to_buffer().map_err(|e| failed(&e))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+impl Cell {
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Number(n) => n.to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Self {
+        Cell::Number(n as f64)
+    }
+}
+
+impl From<Option<f64>> for Cell {
+    fn from(n: Option<f64>) -> Self {
+        n.map(Cell::Number).unwrap_or(Cell::Empty)
+    }
+}

@@ -11,6 +11,7 @@ pub mod export;
 pub mod i18n;
 pub mod pages;
 pub mod render;
+pub mod seed;
 pub mod settings;
 pub mod state;
 pub mod views;

@@ -38,6 +38,19 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "bank_import.html",
     "essays.html",
     "error.html",
+    "dashboard.html",
+    "people.html",
+    "targets.html",
+    "assignments.html",
+    "assignment.html",
+    "due.html",
+    "mentor.html",
+    "assisted.html",
+    "profile.html",
+    "classes.html",
+    "class.html",
+    "check_in.html",
+    "import.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

@@ -7,7 +7,7 @@ use hocvuso_course::LearnerRecord;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -116,6 +116,9 @@ pub struct NewCompletion {
     pub certificate_id: String,
     pub content_version: String,
     pub score_percent: Option<f64>,
+    /// The learner's group, whose path and final test decide the milestones the dashboard
+    /// counts (path completed, certified); recorded in the same transaction.
+    pub group: Option<hocvuso_course::Group>,
 }
 
 /// Filter of the admin's completion export.
@@ -675,10 +678,10 @@ where
         return Ok(None);
     };
     let model = course_completion::ActiveModel {
-        certificate_id: Set(new.certificate_id),
+        certificate_id: Set(new.certificate_id.clone()),
         user_id: Set(user_id),
         course_id: Set(course_id.to_owned()),
-        content_version: Set(new.content_version),
+        content_version: Set(new.content_version.clone()),
         completed_at: Set(at),
         score_percent: Set(new.score_percent),
         revoked_at: Set(None),
@@ -688,5 +691,23 @@ where
     .insert(tx)
     .await
     .map_err(|e| StoreError::unique_or_db(e, "completion"))?;
+    if let Some(group) = &new.group {
+        let completed: std::collections::BTreeSet<String> = course_completion::Entity::find()
+            .select_only()
+            .column(course_completion::Column::CourseId)
+            .filter(course_completion::Column::UserId.eq(user_id))
+            .into_tuple::<String>()
+            .all(tx)
+            .await?
+            .into_iter()
+            .collect();
+        let path = group.path_completed(&completed);
+        let certified = group
+            .certifying_course()
+            .is_some_and(|c| completed.contains(c));
+        if path || certified {
+            crate::aggregates::record_milestones(tx, user_id, path, certified, at).await?;
+        }
+    }
     Ok(Some(model.into()))
 }

@@ -2,22 +2,32 @@
 //! through one code path. Every write that belongs together happens in one transaction here, so
 //! no caller can leave half-written records.
 
+pub mod aggregates;
+mod assignments;
+mod bulk;
+mod community;
 pub mod entity;
 mod error;
+mod import;
 mod learning;
 mod people;
+mod units;
 
 use std::time::Duration;
 
 use hocvuso_migration::MigratorTrait;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
+pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
+pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
 pub use error::StoreError;
+pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use learning::{
     Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
     STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User};
+pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -1,12 +1,13 @@
 //! People: accounts, roles, consent records, login throttling.
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
-use crate::entity::{consent, login_failure, user, user_role};
+use crate::entity::{consent, learner_status, login_failure, user, user_role};
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,59 +45,138 @@ pub struct NewConsent {
     pub method: String,
 }
 
-fn username_key(username: &str) -> String {
+pub(crate) fn username_key(username: &str) -> String {
     username.to_lowercase()
+}
+
+fn user_from(model: user::Model, roles: Vec<String>) -> User {
+    User {
+        id: model.id,
+        username: model.username,
+        display_name: model.display_name,
+        password_hash: model.password_hash,
+        group: model.group_id,
+        birth_year: model.birth_year,
+        roles,
+        created_at: model.created_at,
+    }
+}
+
+/// Inserts an account with its roles, consent records and (empty) learner status, inside the
+/// caller's transaction.
+pub(crate) async fn insert_user(
+    tx: &DatabaseTransaction,
+    new: NewUser,
+    consents: Vec<NewConsent>,
+) -> Result<User> {
+    let model = user::ActiveModel {
+        username: Set(new.username.clone()),
+        username_key: Set(username_key(&new.username)),
+        display_name: Set(new.display_name.clone()),
+        password_hash: Set(new.password_hash.clone()),
+        group_id: Set(new.group.clone()),
+        birth_year: Set(new.birth_year),
+        created_at: Set(new.created_at),
+        ..Default::default()
+    }
+    .insert(tx)
+    .await
+    .map_err(|e| StoreError::unique_or_db(e, "username"))?;
+    for role in &new.roles {
+        user_role::ActiveModel {
+            user_id: Set(model.id),
+            role: Set(role.clone()),
+        }
+        .insert(tx)
+        .await?;
+    }
+    for c in consents {
+        consent::ActiveModel {
+            user_id: Set(model.id),
+            purpose: Set(c.purpose),
+            notice_version: Set(c.notice_version),
+            method: Set(c.method),
+            granted_at: Set(new.created_at),
+            withdrawn_at: Set(None),
+            ..Default::default()
+        }
+        .insert(tx)
+        .await?;
+    }
+    learner_status::ActiveModel {
+        user_id: Set(model.id),
+        group_id: Set(new.group.clone()),
+        path_completed_at: Set(None),
+        path_week: Set(None),
+        certified_at: Set(None),
+        certified_week: Set(None),
+    }
+    .insert(tx)
+    .await?;
+    Ok(user_from(model, new.roles))
 }
 
 impl Store {
     /// Creates an account with its roles and consent records in one transaction.
     pub async fn create_user(&self, new: NewUser, consents: Vec<NewConsent>) -> Result<User> {
         let tx = self.db.begin().await?;
-        let model = user::ActiveModel {
-            username: Set(new.username.clone()),
-            username_key: Set(username_key(&new.username)),
-            display_name: Set(new.display_name.clone()),
-            password_hash: Set(new.password_hash.clone()),
-            group_id: Set(new.group.clone()),
-            birth_year: Set(new.birth_year),
-            created_at: Set(new.created_at),
-            ..Default::default()
-        }
-        .insert(&tx)
-        .await
-        .map_err(|e| StoreError::unique_or_db(e, "username"))?;
-        for role in &new.roles {
-            user_role::ActiveModel {
-                user_id: Set(model.id),
-                role: Set(role.clone()),
-            }
-            .insert(&tx)
-            .await?;
-        }
-        for c in consents {
-            consent::ActiveModel {
-                user_id: Set(model.id),
-                purpose: Set(c.purpose),
-                notice_version: Set(c.notice_version),
-                method: Set(c.method),
-                granted_at: Set(new.created_at),
-                withdrawn_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&tx)
-            .await?;
+        let user = insert_user(&tx, new, consents).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Grants a role (idempotent); a new mentor starts counting on the dashboard.
+    pub async fn grant_role(&self, user_id: i64, role: &str) -> Result<()> {
+        let tx = self.db.begin().await?;
+        let r = user_role::Entity::insert(user_role::ActiveModel {
+            user_id: Set(user_id),
+            role: Set(role.to_owned()),
+        })
+        .on_conflict(
+            OnConflict::columns([user_role::Column::UserId, user_role::Column::Role])
+                .do_nothing()
+                .to_owned(),
+        )
+        .do_nothing()
+        .exec(&tx)
+        .await?;
+        if matches!(r, sea_orm::TryInsertResult::Inserted(_)) {
+            crate::aggregates::role_granted(&tx, user_id, role).await?;
         }
         tx.commit().await?;
-        Ok(User {
-            id: model.id,
-            username: model.username,
-            display_name: model.display_name,
-            password_hash: model.password_hash,
-            group: model.group_id,
-            birth_year: model.birth_year,
-            roles: new.roles,
-            created_at: model.created_at,
-        })
+        Ok(())
+    }
+
+    /// Accounts by id (missing ids are left out), in id order.
+    pub async fn users_by_ids(&self, ids: &[i64]) -> Result<Vec<User>> {
+        let mut models = Vec::new();
+        for chunk in ids.chunks(500) {
+            models.extend(
+                user::Entity::find()
+                    .filter(user::Column::Id.is_in(chunk.to_vec()))
+                    .order_by_asc(user::Column::Id)
+                    .all(&self.db)
+                    .await?,
+            );
+        }
+        let mut roles: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        for chunk in ids.chunks(500) {
+            for r in user_role::Entity::find()
+                .filter(user_role::Column::UserId.is_in(chunk.to_vec()))
+                .order_by_asc(user_role::Column::Role)
+                .all(&self.db)
+                .await?
+            {
+                roles.entry(r.user_id).or_default().push(r.role);
+            }
+        }
+        Ok(models
+            .into_iter()
+            .map(|m| {
+                let roles = roles.remove(&m.id).unwrap_or_default();
+                user_from(m, roles)
+            })
+            .collect())
     }
 
     async fn with_roles(&self, model: user::Model) -> Result<User> {
@@ -108,16 +188,7 @@ impl Store {
             .into_iter()
             .map(|r| r.role)
             .collect();
-        Ok(User {
-            id: model.id,
-            username: model.username,
-            display_name: model.display_name,
-            password_hash: model.password_hash,
-            group: model.group_id,
-            birth_year: model.birth_year,
-            roles,
-            created_at: model.created_at,
-        })
+        Ok(user_from(model, roles))
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {

@@ -1,4 +1,5 @@
 pub mod content;
+pub mod dev;
 pub mod migrate;
 pub mod questions;
 pub mod serve;

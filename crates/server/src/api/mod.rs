@@ -1,12 +1,16 @@
 //! The JSON API, version 1 (`design/api-v1.md`), and its OpenAPI description generated from
 //! these handlers and types.
 
-mod accounts;
+pub mod accounts;
 mod admin;
+pub mod assignments;
+pub mod community;
 mod evidence;
+pub mod import;
 mod instructor;
 pub mod learning;
 mod openapi;
+pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
 
@@ -67,6 +71,58 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/instructor/attempts/{attempt_id}/grade",
                     web::post().to(instructor::grade),
+                )
+                .route("/units", web::get().to(units::list))
+                .route("/units", web::post().to(units::create))
+                .route("/units/{id}", web::get().to(units::get))
+                .route("/units/{id}/people", web::get().to(units::people))
+                .route("/units/{id}/members", web::post().to(units::add_member))
+                .route("/units/{id}/managers", web::post().to(units::add_manager))
+                .route("/units/{id}/eligible", web::put().to(units::set_eligible))
+                .route("/people/{id}", web::get().to(units::person))
+                .route("/people/{id}/mentor", web::post().to(units::make_mentor))
+                .route("/households", web::post().to(units::create_household))
+                .route(
+                    "/households/{id}/members",
+                    web::post().to(units::household_member),
+                )
+                .service(
+                    web::resource("/import")
+                        .app_data(web::PayloadConfig::new(import::MAX_FILE))
+                        .route(web::post().to(import::import_people)),
+                )
+                .route("/dashboard", web::get().to(units::get_dashboard))
+                .route("/targets", web::get().to(units::targets))
+                .route("/targets", web::put().to(units::set_targets))
+                .route("/mentor/mentees", web::get().to(community::mentees))
+                .route("/mentor/registrations", web::post().to(community::register))
+                .route("/me/mentor", web::put().to(community::choose_mentor))
+                .route("/me/attendance-code", web::get().to(community::my_code))
+                .route("/classes", web::get().to(community::classes))
+                .route("/classes", web::post().to(community::create_class))
+                .route("/classes/{id}", web::get().to(community::class))
+                .route(
+                    "/classes/{id}/attendance",
+                    web::post().to(community::attend),
+                )
+                .route("/assignments", web::get().to(assignments::list))
+                .route("/assignments", web::post().to(assignments::create))
+                .route(
+                    "/assignments/{id}/overdue",
+                    web::get().to(assignments::overdue),
+                )
+                .route(
+                    "/assignments/{id}/remind",
+                    web::post().to(assignments::remind),
+                )
+                .route("/me/assignments", web::get().to(assignments::mine))
+                .route(
+                    "/me/notifications",
+                    web::get().to(assignments::notifications),
+                )
+                .route(
+                    "/me/notifications/read",
+                    web::post().to(assignments::read_notifications),
                 )
                 .default_service(web::to(not_found)),
         );

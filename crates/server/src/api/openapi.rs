@@ -2,7 +2,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, evidence, instructor, learning};
+use super::{
+    accounts, admin, assignments, community, evidence, import, instructor, learning, units,
+};
 
 struct BearerAuth;
 
@@ -33,6 +35,14 @@ impl Modify for BearerAuth {
         evidence::my_certificates, evidence::certificate,
         admin::completions,
         instructor::statistics, instructor::essays, instructor::grade,
+        units::list, units::create, units::get, units::people, units::add_member,
+        units::add_manager, units::set_eligible, units::person, units::make_mentor,
+        units::create_household, units::household_member, units::get_dashboard,
+        units::targets, units::set_targets, import::import_people,
+        community::mentees, community::register, community::choose_mentor, community::my_code,
+        community::classes, community::create_class, community::class, community::attend,
+        assignments::list, assignments::create, assignments::overdue, assignments::remind,
+        assignments::mine, assignments::notifications, assignments::read_notifications,
     ),
     modifiers(&BearerAuth)
 )]

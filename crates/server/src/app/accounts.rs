@@ -67,17 +67,22 @@ pub fn validate(state: &AppState, r: &Registration) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn register(state: &AppState, r: Registration) -> Result<User, AppError> {
-    validate(state, &r)?;
+/// argon2id, off the async executor.
+pub async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
     let hasher = state.hasher.clone();
-    let password = r.password.clone();
-    let hash = web::block(move || hasher.hash(&password))
+    let password = password.to_owned();
+    web::block(move || hasher.hash(&password))
         .await
         .map_err(|_| AppError::internal())?
         .map_err(|e| {
             tracing::error!(error = %e, "password hashing failed");
             AppError::internal()
-        })?;
+        })
+}
+
+pub async fn register(state: &AppState, r: Registration) -> Result<User, AppError> {
+    validate(state, &r)?;
+    let hash = hash_password(state, &r.password).await?;
     let mut consents = Vec::new();
     if let Some(method) = r.consent_method {
         consents.push(NewConsent {

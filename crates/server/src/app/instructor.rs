@@ -221,7 +221,9 @@ pub async fn grade_essays(
                 if passed {
                     record.quizzes_passed.insert(quiz.id.clone());
                 }
-                crate::app::learning::completion_rule(course, course_score)(&record)
+                crate::app::learning::completion_rule(state, &learner, course, course_score)(
+                    &record,
+                )
             },
         )
         .await?;

@@ -33,6 +33,8 @@ pub async fn status(
 
 /// Decides, inside the store's transaction, whether a record completes the course.
 pub(crate) fn completion_rule<'a>(
+    state: &'a AppState,
+    user: &'a User,
     course: &'a Course,
     score_percent: Option<f64>,
 ) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
@@ -41,6 +43,11 @@ pub(crate) fn completion_rule<'a>(
             certificate_id: CertificateId::generate(&mut rand::thread_rng()).to_string(),
             content_version: course.version.clone(),
             score_percent,
+            group: user
+                .group
+                .as_deref()
+                .and_then(|g| state.catalog.group(g))
+                .cloned(),
         })
     }
 }
@@ -95,7 +102,7 @@ pub async fn complete_lesson(
             lesson_id,
             &course.version,
             state.clock.now(),
-            completion_rule(course, score),
+            completion_rule(state, user, course, score),
         )
         .await?;
     Ok(done)
@@ -419,7 +426,7 @@ pub async fn submit(
             if passed {
                 record.quizzes_passed.insert(quiz.id.clone());
             }
-            completion_rule(course, course_score)(&record)
+            completion_rule(state, user, course, course_score)(&record)
         })
         .await?;
     Ok(Graded {

@@ -4,13 +4,25 @@
 pub mod csrf;
 pub mod keys;
 pub mod password;
+pub mod scope;
 pub mod session;
 pub mod throttle;
 pub mod token;
 
+pub use scope::Scope;
 pub use session::{ApiUser, MaybeUser, PageUser};
 
 pub const ROLE_LEARNER: &str = "learner";
 pub const ROLE_INSTRUCTOR: &str = "instructor";
 pub const ROLE_ADMIN: &str = "admin";
-pub const ROLES: [&str; 3] = [ROLE_LEARNER, ROLE_INSTRUCTOR, ROLE_ADMIN];
+/// Manages one or more units (scoped to them and what is below).
+pub const ROLE_MANAGER: &str = hocvuso_store::ROLE_MANAGER;
+/// A mentor ("Đại sứ số"): helps neighbours, registers them on their own phone, follows them.
+pub const ROLE_MENTOR: &str = hocvuso_store::aggregates::ROLE_MENTOR;
+pub const ROLES: [&str; 5] = [
+    ROLE_LEARNER,
+    ROLE_INSTRUCTOR,
+    ROLE_ADMIN,
+    ROLE_MANAGER,
+    ROLE_MENTOR,
+];

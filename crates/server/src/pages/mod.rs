@@ -4,9 +4,12 @@
 
 mod accounts;
 mod admin;
+mod community;
 mod evidence;
+mod import;
 mod instructor;
 mod learning;
+mod units;
 
 use actix_files::NamedFile;
 use actix_web::http::{header, StatusCode};
@@ -73,6 +76,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics",
             web::get().to(instructor::statistics),
         )
+        .route("/dashboard", web::get().to(units::dashboard))
+        .route("/import", web::get().to(import::form))
+        .route("/import", web::post().to(import::upload))
+        .route("/units/{id}/people", web::get().to(units::people))
+        .route("/units/{id}/people", web::post().to(units::people_action))
+        .route("/targets", web::get().to(units::targets_form))
+        .route("/targets", web::post().to(units::targets_save))
+        .route("/assignments", web::get().to(units::assignments))
+        .route("/assignments", web::post().to(units::assign))
+        .route("/assignments/{id}", web::get().to(units::assignment))
+        .route("/assignments/{id}/remind", web::post().to(units::remind))
+        .route("/due", web::get().to(units::due))
+        .route("/mentor", web::get().to(community::mentor))
+        .route("/mentor/register", web::get().to(community::assisted_form))
+        .route("/mentor/register", web::post().to(community::assisted))
+        .route("/profile", web::get().to(community::profile))
+        .route("/profile/mentor", web::post().to(community::choose_mentor))
+        .route("/classes", web::get().to(community::classes))
+        .route("/classes", web::post().to(community::create_class))
+        .route("/classes/{id}", web::get().to(community::class))
+        .route(
+            "/classes/{id}/attendance",
+            web::post().to(community::attend),
+        )
+        .route("/check-in/{code}", web::get().to(community::check_in_form))
         .route("/static/site.css", web::get().to(stylesheet))
         .route("/media/{course_id}/{path:.*}", web::get().to(media));
 }
@@ -121,6 +149,9 @@ pub struct MeView {
     pub display_name: String,
     pub is_admin: bool,
     pub is_instructor: bool,
+    pub is_manager: bool,
+    pub is_mentor: bool,
+    pub can_organise: bool,
 }
 
 /// A page being rendered.
@@ -141,6 +172,17 @@ impl<'a> Page<'a> {
                 is_admin: u.has_role(crate::auth::ROLE_ADMIN),
                 is_instructor: u.has_role(crate::auth::ROLE_INSTRUCTOR)
                     || u.has_role(crate::auth::ROLE_ADMIN),
+                is_manager: u.has_role(crate::auth::ROLE_ADMIN)
+                    || u.has_role(crate::auth::ROLE_MANAGER),
+                is_mentor: u.has_role(crate::auth::ROLE_MENTOR),
+                can_organise: [
+                    crate::auth::ROLE_ADMIN,
+                    crate::auth::ROLE_MANAGER,
+                    crate::auth::ROLE_MENTOR,
+                    crate::auth::ROLE_INSTRUCTOR,
+                ]
+                .iter()
+                .any(|r| u.has_role(r)),
             }),
         );
         ctx.insert("path", req.path());

@@ -1,0 +1,576 @@
+//! Units, their people, households, the dashboard and targets. Every handler derives the
+//! caller's `Scope` and lets it decide: anything outside it is 404.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use hocvuso_store::{PersonRow, Unit};
+
+use crate::app::dashboard::{self, Dashboard};
+use crate::app::{community, units};
+use crate::auth::{ApiUser, Scope};
+use crate::error::AppError;
+use crate::export::{self, Cell, Format, Sheet};
+use crate::state::AppState;
+use crate::views::rfc3339;
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitView {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    /// province, ward, neighbourhood, agency, school, enterprise or cooperative.
+    pub kind: String,
+}
+
+impl From<&Unit> for UnitView {
+    fn from(u: &Unit) -> Self {
+        Self {
+            id: u.id,
+            parent_id: u.parent_id,
+            code: u.code.clone(),
+            name: u.name.clone(),
+            kind: u.kind.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub group: Option<String>,
+    pub birth_year: Option<i32>,
+    pub household: Option<String>,
+    /// RFC 3339, when the person completed their group's path.
+    pub path_completed_at: Option<String>,
+    pub certified_at: Option<String>,
+}
+
+impl From<&PersonRow> for PersonView {
+    fn from(p: &PersonRow) -> Self {
+        Self {
+            id: p.id,
+            username: p.username.clone(),
+            display_name: p.display_name.clone(),
+            group: p.group.clone(),
+            birth_year: p.birth_year,
+            household: p.household.clone(),
+            path_completed_at: p.path_completed_at.map(rfc3339),
+            certified_at: p.certified_at.map(rfc3339),
+        }
+    }
+}
+
+/// The units the caller may see (all of them for an administrator).
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", security(("bearer" = [])),
+    responses((status = 200, body = [UnitView]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn list(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    let units: Vec<UnitView> = scope
+        .visible_units()
+        .into_iter()
+        .map(UnitView::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(units))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUnitRequest {
+    pub parent_id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// Creates a unit: a top unit (administrators) or one under a unit the caller manages.
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", security(("bearer" = [])), request_body = NewUnitRequest,
+    responses((status = 201, body = UnitView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<NewUnitRequest>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    let b = body.into_inner();
+    let unit = units::create(
+        &state,
+        &scope,
+        units::UnitForm {
+            parent_id: b.parent_id,
+            code: b.code,
+            name: b.name,
+            kind: b.kind,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(UnitView::from(&unit)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitDetail {
+    #[serde(flatten)]
+    pub unit: UnitView,
+    pub children: Vec<UnitView>,
+}
+
+/// One unit the caller may see, with the units directly below it.
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", security(("bearer" = [])),
+    responses((status = 200, body = UnitDetail), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    let unit = scope.unit(*path)?;
+    Ok(HttpResponse::Ok().json(UnitDetail {
+        unit: unit.into(),
+        children: scope
+            .tree
+            .children(unit.id)
+            .into_iter()
+            .map(UnitView::from)
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PeopleQuery {
+    pub group: Option<String>,
+    /// From 0.
+    pub page: Option<u64>,
+    /// json (default), csv or xlsx (the whole list).
+    pub format: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeoplePage {
+    pub total: u64,
+    pub page: u64,
+    pub people: Vec<PersonView>,
+}
+
+/// The people of a unit and everything below it (personal data: managers of the unit only).
+#[utoipa::path(get, path = "/api/v1/units/{id}/people", tag = "units", security(("bearer" = [])), params(PeopleQuery),
+    responses((status = 200, body = PeoplePage), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn people(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+    q: web::Query<PeopleQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    let format = match q.format.as_deref() {
+        None | Some("json") => None,
+        Some(f) => Some(Format::parse(f).ok_or_else(|| AppError::bad_request("unknown_format"))?),
+    };
+    let page = q.page.unwrap_or(0);
+    if let Some(format) = format {
+        let (rows, _) =
+            units::people(&state, &scope, *path, q.group.as_deref(), 0, 100_000).await?;
+        tracing::info!(
+            by = scope.user.id,
+            unit = *path,
+            rows = rows.len(),
+            "people exported"
+        );
+        return file(format, "people", &people_sheet(&rows));
+    }
+    let (rows, total) = units::people(
+        &state,
+        &scope,
+        *path,
+        q.group.as_deref(),
+        page,
+        units::PAGE_SIZE,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(PeoplePage {
+        total,
+        page,
+        people: rows.iter().map(PersonView::from).collect(),
+    }))
+}
+
+pub fn people_sheet(rows: &[PersonRow]) -> Vec<Sheet> {
+    let t = crate::i18n_global();
+    let head = [
+        "export.username",
+        "export.display_name",
+        "export.group",
+        "export.birth_year",
+        "export.household",
+        "export.path_completed",
+        "export.certified",
+    ]
+    .iter()
+    .map(|k| t.get(k).to_owned())
+    .collect();
+    let body = rows
+        .iter()
+        .map(|p| {
+            vec![
+                p.username.clone().into(),
+                p.display_name.clone().into(),
+                p.group.clone().unwrap_or_default().into(),
+                p.birth_year
+                    .map(|y| Cell::Number(f64::from(y)))
+                    .unwrap_or(Cell::Empty),
+                p.household.clone().unwrap_or_default().into(),
+                p.path_completed_at
+                    .map(crate::views::date_vi)
+                    .unwrap_or_default()
+                    .into(),
+                p.certified_at
+                    .map(crate::views::date_vi)
+                    .unwrap_or_default()
+                    .into(),
+            ]
+        })
+        .collect();
+    vec![("people", head, body)]
+}
+
+pub fn file(format: Format, name: &str, sheets: &[Sheet]) -> Result<HttpResponse, AppError> {
+    let body = export::table(format, sheets)?;
+    let ext = if format == Format::Xlsx {
+        "xlsx"
+    } else {
+        "csv"
+    };
+    let ctype = if format == Format::Xlsx {
+        Format::Xlsx.content_type()
+    } else {
+        Format::Csv.content_type()
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, ctype))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.{ext}\""),
+        ))
+        .body(body))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UsernameRequest {
+    pub username: String,
+}
+
+/// Adds a person to a unit the caller manages.
+#[utoipa::path(post, path = "/api/v1/units/{id}/members", tag = "units", security(("bearer" = [])), request_body = UsernameRequest,
+    responses((status = 200, description = "Added (or already there)"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_member(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+    body: web::Json<UsernameRequest>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    let id = units::add_member(&state, &scope, *path, &body.username).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"id": id})))
+}
+
+/// Makes a person a manager of a unit (the caller must manage it, or be an administrator).
+#[utoipa::path(post, path = "/api/v1/units/{id}/managers", tag = "units", security(("bearer" = [])), request_body = UsernameRequest,
+    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn add_manager(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+    body: web::Json<UsernameRequest>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    units::add_manager(&state, &scope, *path, &body.username).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EligibleRequest {
+    pub group: String,
+    pub eligible: i64,
+}
+
+/// Sets the number of eligible people of a group in a unit (the dashboard's denominator).
+#[utoipa::path(put, path = "/api/v1/units/{id}/eligible", tag = "units", security(("bearer" = [])), request_body = EligibleRequest,
+    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_eligible(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+    body: web::Json<EligibleRequest>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    units::set_eligible(&state, &scope, *path, &body.group, body.eligible).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}
+
+/// One person the caller may see, with their milestones.
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "units", security(("bearer" = [])),
+    responses((status = 200, body = PersonView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn person(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.person(&state, *path).await?;
+    let rows = state.store.people_by_ids(&[*path]).await?;
+    let p = rows.first().ok_or_else(AppError::not_found)?;
+    Ok(HttpResponse::Ok().json(PersonView::from(p)))
+}
+
+/// Gives a person in the caller's units the mentor role.
+#[utoipa::path(post, path = "/api/v1/people/{id}/mentor", tag = "units", security(("bearer" = [])),
+    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn make_mentor(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    units::make_mentor(&state, &scope, *path).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewHouseholdRequest {
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdView {
+    pub id: i64,
+    pub unit_id: i64,
+    pub code: String,
+    pub name: String,
+}
+
+/// Creates a household in a unit the caller manages.
+#[utoipa::path(post, path = "/api/v1/households", tag = "units", security(("bearer" = [])), request_body = NewHouseholdRequest,
+    responses((status = 201, body = HouseholdView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn create_household(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<NewHouseholdRequest>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    let h =
+        community::create_household(&state, &scope, body.unit_id, &body.code, &body.name).await?;
+    Ok(HttpResponse::Created().json(HouseholdView {
+        id: h.id,
+        unit_id: h.unit_id,
+        code: h.code,
+        name: h.name,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HouseholdMemberRequest {
+    pub person_id: i64,
+}
+
+/// Puts a person into a household.
+#[utoipa::path(post, path = "/api/v1/households/{id}/members", tag = "units", security(("bearer" = [])), request_body = HouseholdMemberRequest,
+    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn household_member(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+    body: web::Json<HouseholdMemberRequest>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    community::set_household(&state, &scope, *path, body.person_id).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DashboardQuery {
+    /// A unit id; default: the caller's outermost unit.
+    pub unit: Option<i64>,
+    pub year: Option<i32>,
+    /// json (default) or xlsx, for the report to the province.
+    pub format: Option<String>,
+}
+
+/// The dashboard of a unit: actual against target per group, households and mentors, the
+/// units below, the ranking of tổ dân phố and a 12-week trend.
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "units", security(("bearer" = [])), params(DashboardQuery),
+    responses((status = 200, body = Dashboard), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_dashboard(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_manager()?;
+    let unit = match q.unit {
+        Some(u) => u,
+        None => dashboard::default_unit(&scope)?,
+    };
+    let d = dashboard::dashboard(&state, &scope, unit, q.year).await?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(HttpResponse::Ok().json(d)),
+        Some("xlsx") => file(Format::Xlsx, "dashboard", &dashboard_sheets(&d)),
+        Some(_) => Err(AppError::bad_request("unknown_format")),
+    }
+}
+
+fn unit_rows(rows: &[dashboard::UnitFigures]) -> Vec<Vec<Cell>> {
+    rows.iter()
+        .map(|u| {
+            vec![
+                u.unit.name.clone().into(),
+                u.unit.code.clone().into(),
+                u.members.into(),
+                u.eligible.into(),
+                u.path_completed.actual.into(),
+                u.path_completed.percent.into(),
+                u.certified.actual.into(),
+                u.certified.percent.into(),
+                u.digital_households.actual.into(),
+                u.digital_households.denominator.into(),
+                u.mentors_at_bar.actual.into(),
+                u.mentors_at_bar.denominator.into(),
+            ]
+        })
+        .collect()
+}
+
+pub fn dashboard_sheets(d: &Dashboard) -> Vec<Sheet> {
+    let t = crate::i18n_global();
+    let head = |keys: &[&str]| {
+        keys.iter()
+            .map(|k| t.get(&format!("dashboard.{k}")).to_owned())
+            .collect::<Vec<_>>()
+    };
+    let groups = d
+        .groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.title.clone().into(),
+                g.members.into(),
+                g.eligible.into(),
+                g.path_completed.actual.into(),
+                g.path_completed.percent.into(),
+                g.path_completed.target.into(),
+                g.certified.actual.into(),
+                g.certified.percent.into(),
+                g.certified.target.into(),
+            ]
+        })
+        .collect();
+    let unit_head = head(&[
+        "unit",
+        "code",
+        "members",
+        "eligible",
+        "path_completed",
+        "path_percent",
+        "certified",
+        "certified_percent",
+        "digital_households",
+        "households",
+        "mentors_at_bar",
+        "mentors",
+    ]);
+    let mut units = vec![d.total.clone()];
+    units.extend(d.children.iter().cloned());
+    vec![
+        (
+            "groups",
+            head(&[
+                "group",
+                "members",
+                "eligible",
+                "path_completed",
+                "path_percent",
+                "path_target",
+                "certified",
+                "certified_percent",
+                "certified_target",
+            ]),
+            groups,
+        ),
+        ("units", unit_head.clone(), unit_rows(&units)),
+        ("neighbourhoods", unit_head, unit_rows(&d.ranking)),
+        (
+            "trend",
+            head(&["week", "path_completed", "certified"]),
+            d.trend
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.week.clone().into(),
+                        w.path_completed.into(),
+                        w.certified.into(),
+                    ]
+                })
+                .collect(),
+        ),
+    ]
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TargetView {
+    pub year: i32,
+    /// A group id, or "*" for digital_households and mentors_at_bar.
+    pub group: String,
+    /// path_completed, certified, digital_households or mentors_at_bar.
+    pub metric: String,
+    pub percent: f64,
+}
+
+/// The year's targets (the plan's section III figures unless an administrator changed them).
+#[utoipa::path(get, path = "/api/v1/targets", tag = "units", security(("bearer" = [])), params(YearQuery),
+    responses((status = 200, body = [TargetView])))]
+pub async fn targets(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_manager()?;
+    let year = q.year.unwrap_or(state.clock.now().year());
+    let list: Vec<TargetView> = dashboard::targets(&state, year)
+        .await?
+        .into_iter()
+        .map(|((group, metric), percent)| TargetView {
+            year,
+            group,
+            metric,
+            percent,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Sets targets (administrators).
+#[utoipa::path(put, path = "/api/v1/targets", tag = "units", security(("bearer" = [])), request_body = [TargetView],
+    responses((status = 200, description = "Done"), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_targets(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<Vec<TargetView>>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_admin()?;
+    for t in body.iter() {
+        dashboard::set_target(&state, &scope, t.year, &t.group, &t.metric, t.percent).await?;
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}

@@ -1,0 +1,356 @@
+//! Households, mentors (with registration on the mentor's phone) and community classes.
+
+use rand::Rng;
+use time::OffsetDateTime;
+use unicode_normalization::UnicodeNormalization;
+
+use hocvuso_store::{Assist, Attendee, ClassSession, Household, NewClass, NewConsent, NewUser};
+use hocvuso_store::{PersonRow, User};
+
+use crate::app::accounts::{self, Registration, PRIVACY_NOTICE_VERSION};
+use crate::auth::{Scope, ROLE_LEARNER};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Creates a household in a unit the caller manages.
+pub async fn create_household(
+    state: &AppState,
+    scope: &Scope,
+    unit_id: i64,
+    code: &str,
+    name: &str,
+) -> Result<Household, AppError> {
+    scope.unit(unit_id)?;
+    if !crate::app::units::valid_code(code.trim()) {
+        return Err(AppError::unprocessable("invalid_household_code"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::unprocessable("invalid_household_name"));
+    }
+    state
+        .store
+        .create_household(unit_id, code.trim(), name, state.clock.now())
+        .await
+        .map_err(|e| match e {
+            hocvuso_store::StoreError::Conflict(_) => AppError::conflict("household_code_taken"),
+            other => other.into(),
+        })
+}
+
+/// Puts a person the caller may see into a household of a unit the caller manages.
+pub async fn set_household(
+    state: &AppState,
+    scope: &Scope,
+    household_id: i64,
+    person_id: i64,
+) -> Result<(), AppError> {
+    let h = state
+        .store
+        .household(household_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    scope.unit(h.unit_id)?;
+    scope.person(state, person_id).await?;
+    state.store.set_household(person_id, household_id).await?;
+    Ok(())
+}
+
+fn require_mentor(scope: &Scope) -> Result<(), AppError> {
+    if scope.mentor {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+/// What a mentor sees of their mentees: names and milestones.
+pub async fn mentees(state: &AppState, scope: &Scope) -> Result<Vec<PersonRow>, AppError> {
+    require_mentor(scope)?;
+    Ok(state.store.mentees(scope.user.id).await?)
+}
+
+pub struct AssistedRegistration {
+    pub registration: Registration,
+    /// The neighbour ticked the consent box on the mentor's screen.
+    pub consent: bool,
+    pub unit_id: Option<i64>,
+    pub household_code: Option<String>,
+}
+
+/// A mentor registers a neighbour on the mentor's own phone. The neighbour reads the notice and
+/// ticks the box on that screen; the record says it was given there ("assisted") and who
+/// helped. The mentor stays signed in as themselves.
+pub async fn register_assisted(
+    state: &AppState,
+    scope: &Scope,
+    a: AssistedRegistration,
+) -> Result<User, AppError> {
+    require_mentor(scope)?;
+    let mut r = a.registration;
+    r.consent_method = a.consent.then_some("assisted");
+    accounts::validate(state, &r)?;
+    // The neighbour joins one of the mentor's own units (their tổ dân phố), never another.
+    if let Some(u) = a.unit_id {
+        let mine = state.store.user_units(scope.user.id).await?;
+        if !mine.contains(&u) {
+            return Err(AppError::unprocessable("unknown_unit"));
+        }
+    }
+    let household = match a.household_code.as_deref().map(str::trim) {
+        Some(code) if !code.is_empty() => {
+            let h = state
+                .store
+                .household_by_code(code)
+                .await?
+                .ok_or_else(|| AppError::unprocessable("unknown_household"))?;
+            if a.unit_id != Some(h.unit_id) {
+                return Err(AppError::unprocessable("unknown_household"));
+            }
+            Some(h.id)
+        }
+        _ => None,
+    };
+    let hash = accounts::hash_password(state, &r.password).await?;
+    let mut consents = vec![NewConsent {
+        purpose: "privacy_notice".into(),
+        notice_version: PRIVACY_NOTICE_VERSION.into(),
+        method: "assisted".into(),
+    }];
+    if r.guardian_consent {
+        consents.push(NewConsent {
+            purpose: "guardian".into(),
+            notice_version: PRIVACY_NOTICE_VERSION.into(),
+            method: "assisted".into(),
+        });
+    }
+    let user = state
+        .store
+        .register_assisted(
+            NewUser {
+                username: r.username,
+                display_name: r.display_name.trim().nfc().collect(),
+                password_hash: hash,
+                group: Some(r.group),
+                birth_year: r.birth_year,
+                roles: vec![ROLE_LEARNER.into()],
+                created_at: state.clock.now(),
+            },
+            consents,
+            Assist {
+                helper_id: scope.user.id,
+                unit_id: a.unit_id,
+                household_id: household,
+            },
+        )
+        .await?;
+    tracing::info!(
+        user_id = user.id,
+        helper = scope.user.id,
+        "assisted registration"
+    );
+    Ok(user)
+}
+
+/// A learner chooses their mentor (by the mentor's username): they agree that the mentor sees
+/// their progress.
+pub async fn choose_mentor(
+    state: &AppState,
+    user: &User,
+    mentor_username: &str,
+) -> Result<(), AppError> {
+    let mentor = state
+        .store
+        .user_by_username(mentor_username.trim())
+        .await?
+        .filter(|m| m.has_role(crate::auth::ROLE_MENTOR) && m.id != user.id)
+        .ok_or_else(|| AppError::unprocessable("unknown_mentor"))?;
+    state
+        .store
+        .link_mentor(user.id, mentor.id, "chosen", state.clock.now())
+        .await?;
+    Ok(())
+}
+
+fn may_organise(scope: &Scope) -> bool {
+    scope.mentor || scope.instructor || scope.is_manager()
+}
+
+pub struct ClassForm {
+    pub unit_id: i64,
+    pub course_id: String,
+    pub place: String,
+    pub starts_at: OffsetDateTime,
+}
+
+/// Schedules a community class. Instructors may hold one in any unit; mentors in their own
+/// units; managers in the units they manage.
+pub async fn create_class(
+    state: &AppState,
+    scope: &Scope,
+    f: ClassForm,
+) -> Result<ClassSession, AppError> {
+    if !may_organise(scope) {
+        return Err(AppError::forbidden());
+    }
+    if scope.tree.get(f.unit_id).is_none() {
+        return Err(AppError::unprocessable("unknown_unit"));
+    }
+    let own = state.store.user_units(scope.user.id).await?;
+    if !(scope.instructor || scope.sees_unit(f.unit_id) || own.contains(&f.unit_id)) {
+        return Err(AppError::unprocessable("unknown_unit"));
+    }
+    if state.catalog.course(&f.course_id).is_none() {
+        return Err(AppError::unprocessable("unknown_course"));
+    }
+    let place = f.place.trim();
+    if place.is_empty() || place.chars().count() > 200 {
+        return Err(AppError::unprocessable("invalid_place"));
+    }
+    Ok(state
+        .store
+        .create_class(
+            NewClass {
+                unit_id: f.unit_id,
+                course_id: f.course_id,
+                place: place.to_owned(),
+                starts_at: f.starts_at,
+                organiser_id: scope.user.id,
+            },
+            state.clock.now(),
+        )
+        .await?)
+}
+
+/// A class the caller organised, or one held in a unit they manage; 404 otherwise.
+pub async fn class(state: &AppState, scope: &Scope, id: i64) -> Result<ClassSession, AppError> {
+    let c = state
+        .store
+        .class(id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if c.organiser_id == scope.user.id || scope.sees_unit(c.unit_id) {
+        Ok(c)
+    } else {
+        Err(AppError::not_found())
+    }
+}
+
+pub async fn classes(state: &AppState, scope: &Scope) -> Result<Vec<ClassSession>, AppError> {
+    if !may_organise(scope) {
+        return Err(AppError::forbidden());
+    }
+    Ok(state
+        .store
+        .classes(Some(scope.user.id), &scope.visible_ids())
+        .await?)
+}
+
+pub async fn attendance(
+    state: &AppState,
+    scope: &Scope,
+    id: i64,
+) -> Result<(ClassSession, Vec<Attendee>), AppError> {
+    let c = class(state, scope, id).await?;
+    let list = state.store.attendance(c.id).await?;
+    Ok((c, list))
+}
+
+/// Who may be ticked on a class's list: the organiser's mentees and the people of the class's
+/// unit the caller may see (the first page of them).
+pub async fn candidates(
+    state: &AppState,
+    scope: &Scope,
+    c: &ClassSession,
+) -> Result<Vec<PersonRow>, AppError> {
+    let mut out = if scope.mentor {
+        state.store.mentees(scope.user.id).await?
+    } else {
+        Vec::new()
+    };
+    if scope.sees_unit(c.unit_id) {
+        let (rows, _) = state
+            .store
+            .people_in(&scope.tree.subtree(c.unit_id), None, 0, 200)
+            .await?;
+        for r in rows {
+            if !out.iter().any(|o| o.id == r.id) {
+                out.push(r);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Ticks people on the list: each must be someone the caller may see.
+pub async fn tick(
+    state: &AppState,
+    scope: &Scope,
+    class_id: i64,
+    people: &[i64],
+) -> Result<usize, AppError> {
+    let c = class(state, scope, class_id).await?;
+    let mut added = 0;
+    for &p in people {
+        if !scope.sees_person(state, p).await? {
+            return Err(AppError::unprocessable("unknown_person"));
+        }
+        if state
+            .store
+            .record_attendance(c.id, p, "list", scope.user.id, state.clock.now())
+            .await?
+        {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+/// Records attendance from a learner's code (typed, or read from the QR code on their profile):
+/// showing the code is the learner's own act, so anyone may be recorded this way.
+pub async fn check_in(
+    state: &AppState,
+    scope: &Scope,
+    class_id: i64,
+    code: &str,
+) -> Result<i64, AppError> {
+    let c = class(state, scope, class_id).await?;
+    let code = normalise_code(code);
+    let person = state
+        .store
+        .user_by_attendance_code(&code)
+        .await?
+        .ok_or_else(|| AppError::unprocessable("unknown_attendance_code"))?;
+    state
+        .store
+        .record_attendance(c.id, person, "code", scope.user.id, state.clock.now())
+        .await?;
+    Ok(person)
+}
+
+const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Codes are read aloud and typed: Crockford's alphabet, case and look-alikes forgiven.
+pub fn normalise_code(code: &str) -> String {
+    code.trim()
+        .to_uppercase()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| match c {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect()
+}
+
+/// The learner's attendance code, created on first use.
+pub async fn my_code(state: &AppState, user: &User) -> Result<String, AppError> {
+    let fresh: String = {
+        let mut rng = rand::thread_rng();
+        (0..10)
+            .map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())]))
+            .collect()
+    };
+    Ok(state.store.attendance_code(user.id, fresh).await?)
+}

@@ -1,0 +1,384 @@
+//! Importing people from CSV or XLSX: name, username or phone, group, unit, household, birth
+//! year. A dry run reports every problem with its row number; a real run writes everything in
+//! one transaction or, if any row has a problem, nothing. Importing the same file twice
+//! changes nothing: a person already there with the same name and group is matched, not
+//! created again.
+//!
+//! Imported accounts have no password (nobody can sign in with them yet) and no consent
+//! record: the unit imports its own records of people for its task; the person gives consent
+//! when they first sign in.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Cursor;
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+use utoipa::ToSchema;
+
+use hocvuso_store::{ImportOutcome, NewUser, PlannedHousehold, PlannedPerson, PlannedRow};
+
+use crate::auth::{Scope, ROLE_LEARNER};
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Csv,
+    Xlsx,
+}
+
+impl FileKind {
+    /// From a content type or a file name.
+    pub fn detect(content_type: &str, file_name: &str) -> Option<Self> {
+        let name = file_name.to_lowercase();
+        if content_type.contains("spreadsheetml") || name.ends_with(".xlsx") {
+            Some(Self::Xlsx)
+        } else if content_type.starts_with("text/csv")
+            || content_type.starts_with("text/plain")
+            || name.ends_with(".csv")
+        {
+            Some(Self::Csv)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// The row number as a spreadsheet shows it (the header is row 1).
+    pub line: usize,
+    /// Stable key.
+    pub error: String,
+    /// Vietnamese text.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, Default)]
+pub struct Report {
+    /// Rows after the header.
+    pub rows: usize,
+    pub problems: Vec<Problem>,
+    pub new_people: usize,
+    pub existing_people: usize,
+    pub new_households: usize,
+    /// True when the import was written (never for a dry run or a file with problems).
+    pub written: bool,
+}
+
+fn problem(line: usize, key: &'static str, detail: &str) -> Problem {
+    let t = crate::i18n_global();
+    let base = t.error(key);
+    Problem {
+        line,
+        error: key.to_owned(),
+        message: if detail.is_empty() {
+            base
+        } else {
+            format!("{base} ({detail})")
+        },
+    }
+}
+
+/// The file as rows of text cells (the header first).
+fn cells(bytes: &[u8], kind: FileKind) -> Result<Vec<Vec<String>>, Problem> {
+    match kind {
+        FileKind::Csv => {
+            let text = match std::str::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    let line = 1 + bytes[..e.valid_up_to()]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count();
+                    return Err(problem(line, "invalid_encoding", ""));
+                }
+            };
+            let text = text.trim_start_matches('\u{feff}');
+            let mut out = Vec::new();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes());
+            for record in reader.records() {
+                let record = record.map_err(|e| {
+                    let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                    problem(line, "invalid_csv", "")
+                })?;
+                out.push(record.iter().map(|c| c.nfc().collect()).collect());
+            }
+            Ok(out)
+        }
+        FileKind::Xlsx => {
+            use calamine::{Data, Reader, Xlsx};
+            let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
+                .map_err(|_| problem(1, "invalid_xlsx", ""))?;
+            let range = wb
+                .worksheet_range_at(0)
+                .ok_or_else(|| problem(1, "invalid_xlsx", ""))?
+                .map_err(|_| problem(1, "invalid_xlsx", ""))?;
+            Ok(range
+                .rows()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| match c {
+                            Data::Empty => String::new(),
+                            Data::String(s) => s.nfc().collect(),
+                            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                            Data::Int(i) => i.to_string(),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .collect())
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Column {
+    Name,
+    Username,
+    Group,
+    Unit,
+    Household,
+    BirthYear,
+}
+
+fn column(header: &str) -> Option<Column> {
+    let h: String = header.trim().to_lowercase().nfc().collect();
+    Some(match h.as_str() {
+        "name" | "display_name" | "họ và tên" | "họ tên" | "ho_ten" => Column::Name,
+        "username" | "phone" | "tên đăng nhập" | "số điện thoại" | "so_dien_thoai" => {
+            Column::Username
+        }
+        "group" | "nhóm" | "nhom" => Column::Group,
+        "unit" | "đơn vị" | "don_vi" => Column::Unit,
+        "household" | "hộ gia đình" | "ho_gia_dinh" => Column::Household,
+        "birth_year" | "năm sinh" | "nam_sinh" => Column::BirthYear,
+        _ => return None,
+    })
+}
+
+/// Phone numbers as people write them (0905 123 456, +84 905.123.456) become one username.
+pub fn normalise_username(s: &str) -> String {
+    let t = s.trim();
+    let digits_only = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '+'));
+    if digits_only && t.chars().filter(char::is_ascii_digit).count() >= 9 {
+        let d: String = t.chars().filter(char::is_ascii_digit).collect();
+        match d.strip_prefix("84") {
+            Some(rest) if t.starts_with('+') => format!("0{rest}"),
+            _ => d,
+        }
+    } else {
+        t.to_owned()
+    }
+}
+
+/// Checks a file and, unless it is a dry run or has problems, writes it.
+pub async fn import(
+    state: &AppState,
+    scope: &Scope,
+    bytes: &[u8],
+    kind: FileKind,
+    dry_run: bool,
+) -> Result<Report, AppError> {
+    scope.require_manager()?;
+    let mut report = Report::default();
+    let table = match cells(bytes, kind) {
+        Ok(t) => t,
+        Err(p) => {
+            report.problems.push(p);
+            return Ok(report);
+        }
+    };
+    let Some(header) = table.first() else {
+        report.problems.push(problem(1, "missing_column", "name"));
+        return Ok(report);
+    };
+    let mut columns: HashMap<Column, usize> = HashMap::new();
+    for (i, h) in header.iter().enumerate() {
+        if h.trim().is_empty() {
+            continue;
+        }
+        match column(h) {
+            Some(c) if !columns.contains_key(&c) => {
+                columns.insert(c, i);
+            }
+            _ => report.problems.push(problem(1, "unknown_column", h.trim())),
+        }
+    }
+    for (c, name) in [
+        (Column::Name, "name"),
+        (Column::Username, "username"),
+        (Column::Group, "group"),
+        (Column::Unit, "unit"),
+    ] {
+        if !columns.contains_key(&c) {
+            report.problems.push(problem(1, "missing_column", name));
+        }
+    }
+    if !report.problems.is_empty() {
+        return Ok(report);
+    }
+    let get = |row: &[String], c: Column| -> String {
+        columns
+            .get(&c)
+            .and_then(|&i| row.get(i))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let year = state.clock.now().year();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut new_households: HashMap<String, i64> = HashMap::new();
+    let mut plan = Vec::new();
+    for (index, row) in table.iter().enumerate().skip(1) {
+        let line = index + 1;
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        report.rows += 1;
+        let before = report.problems.len();
+        let name: String = get(row, Column::Name);
+        if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
+            report
+                .problems
+                .push(problem(line, "invalid_display_name", ""));
+        }
+        let username = normalise_username(&get(row, Column::Username));
+        if !crate::app::accounts::valid_username(&username) {
+            report
+                .problems
+                .push(problem(line, "invalid_username", &username));
+        } else if !seen.insert(username.to_lowercase()) {
+            report
+                .problems
+                .push(problem(line, "duplicate_person", &username));
+        }
+        let group_text = get(row, Column::Group);
+        let group =
+            state.catalog.groups.iter().find(|g| {
+                g.id == group_text || g.title.to_lowercase() == group_text.to_lowercase()
+            });
+        if group.is_none() {
+            report
+                .problems
+                .push(problem(line, "unknown_group", &group_text));
+        }
+        let unit_code = get(row, Column::Unit);
+        // Units outside the caller's scope are as unknown as units that do not exist.
+        let unit = scope
+            .tree
+            .by_code(&unit_code)
+            .filter(|u| scope.sees_unit(u.id));
+        if unit.is_none() {
+            report
+                .problems
+                .push(problem(line, "unknown_unit", &unit_code));
+        }
+        let birth_year = match get(row, Column::BirthYear).as_str() {
+            "" => None,
+            y => match y.parse::<i32>() {
+                Ok(y) if (1900..=year).contains(&y) => Some(y),
+                _ => {
+                    report.problems.push(problem(line, "invalid_birth_year", y));
+                    None
+                }
+            },
+        };
+        let household_code = get(row, Column::Household);
+        let mut household = None;
+        if let (Some(u), false) = (unit, household_code.is_empty()) {
+            if !crate::app::units::valid_code(&household_code) {
+                report
+                    .problems
+                    .push(problem(line, "invalid_household_code", &household_code));
+            } else if let Some(h) = state.store.household_by_code(&household_code).await? {
+                if h.unit_id != u.id {
+                    report
+                        .problems
+                        .push(problem(line, "household_elsewhere", &household_code));
+                } else {
+                    household = Some(PlannedHousehold::Existing(h.id));
+                }
+            } else {
+                match new_households.get(&household_code) {
+                    Some(&hu) if hu != u.id => {
+                        report
+                            .problems
+                            .push(problem(line, "household_elsewhere", &household_code))
+                    }
+                    Some(_) => {}
+                    None => {
+                        new_households.insert(household_code.clone(), u.id);
+                    }
+                }
+                household = Some(PlannedHousehold::New {
+                    code: household_code.clone(),
+                    name: crate::i18n_global()
+                        .get("import.household_name")
+                        .replace("{code}", &household_code),
+                });
+            }
+        }
+        if report.problems.len() > before {
+            continue;
+        }
+        let (Some(unit), Some(group)) = (unit, group) else {
+            continue;
+        };
+        let existing = state.store.user_by_username(&username).await?;
+        let person = match existing {
+            Some(u) if u.display_name == name && u.group.as_deref() == Some(group.id.as_str()) => {
+                report.existing_people += 1;
+                PlannedPerson::Existing(u.id)
+            }
+            Some(_) => {
+                report
+                    .problems
+                    .push(problem(line, "person_mismatch", &username));
+                continue;
+            }
+            None => {
+                report.new_people += 1;
+                PlannedPerson::New(NewUser {
+                    username: username.clone(),
+                    display_name: name.clone(),
+                    // No password yet: "!" is no argon2 hash, so no password matches it.
+                    password_hash: "!".into(),
+                    group: Some(group.id.clone()),
+                    birth_year,
+                    roles: vec![ROLE_LEARNER.into()],
+                    created_at: state.clock.now(),
+                })
+            }
+        };
+        plan.push(PlannedRow {
+            person,
+            unit_id: unit.id,
+            household,
+        });
+    }
+    report.new_households = new_households.len();
+    if dry_run || !report.problems.is_empty() {
+        return Ok(report);
+    }
+    let outcome: ImportOutcome = state
+        .store
+        .apply_import(plan, state.clock.now())
+        .await
+        .map_err(|e| match e {
+            hocvuso_store::StoreError::Conflict(_) => AppError::conflict("import_conflict"),
+            other => other.into(),
+        })?;
+    tracing::info!(
+        by = scope.user.id,
+        created = outcome.people_created,
+        memberships = outcome.memberships_added,
+        "people imported"
+    );
+    report.written = true;
+    Ok(report)
+}

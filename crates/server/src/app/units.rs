@@ -1,0 +1,260 @@
+//! Units: the tree in memory (units are few), and what managers and administrators do with
+//! units and their people.
+
+use std::collections::{BTreeSet, HashMap};
+
+use hocvuso_store::{NewUnit, PersonRow, Unit, UNIT_KINDS};
+
+use crate::auth::Scope;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The unit tree.
+#[derive(Debug, Clone, Default)]
+pub struct Tree {
+    units: Vec<Unit>,
+    index: HashMap<i64, usize>,
+    children: HashMap<i64, Vec<i64>>,
+}
+
+impl Tree {
+    pub fn new(units: Vec<Unit>) -> Self {
+        let index = units.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for u in &units {
+            if let Some(p) = u.parent_id {
+                children.entry(p).or_default().push(u.id);
+            }
+        }
+        Self {
+            units,
+            index,
+            children,
+        }
+    }
+
+    pub fn get(&self, id: i64) -> Option<&Unit> {
+        self.index.get(&id).map(|&i| &self.units[i])
+    }
+
+    pub fn all(&self) -> &[Unit] {
+        &self.units
+    }
+
+    pub fn all_ids(&self) -> BTreeSet<i64> {
+        self.units.iter().map(|u| u.id).collect()
+    }
+
+    pub fn roots(&self) -> Vec<i64> {
+        self.units
+            .iter()
+            .filter(|u| u.parent_id.is_none())
+            .map(|u| u.id)
+            .collect()
+    }
+
+    pub fn children(&self, id: i64) -> Vec<&Unit> {
+        self.children
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| self.get(*c))
+            .collect()
+    }
+
+    /// The unit and everything below it.
+    pub fn subtree(&self, id: i64) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(u) = stack.pop() {
+            if out.contains(&u) || self.get(u).is_none() {
+                continue;
+            }
+            out.push(u);
+            stack.extend(self.children.get(&u).into_iter().flatten().copied());
+        }
+        out
+    }
+
+    /// The unit, its parent, … up to the root.
+    pub fn ancestors(&self, id: i64) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut cur = Some(id);
+        while let Some(u) = cur {
+            if out.contains(&u) {
+                break;
+            }
+            out.push(u);
+            cur = self.get(u).and_then(|x| x.parent_id);
+        }
+        out
+    }
+
+    /// Units of one kind in a subtree (the tổ dân phố of a ward, for the ranking).
+    pub fn of_kind_below(&self, id: i64, kind: &str) -> Vec<&Unit> {
+        self.subtree(id)
+            .into_iter()
+            .filter_map(|u| self.get(u))
+            .filter(|u| u.kind == kind && u.id != id)
+            .collect()
+    }
+
+    pub fn by_code(&self, code: &str) -> Option<&Unit> {
+        self.units.iter().find(|u| u.code == code)
+    }
+}
+
+pub fn valid_code(code: &str) -> bool {
+    (1..=64).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+pub struct UnitForm {
+    pub parent_id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// Creates a unit (administrators only; a manager may add units under their own).
+pub async fn create(state: &AppState, scope: &Scope, f: UnitForm) -> Result<Unit, AppError> {
+    match f.parent_id {
+        Some(p) => {
+            scope.unit(p)?;
+        }
+        None => scope.require_admin()?,
+    }
+    if !valid_code(f.code.trim()) {
+        return Err(AppError::unprocessable("invalid_unit_code"));
+    }
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::unprocessable("invalid_unit_name"));
+    }
+    if !UNIT_KINDS.contains(&f.kind.as_str()) {
+        return Err(AppError::unprocessable("unknown_unit_kind"));
+    }
+    let unit = state
+        .store
+        .create_unit(
+            NewUnit {
+                parent_id: f.parent_id,
+                code: f.code.trim().to_owned(),
+                name: name.to_owned(),
+                kind: f.kind,
+            },
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            hocvuso_store::StoreError::Conflict(_) => AppError::conflict("unit_code_taken"),
+            other => other.into(),
+        })?;
+    tracing::info!(by = scope.user.id, unit = unit.id, "unit created");
+    Ok(unit)
+}
+
+/// Adds a person (by username) to a unit the caller manages.
+pub async fn add_member(
+    state: &AppState,
+    scope: &Scope,
+    unit_id: i64,
+    username: &str,
+) -> Result<i64, AppError> {
+    scope.unit(unit_id)?;
+    let person = state
+        .store
+        .user_by_username(username.trim())
+        .await?
+        .ok_or_else(|| AppError::unprocessable("unknown_person"))?;
+    state.store.add_member(person.id, unit_id).await?;
+    tracing::info!(
+        by = scope.user.id,
+        person = person.id,
+        unit = unit_id,
+        "member added"
+    );
+    Ok(person.id)
+}
+
+/// Makes a person a manager of a unit. Administrators, or a manager for a unit below theirs.
+pub async fn add_manager(
+    state: &AppState,
+    scope: &Scope,
+    unit_id: i64,
+    username: &str,
+) -> Result<(), AppError> {
+    scope.unit(unit_id)?;
+    let person = state
+        .store
+        .user_by_username(username.trim())
+        .await?
+        .ok_or_else(|| AppError::unprocessable("unknown_person"))?;
+    state.store.add_manager(person.id, unit_id).await?;
+    tracing::info!(
+        by = scope.user.id,
+        person = person.id,
+        unit = unit_id,
+        "manager added"
+    );
+    Ok(())
+}
+
+/// Gives a person the mentor role: the person must be in the caller's scope.
+pub async fn make_mentor(state: &AppState, scope: &Scope, person_id: i64) -> Result<(), AppError> {
+    scope.require_manager()?;
+    scope.person(state, person_id).await?;
+    state
+        .store
+        .grant_role(person_id, crate::auth::ROLE_MENTOR)
+        .await?;
+    tracing::info!(
+        by = scope.user.id,
+        person = person_id,
+        "mentor role granted"
+    );
+    Ok(())
+}
+
+pub async fn set_eligible(
+    state: &AppState,
+    scope: &Scope,
+    unit_id: i64,
+    group: &str,
+    eligible: i64,
+) -> Result<(), AppError> {
+    scope.unit(unit_id)?;
+    if state.catalog.group(group).is_none() {
+        return Err(AppError::unprocessable("unknown_group"));
+    }
+    if !(0..=100_000_000).contains(&eligible) {
+        return Err(AppError::unprocessable("invalid_number"));
+    }
+    state.store.set_eligible(unit_id, group, eligible).await?;
+    Ok(())
+}
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// A page of the people of a unit and everything below it.
+pub async fn people(
+    state: &AppState,
+    scope: &Scope,
+    unit_id: i64,
+    group: Option<&str>,
+    page: u64,
+    page_size: u64,
+) -> Result<(Vec<PersonRow>, u64), AppError> {
+    let units = scope.subtree(unit_id)?;
+    Ok(state
+        .store
+        .people_in(
+            &units,
+            group.filter(|g| !g.is_empty()),
+            page.saturating_mul(page_size),
+            page_size,
+        )
+        .await?)
+}

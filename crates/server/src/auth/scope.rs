@@ -1,0 +1,164 @@
+//! Who may see what, decided in one place. A `Scope` is derived once per request from the
+//! caller's roles and units, and every handler that touches units, people or figures asks it:
+//!
+//! - an administrator sees every unit and every person;
+//! - a unit manager sees the units they manage and everything below them, and the people who
+//!   belong to those units;
+//! - a mentor sees their own mentees;
+//! - everyone sees themselves.
+//!
+//! Anything outside the scope answers 404, exactly as if it did not exist, so a manager cannot
+//! learn that another unit's record is there.
+
+use std::collections::BTreeSet;
+
+use hocvuso_store::{Unit, User};
+
+use crate::app::units::Tree;
+use crate::auth::{ROLE_ADMIN, ROLE_INSTRUCTOR, ROLE_MENTOR};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub struct Scope {
+    pub user: User,
+    pub admin: bool,
+    pub mentor: bool,
+    pub instructor: bool,
+    pub tree: Tree,
+    /// The units managed directly (tops of the visible subtrees).
+    managed: Vec<i64>,
+    /// Every unit the caller may see.
+    visible: BTreeSet<i64>,
+}
+
+impl Scope {
+    pub async fn of(state: &AppState, user: &User) -> Result<Self, AppError> {
+        let tree = Tree::new(state.store.units().await?);
+        let admin = user.has_role(ROLE_ADMIN);
+        let managed = if admin {
+            tree.roots()
+        } else {
+            state.store.managed_units(user.id).await?
+        };
+        let visible = if admin {
+            tree.all_ids()
+        } else {
+            managed
+                .iter()
+                .flat_map(|u| tree.subtree(*u))
+                .collect::<BTreeSet<i64>>()
+        };
+        Ok(Self {
+            admin,
+            mentor: user.has_role(ROLE_MENTOR),
+            instructor: user.has_role(ROLE_INSTRUCTOR),
+            user: user.clone(),
+            tree,
+            managed,
+            visible,
+        })
+    }
+
+    /// Manages at least one unit (administrators manage them all).
+    pub fn is_manager(&self) -> bool {
+        !self.visible.is_empty()
+    }
+
+    /// 403 for callers who manage nothing: the page or endpoint is not for them.
+    pub fn require_manager(&self) -> Result<(), AppError> {
+        if self.is_manager() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.admin {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+
+    pub fn sees_unit(&self, id: i64) -> bool {
+        self.visible.contains(&id)
+    }
+
+    /// A unit the caller may see, or 404.
+    pub fn unit(&self, id: i64) -> Result<&Unit, AppError> {
+        if !self.sees_unit(id) {
+            return Err(AppError::not_found());
+        }
+        self.tree.get(id).ok_or_else(AppError::not_found)
+    }
+
+    /// The unit and everything below it, if visible; 404 otherwise.
+    pub fn subtree(&self, id: i64) -> Result<Vec<i64>, AppError> {
+        self.unit(id)?;
+        Ok(self.tree.subtree(id))
+    }
+
+    /// The tops of what the caller sees, outermost first (for a dashboard's default unit).
+    pub fn tops(&self) -> Vec<&Unit> {
+        let mut tops: Vec<&Unit> = self
+            .managed
+            .iter()
+            .filter(|u| {
+                // Leave out a managed unit that sits inside another managed one.
+                !self
+                    .tree
+                    .ancestors(**u)
+                    .iter()
+                    .skip(1)
+                    .any(|a| self.managed.contains(a))
+            })
+            .filter_map(|u| self.tree.get(*u))
+            .collect();
+        tops.sort_by_key(|u| u.id);
+        tops.dedup_by_key(|u| u.id);
+        tops
+    }
+
+    pub fn visible_units(&self) -> Vec<&Unit> {
+        self.visible
+            .iter()
+            .filter_map(|u| self.tree.get(*u))
+            .collect()
+    }
+
+    /// Every visible unit id.
+    pub fn visible_ids(&self) -> Vec<i64> {
+        self.visible.iter().copied().collect()
+    }
+
+    /// Whether the caller may see this person's records: themselves, their mentees, the people
+    /// of the units they manage, anyone for an administrator.
+    pub async fn sees_person(&self, state: &AppState, person_id: i64) -> Result<bool, AppError> {
+        if self.admin || person_id == self.user.id {
+            return Ok(true);
+        }
+        if self.mentor && state.store.mentor_of(person_id).await? == Some(self.user.id) {
+            return Ok(true);
+        }
+        if self.visible.is_empty() {
+            return Ok(false);
+        }
+        Ok(state
+            .store
+            .is_member_of_any(person_id, &self.visible_ids())
+            .await?)
+    }
+
+    /// A person the caller may see, or 404.
+    pub async fn person(&self, state: &AppState, person_id: i64) -> Result<User, AppError> {
+        if !self.sees_person(state, person_id).await? {
+            return Err(AppError::not_found());
+        }
+        state
+            .store
+            .user_by_id(person_id)
+            .await?
+            .ok_or_else(AppError::not_found)
+    }
+}

@@ -1,0 +1,476 @@
+//! The pages of mentors and class organisers, and the learner's profile (attendance QR code,
+//! choosing a mentor).
+
+use actix_web::{web, HttpRequest};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime, Time};
+
+use crate::api::community::check_in_url;
+use crate::app::accounts::{Registration, PRIVACY_NOTICE_VERSION};
+use crate::app::community::{self as app, AssistedRegistration, ClassForm};
+use crate::auth::{csrf, PageUser, Scope};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::date_vi;
+
+use super::{redirect, Page, PageResult};
+
+#[derive(Serialize)]
+struct MenteeLine {
+    id: i64,
+    display_name: String,
+    username: String,
+    path_completed_on: Option<String>,
+    certified_on: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn mentor(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    q: web::Query<DoneQuery>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    let rows = app::mentees(&state, &scope).await?;
+    let lines: Vec<MenteeLine> = rows
+        .iter()
+        .map(|p| MenteeLine {
+            id: p.id,
+            display_name: p.display_name.clone(),
+            username: p.username.clone(),
+            path_completed_on: p.path_completed_at.map(date_vi),
+            certified_on: p.certified_at.map(date_vi),
+        })
+        .collect();
+    let completed = lines
+        .iter()
+        .filter(|l| l.path_completed_on.is_some())
+        .count();
+    Page::new(&req, &state, Some(&user.0))
+        .with("mentees", &lines)
+        .with("completed", &completed)
+        .with("bar", &hocvuso_store::aggregates::MENTOR_BAR)
+        .with(
+            "at_bar",
+            &(completed as u64 >= hocvuso_store::aggregates::MENTOR_BAR),
+        )
+        .with("registered", &q.done.clone())
+        .render("mentor.html")
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct AssistedForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    birth_year: String,
+    #[serde(default)]
+    unit_id: String,
+    #[serde(default)]
+    household: String,
+    #[serde(default)]
+    consent: Option<String>,
+    #[serde(default)]
+    guardian_consent: Option<String>,
+}
+
+async fn assisted_page(
+    req: &HttpRequest,
+    state: &AppState,
+    scope: &Scope,
+    form: &AssistedForm,
+    error: Option<&AppError>,
+) -> PageResult {
+    let mine = state
+        .store
+        .user_units(scope.user.id)
+        .await
+        .map_err(AppError::from)?;
+    let units: Vec<_> = mine.iter().filter_map(|u| scope.tree.get(*u)).collect();
+    let mut page = Page::new(req, state, Some(&scope.user))
+        .with("form", form)
+        .with("groups", &state.catalog.groups)
+        .with("units", &units)
+        .with("notice_version", PRIVACY_NOTICE_VERSION);
+    if let Some(e) = error {
+        page = page.error(e);
+    }
+    page.render("assisted.html")
+}
+
+pub async fn assisted_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    if !scope.mentor {
+        return Err(AppError::forbidden().into());
+    }
+    let form = AssistedForm {
+        group: "citizen".into(),
+        ..Default::default()
+    };
+    assisted_page(&req, &state, &scope, &form, None).await
+}
+
+/// The neighbour's registration, on the mentor's phone. On success the mentor stays signed in
+/// as themselves and goes back to their mentees.
+pub async fn assisted(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<AssistedForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let scope = Scope::of(&state, &user.0).await?;
+    let f = form.into_inner();
+    let birth_year = match f.birth_year.trim() {
+        "" => Ok(None),
+        y => y
+            .parse::<i32>()
+            .map(Some)
+            .map_err(|_| AppError::unprocessable("invalid_birth_year")),
+    };
+    let result = match birth_year {
+        Ok(birth_year) => {
+            app::register_assisted(
+                &state,
+                &scope,
+                AssistedRegistration {
+                    registration: Registration {
+                        username: f.username.trim().to_owned(),
+                        password: f.password.clone(),
+                        display_name: f.display_name.clone(),
+                        group: f.group.clone(),
+                        birth_year,
+                        consent_method: None,
+                        guardian_consent: f.guardian_consent.as_deref() == Some("yes"),
+                    },
+                    consent: f.consent.as_deref() == Some("yes"),
+                    unit_id: f.unit_id.trim().parse().ok(),
+                    household_code: Some(f.household.clone()),
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(redirect("/mentor?done=registered")),
+        Err(e) if e.status.is_client_error() && e.status.as_u16() != 403 => {
+            assisted_page(&req, &state, &scope, &f, Some(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProfileQuery {
+    saved: Option<String>,
+}
+
+/// The learner's profile: their attendance code with its QR code, and their mentor.
+pub async fn profile(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    q: web::Query<ProfileQuery>,
+) -> PageResult {
+    let code = app::my_code(&state, &user.0).await?;
+    let url = check_in_url(&state, &code);
+    let qr = qrcode::QrCode::new(url.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color>()
+                .min_dimensions(180, 180)
+                .quiet_zone(true)
+                .build()
+        })
+        .map_err(|_| AppError::internal())?;
+    let mentor = match state
+        .store
+        .mentor_of(user.0.id)
+        .await
+        .map_err(AppError::from)?
+    {
+        Some(m) => state
+            .store
+            .user_by_id(m)
+            .await
+            .map_err(AppError::from)?
+            .map(|u| u.display_name),
+        None => None,
+    };
+    Page::new(&req, &state, Some(&user.0))
+        .with("code", &code)
+        .with(
+            "qr",
+            &qr.replace("<?xml version=\"1.0\" standalone=\"yes\"?>", ""),
+        )
+        .with("mentor", &mentor)
+        .with("saved", &q.saved.is_some())
+        .render("profile.html")
+}
+
+#[derive(Deserialize)]
+pub struct MentorForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mentor: String,
+}
+
+pub async fn choose_mentor(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<MentorForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    app::choose_mentor(&state, &user.0, &form.mentor).await?;
+    Ok(redirect("/profile?saved=1"))
+}
+
+#[derive(Serialize)]
+struct ClassLine {
+    id: i64,
+    course_title: String,
+    unit_name: String,
+    place: String,
+    on: String,
+}
+
+fn class_line(state: &AppState, scope: &Scope, c: &hocvuso_store::ClassSession) -> ClassLine {
+    let local = c.starts_at.to_offset(time::macros::offset!(+7));
+    ClassLine {
+        id: c.id,
+        course_title: state
+            .catalog
+            .course(&c.course_id)
+            .map(|x| x.title.clone())
+            .unwrap_or_default(),
+        unit_name: scope
+            .tree
+            .get(c.unit_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        place: c.place.clone(),
+        on: format!(
+            "{} {:02}:{:02}",
+            date_vi(c.starts_at),
+            local.hour(),
+            local.minute()
+        ),
+    }
+}
+
+pub async fn classes(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    let list = app::classes(&state, &scope).await?;
+    let lines: Vec<ClassLine> = list.iter().map(|c| class_line(&state, &scope, c)).collect();
+    let units: Vec<_> = if scope.instructor {
+        scope.tree.all().iter().collect()
+    } else {
+        let mine = state
+            .store
+            .user_units(scope.user.id)
+            .await
+            .map_err(AppError::from)?;
+        let mut v: Vec<_> = scope.visible_units();
+        for u in mine.iter().filter_map(|u| scope.tree.get(*u)) {
+            if !v.iter().any(|x| x.id == u.id) {
+                v.push(u);
+            }
+        }
+        v
+    };
+    Page::new(&req, &state, Some(&user.0))
+        .with("classes", &lines)
+        .with("units", &units)
+        .with(
+            "courses",
+            &state
+                .catalog
+                .all_courses()
+                .iter()
+                .map(|c| (&c.id, &c.title))
+                .collect::<Vec<_>>(),
+        )
+        .render("classes.html")
+}
+
+#[derive(Deserialize)]
+pub struct NewClassForm {
+    #[serde(default)]
+    csrf: String,
+    unit_id: i64,
+    course_id: String,
+    place: String,
+    /// YYYY-MM-DD
+    date: String,
+    /// HH:MM
+    time: String,
+}
+
+pub async fn create_class(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<NewClassForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let scope = Scope::of(&state, &user.0).await?;
+    let f = form.into_inner();
+    let date = Date::parse(
+        f.date.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| AppError::unprocessable("invalid_date"))?;
+    let t = Time::parse(
+        f.time.trim(),
+        time::macros::format_description!("[hour]:[minute]"),
+    )
+    .map_err(|_| AppError::unprocessable("invalid_date"))?;
+    let starts_at: OffsetDateTime = date.with_time(t).assume_offset(time::macros::offset!(+7));
+    let c = app::create_class(
+        &state,
+        &scope,
+        ClassForm {
+            unit_id: f.unit_id,
+            course_id: f.course_id,
+            place: f.place,
+            starts_at,
+        },
+    )
+    .await?;
+    Ok(redirect(&format!("/classes/{}", c.id)))
+}
+
+#[derive(Serialize)]
+struct Candidate {
+    id: i64,
+    display_name: String,
+    username: String,
+    present: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ClassQuery {
+    recorded: Option<String>,
+}
+
+pub async fn class(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    q: web::Query<ClassQuery>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    let (c, attendance) = app::attendance(&state, &scope, *path).await?;
+    let candidates: Vec<Candidate> = app::candidates(&state, &scope, &c)
+        .await?
+        .into_iter()
+        .map(|p| Candidate {
+            present: attendance.iter().any(|a| a.user_id == p.id),
+            id: p.id,
+            display_name: p.display_name,
+            username: p.username,
+        })
+        .collect();
+    #[derive(Serialize)]
+    struct Present {
+        display_name: String,
+        method: String,
+        at: String,
+    }
+    let present: Vec<Present> = attendance
+        .iter()
+        .map(|a| Present {
+            display_name: a.display_name.clone(),
+            method: a.method.clone(),
+            at: date_vi(a.recorded_at),
+        })
+        .collect();
+    Page::new(&req, &state, Some(&user.0))
+        .with("c", &class_line(&state, &scope, &c))
+        .with("candidates", &candidates)
+        .with("present", &present)
+        .with("recorded", &q.recorded.is_some())
+        .render("class.html")
+}
+
+/// The attendance form: ticked boxes (`p` repeated) and/or a code.
+pub async fn attend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let pairs = form.into_inner();
+    let token = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    csrf::verify(&req, token)?;
+    let scope = Scope::of(&state, &user.0).await?;
+    let people: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "p")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    app::tick(&state, &scope, *path, &people).await?;
+    if let Some((_, code)) = pairs
+        .iter()
+        .find(|(k, v)| k == "code" && !v.trim().is_empty())
+    {
+        app::check_in(&state, &scope, *path, code).await?;
+    }
+    Ok(redirect(&format!("/classes/{}?recorded=1", *path)))
+}
+
+/// Where a learner's QR code leads: the organiser picks one of their classes to record them.
+pub async fn check_in_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<String>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    let list = app::classes(&state, &scope).await?;
+    let code = app::normalise_code(&path);
+    let person = state
+        .store
+        .user_by_attendance_code(&code)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(AppError::not_found)?;
+    let name = state
+        .store
+        .user_by_id(person)
+        .await
+        .map_err(AppError::from)?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let lines: Vec<ClassLine> = list.iter().map(|c| class_line(&state, &scope, c)).collect();
+    Page::new(&req, &state, Some(&user.0))
+        .with("code", &code)
+        .with("name", &name)
+        .with("classes", &lines)
+        .render("check_in.html")
+}

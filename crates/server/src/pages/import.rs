@@ -1,0 +1,87 @@
+//! The import page: a file (CSV or XLSX) and a dry-run box; the report lists every problem
+//! with its row number.
+
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+
+use crate::app::import::{self, FileKind};
+use crate::auth::{csrf, PageUser, Scope};
+use crate::error::AppError;
+use crate::state::AppState;
+
+use super::{Page, PageResult};
+
+pub async fn form(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_manager()?;
+    Page::new(&req, &state, Some(&user.0))
+        .with("units", &scope.visible_units())
+        .with("groups", &state.catalog.groups)
+        .render("import.html")
+}
+
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    mut body: Multipart,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_manager()?;
+    let mut token = String::new();
+    let mut dry_run = false;
+    let mut file: Vec<u8> = Vec::new();
+    let mut kind = None;
+    while let Some(field) = body.next().await {
+        let mut field = field.map_err(|_| AppError::bad_request("invalid_form"))?;
+        let name = field.name().unwrap_or("").to_owned();
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .unwrap_or("")
+            .to_owned();
+        let content_type = field
+            .content_type()
+            .map(|m| m.essence_str().to_owned())
+            .unwrap_or_default();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| AppError::bad_request("invalid_form"))?;
+            if data.len() + chunk.len() > crate::api::import::MAX_FILE {
+                return Err(AppError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                )
+                .into());
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf" => token = String::from_utf8_lossy(&data).into_owned(),
+            "dry_run" => dry_run = true,
+            "file" => {
+                kind = FileKind::detect(&content_type, &file_name);
+                file = data;
+            }
+            _ => {}
+        }
+    }
+    csrf::verify(&req, &token)?;
+    let Some(kind) = kind else {
+        return Err(AppError::unprocessable("unsupported_file").into());
+    };
+    let report = import::import(&state, &scope, &file, kind, dry_run).await?;
+    let status = if report.problems.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Page::new(&req, &state, Some(&user.0))
+        .with("units", &scope.visible_units())
+        .with("groups", &state.catalog.groups)
+        .with("report", &report)
+        .with("dry_run", &dry_run)
+        .status(status)
+        .render("import.html")
+}

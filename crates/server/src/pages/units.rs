@@ -1,0 +1,585 @@
+//! The pages of unit managers and administrators: the dashboard (SVG charts with their data
+//! tables, no script), a unit's people, targets, assignments; and the learner's "what is due".
+
+use actix_web::{web, HttpRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::app::assignments::{self as assign, AssignmentForm};
+use crate::app::dashboard::{self, Dashboard};
+use crate::app::units as app_units;
+use crate::auth::{csrf, PageUser, Scope};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::date_vi;
+
+use super::{redirect, Page, PageResult};
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    unit: Option<i64>,
+    year: Option<i32>,
+}
+
+/// Points of the trend line, in the SVG's own coordinates (0–300 × 0–120).
+#[derive(Serialize)]
+struct TrendChart {
+    points: String,
+    max: i64,
+    dots: Vec<(f64, f64)>,
+}
+
+fn trend_chart(d: &Dashboard) -> TrendChart {
+    let max = d
+        .trend
+        .iter()
+        .map(|w| w.path_completed)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let n = d.trend.len().max(2) as f64 - 1.0;
+    let dots: Vec<(f64, f64)> = d
+        .trend
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let x = (i as f64 * 300.0 / n * 10.0).round() / 10.0;
+            let y = (120.0 - w.path_completed as f64 * 110.0 / max as f64 * 10.0 / 10.0).round();
+            (x, y)
+        })
+        .collect();
+    TrendChart {
+        points: dots
+            .iter()
+            .map(|(x, y)| format!("{x},{y}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        max,
+        dots,
+    }
+}
+
+pub async fn dashboard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    q: web::Query<DashboardQuery>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_manager()?;
+    let unit = match q.unit {
+        Some(u) => u,
+        None => dashboard::default_unit(&scope)?,
+    };
+    let d = dashboard::dashboard(&state, &scope, unit, q.year).await?;
+    let chart = trend_chart(&d);
+    Page::new(&req, &state, Some(&user.0))
+        .with("d", &d)
+        .with("trend", &chart)
+        .with("tops", &scope.tops())
+        .render("dashboard.html")
+}
+
+#[derive(Deserialize)]
+pub struct PeopleQuery {
+    page: Option<u64>,
+    group: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PersonLine {
+    id: i64,
+    username: String,
+    display_name: String,
+    group: String,
+    household: String,
+    path_completed_on: Option<String>,
+    certified_on: Option<String>,
+}
+
+pub async fn people(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    q: web::Query<PeopleQuery>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    let unit = scope.unit(*path)?.clone();
+    let page = q.page.unwrap_or(0);
+    let (rows, total) = app_units::people(
+        &state,
+        &scope,
+        unit.id,
+        q.group.as_deref(),
+        page,
+        app_units::PAGE_SIZE,
+    )
+    .await?;
+    let lines: Vec<PersonLine> = rows
+        .iter()
+        .map(|p| PersonLine {
+            id: p.id,
+            username: p.username.clone(),
+            display_name: p.display_name.clone(),
+            group: p
+                .group
+                .as_deref()
+                .and_then(|g| state.catalog.group(g))
+                .map(|g| g.title.clone())
+                .unwrap_or_default(),
+            household: p.household.clone().unwrap_or_default(),
+            path_completed_on: p.path_completed_at.map(date_vi),
+            certified_on: p.certified_at.map(date_vi),
+        })
+        .collect();
+    let households: Vec<(i64, String, String)> = state
+        .store
+        .households_in(&[unit.id])
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|h| (h.id, h.code, h.name))
+        .collect();
+    let pages = total.div_ceil(app_units::PAGE_SIZE);
+    Page::new(&req, &state, Some(&user.0))
+        .with("unit", &unit)
+        .with("people", &lines)
+        .with("total", &total)
+        .with("page", &page)
+        .with("pages", &pages)
+        .with("group", &q.group.clone().unwrap_or_default())
+        .with("groups", &state.catalog.groups)
+        .with("households", &households)
+        .with("children", &scope.tree.children(unit.id))
+        .with("is_admin", &scope.admin)
+        .with("done", &q.done.clone().unwrap_or_default())
+        .render("people.html")
+}
+
+#[derive(Deserialize)]
+pub struct PeopleAction {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    person_id: Option<i64>,
+    #[serde(default)]
+    household_id: Option<i64>,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    eligible: String,
+}
+
+/// Everything a manager does on a unit's page, one form each: add a member, make someone a
+/// mentor or a manager, create a household or a unit below, set a denominator.
+pub async fn people_action(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    form: web::Form<PeopleAction>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let scope = Scope::of(&state, &user.0).await?;
+    let unit = *path;
+    scope.unit(unit)?;
+    let f = form.into_inner();
+    let result: Result<(), AppError> = match f.action.as_str() {
+        "member" => app_units::add_member(&state, &scope, unit, &f.username)
+            .await
+            .map(|_| ()),
+        "manager" => app_units::add_manager(&state, &scope, unit, &f.username).await,
+        "mentor" => match f.person_id {
+            Some(p) => app_units::make_mentor(&state, &scope, p).await,
+            None => Err(AppError::unprocessable("unknown_person")),
+        },
+        "household" => {
+            crate::app::community::create_household(&state, &scope, unit, &f.code, &f.name)
+                .await
+                .map(|_| ())
+        }
+        "household_member" => {
+            let person = state
+                .store
+                .user_by_username(f.username.trim())
+                .await
+                .map_err(AppError::from)?
+                .ok_or_else(|| AppError::unprocessable("unknown_person"))?;
+            crate::app::community::set_household(
+                &state,
+                &scope,
+                f.household_id.unwrap_or_default(),
+                person.id,
+            )
+            .await
+        }
+        "unit" => app_units::create(
+            &state,
+            &scope,
+            app_units::UnitForm {
+                parent_id: Some(unit),
+                code: f.code,
+                name: f.name,
+                kind: f.kind,
+            },
+        )
+        .await
+        .map(|_| ()),
+        "eligible" => {
+            let n = f
+                .eligible
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::unprocessable("invalid_number"))?;
+            app_units::set_eligible(&state, &scope, unit, &f.group, n).await
+        }
+        _ => Err(AppError::bad_request("invalid_form")),
+    };
+    result?;
+    Ok(redirect(&format!("/units/{unit}/people?done={}", f.action)))
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i32>,
+    saved: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TargetLine {
+    group: String,
+    title: String,
+    metric: String,
+    percent: f64,
+}
+
+async fn target_lines(state: &AppState, year: i32) -> Result<Vec<TargetLine>, AppError> {
+    let set = dashboard::targets(state, year).await?;
+    let t = crate::i18n_global();
+    let mut out = Vec::new();
+    for g in &state.catalog.groups {
+        for m in [
+            hocvuso_store::aggregates::PATH_COMPLETED,
+            hocvuso_store::aggregates::CERTIFIED,
+        ] {
+            out.push(TargetLine {
+                group: g.id.clone(),
+                title: g.title.clone(),
+                metric: m.to_owned(),
+                percent: set
+                    .get(&(g.id.clone(), m.to_owned()))
+                    .copied()
+                    .unwrap_or(0.0),
+            });
+        }
+    }
+    for m in [
+        hocvuso_store::aggregates::DIGITAL_HOUSEHOLDS,
+        hocvuso_store::aggregates::MENTORS_AT_BAR,
+    ] {
+        out.push(TargetLine {
+            group: hocvuso_store::aggregates::ALL_GROUPS.to_owned(),
+            title: t.get("targets.everyone").to_owned(),
+            metric: m.to_owned(),
+            percent: set
+                .get(&(
+                    hocvuso_store::aggregates::ALL_GROUPS.to_owned(),
+                    m.to_owned(),
+                ))
+                .copied()
+                .unwrap_or(0.0),
+        });
+    }
+    Ok(out)
+}
+
+pub async fn targets_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    q: web::Query<YearQuery>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_admin()?;
+    let year = q.year.unwrap_or(state.clock.now().year());
+    Page::new(&req, &state, Some(&user.0))
+        .with("year", &year)
+        .with("lines", &target_lines(&state, year).await?)
+        .with("saved", &q.saved.is_some())
+        .render("targets.html")
+}
+
+pub async fn targets_save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    body: web::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let pairs = body.into_inner();
+    let field = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    csrf::verify(&req, field("csrf"))?;
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_admin()?;
+    let year: i32 = field("year")
+        .parse()
+        .map_err(|_| AppError::unprocessable("invalid_year"))?;
+    for (name, value) in &pairs {
+        // Fields are named t:<group>:<metric>.
+        let Some(rest) = name.strip_prefix("t:") else {
+            continue;
+        };
+        let Some((group, metric)) = rest.split_once(':') else {
+            continue;
+        };
+        let percent: f64 = value
+            .trim()
+            .replace(',', ".")
+            .parse()
+            .map_err(|_| AppError::unprocessable("invalid_percent"))?;
+        dashboard::set_target(&state, &scope, year, group, metric, percent).await?;
+    }
+    Ok(redirect(&format!("/targets?year={year}&saved=1")))
+}
+
+#[derive(Serialize)]
+struct AssignmentLine {
+    id: i64,
+    course_title: String,
+    unit_name: String,
+    group: String,
+    due_on: String,
+}
+
+fn due_on(a: &hocvuso_store::Assignment) -> String {
+    // The due instant is the midnight ending the due day.
+    date_vi(a.due_at - time::Duration::seconds(1))
+}
+
+pub async fn assignments(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    let list = assign::list(&state, &scope).await?;
+    let lines: Vec<AssignmentLine> = list
+        .iter()
+        .map(|a| AssignmentLine {
+            id: a.id,
+            course_title: state
+                .catalog
+                .course(&a.course_id)
+                .map(|c| c.title.clone())
+                .unwrap_or_default(),
+            unit_name: scope
+                .tree
+                .get(a.unit_id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            group: a
+                .group_id
+                .as_deref()
+                .and_then(|g| state.catalog.group(g))
+                .map(|g| g.title.clone())
+                .unwrap_or_default(),
+            due_on: due_on(a),
+        })
+        .collect();
+    Page::new(&req, &state, Some(&user.0))
+        .with("assignments", &lines)
+        .with("units", &scope.visible_units())
+        .with(
+            "courses",
+            &state
+                .catalog
+                .all_courses()
+                .iter()
+                .map(|c| (&c.id, &c.title))
+                .collect::<Vec<_>>(),
+        )
+        .with("groups", &state.catalog.groups)
+        .render("assignments.html")
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    course_id: String,
+    unit_id: i64,
+    #[serde(default)]
+    group: String,
+    due_on: String,
+}
+
+pub async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<AssignForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let scope = Scope::of(&state, &user.0).await?;
+    let f = form.into_inner();
+    let (a, _) = assign::create(
+        &state,
+        &scope,
+        AssignmentForm {
+            course_id: f.course_id,
+            unit_id: f.unit_id,
+            group: Some(f.group),
+            due_on: f.due_on,
+        },
+    )
+    .await?;
+    Ok(redirect(&format!("/assignments/{}", a.id)))
+}
+
+#[derive(Serialize)]
+struct AssignedLine {
+    display_name: String,
+    username: String,
+    completed_on: Option<String>,
+    overdue: bool,
+}
+
+#[derive(Deserialize)]
+pub struct RemindedQuery {
+    reminded: Option<usize>,
+}
+
+pub async fn assignment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    q: web::Query<RemindedQuery>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    let a = assign::get(&state, &scope, *path).await?;
+    let people = assign::people(&state, &scope, &a).await?;
+    let lines: Vec<AssignedLine> = people
+        .iter()
+        .map(|p| AssignedLine {
+            display_name: p.person.display_name.clone(),
+            username: p.person.username.clone(),
+            completed_on: p.completed_at.map(date_vi),
+            overdue: p.overdue,
+        })
+        .collect();
+    let overdue = lines.iter().filter(|l| l.overdue).count();
+    let done = lines.iter().filter(|l| l.completed_on.is_some()).count();
+    Page::new(&req, &state, Some(&user.0))
+        .with("assignment_id", &a.id)
+        .with("due_on", &due_on(&a))
+        .with(
+            "course_title",
+            &state.catalog.course(&a.course_id).map(|c| c.title.clone()),
+        )
+        .with("unit", &scope.tree.get(a.unit_id))
+        .with("people", &lines)
+        .with("overdue", &overdue)
+        .with("done", &done)
+        .with("reminded", &q.reminded)
+        .render("assignment.html")
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn remind(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let scope = Scope::of(&state, &user.0).await?;
+    let n = assign::remind(&state, &scope, *path).await?;
+    Ok(redirect(&format!("/assignments/{}?reminded={n}", *path)))
+}
+
+#[derive(Serialize)]
+struct DueLine {
+    course_id: String,
+    course_title: String,
+    due_on: String,
+    completed_on: Option<String>,
+    overdue: bool,
+}
+
+#[derive(Serialize)]
+struct NoticeLine {
+    kind: String,
+    course_id: String,
+    course_title: String,
+    due_on: String,
+    on: String,
+    read: bool,
+}
+
+/// What is due, and the learner's notifications (read when this page is opened).
+pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    let due = assign::due_for(&state, &user.0).await?;
+    let title = |id: &str| {
+        state
+            .catalog
+            .course(id)
+            .map(|c| c.title.clone())
+            .unwrap_or_default()
+    };
+    let lines: Vec<DueLine> = due
+        .iter()
+        .map(|d| DueLine {
+            course_id: d.assignment.course_id.clone(),
+            course_title: title(&d.assignment.course_id),
+            due_on: due_on(&d.assignment),
+            completed_on: d.completed_at.map(date_vi),
+            overdue: d.overdue,
+        })
+        .collect();
+    let notes: Vec<NoticeLine> = assign::notifications(&state, &user.0)
+        .await?
+        .iter()
+        .map(|n| NoticeLine {
+            kind: n.kind.clone(),
+            course_id: n.course_id.clone().unwrap_or_default(),
+            course_title: title(n.course_id.as_deref().unwrap_or("")),
+            due_on: n
+                .due_at
+                .map(|d| date_vi(d - time::Duration::seconds(1)))
+                .unwrap_or_default(),
+            on: date_vi(n.created_at),
+            read: n.read_at.is_some(),
+        })
+        .collect();
+    state
+        .store
+        .mark_notifications_read(user.0.id, state.clock.now())
+        .await
+        .map_err(AppError::from)?;
+    Page::new(&req, &state, Some(&user.0))
+        .with("due", &lines)
+        .with("notes", &notes)
+        .render("due.html")
+}

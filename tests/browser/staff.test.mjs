@@ -1,0 +1,174 @@
+// The journeys of the ward's staff on a phone-sized screen (product.md journeys 2, 3 and 5):
+// an administrator sets targets and reads the dashboard by tổ dân phố and by group; a unit
+// manager assigns a course and follows who has done it; a mentor registers a neighbour on
+// their own phone and takes attendance at a community class. run.sh seeds the database first
+// (`hocvuso dev seed`), which creates the ward and the staff accounts used here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, visit } from './helpers.mjs';
+
+const PASSWORD = 'mat-khau-dai';
+
+async function phone(browser) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+  return context.newPage();
+}
+
+async function login(page, username, password = PASSWORD) {
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu').fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(/\/courses/);
+}
+
+async function register(page, username, name) {
+  await page.goto(`${BASE}/register`);
+  await page.getByLabel('Họ và tên *').fill(name);
+  await page.getByLabel('Tên đăng nhập *').fill(username);
+  await page.getByLabel('Mật khẩu *').fill(PASSWORD);
+  await page.getByLabel(/Người dân/).check();
+  await page.getByLabel(/Tôi đã đọc và đồng ý/).check();
+  await page.getByRole('button', { name: 'Đăng ký' }).click();
+  await page.waitForURL(`${BASE}/courses`);
+  await page.getByRole('button', { name: 'Đăng xuất' }).click();
+}
+
+/** The administrator adds a person to tổ dân phố 1 and, if asked, makes them a mentor. */
+async function placeInTo1(page, username, mentor) {
+  await page.goto(`${BASE}/dashboard`);
+  await page.getByRole('link', { name: 'Phường Hoài Nhơn Tây' }).first().click();
+  await page.getByRole('link', { name: 'Tổ dân phố 1', exact: true }).first().click();
+  await page.getByRole('link', { name: 'Danh sách người học' }).click();
+  await page.getByLabel('Tên đăng nhập').first().fill(username);
+  await page.getByRole('button', { name: 'Thêm', exact: true }).click();
+  await page.waitForURL(/done=member/);
+  if (mentor) {
+    const row = page.getByRole('row').filter({ hasText: username });
+    await row.getByRole('button', { name: 'Giao làm Đại sứ số' }).click();
+    await page.waitForURL(/done=mentor/);
+  }
+}
+
+test('an administrator sets the targets and reads the dashboard by tổ dân phố and by group', async () => {
+  const browser = await launch();
+  try {
+    const page = await phone(browser);
+    await login(page, 'quan.tri');
+    await page.goto(`${BASE}/admin`);
+    await visit(page, 'staff-01-admin');
+    await page.getByRole('link', { name: 'Chỉ tiêu' }).click();
+    await visit(page, 'staff-02-targets');
+    await page.getByRole('row', { name: /Người dân.*Tỷ lệ hoàn thành lộ trình/ }).getByRole('textbox').fill('92');
+    await page.getByRole('button', { name: 'Lưu chỉ tiêu' }).click();
+    await page.waitForURL(/saved=1/);
+    assert.match(await page.locator('main').innerText(), /Đã lưu chỉ tiêu/);
+
+    await page.goto(`${BASE}/dashboard`);
+    await page.getByRole('link', { name: 'Phường Hoài Nhơn Tây' }).first().click();
+    await page.waitForURL(/unit=/);
+    await visit(page, 'staff-03-dashboard-ward');
+    const main = await page.locator('main').innerText();
+    assert.match(main, /Theo nhóm người học/);
+    assert.match(main, /Xếp hạng tổ dân phố/);
+    assert.match(main, /Chỉ tiêu: 92%/);
+    const xlsx = await page.getByRole('link', { name: 'Tải báo cáo Excel (XLSX)' }).getAttribute('href');
+    const response = await page.request.get(`${BASE}${xlsx}`);
+    assert.equal(response.status(), 200);
+    assert.equal((await response.body()).subarray(0, 2).toString(), 'PK');
+    await page.locator('ol.ranking a').first().click();
+    await visit(page, 'staff-04-dashboard-to');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a manager assigns a course, the learner sees it due, the manager follows and exports', async () => {
+  const browser = await launch();
+  try {
+    const stamp = Date.now();
+    const learner = `cc${stamp}`;
+    const page = await phone(browser);
+    await register(page, learner, 'Võ Thị Công Chức');
+    await login(page, 'quan.tri');
+    await page.goto(`${BASE}/dashboard`);
+    await page.getByRole('link', { name: 'Phường Hoài Nhơn Tây' }).first().click();
+    await page.getByRole('link', { name: 'UBND phường Hoài Nhơn Tây' }).first().click();
+    await page.getByRole('link', { name: 'Danh sách người học' }).click();
+    await page.getByLabel('Tên đăng nhập').first().fill(learner);
+    await page.getByRole('button', { name: 'Thêm', exact: true }).click();
+    await page.waitForURL(/done=member/);
+    await visit(page, 'staff-05-people');
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+
+    await login(page, 'can.bo.phuong');
+    await page.goto(`${BASE}/assignments`);
+    await visit(page, 'staff-06-assignments');
+    await page.getByLabel('Khóa học').selectOption({ label: 'Khóa học thử nghiệm' });
+    await page.getByLabel('Đơn vị').selectOption({ label: 'UBND phường Hoài Nhơn Tây' });
+    await page.getByLabel('Hạn hoàn thành').fill('2099-12-31');
+    await page.getByRole('button', { name: 'Giao', exact: true }).click();
+    await page.waitForURL(/\/assignments\/\d+$/);
+    await visit(page, 'staff-07-assignment');
+    assert.match(await page.locator('main').innerText(), /Võ Thị Công Chức/);
+    await page.getByRole('button', { name: 'Nhắc những người chưa hoàn thành' }).click();
+    await page.waitForURL(/reminded=/);
+    const href = await page.getByRole('link', { name: /Tải danh sách quá hạn/ }).getAttribute('href');
+    assert.equal((await page.request.get(`${BASE}${href}`)).status(), 200);
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+
+    await login(page, learner);
+    await page.getByRole('link', { name: 'Việc cần làm' }).click();
+    await visit(page, 'staff-08-due');
+    const due = await page.locator('main').innerText();
+    assert.match(due, /Khóa học thử nghiệm/);
+    assert.match(due, /Nhắc nhở/);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a mentor registers an elderly neighbour on their phone and takes attendance at a class', async () => {
+  const browser = await launch();
+  try {
+    const stamp = Date.now();
+    const mentor = `ds${stamp}`;
+    const page = await phone(browser);
+    await register(page, mentor, 'Đặng Văn Đại Sứ');
+    await login(page, 'quan.tri');
+    await placeInTo1(page, mentor, true);
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+
+    await login(page, mentor);
+    await page.getByRole('link', { name: 'Người tôi hướng dẫn' }).click();
+    await visit(page, 'staff-09-mentor');
+    await page.getByRole('link', { name: 'Đăng ký cho một người hàng xóm' }).click();
+    await visit(page, 'staff-10-assisted');
+    await page.getByLabel('Họ và tên *').fill('Cụ Nguyễn Thị Tám');
+    await page.getByLabel('Tên đăng nhập *').fill(`ht${stamp}`);
+    await page.getByLabel('Mật khẩu *').fill('mot cau mat khau dai');
+    await page.getByLabel('Năm sinh (không bắt buộc)').fill('1948');
+    await page.getByLabel('Tổ dân phố').selectOption({ label: 'Tổ dân phố 1' });
+    await page.getByLabel(/Tôi đã đọc và đồng ý/).check();
+    await page.getByRole('button', { name: 'Đăng ký cho người học' }).click();
+    await page.waitForURL(/\/mentor\?done=registered/);
+    assert.match(await page.locator('main').innerText(), /Cụ Nguyễn Thị Tám/);
+
+    await page.getByRole('link', { name: 'Lớp học' }).click();
+    await visit(page, 'staff-11-classes');
+    await page.getByLabel('Địa điểm').fill('Nhà văn hóa tổ dân phố 1');
+    await page.getByLabel('Ngày').fill('2026-12-05');
+    await page.getByRole('button', { name: 'Lên lịch' }).click();
+    await page.waitForURL(/\/classes\/\d+$/);
+    await page.getByLabel(/Cụ Nguyễn Thị Tám/).check();
+    await page.getByRole('button', { name: 'Lưu điểm danh' }).click();
+    await page.waitForURL(/recorded=1/);
+    await visit(page, 'staff-12-class');
+    assert.match(await page.locator('main').innerText(), /Có mặt \(1\)/);
+
+    await page.getByRole('link', { name: 'Hồ sơ' }).click();
+    await visit(page, 'staff-13-profile');
+  } finally {
+    await browser.close();
+  }
+});
