@@ -238,7 +238,8 @@ pub async fn set_eligible(
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// A page of the people of a unit and everything below it.
+/// A page of the people of a unit and everything below it, and how many there are (from the
+/// unit's counters: counting a ward's million people per page view would be slow).
 pub async fn people(
     state: &AppState,
     scope: &Scope,
@@ -248,13 +249,19 @@ pub async fn people(
     page_size: u64,
 ) -> Result<(Vec<PersonRow>, u64), AppError> {
     let units = scope.subtree(unit_id)?;
-    Ok(state
+    let group = group.filter(|g| !g.is_empty());
+    let total: i64 = state
         .store
-        .people_in(
-            &units,
-            group.filter(|g| !g.is_empty()),
-            page.saturating_mul(page_size),
-            page_size,
-        )
-        .await?)
+        .unit_stats(&[unit_id])
+        .await?
+        .into_iter()
+        .filter(|s| s.metric == hocvuso_store::aggregates::MEMBERS)
+        .filter(|s| group.is_none_or(|g| s.group_id == g))
+        .map(|s| s.value)
+        .sum();
+    let rows = state
+        .store
+        .people_in(&units, group, page.saturating_mul(page_size), page_size)
+        .await?;
+    Ok((rows, u64::try_from(total).unwrap_or(0)))
 }
