@@ -68,6 +68,8 @@ pub struct PersonRow {
     pub path_completed_at: Option<OffsetDateTime>,
     pub certified_at: Option<OffsetDateTime>,
     pub household: Option<String>,
+    /// False for an imported account nobody has signed in with yet (no password).
+    pub active: bool,
 }
 
 impl Store {
@@ -301,6 +303,7 @@ impl Store {
                     path_completed_at: s.path_completed_at,
                     certified_at: s.certified_at,
                     household: households.get(&u.id).cloned(),
+                    active: u.password_hash != crate::people::NO_PASSWORD,
                 })
             })
             .collect())

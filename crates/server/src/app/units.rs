@@ -265,3 +265,49 @@ pub async fn people(
         .await?;
     Ok((rows, u64::try_from(total).unwrap_or(0)))
 }
+
+/// An imported person's first sign-in, on a manager's (or administrator's) screen: the person
+/// reads the privacy notice, ticks the box and chooses a password; the record notes who helped.
+pub async fn activate(
+    state: &AppState,
+    scope: &Scope,
+    person_id: i64,
+    password: &str,
+    consent: bool,
+) -> Result<(), AppError> {
+    scope.require_manager()?;
+    scope.person(state, person_id).await?;
+    if !consent {
+        return Err(AppError::unprocessable("consent_required"));
+    }
+    if password.chars().count() < 8 {
+        return Err(AppError::unprocessable("password_too_short"));
+    }
+    if password.len() > 1024 {
+        return Err(AppError::unprocessable("password_too_long"));
+    }
+    let hash = crate::app::accounts::hash_password(state, password).await?;
+    let done = state
+        .store
+        .activate(
+            person_id,
+            &hash,
+            vec![hocvuso_store::NewConsent {
+                purpose: "privacy_notice".into(),
+                notice_version: crate::app::accounts::PRIVACY_NOTICE_VERSION.into(),
+                method: "assisted".into(),
+            }],
+            scope.user.id,
+            state.clock.now(),
+        )
+        .await?;
+    if !done {
+        return Err(AppError::conflict("already_active"));
+    }
+    tracing::info!(
+        by = scope.user.id,
+        person = person_id,
+        "imported account activated"
+    );
+    Ok(())
+}
