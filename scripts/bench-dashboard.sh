@@ -60,6 +60,9 @@ print(f'$label: n={len(t)} min={t[0]:.1f} ms median={t[len(t)//2]:.1f} ms p95={t
 }
 measure "ward dashboard" "/api/v1/dashboard?unit=$ward"
 measure "tổ dân phố dashboard" "/api/v1/dashboard?unit=$tdp"
+# Not pre-aggregated, for comparison: the first page of a unit's people (50, with the total).
+measure "ward people, first page" "/api/v1/units/$ward/people"
+measure "tổ dân phố people, first page" "/api/v1/units/$tdp/people"
 
 # The same figure, counted independently from the base tables.
 direct=$(sql "select count(*) from learner_status s join unit_members m on m.user_id = s.user_id where m.unit_id = $tdp and s.path_completed_at is not null")

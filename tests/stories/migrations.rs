@@ -51,6 +51,7 @@ async fn the_openapi_description_covers_the_whole_contract() -> TestResult {
         "/api/v1/units/{id}/eligible",
         "/api/v1/people/{id}",
         "/api/v1/people/{id}/mentor",
+        "/api/v1/people/{id}/activate",
         "/api/v1/households",
         "/api/v1/households/{id}/members",
         "/api/v1/dashboard",

@@ -1331,3 +1331,91 @@ async fn the_import_page_takes_a_file_and_shows_problems_by_row() -> TestResult 
     assert!(app.store.user_by_username("nguoi.tot").await?.is_none());
     Ok(())
 }
+
+#[actix_web::test]
+async fn an_imported_person_signs_in_for_the_first_time_with_their_manager() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    let m1 = manager_of(&app, &w.admin, w.to1, "to.truong.mot").await?;
+    let r = import(
+        &app,
+        &m1,
+        "name,username,group,unit\nCụ Lê Thị Chín,0905000999,citizen,tdp-1\n"
+            .as_bytes()
+            .to_vec(),
+        "text/csv",
+        false,
+    )
+    .await;
+    assert_eq!(r.json()["written"], true, "{}", r.text());
+    let id = app
+        .store
+        .user_by_username("0905000999")
+        .await?
+        .ok_or("imported")?
+        .id;
+    assert!(
+        app.login("0905000999", "!").await.is_err(),
+        "no password works before activation"
+    );
+    let people = app
+        .get(&format!("/api/v1/units/{}/people", w.to1), Some(&m1))
+        .await
+        .json();
+    assert_eq!(people["people"][0]["active"], false);
+    // The page, as the manager's phone shows it.
+    browser_login(&app, "to.truong.mot").await?;
+    let people_page = app.page(&format!("/units/{}/people", w.to1)).await.text();
+    assert!(people_page.contains(&format!("/people/{id}/activate")));
+    let form = app.page(&format!("/people/{id}/activate")).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text());
+    assert!(form.text().contains("Cụ Lê Thị Chín"));
+    let refused = app
+        .submit_form(
+            &format!("/people/{id}/activate"),
+            &[("password", "mot mat khau dai")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = |consent: bool| json!({"password": "mot mat khau dai", "consent": consent, "privacy_notice_version": hocvuso_server::app::accounts::PRIVACY_NOTICE_VERSION});
+    let r = app
+        .post(
+            &format!("/api/v1/people/{id}/activate"),
+            Some(&m1),
+            body(false),
+        )
+        .await;
+    assert_eq!(r.json()["error"], "consent_required");
+    // Another tổ's manager cannot reach them.
+    let m2 = manager_of(&app, &w.admin, w.to2, "to.truong.hai").await?;
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/people/{id}/activate"),
+            Some(&m2),
+            body(true)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/people/{id}/activate"),
+            Some(&m1),
+            body(true),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(app.store.consents(id).await?[0].method, "assisted");
+    assert!(app.store.assisted_by(id).await?.is_some());
+    app.login("0905000999", "mot mat khau dai").await?;
+    let again = app
+        .post(
+            &format!("/api/v1/people/{id}/activate"),
+            Some(&m1),
+            body(true),
+        )
+        .await;
+    assert_eq!(again.json()["error"], "already_active");
+    Ok(())
+}

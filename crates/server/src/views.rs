@@ -51,6 +51,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "class.html",
     "check_in.html",
     "import.html",
+    "activate.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

@@ -26,7 +26,7 @@ pub use learning::{
     Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
     STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
-pub use people::{NewConsent, NewUser, User};
+pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -45,6 +45,10 @@ pub struct NewConsent {
     pub method: String,
 }
 
+/// The password hash of an account that has no password yet (an imported person): no
+/// argon2 hash looks like this, so no password matches it.
+pub const NO_PASSWORD: &str = "!";
+
 pub(crate) fn username_key(username: &str) -> String {
     username.to_lowercase()
 }
@@ -145,6 +149,63 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Gives an imported account (no password yet) its first password, with the person's
+    /// consent given on the helper's screen and a note of who helped, in one transaction.
+    /// False when the account already had a password.
+    pub async fn activate(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        consents: Vec<NewConsent>,
+        helper_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool> {
+        let tx = self.db.begin().await?;
+        let r = user::Entity::update_many()
+            .col_expr(
+                user::Column::PasswordHash,
+                sea_orm::sea_query::Expr::value(password_hash),
+            )
+            .filter(user::Column::Id.eq(user_id))
+            .filter(user::Column::PasswordHash.eq(NO_PASSWORD))
+            .exec(&tx)
+            .await?;
+        if r.rows_affected != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for c in consents {
+            consent::ActiveModel {
+                user_id: Set(user_id),
+                purpose: Set(c.purpose),
+                notice_version: Set(c.notice_version),
+                method: Set(c.method),
+                granted_at: Set(at),
+                withdrawn_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&tx)
+            .await?;
+        }
+        crate::entity::assisted_registration::Entity::insert(
+            crate::entity::assisted_registration::ActiveModel {
+                user_id: Set(user_id),
+                helper_id: Set(helper_id),
+                at: Set(at),
+            },
+        )
+        .on_conflict(
+            OnConflict::column(crate::entity::assisted_registration::Column::UserId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .do_nothing()
+        .exec(&tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Accounts by id (missing ids are left out), in id order.

@@ -68,6 +68,8 @@ pub struct PersonRow {
     pub path_completed_at: Option<OffsetDateTime>,
     pub certified_at: Option<OffsetDateTime>,
     pub household: Option<String>,
+    /// False for an imported account nobody has signed in with yet (no password).
+    pub active: bool,
 }
 
 impl Store {
@@ -212,25 +214,26 @@ impl Store {
             > 0)
     }
 
-    /// The distinct people of some units, by id, a page at a time, and how many there are.
+    /// The distinct people of some units who belong to a learner group, by id, a page at a
+    /// time. Their number is the units' `members` counter, so it is not counted here.
     pub async fn people_in(
         &self,
         unit_ids: &[i64],
         group: Option<&str>,
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<PersonRow>, u64)> {
+    ) -> Result<Vec<PersonRow>> {
         let members = Query::select()
             .column(unit_member::Column::UserId)
             .from(unit_member::Entity)
             .and_where(Expr::col(unit_member::Column::UnitId).is_in(unit_ids.to_vec()))
             .to_owned();
         let mut q = learner_status::Entity::find()
-            .filter(learner_status::Column::UserId.in_subquery(members));
+            .filter(learner_status::Column::UserId.in_subquery(members))
+            .filter(learner_status::Column::GroupId.is_not_null());
         if let Some(g) = group {
             q = q.filter(learner_status::Column::GroupId.eq(g));
         }
-        let total = q.clone().count(&self.db).await?;
         let statuses = q
             .order_by_asc(learner_status::Column::UserId)
             .offset(offset)
@@ -238,7 +241,7 @@ impl Store {
             .all(&self.db)
             .await?;
         let ids: Vec<i64> = statuses.iter().map(|s| s.user_id).collect();
-        Ok((self.person_rows(statuses, &ids).await?, total))
+        self.person_rows(statuses, &ids).await
     }
 
     /// People by id, with their milestones.
@@ -300,6 +303,7 @@ impl Store {
                     path_completed_at: s.path_completed_at,
                     certified_at: s.certified_at,
                     household: households.get(&u.id).cloned(),
+                    active: u.password_hash != crate::people::NO_PASSWORD,
                 })
             })
             .collect())

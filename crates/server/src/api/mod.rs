@@ -81,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/units/{id}/eligible", web::put().to(units::set_eligible))
                 .route("/people/{id}", web::get().to(units::person))
                 .route("/people/{id}/mentor", web::post().to(units::make_mentor))
+                .route("/people/{id}/activate", web::post().to(units::activate))
                 .route("/households", web::post().to(units::create_household))
                 .route(
                     "/households/{id}/members",

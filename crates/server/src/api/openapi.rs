@@ -36,7 +36,7 @@ impl Modify for BearerAuth {
         admin::completions,
         instructor::statistics, instructor::essays, instructor::grade,
         units::list, units::create, units::get, units::people, units::add_member,
-        units::add_manager, units::set_eligible, units::person, units::make_mentor,
+        units::add_manager, units::set_eligible, units::person, units::make_mentor, units::activate,
         units::create_household, units::household_member, units::get_dashboard,
         units::targets, units::set_targets, import::import_people,
         community::mentees, community::register, community::choose_mentor, community::my_code,

@@ -49,6 +49,8 @@ pub struct PersonView {
     /// RFC 3339, when the person completed their group's path.
     pub path_completed_at: Option<String>,
     pub certified_at: Option<String>,
+    /// False for an imported account that has not had its first sign-in yet.
+    pub active: bool,
 }
 
 impl From<&PersonRow> for PersonView {
@@ -62,6 +64,7 @@ impl From<&PersonRow> for PersonView {
             household: p.household.clone(),
             path_completed_at: p.path_completed_at.map(rfc3339),
             certified_at: p.certified_at.map(rfc3339),
+            active: p.active,
         }
     }
 }
@@ -336,6 +339,32 @@ pub async fn make_mentor(
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     units::make_mentor(&state, &scope, *path).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ActivateRequest {
+    /// The password the person chose.
+    pub password: String,
+    /// The person read the privacy notice on the manager's screen and agreed.
+    pub consent: bool,
+    pub privacy_notice_version: String,
+}
+
+/// An imported person's first sign-in, on a manager's screen: their consent and password.
+#[utoipa::path(post, path = "/api/v1/people/{id}/activate", tag = "units", security(("bearer" = [])), request_body = ActivateRequest,
+    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn activate(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+    body: web::Json<ActivateRequest>,
+) -> Result<HttpResponse, AppError> {
+    if body.privacy_notice_version != crate::app::accounts::PRIVACY_NOTICE_VERSION {
+        return Err(AppError::unprocessable("stale_privacy_notice"));
+    }
+    let scope = Scope::of(&state, &user.0).await?;
+    units::activate(&state, &scope, *path, &body.password, body.consent).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }
 

@@ -269,7 +269,7 @@ pub async fn candidates(
         Vec::new()
     };
     if scope.sees_unit(c.unit_id) {
-        let (rows, _) = state
+        let rows = state
             .store
             .people_in(&scope.tree.subtree(c.unit_id), None, 0, 200)
             .await?;

@@ -5,8 +5,9 @@
 //! created again.
 //!
 //! Imported accounts have no password (nobody can sign in with them yet) and no consent
-//! record: the unit imports its own records of people for its task; the person gives consent
-//! when they first sign in.
+//! record: the unit imports its own records of people for its task. The person's first
+//! sign-in is with a manager, on the manager's screen, where they agree to the privacy notice
+//! and choose a password (`app::units::activate`).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
@@ -346,8 +347,9 @@ pub async fn import(
                 PlannedPerson::New(NewUser {
                     username: username.clone(),
                     display_name: name.clone(),
-                    // No password yet: "!" is no argon2 hash, so no password matches it.
-                    password_hash: "!".into(),
+                    // No password yet: the person gets one at their first sign-in with a
+                    // manager (app::units::activate).
+                    password_hash: hocvuso_store::NO_PASSWORD.into(),
                     group: Some(group.id.clone()),
                     birth_year,
                     roles: vec![ROLE_LEARNER.into()],

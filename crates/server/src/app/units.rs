@@ -238,7 +238,8 @@ pub async fn set_eligible(
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// A page of the people of a unit and everything below it.
+/// A page of the people of a unit and everything below it, and how many there are (from the
+/// unit's counters: counting a ward's million people per page view would be slow).
 pub async fn people(
     state: &AppState,
     scope: &Scope,
@@ -248,13 +249,65 @@ pub async fn people(
     page_size: u64,
 ) -> Result<(Vec<PersonRow>, u64), AppError> {
     let units = scope.subtree(unit_id)?;
-    Ok(state
+    let group = group.filter(|g| !g.is_empty());
+    let total: i64 = state
         .store
-        .people_in(
-            &units,
-            group.filter(|g| !g.is_empty()),
-            page.saturating_mul(page_size),
-            page_size,
+        .unit_stats(&[unit_id])
+        .await?
+        .into_iter()
+        .filter(|s| s.metric == hocvuso_store::aggregates::MEMBERS)
+        .filter(|s| group.is_none_or(|g| s.group_id == g))
+        .map(|s| s.value)
+        .sum();
+    let rows = state
+        .store
+        .people_in(&units, group, page.saturating_mul(page_size), page_size)
+        .await?;
+    Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
+
+/// An imported person's first sign-in, on a manager's (or administrator's) screen: the person
+/// reads the privacy notice, ticks the box and chooses a password; the record notes who helped.
+pub async fn activate(
+    state: &AppState,
+    scope: &Scope,
+    person_id: i64,
+    password: &str,
+    consent: bool,
+) -> Result<(), AppError> {
+    scope.require_manager()?;
+    scope.person(state, person_id).await?;
+    if !consent {
+        return Err(AppError::unprocessable("consent_required"));
+    }
+    if password.chars().count() < 8 {
+        return Err(AppError::unprocessable("password_too_short"));
+    }
+    if password.len() > 1024 {
+        return Err(AppError::unprocessable("password_too_long"));
+    }
+    let hash = crate::app::accounts::hash_password(state, password).await?;
+    let done = state
+        .store
+        .activate(
+            person_id,
+            &hash,
+            vec![hocvuso_store::NewConsent {
+                purpose: "privacy_notice".into(),
+                notice_version: crate::app::accounts::PRIVACY_NOTICE_VERSION.into(),
+                method: "assisted".into(),
+            }],
+            scope.user.id,
+            state.clock.now(),
         )
-        .await?)
+        .await?;
+    if !done {
+        return Err(AppError::conflict("already_active"));
+    }
+    tracing::info!(
+        by = scope.user.id,
+        person = person_id,
+        "imported account activated"
+    );
+    Ok(())
 }

@@ -81,6 +81,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/import", web::post().to(import::upload))
         .route("/units/{id}/people", web::get().to(units::people))
         .route("/units/{id}/people", web::post().to(units::people_action))
+        .route("/people/{id}/activate", web::get().to(units::activate_form))
+        .route("/people/{id}/activate", web::post().to(units::activate))
         .route("/targets", web::get().to(units::targets_form))
         .route("/targets", web::post().to(units::targets_save))
         .route("/assignments", web::get().to(units::assignments))

@@ -95,6 +95,7 @@ struct PersonLine {
     household: String,
     path_completed_on: Option<String>,
     certified_on: Option<String>,
+    active: bool,
 }
 
 pub async fn people(
@@ -131,6 +132,7 @@ pub async fn people(
             household: p.household.clone().unwrap_or_default(),
             path_completed_on: p.path_completed_at.map(date_vi),
             certified_on: p.certified_at.map(date_vi),
+            active: p.active,
         })
         .collect();
     let households: Vec<(i64, String, String)> = state
@@ -582,4 +584,76 @@ pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -
         .with("due", &lines)
         .with("notes", &notes)
         .render("due.html")
+}
+
+#[derive(Deserialize)]
+pub struct ActivateQuery {
+    done: Option<String>,
+}
+
+pub async fn activate_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    q: web::Query<ActivateQuery>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_manager()?;
+    let person = scope.person(&state, *path).await?;
+    Page::new(&req, &state, Some(&user.0))
+        .with("person_id", &person.id)
+        .with("name", &person.display_name)
+        .with("username", &person.username)
+        .with(
+            "notice_version",
+            crate::app::accounts::PRIVACY_NOTICE_VERSION,
+        )
+        .with("done", &q.done.is_some())
+        .render("activate.html")
+}
+
+#[derive(Deserialize)]
+pub struct ActivateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    consent: Option<String>,
+}
+
+pub async fn activate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    form: web::Form<ActivateForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let scope = Scope::of(&state, &user.0).await?;
+    let person = scope.person(&state, *path).await?;
+    match app_units::activate(
+        &state,
+        &scope,
+        person.id,
+        &form.password,
+        form.consent.as_deref() == Some("yes"),
+    )
+    .await
+    {
+        Ok(()) => Ok(redirect(&format!("/people/{}/activate?done=1", person.id))),
+        Err(e) if e.status.as_u16() == 422 => Page::new(&req, &state, Some(&user.0))
+            .with("person_id", &person.id)
+            .with("name", &person.display_name)
+            .with("username", &person.username)
+            .with(
+                "notice_version",
+                crate::app::accounts::PRIVACY_NOTICE_VERSION,
+            )
+            .with("done", &false)
+            .error(&e)
+            .render("activate.html"),
+        Err(e) => Err(e.into()),
+    }
 }
