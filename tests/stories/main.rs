@@ -5,6 +5,7 @@
 mod accounts;
 mod bad_input;
 mod content;
+mod credentials;
 mod evidence;
 mod journey;
 mod migrations;

@@ -29,6 +29,12 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(commands::user::Command),
+    /// Credential signing keys: list, rotate, retire.
+    #[command(subcommand)]
+    Keys(commands::keys::Command),
+    /// The completion ledger: verify its hash chain.
+    #[command(subcommand)]
+    Ledger(commands::ledger::Command),
     /// Apply database migrations (serve does this on start) or revert them.
     Migrate(commands::migrate::Args),
 }
@@ -46,6 +52,8 @@ fn main() -> Result<()> {
     match cli.command {
         Some(Command::Content(c)) => commands::content::run(c),
         Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&cli.common, c)),
+        Some(Command::Keys(c)) => runtime()?.block_on(commands::keys::run(&cli.common, c)),
+        Some(Command::Ledger(c)) => runtime()?.block_on(commands::ledger::run(&cli.common, c)),
         Some(Command::Migrate(a)) => runtime()?.block_on(commands::migrate::run(&cli.common, a)),
         Some(Command::Serve(a)) => commands::serve::run(&cli.common, a),
         None => commands::serve::run(&cli.common, commands::serve::Args::default()),

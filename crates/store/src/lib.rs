@@ -4,6 +4,7 @@
 
 pub mod entity;
 mod error;
+mod evidence;
 mod learning;
 mod people;
 
@@ -13,6 +14,7 @@ use hocvuso_migration::MigratorTrait;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 pub use error::StoreError;
+pub use evidence::{ExportAudit, NewExportAudit};
 pub use learning::{
     Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
 };

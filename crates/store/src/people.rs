@@ -19,6 +19,10 @@ pub struct User {
     pub birth_year: Option<i32>,
     pub roles: Vec<String>,
     pub created_at: OffsetDateTime,
+    /// The opaque reference credentials carry instead of the username (set on first issue).
+    pub learner_ref: Option<String>,
+    /// Whether the public verification page may show the username, birth year and group.
+    pub verify_shows_details: bool,
 }
 
 impl User {
@@ -96,6 +100,8 @@ impl Store {
             birth_year: model.birth_year,
             roles: new.roles,
             created_at: model.created_at,
+            learner_ref: model.learner_ref,
+            verify_shows_details: model.verify_shows_details,
         })
     }
 
@@ -117,6 +123,8 @@ impl Store {
             birth_year: model.birth_year,
             roles,
             created_at: model.created_at,
+            learner_ref: model.learner_ref,
+            verify_shows_details: model.verify_shows_details,
         })
     }
 

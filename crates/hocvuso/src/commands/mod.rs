@@ -1,4 +1,6 @@
 pub mod content;
+pub mod keys;
+pub mod ledger;
 pub mod migrate;
 pub mod serve;
 pub mod user;

@@ -17,6 +17,9 @@ const JSON_LIMIT: usize = 64 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
+        .route("/.well-known/jwks.json", web::get().to(evidence::jwks))
+        .route("/keys/{thumbprint}", web::get().to(evidence::key))
+        .route("/issuer", web::get().to(evidence::issuer))
         .route("/api/openapi.json", web::get().to(openapi::serve))
         .service(
             web::scope("/api/v1")
@@ -48,7 +51,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(learning::submit),
                 )
                 .route("/certificates/{id}", web::get().to(evidence::certificate))
+                .route(
+                    "/certificates/{id}/credential",
+                    web::get().to(evidence::credential),
+                )
+                .route("/certificates/{id}/pdf", web::get().to(evidence::pdf))
+                .route(
+                    "/credentials/verify",
+                    web::post().to(evidence::verify_credential),
+                )
                 .route("/admin/completions", web::get().to(admin::completions))
+                .route(
+                    "/admin/certificates/{id}/revoke",
+                    web::post().to(admin::revoke),
+                )
+                .route("/admin/exports", web::get().to(admin::exports))
                 .default_service(web::to(not_found)),
         );
 }

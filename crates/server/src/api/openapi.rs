@@ -31,7 +31,9 @@ impl Modify for BearerAuth {
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,
         learning::start_attempt, learning::get_attempt, learning::submit, learning::progress,
         evidence::my_certificates, evidence::certificate,
-        admin::completions,
+        evidence::jwks, evidence::key, evidence::issuer, evidence::credential, evidence::pdf,
+        evidence::verify_credential,
+        admin::completions, admin::revoke, admin::exports,
     ),
     modifiers(&BearerAuth)
 )]

@@ -10,6 +10,7 @@ use hocvuso_store::{Attempt, Completion, NewAttempt, NewCompletion, Submission, 
 use rand::Rng;
 use serde_json::Value;
 
+use crate::app::evidence::{sign_course, Signed};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -32,15 +33,27 @@ pub async fn status(
 }
 
 /// Decides, inside the store's transaction, whether a record completes the course.
-fn completion_rule<'a>(
-    course: &'a Course,
+/// `signed` is the credential signed beforehand; its certificate id becomes the completion's.
+fn completion_rule(
+    course: &Course,
     score_percent: Option<f64>,
-) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
+    signed: Option<Signed>,
+) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + '_ {
     move |record| {
-        course.status(record).completed.then(|| NewCompletion {
-            certificate_id: CertificateId::generate(&mut rand::thread_rng()).to_string(),
-            content_version: course.version.clone(),
-            score_percent,
+        course.status(record).completed.then(|| {
+            let (certificate_id, credential) = match signed {
+                Some(s) => (s.certificate_id, Some((s.kid, s.jwt))),
+                None => (
+                    CertificateId::generate(&mut rand::thread_rng()).to_string(),
+                    None,
+                ),
+            };
+            NewCompletion {
+                certificate_id,
+                content_version: course.version.clone(),
+                score_percent,
+                credential,
+            }
         })
     }
 }
@@ -87,6 +100,10 @@ pub async fn complete_lesson(
     let course = course(state, course_id)?;
     course.lesson(lesson_id).ok_or_else(AppError::not_found)?;
     let score = course_score(state, user, course, None).await?;
+    let now = state.clock.now();
+    // Signed whether or not this lesson completes the course: the transaction decides, and an
+    // unused signature costs microseconds.
+    let signed = sign_course(state, user, course, now).await?;
     let done = state
         .store
         .complete_lesson(
@@ -94,8 +111,8 @@ pub async fn complete_lesson(
             &course.id,
             lesson_id,
             &course.version,
-            state.clock.now(),
-            completion_rule(course, score),
+            now,
+            completion_rule(course, score, signed),
         )
         .await?;
     Ok(done)
@@ -243,12 +260,18 @@ pub async fn submit(
     } else {
         None
     };
+    let now = state.clock.now();
+    let signed = if passed {
+        sign_course(state, user, course, now).await?
+    } else {
+        None
+    };
     let submission = Submission {
         answers: serde_json::to_string(&answers).map_err(|_| AppError::internal())?,
         result: serde_json::to_string(&result).map_err(|_| AppError::internal())?,
         score_percent: score,
         passed,
-        at: state.clock.now(),
+        at: now,
     };
     let completion = state
         .store
@@ -258,7 +281,7 @@ pub async fn submit(
             if passed {
                 record.quizzes_passed.insert(quiz.id.clone());
             }
-            completion_rule(course, course_score)(&record)
+            completion_rule(course, course_score, signed)(&record)
         })
         .await?;
     Ok(Graded {

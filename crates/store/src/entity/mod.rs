@@ -4,6 +4,8 @@
 pub mod attempt_step;
 pub mod consent;
 pub mod course_completion;
+pub mod export_audit;
+pub mod ledger_entry;
 pub mod lesson_completion;
 pub mod login_failure;
 pub mod quiz_attempt;
