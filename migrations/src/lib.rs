@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_initial;
+mod m20261128_000001_evidence;
 mod m20261201_000001_units;
 
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261127_000001_initial::Migration),
+            Box::new(m20261128_000001_evidence::Migration),
             Box::new(m20261201_000001_units::Migration),
         ]
     }

@@ -109,6 +109,16 @@ impl TestApp {
             hocvuso_course::load(&content).map_err(|p| format!("fixture content invalid:\n{p}"))?;
         let store = Store::connect(&fresh_database_url().await?).await?;
         store.migrate().await?;
+        let data_dir = std::env::temp_dir().join(format!(
+            "hvs-story-{:016x}",
+            rand::thread_rng().gen::<u64>()
+        ));
+        let issuer = hocvuso_server::issuer::Issuer::open(
+            &data_dir,
+            "http://hocvuso.test",
+            "UBND phường Thử Nghiệm",
+            clock.now(),
+        )?;
         let state = AppState {
             store: store.clone(),
             catalog: Arc::new(catalog),
@@ -118,8 +128,11 @@ impl TestApp {
             settings: Arc::new(Settings {
                 content_dir: content,
                 public_url: "http://hocvuso.test".into(),
+                data_dir,
+                issuer_name: "UBND phường Thử Nghiệm".into(),
                 ..Settings::default()
             }),
+            issuer: Arc::new(issuer),
         };
         let data = web::Data::new(state.clone());
         let service = Rc::new(

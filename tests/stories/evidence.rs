@@ -3,7 +3,7 @@ use hocvuso_stories::{TestApp, TestResult};
 use serde_json::json;
 
 /// Completes the fixture course for a new learner and returns their certificate id.
-async fn complete(
+pub(crate) async fn complete(
     app: &TestApp,
     username: &str,
     display_name: &str,

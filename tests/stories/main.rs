@@ -6,6 +6,7 @@ mod accounts;
 mod attempts;
 mod bad_input;
 mod content;
+mod credentials;
 mod evidence;
 mod instructor;
 mod journey;

@@ -179,6 +179,8 @@ async fn a_learner_studies_and_passes_a_quiz_in_the_pages() -> TestResult {
 
     let certificates = app.page("/certificates").await.text();
     assert!(certificates.contains("Khóa học thử nghiệm"));
+    assert!(certificates.contains("Tải chứng nhận (PDF)"));
+    assert!(result.contains("Tải chứng nhận (PDF)"));
     let progress = app.page("/progress").await.text();
     assert!(progress.contains("2/2"));
     Ok(())

@@ -32,6 +32,12 @@ enum Command {
     /// Question banks: convert between GIFT, Moodle XML, QTI and JSON.
     #[command(subcommand)]
     Questions(commands::questions::Command),
+    /// Credential signing keys: list, rotate, retire.
+    #[command(subcommand)]
+    Keys(commands::keys::Command),
+    /// The completion ledger: verify its hash chain.
+    #[command(subcommand)]
+    Ledger(commands::ledger::Command),
     /// Apply database migrations (serve does this on start) or revert them.
     Migrate(commands::migrate::Args),
     /// Tools for developers: realistic data for trying pages and measuring speed.
@@ -56,6 +62,8 @@ fn main() -> Result<()> {
         Some(Command::Content(c)) => commands::content::run(c),
         Some(Command::Questions(c)) => commands::questions::run(c),
         Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&cli.common, c)),
+        Some(Command::Keys(c)) => runtime()?.block_on(commands::keys::run(&cli.common, c)),
+        Some(Command::Ledger(c)) => runtime()?.block_on(commands::ledger::run(&cli.common, c)),
         Some(Command::Migrate(a)) => runtime()?.block_on(commands::migrate::run(&cli.common, a)),
         Some(Command::Dev(c)) => runtime()?.block_on(commands::dev::run(&cli.common, c)),
         Some(Command::Dashboard(c)) => {

@@ -117,6 +117,16 @@ pub fn filter(
     })
 }
 
+/// The filter as JSON text, for the export audit log.
+pub fn describe(f: &CompletionFilter) -> String {
+    serde_json::json!({
+        "group": f.group,
+        "from": f.from.map(rfc3339),
+        "to": f.to.map(rfc3339),
+    })
+    .to_string()
+}
+
 /// A spreadsheet runs a cell that starts with one of these as a formula; a leading apostrophe
 /// makes it text (OWASP's advice against CSV injection).
 fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {

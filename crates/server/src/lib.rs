@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod export;
 pub mod i18n;
+pub mod issuer;
 pub mod pages;
 pub mod render;
 pub mod seed;

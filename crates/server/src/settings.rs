@@ -15,6 +15,8 @@ pub struct Settings {
     pub session_minutes: i64,
     /// Whether cookies are marked Secure (true behind HTTPS; false for local use on http).
     pub secure_cookies: bool,
+    /// The issuing unit named on certificates and in credentials (`HOCVUSO_ISSUER_NAME`).
+    pub issuer_name: String,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".into(),
             session_minutes: 120,
             secure_cookies: false,
+            issuer_name: "Học Vụ Số".into(),
         }
     }
 }
@@ -44,6 +47,7 @@ impl std::fmt::Debug for Settings {
             .field("content_dir", &self.content_dir)
             .field("data_dir", &self.data_dir)
             .field("public_url", &self.public_url)
+            .field("issuer_name", &self.issuer_name)
             .finish()
     }
 }

@@ -9,6 +9,7 @@ use hocvuso_store::Store;
 use crate::auth::keys::SessionKeys;
 use crate::auth::password::Hasher;
 use crate::clock::Clock;
+use crate::issuer::Issuer;
 use crate::settings::Settings;
 
 #[derive(Clone)]
@@ -19,4 +20,6 @@ pub struct AppState {
     pub hasher: Hasher,
     pub clock: Clock,
     pub settings: Arc<Settings>,
+    /// Credential signing keys, the public base URL and the issuing unit.
+    pub issuer: Arc<Issuer>,
 }

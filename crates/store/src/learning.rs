@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use hocvuso_course::LearnerRecord;
+use hocvuso_credentials::ledger::{Entry, Issue};
+use hocvuso_credentials::AchievementKind;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -94,6 +96,10 @@ pub struct Completion {
     pub score_percent: Option<f64>,
     pub revoked_at: Option<OffsetDateTime>,
     pub revoked_reason: Option<String>,
+    /// The key that signed the credential (None for completions recorded before credentials).
+    pub kid: Option<String>,
+    /// The compact VC-JWT.
+    pub credential: Option<String>,
 }
 
 impl From<course_completion::Model> for Completion {
@@ -107,6 +113,8 @@ impl From<course_completion::Model> for Completion {
             score_percent: m.score_percent,
             revoked_at: m.revoked_at,
             revoked_reason: m.revoked_reason,
+            kid: m.kid,
+            credential: m.credential,
         }
     }
 }
@@ -119,6 +127,8 @@ pub struct NewCompletion {
     /// The learner's group, whose path and final test decide the milestones the dashboard
     /// counts (path completed, certified); recorded in the same transaction.
     pub group: Option<hocvuso_course::Group>,
+    /// The signed credential (signed before the transaction) and the key that signed it.
+    pub credential: Option<(String, String)>,
 }
 
 /// Filter of the admin's completion export.
@@ -677,6 +687,7 @@ where
     let Some(new) = decide(&record) else {
         return Ok(None);
     };
+    let (kid, credential) = new.credential.unzip();
     let model = course_completion::ActiveModel {
         certificate_id: Set(new.certificate_id.clone()),
         user_id: Set(user_id),
@@ -686,6 +697,8 @@ where
         score_percent: Set(new.score_percent),
         revoked_at: Set(None),
         revoked_reason: Set(None),
+        kid: Set(kid),
+        credential: Set(credential),
         ..Default::default()
     }
     .insert(tx)
@@ -709,5 +722,18 @@ where
             crate::aggregates::record_milestones(tx, user_id, path, certified, at).await?;
         }
     }
+    crate::evidence::append_ledger(
+        tx,
+        Entry::Issue(Issue {
+            certificate_id: new.certificate_id,
+            user_id,
+            kind: AchievementKind::Course,
+            achievement_id: course_id.to_owned(),
+            content_version: new.content_version,
+            completed_at: at,
+            score_percent: new.score_percent,
+        }),
+    )
+    .await?;
     Ok(Some(model.into()))
 }

@@ -8,6 +8,7 @@ mod bulk;
 mod community;
 pub mod entity;
 mod error;
+mod evidence;
 mod import;
 mod learning;
 mod people;
@@ -21,6 +22,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
 pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
 pub use error::StoreError;
+pub use evidence::{ExportAudit, NewExportAudit};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use learning::{
     Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,

@@ -20,6 +20,10 @@ pub struct User {
     pub birth_year: Option<i32>,
     pub roles: Vec<String>,
     pub created_at: OffsetDateTime,
+    /// The opaque reference credentials carry instead of the username (set on first issue).
+    pub learner_ref: Option<String>,
+    /// Whether the public verification page may show the username, birth year and group.
+    pub verify_shows_details: bool,
 }
 
 impl User {
@@ -63,6 +67,8 @@ fn user_from(model: user::Model, roles: Vec<String>) -> User {
         birth_year: model.birth_year,
         roles,
         created_at: model.created_at,
+        learner_ref: model.learner_ref,
+        verify_shows_details: model.verify_shows_details,
     }
 }
 

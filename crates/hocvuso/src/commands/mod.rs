@@ -1,5 +1,7 @@
 pub mod content;
 pub mod dev;
+pub mod keys;
+pub mod ledger;
 pub mod migrate;
 pub mod questions;
 pub mod serve;

@@ -19,6 +19,9 @@ pub struct Args {
     /// Mark cookies Secure (set when served over HTTPS).
     #[arg(long, env = "HOCVUSO_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The issuing unit named on certificates, e.g. "UBND phường Bến Thành".
+    #[arg(long, env = "HOCVUSO_ISSUER_NAME")]
+    issuer_name: Option<String>,
 }
 
 pub fn run(common: &super::Common, args: Args) -> Result<()> {
@@ -50,11 +53,26 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
         data_dir: common.data_dir.clone(),
         public_url,
         secure_cookies,
+        issuer_name: args
+            .issuer_name
+            .or_else(|| std::env::var("HOCVUSO_ISSUER_NAME").ok())
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| Settings::default().issuer_name),
         ..Settings::default()
     };
     tracing::info!(?settings, "starting");
     let keys =
         SessionKeys::load_or_create(&settings.data_dir).context("loading the session key")?;
+    let issuer = hocvuso_server::issuer::Issuer::open(
+        &settings.data_dir,
+        &settings.public_url,
+        &settings.issuer_name,
+        Clock::system().now(),
+    )
+    .context("opening the credential signing keys")?;
+    if let Some(active) = issuer.ring().active() {
+        tracing::info!(kid = %active.kid, "credential signing key");
+    }
     let hasher = Hasher::new().map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
     // Templates and translations are checked before the first request.
     hocvuso_server::views::Views::new().context("templates")?;
@@ -69,6 +87,7 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
             hasher,
             clock: Clock::system(),
             settings: Arc::new(settings),
+            issuer: Arc::new(issuer),
         };
         hocvuso_server::serve(state, &bind)
             .await

@@ -1,12 +1,14 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{ApiUser, ROLE_ADMIN};
 use crate::error::AppError;
 use crate::export::{self, Format};
 use crate::state::AppState;
+use crate::views::rfc3339;
+use hocvuso_store::NewExportAudit;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CompletionsQuery {
@@ -38,6 +40,16 @@ pub async fn completions(
     let filter = export::filter(q.group.as_deref(), q.from.as_deref(), q.to.as_deref())?;
     let rows = state.store.completions_export(&filter).await?;
     let body = export::render(&state, format, &rows, q.bom)?;
+    state
+        .store
+        .record_export(NewExportAudit {
+            user_id: user.0.id,
+            format: format.extension().to_owned(),
+            filter: export::describe(&filter),
+            rows: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+            at: state.clock.now(),
+        })
+        .await?;
     tracing::info!(
         admin = user.0.id,
         rows = rows.len(),
@@ -54,4 +66,74 @@ pub async fn completions(
             ),
         ))
         .body(body))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    /// Why, shown on the public verification page.
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Revoked {
+    pub id: String,
+    pub revoked_at: String,
+    pub reason: String,
+}
+
+/// Revokes a certificate: a new ledger entry with the reason and the admin; the credential then
+/// verifies as revoked.
+#[utoipa::path(post, path = "/api/v1/admin/certificates/{id}/revoke", tag = "admin", security(("bearer" = [])), request_body = RevokeRequest,
+    responses((status = 200, body = Revoked), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<RevokeRequest>,
+) -> Result<HttpResponse, AppError> {
+    if !user.0.has_role(ROLE_ADMIN) {
+        return Err(AppError::forbidden());
+    }
+    let c = crate::app::evidence::revoke(&state, &user.0, &path, &body.reason).await?;
+    tracing::info!(admin = user.0.id, certificate = %c.certificate_id, "certificate revoked");
+    Ok(HttpResponse::Ok().json(Revoked {
+        id: c.certificate_id,
+        revoked_at: c.revoked_at.map(rfc3339).unwrap_or_default(),
+        reason: c.revoked_reason.unwrap_or_default(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExportRecord {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: Option<String>,
+    pub format: String,
+    /// The filter, as JSON text.
+    pub filter: String,
+    pub rows: i64,
+    pub at: String,
+}
+
+/// The export audit log, newest first: who exported what, with which filter, when, how many rows.
+#[utoipa::path(get, path = "/api/v1/admin/exports", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [ExportRecord]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn exports(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    if !user.0.has_role(ROLE_ADMIN) {
+        return Err(AppError::forbidden());
+    }
+    let list = state.store.export_audits(200).await?;
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(|a| ExportRecord {
+                id: a.id,
+                user_id: a.user_id,
+                username: a.username,
+                format: a.format,
+                filter: a.filter,
+                rows: a.rows,
+                at: rfc3339(a.at),
+            })
+            .collect::<Vec<_>>(),
+    ))
 }

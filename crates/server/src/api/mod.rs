@@ -22,6 +22,9 @@ const JSON_LIMIT: usize = 64 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
+        .route("/.well-known/jwks.json", web::get().to(evidence::jwks))
+        .route("/keys/{thumbprint}", web::get().to(evidence::key))
+        .route("/issuer", web::get().to(evidence::issuer))
         .route("/api/openapi.json", web::get().to(openapi::serve))
         .service(
             web::scope("/api/v1")
@@ -62,6 +65,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(learning::check),
                 )
                 .route("/certificates/{id}", web::get().to(evidence::certificate))
+                .route(
+                    "/certificates/{id}/credential",
+                    web::get().to(evidence::credential),
+                )
+                .route("/certificates/{id}/pdf", web::get().to(evidence::pdf))
+                .route(
+                    "/credentials/verify",
+                    web::post().to(evidence::verify_credential),
+                )
                 .route("/admin/completions", web::get().to(admin::completions))
                 .route(
                     "/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics",
@@ -125,6 +137,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/me/notifications/read",
                     web::post().to(assignments::read_notifications),
                 )
+                .route(
+                    "/admin/certificates/{id}/revoke",
+                    web::post().to(admin::revoke),
+                )
+                .route("/admin/exports", web::get().to(admin::exports))
                 .default_service(web::to(not_found)),
         );
 }

@@ -43,6 +43,9 @@ impl Modify for BearerAuth {
         community::classes, community::create_class, community::class, community::attend,
         assignments::list, assignments::create, assignments::overdue, assignments::remind,
         assignments::mine, assignments::notifications, assignments::read_notifications,
+        evidence::jwks, evidence::key, evidence::issuer, evidence::credential, evidence::pdf,
+        evidence::verify_credential,
+        admin::revoke, admin::exports,
     ),
     modifiers(&BearerAuth)
 )]

@@ -202,6 +202,11 @@ pub async fn grade_essays(
     } else {
         None
     };
+    let signed = if passed {
+        crate::app::evidence::sign_course(state, &learner, course, state.clock.now()).await?
+    } else {
+        None
+    };
     let step = serde_json::json!({"grader": user.id, "grades": grades.iter().map(|(k, g)| (k.clone(), serde_json::json!({"fraction": g.fraction, "comment": g.comment}))).collect::<serde_json::Map<_, _>>()});
     state
         .store
@@ -221,7 +226,7 @@ pub async fn grade_essays(
                 if passed {
                     record.quizzes_passed.insert(quiz.id.clone());
                 }
-                crate::app::learning::completion_rule(state, &learner, course, course_score)(
+                crate::app::learning::completion_rule(state, &learner, course, course_score, signed)(
                     &record,
                 )
             },

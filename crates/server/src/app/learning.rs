@@ -10,6 +10,7 @@ use hocvuso_store::{Attempt, Completion, NewAttempt, NewCompletion, Submission, 
 use rand::Rng;
 use serde_json::Value;
 
+use crate::app::evidence::{sign_course, Signed};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -32,22 +33,34 @@ pub async fn status(
 }
 
 /// Decides, inside the store's transaction, whether a record completes the course.
+/// `signed` is the credential signed beforehand; its certificate id becomes the completion's.
 pub(crate) fn completion_rule<'a>(
     state: &'a AppState,
     user: &'a User,
     course: &'a Course,
     score_percent: Option<f64>,
+    signed: Option<Signed>,
 ) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
     move |record| {
-        course.status(record).completed.then(|| NewCompletion {
-            certificate_id: CertificateId::generate(&mut rand::thread_rng()).to_string(),
-            content_version: course.version.clone(),
-            score_percent,
-            group: user
-                .group
-                .as_deref()
-                .and_then(|g| state.catalog.group(g))
-                .cloned(),
+        course.status(record).completed.then(|| {
+            let (certificate_id, credential) = match signed {
+                Some(s) => (s.certificate_id, Some((s.kid, s.jwt))),
+                None => (
+                    CertificateId::generate(&mut rand::thread_rng()).to_string(),
+                    None,
+                ),
+            };
+            NewCompletion {
+                certificate_id,
+                content_version: course.version.clone(),
+                score_percent,
+                credential,
+                group: user
+                    .group
+                    .as_deref()
+                    .and_then(|g| state.catalog.group(g))
+                    .cloned(),
+            }
         })
     }
 }
@@ -94,6 +107,10 @@ pub async fn complete_lesson(
     let course = course(state, course_id)?;
     course.lesson(lesson_id).ok_or_else(AppError::not_found)?;
     let score = course_score(state, user, course, None).await?;
+    let now = state.clock.now();
+    // Signed whether or not this lesson completes the course: the transaction decides, and an
+    // unused signature costs microseconds.
+    let signed = sign_course(state, user, course, now).await?;
     let done = state
         .store
         .complete_lesson(
@@ -101,8 +118,8 @@ pub async fn complete_lesson(
             &course.id,
             lesson_id,
             &course.version,
-            state.clock.now(),
-            completion_rule(state, user, course, score),
+            now,
+            completion_rule(state, user, course, score, signed),
         )
         .await?;
     Ok(done)
@@ -410,13 +427,19 @@ pub async fn submit(
         None
     };
     let needs_grading = has_essays(&paper, course.quiz_bank(quiz));
+    let now = state.clock.now();
+    let signed = if passed && !needs_grading {
+        sign_course(state, user, course, now).await?
+    } else {
+        None
+    };
     let submission = Submission {
         needs_grading,
         answers: serde_json::to_string(&answers).map_err(|_| AppError::internal())?,
         result: serde_json::to_string(&result).map_err(|_| AppError::internal())?,
         score_percent: score,
         passed,
-        at: state.clock.now(),
+        at: now,
     };
     let completion = state
         .store
@@ -426,7 +449,7 @@ pub async fn submit(
             if passed {
                 record.quizzes_passed.insert(quiz.id.clone());
             }
-            completion_rule(state, user, course, course_score)(&record)
+            completion_rule(state, user, course, course_score, signed)(&record)
         })
         .await?;
     Ok(Graded {

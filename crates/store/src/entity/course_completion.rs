@@ -14,6 +14,9 @@ pub struct Model {
     pub score_percent: Option<f64>,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
     pub revoked_reason: Option<String>,
+    pub kid: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub credential: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,8 @@ pub struct Model {
     pub group_id: Option<String>,
     pub birth_year: Option<i32>,
     pub created_at: TimeDateTimeWithTimeZone,
+    pub learner_ref: Option<String>,
+    pub verify_shows_details: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

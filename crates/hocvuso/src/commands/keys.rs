@@ -1,0 +1,79 @@
+//! `hocvuso keys list|rotate|retire`: the credential signing keys in `<data_dir>/keys/`. A
+//! running server picks the change up by itself (it re-reads the key index when it changes).
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use hocvuso_credentials::{KeyStatus, KeyStore};
+use time::OffsetDateTime;
+
+use hocvuso_server::issuer::keys_dir;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List every key: active, earlier (still verifying) and retired.
+    List,
+    /// Make a new active key; credentials signed earlier keep verifying.
+    Rotate,
+    /// Retire a lost or leaked key: everything it signed stops verifying and is listed.
+    Retire {
+        /// The key's id (thumbprint) or its URL.
+        #[arg(long)]
+        kid: String,
+        /// Why (kept in the key index).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn status(s: &KeyStatus) -> String {
+    match s {
+        KeyStatus::Active => "active".into(),
+        KeyStatus::Earlier { rotated_at } => format!("earlier (rotated {rotated_at})"),
+        KeyStatus::Retired { at, reason } => format!("retired {at}: {reason}"),
+    }
+}
+
+pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
+    let dir = keys_dir(&common.data_dir);
+    let now = OffsetDateTime::now_utc();
+    match cmd {
+        Command::List => {
+            let ring = KeyStore::open(&dir).context("opening the key ring")?;
+            for k in ring.keys() {
+                println!("{}\t{}\t{}", k.kid, k.created_at, status(&k.status));
+            }
+        }
+        Command::Rotate => {
+            let ring = KeyStore::rotate(&dir, &mut rand::rngs::OsRng, now)
+                .context("rotating the signing key")?;
+            if let Some(active) = ring.active() {
+                println!("new active key: {}", active.kid);
+            }
+        }
+        Command::Retire { kid, reason } => {
+            let (ring, retired) =
+                KeyStore::retire(&dir, &kid, &reason, &mut rand::rngs::OsRng, now)
+                    .context("retiring the key")?;
+            println!("retired key: {}", retired.kid);
+            if let Some(active) = ring.active() {
+                println!("active key: {}", active.kid);
+            }
+            let store = common.store().await?;
+            let signed = store
+                .completions_signed_by(&retired.kid)
+                .await
+                .context("listing what the key signed")?;
+            println!(
+                "{} credential(s) signed by this key no longer verify:",
+                signed.len()
+            );
+            for c in signed {
+                println!(
+                    "{}\tuser {}\t{}\t{}",
+                    c.certificate_id, c.user_id, c.course_id, c.completed_at
+                );
+            }
+        }
+    }
+    Ok(())
+}

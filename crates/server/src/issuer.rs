@@ -1,0 +1,97 @@
+//! The credential issuer: the public base URL, the issuing unit's name, and the key ring kept in
+//! `<data_dir>/keys/`. The ring is re-read from disk when its index changes, so `hocvuso keys
+//! rotate|retire` run next to a live server takes effect without a restart; every instance
+//! sharing the data folder sees the same keys.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use hocvuso_credentials::{Error, KeyRing, KeyStore, PublicUrl};
+use time::OffsetDateTime;
+
+pub struct Issuer {
+    dir: PathBuf,
+    pub base: PublicUrl,
+    /// The issuing unit printed on certificates and named in credentials.
+    pub name: String,
+    cache: RwLock<Cached>,
+}
+
+struct Cached {
+    ring: Arc<KeyRing>,
+    mtime: Option<SystemTime>,
+}
+
+/// Where the key ring lives inside the data folder.
+pub fn keys_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("keys")
+}
+
+fn index_mtime(dir: &Path) -> Option<SystemTime> {
+    std::fs::metadata(dir.join("keys.json"))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
+impl Issuer {
+    /// Opens the ring in `<data_dir>/keys`, creating the first key on first start.
+    pub fn open(
+        data_dir: &Path,
+        public_url: &str,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<Self, Error> {
+        let base = PublicUrl::parse(public_url)?;
+        let dir = keys_dir(data_dir);
+        let ring = KeyStore::open_or_create(&dir, &mut rand::rngs::OsRng, now)?;
+        Ok(Self::with_ring(dir, base, name, ring))
+    }
+
+    fn with_ring(dir: PathBuf, base: PublicUrl, name: &str, ring: KeyRing) -> Self {
+        let mtime = index_mtime(&dir);
+        Self {
+            dir,
+            base,
+            name: name.to_owned(),
+            cache: RwLock::new(Cached {
+                ring: Arc::new(ring),
+                mtime,
+            }),
+        }
+    }
+
+    /// The current ring: re-read when the index file on disk changed since it was loaded (one
+    /// `stat` per call). A ring that fails to load keeps the previous one, and says so in the log.
+    pub fn ring(&self) -> Arc<KeyRing> {
+        let on_disk = index_mtime(&self.dir);
+        if let Ok(c) = self.cache.read() {
+            if c.mtime == on_disk {
+                return c.ring.clone();
+            }
+        }
+        self.reload(on_disk)
+    }
+
+    /// Re-reads the ring now (e.g. after a JWT named a key this instance does not know yet).
+    pub fn refresh(&self) -> Arc<KeyRing> {
+        self.reload(index_mtime(&self.dir))
+    }
+
+    fn reload(&self, on_disk: Option<SystemTime>) -> Arc<KeyRing> {
+        let mut c = match self.cache.write() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match KeyStore::open(&self.dir) {
+            Ok(ring) => {
+                c.ring = Arc::new(ring);
+                c.mtime = on_disk;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot reload the key ring; keeping the loaded one")
+            }
+        }
+        c.ring.clone()
+    }
+}

@@ -1,0 +1,235 @@
+//! Credentials, the ledger and revocation: what an employer, an auditor and an admin do with
+//! a learner's certificate.
+
+use std::collections::HashSet;
+
+use actix_web::http::StatusCode;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hocvuso_credentials::ledger::{self, BreakKind};
+use hocvuso_stories::{workspace_root, TestApp, TestResult};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{json, Value};
+
+use crate::evidence::complete;
+
+fn schema_validator() -> Result<jsonschema::Validator, hocvuso_stories::Error> {
+    let path = std::path::Path::new(
+        "/work/shared/fixtures/openbadges3/ob_v3p0_achievementcredential_schema.json",
+    );
+    let path = if path.exists() {
+        path.to_path_buf()
+    } else {
+        workspace_root().join("crates/credentials/tests/fixtures/openbadges3/ob_v3p0_achievementcredential_schema.json")
+    };
+    let schema: Value = serde_json::from_slice(&std::fs::read(path)?)?;
+    Ok(jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft201909)
+        .should_validate_formats(true)
+        .build(&schema)?)
+}
+
+#[actix_web::test]
+async fn a_credential_issued_on_completion_verifies_with_an_independent_jose_library() -> TestResult
+{
+    let app = TestApp::spawn().await?;
+    let cert = complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+
+    let jwt = app
+        .get(&format!("/api/v1/certificates/{cert}/credential"), None)
+        .await;
+    assert_eq!(jwt.status, StatusCode::OK);
+    let jwt = jwt.text();
+    let jwks = app.get("/.well-known/jwks.json", None).await;
+    assert_eq!(jwks.status, StatusCode::OK);
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_slice(&jwks.body)?;
+    let header = jsonwebtoken::decode_header(&jwt)?;
+    assert_eq!(header.alg, Algorithm::EdDSA);
+    let jwk = jwks
+        .find(header.kid.as_deref().ok_or("kid")?)
+        .ok_or("the JWKS has the signing key")?;
+    let key = DecodingKey::from_jwk(jwk)?;
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.required_spec_claims = HashSet::from(["iss".to_owned(), "sub".to_owned()]);
+    validation.validate_exp = false;
+    let data = jsonwebtoken::decode::<Value>(&jwt, &key, &validation)?;
+    let credential = data.claims;
+    let errors: Vec<String> = schema_validator()?
+        .iter_errors(&credential)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(credential["issuer"]["name"], "UBND phường Thử Nghiệm");
+    let text = credential.to_string();
+    assert!(!text.contains("ba.lan"), "no username in a credential");
+    assert!(text.contains(&cert));
+
+    // Our own verifier agrees; a tampered copy fails.
+    let ok = app
+        .post("/api/v1/credentials/verify", None, json!({"jwt": jwt}))
+        .await
+        .json();
+    assert_eq!(ok, json!({"valid": true, "reason": null}));
+    let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
+    let mut payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1])?)?;
+    payload["credentialSubject"]["achievement"]["name"] = json!("Thạc sĩ an ninh mạng");
+    parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload)?);
+    let forged = parts.join(".");
+    assert!(jsonwebtoken::decode::<Value>(&forged, &key, &validation).is_err());
+    let bad = app
+        .post("/api/v1/credentials/verify", None, json!({"jwt": forged}))
+        .await
+        .json();
+    assert_eq!(bad["valid"], false);
+    assert_eq!(bad["reason"], "bad_signature");
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_pdf_certificate_carries_the_name_with_diacritics_and_an_embedded_font() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let cert = complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+    let pdf = app
+        .get(&format!("/api/v1/certificates/{cert}/pdf"), None)
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with(b"%PDF"));
+    let file = std::env::temp_dir().join(format!("hvs-{cert}.pdf"));
+    std::fs::write(&file, &pdf.body)?;
+    let text = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()?;
+    let text = String::from_utf8(text.stdout)?;
+    let fonts = std::process::Command::new("pdffonts").arg(&file).output()?;
+    let fonts = String::from_utf8(fonts.stdout)?;
+    std::fs::remove_file(&file)?;
+    assert!(text.contains("Nguyễn Thị Lan"), "{text}");
+    assert!(text.contains("UBND phường Thử Nghiệm"), "{text}");
+    assert!(text.contains("Chứng nhận hoàn thành"), "{text}");
+    assert!(text.contains(&cert), "{text}");
+    let embedded = fonts
+        .lines()
+        .skip(2)
+        .any(|l| l.split_whitespace().rev().nth(4) == Some("yes"));
+    assert!(embedded, "{fonts}");
+    let unknown = app
+        .get("/api/v1/certificates/AAAAAAAAAAAAAAAAAAAA/pdf", None)
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_revoked_certificate_says_so_everywhere_and_the_ledger_records_it() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let cert = complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+    let jwt = app
+        .get(&format!("/api/v1/certificates/{cert}/credential"), None)
+        .await
+        .text();
+    let learner = app.login("ba.lan", "mat-khau-dai").await?;
+    let path = format!("/api/v1/admin/certificates/{cert}/revoke");
+    let denied = app
+        .post(&path, Some(&learner), json!({"reason": "x"}))
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let admin = app.admin("quan.tri").await?;
+    let empty = app.post(&path, Some(&admin), json!({"reason": " "})).await;
+    assert_eq!(empty.json()["error"], "invalid_revoke_reason");
+    let done = app
+        .post(
+            &path,
+            Some(&admin),
+            json!({"reason": "Gian lận khi làm bài"}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text());
+    let again = app
+        .post(&path, Some(&admin), json!({"reason": "lần nữa"}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    let html = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(html.contains("đã bị thu hồi"), "{html}");
+    assert!(html.contains("Gian lận khi làm bài"));
+    let v = app
+        .post("/api/v1/credentials/verify", None, json!({"jwt": jwt}))
+        .await
+        .json();
+    assert_eq!(v, json!({"valid": false, "reason": "revoked"}));
+
+    let records = app.store.ledger_records().await?;
+    assert_eq!(records.len(), 2);
+    assert!(
+        matches!(records[1].entry, ledger::Entry::Revoke(ref r) if r.reason == "Gian lận khi làm bài" && r.actor.starts_with("user:"))
+    );
+    assert!(ledger::verify_chain(&records).is_ok());
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_ledger_check_names_a_record_edited_or_deleted_in_the_database() -> TestResult {
+    let app = TestApp::spawn().await?;
+    for (u, n) in [
+        ("ba.lan", "Nguyễn Thị Lan"),
+        ("ong.ba", "Trần Văn Ba"),
+        ("chi.tu", "Lê Thị Tư"),
+    ] {
+        complete(&app, u, n).await?;
+    }
+    let head =
+        ledger::verify_chain(&app.store.ledger_records().await?).map_err(|e| e.to_string())?;
+    assert_eq!(head.seq, 3);
+
+    app.store
+        .execute_raw("UPDATE ledger_entries SET score_percent = 55 WHERE seq = 2")
+        .await?;
+    let broken =
+        ledger::verify_chain(&app.store.ledger_records().await?).expect_err("an edit is caught");
+    assert_eq!((broken.seq, broken.kind), (2, BreakKind::Edited));
+    app.store
+        .execute_raw("UPDATE ledger_entries SET score_percent = 100 WHERE seq = 2")
+        .await?;
+    assert!(ledger::verify_chain(&app.store.ledger_records().await?).is_ok());
+
+    app.store
+        .execute_raw("DELETE FROM ledger_entries WHERE seq = 2")
+        .await?;
+    let broken =
+        ledger::verify_chain(&app.store.ledger_records().await?).expect_err("a deletion is caught");
+    assert_eq!((broken.seq, broken.kind), (2, BreakKind::Missing));
+    Ok(())
+}
+
+#[actix_web::test]
+async fn every_export_is_recorded_in_an_audit_log_admins_can_read() -> TestResult {
+    let app = TestApp::spawn().await?;
+    complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+    let admin = app.admin("quan.tri").await?;
+    app.get(
+        "/api/v1/admin/completions?format=csv&group=citizen&from=2026-01-01",
+        Some(&admin),
+    )
+    .await;
+    app.get("/api/v1/admin/completions?format=jsonl", Some(&admin))
+        .await;
+    let learner = app.login("ba.lan", "mat-khau-dai").await?;
+    assert_eq!(
+        app.get("/api/v1/admin/exports", Some(&learner))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let log = app.get("/api/v1/admin/exports", Some(&admin)).await.json();
+    let log = log.as_array().ok_or("a list")?;
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["format"], "jsonl");
+    assert_eq!(log[1]["format"], "csv");
+    assert_eq!(log[1]["username"], "quan.tri");
+    assert_eq!(log[1]["rows"], 1);
+    let filter: Value = serde_json::from_str(log[1]["filter"].as_str().ok_or("filter")?)?;
+    assert_eq!(filter["group"], "citizen");
+    assert_eq!(filter["from"], "2026-01-01T00:00:00Z");
+    Ok(())
+}
