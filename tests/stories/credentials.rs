@@ -233,3 +233,35 @@ async fn every_export_is_recorded_in_an_audit_log_admins_can_read() -> TestResul
     assert_eq!(filter["from"], "2026-01-01T00:00:00Z");
     Ok(())
 }
+
+#[actix_web::test]
+async fn an_admin_revokes_in_the_pages_and_reads_the_export_log_there() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let cert = complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+    let admin = app.admin("quan.tri").await?;
+    app.get("/api/v1/admin/completions?format=xlsx", Some(&admin))
+        .await;
+    app.page("/login").await;
+    let r = app
+        .submit_form(
+            "/login",
+            &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.page("/admin").await.text();
+    assert!(page.contains("Nhật ký xuất dữ liệu"), "{page}");
+    assert!(page.contains("xlsx"));
+    assert!(page.contains("Thu hồi chứng nhận"));
+    let r = app
+        .submit_form(
+            "/admin/revoke",
+            &[("certificate_id", &cert), ("reason", "Cấp nhầm người")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(html.contains("đã bị thu hồi"));
+    assert!(html.contains("Cấp nhầm người"));
+    Ok(())
+}

@@ -52,6 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/verify", web::get().to(evidence::verify_form))
         .route("/verify/{id}", web::get().to(evidence::verify))
         .route("/admin", web::get().to(admin::dashboard))
+        .route("/admin/revoke", web::post().to(admin::revoke))
         .route("/static/site.css", web::get().to(stylesheet))
         .route("/media/{course_id}/{path:.*}", web::get().to(media));
 }
