@@ -265,3 +265,35 @@ async fn an_admin_revokes_in_the_pages_and_reads_the_export_log_there() -> TestR
     assert!(html.contains("Cấp nhầm người"));
     Ok(())
 }
+
+#[actix_web::test]
+async fn the_xapi_export_is_one_valid_statement_per_completion() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let cert = complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+    complete(&app, "ong.ba", "Trần Văn Ba").await?;
+    let admin = app.admin("quan.tri").await?;
+    let r = app
+        .get("/api/v1/admin/completions?format=xapi", Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = r.text();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(lines.len(), 2);
+    for s in &lines {
+        hocvuso_credentials::xapi::check_statement(s).map_err(|p| p.join("; "))?;
+    }
+    assert!(!text.contains("ba.lan"), "no usernames in xAPI");
+    assert_eq!(
+        lines[0]["verb"]["id"],
+        "http://adlnet.gov/expapi/verbs/completed"
+    );
+    assert!(text.contains("thu-nghiem"));
+    let _ = cert;
+    let log = app.get("/api/v1/admin/exports", Some(&admin)).await.json();
+    assert_eq!(log[0]["format"], "xapi");
+    assert_eq!(log[0]["rows"], 2);
+    Ok(())
+}
