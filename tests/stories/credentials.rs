@@ -297,3 +297,70 @@ async fn the_xapi_export_is_one_valid_statement_per_completion() -> TestResult {
     assert_eq!(log[0]["rows"], 2);
     Ok(())
 }
+
+#[actix_web::test]
+async fn the_verify_page_shows_more_only_when_the_learner_chose_to() -> TestResult {
+    let app = TestApp::spawn().await?;
+    app.page("/register").await;
+    let r = app
+        .submit_form(
+            "/register",
+            &[
+                ("display_name", "Trần Văn Tư"),
+                ("username", "ong.tu"),
+                ("password", "mat-khau-dai"),
+                ("group", "citizen"),
+                ("birth_year", "1958"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let token = app.login("ong.tu", "mat-khau-dai").await?;
+    let me = app.user_id(&token).await?;
+    for l in ["mat-khau", "ma-otp"] {
+        app.post(
+            &format!("/api/v1/courses/thu-nghiem/lessons/{l}/complete"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    }
+    let attempt = app
+        .post(
+            "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    let id = attempt["attempt_id"].as_str().ok_or("id")?.to_owned();
+    let key = app.key_for(&id, me).await?;
+    let graded = app
+        .post(
+            &format!("/api/v1/attempts/{id}/submit"),
+            Some(&token),
+            json!({"answers": key}),
+        )
+        .await
+        .json();
+    let cert = graded["certificate_id"].as_str().ok_or("cert")?.to_owned();
+
+    let before = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(!before.contains("ong.tu") && !before.contains("1958"));
+    app.page("/certificates").await;
+    let r = app
+        .submit_form("/certificates/details", &[("show", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let after = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(
+        after.contains("ong.tu") && after.contains("1958"),
+        "{after}"
+    );
+    app.page("/certificates").await;
+    app.submit_form("/certificates/details", &[]).await;
+    let off = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(!off.contains("ong.tu"));
+    Ok(())
+}

@@ -49,6 +49,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/progress", web::get().to(learning::progress))
         .route("/certificates", web::get().to(evidence::my_certificates))
+        .route(
+            "/certificates/details",
+            web::post().to(evidence::verify_details),
+        )
         .route("/verify", web::get().to(evidence::verify_form))
         .route("/verify/{id}", web::get().to(evidence::verify))
         .route("/admin", web::get().to(admin::dashboard))
