@@ -364,3 +364,83 @@ async fn the_verify_page_shows_more_only_when_the_learner_chose_to() -> TestResu
     assert!(!off.contains("ong.tu"));
     Ok(())
 }
+
+/// Registers a learner, completes the fixture course's lessons and opens the quiz; returns the
+/// token, the attempt id and its full-marks answers.
+async fn ready_to_submit(
+    app: &TestApp,
+    username: &str,
+) -> Result<(String, String, Value), hocvuso_stories::Error> {
+    app.post("/api/v1/auth/register", None, json!({"username": username, "password": "mat-khau-dai", "display_name": "Người Học", "group": "citizen"})).await;
+    let token = app.login(username, "mat-khau-dai").await?;
+    let me = app.user_id(&token).await?;
+    for l in ["mat-khau", "ma-otp"] {
+        app.post(
+            &format!("/api/v1/courses/thu-nghiem/lessons/{l}/complete"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    }
+    let attempt = app
+        .post(
+            "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    let id = attempt["attempt_id"].as_str().ok_or("id")?.to_owned();
+    let key = app.key_for(&id, me).await?;
+    Ok((token, id, serde_json::to_value(key)?))
+}
+
+#[actix_web::test]
+async fn concurrent_completions_each_get_their_own_ledger_entry() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let mut ready = Vec::new();
+    for u in ["hv.mot", "hv.hai", "hv.ba", "hv.bon"] {
+        ready.push(ready_to_submit(&app, u).await?);
+    }
+    let paths: Vec<String> = ready
+        .iter()
+        .map(|(_, id, _)| format!("/api/v1/attempts/{id}/submit"))
+        .collect();
+    let submits = ready
+        .iter()
+        .zip(&paths)
+        .map(|((token, _, key), path)| app.post(path, Some(token), json!({"answers": key})));
+    let replies = futures_join_all(submits).await;
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(r.json()["certificate_id"].is_string());
+    }
+    let head =
+        ledger::verify_chain(&app.store.ledger_records().await?).map_err(|e| e.to_string())?;
+    assert_eq!(head.seq, 4);
+    Ok(())
+}
+
+/// Polls every future together on this task, so their transactions overlap.
+async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = fs.map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in pinned.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}

@@ -70,6 +70,7 @@ pub struct NewAttempt {
     pub at: OffsetDateTime,
 }
 
+#[derive(Clone)]
 pub struct Submission {
     pub answers: String,
     pub result: String,
