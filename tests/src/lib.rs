@@ -99,6 +99,13 @@ async fn fresh_database_url() -> Result<String, Error> {
     }
 }
 
+impl Drop for TestApp {
+    /// Each test's data folder (its signing keys) is its own temporary directory.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state.settings.data_dir);
+    }
+}
+
 impl TestApp {
     pub async fn spawn() -> Result<Self, Error> {
         Self::spawn_with(fixture_content(), Clock::system()).await

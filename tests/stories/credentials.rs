@@ -233,3 +233,214 @@ async fn every_export_is_recorded_in_an_audit_log_admins_can_read() -> TestResul
     assert_eq!(filter["from"], "2026-01-01T00:00:00Z");
     Ok(())
 }
+
+#[actix_web::test]
+async fn an_admin_revokes_in_the_pages_and_reads_the_export_log_there() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let cert = complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+    let admin = app.admin("quan.tri").await?;
+    app.get("/api/v1/admin/completions?format=xlsx", Some(&admin))
+        .await;
+    app.page("/login").await;
+    let r = app
+        .submit_form(
+            "/login",
+            &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.page("/admin").await.text();
+    assert!(page.contains("Nhật ký xuất dữ liệu"), "{page}");
+    assert!(page.contains("xlsx"));
+    assert!(page.contains("Thu hồi chứng nhận"));
+    let r = app
+        .submit_form(
+            "/admin/revoke",
+            &[("certificate_id", &cert), ("reason", "Cấp nhầm người")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(html.contains("đã bị thu hồi"));
+    assert!(html.contains("Cấp nhầm người"));
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_xapi_export_is_one_valid_statement_per_completion() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let cert = complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+    complete(&app, "ong.ba", "Trần Văn Ba").await?;
+    let admin = app.admin("quan.tri").await?;
+    let r = app
+        .get("/api/v1/admin/completions?format=xapi", Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = r.text();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(lines.len(), 2);
+    for s in &lines {
+        hocvuso_credentials::xapi::check_statement(s).map_err(|p| p.join("; "))?;
+    }
+    assert!(!text.contains("ba.lan"), "no usernames in xAPI");
+    assert_eq!(
+        lines[0]["verb"]["id"],
+        "http://adlnet.gov/expapi/verbs/completed"
+    );
+    assert!(text.contains("thu-nghiem"));
+    let _ = cert;
+    let log = app.get("/api/v1/admin/exports", Some(&admin)).await.json();
+    assert_eq!(log[0]["format"], "xapi");
+    assert_eq!(log[0]["rows"], 2);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_verify_page_shows_more_only_when_the_learner_chose_to() -> TestResult {
+    let app = TestApp::spawn().await?;
+    app.page("/register").await;
+    let r = app
+        .submit_form(
+            "/register",
+            &[
+                ("display_name", "Trần Văn Tư"),
+                ("username", "ong.tu"),
+                ("password", "mat-khau-dai"),
+                ("group", "citizen"),
+                ("birth_year", "1958"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let token = app.login("ong.tu", "mat-khau-dai").await?;
+    let me = app.user_id(&token).await?;
+    for l in ["mat-khau", "ma-otp"] {
+        app.post(
+            &format!("/api/v1/courses/thu-nghiem/lessons/{l}/complete"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    }
+    let attempt = app
+        .post(
+            "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    let id = attempt["attempt_id"].as_str().ok_or("id")?.to_owned();
+    let key = app.key_for(&id, me).await?;
+    let graded = app
+        .post(
+            &format!("/api/v1/attempts/{id}/submit"),
+            Some(&token),
+            json!({"answers": key}),
+        )
+        .await
+        .json();
+    let cert = graded["certificate_id"].as_str().ok_or("cert")?.to_owned();
+
+    let before = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(!before.contains("ong.tu") && !before.contains("1958"));
+    app.page("/certificates").await;
+    let r = app
+        .submit_form("/certificates/details", &[("show", "yes")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let after = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(
+        after.contains("ong.tu") && after.contains("1958"),
+        "{after}"
+    );
+    app.page("/certificates").await;
+    app.submit_form("/certificates/details", &[]).await;
+    let off = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(!off.contains("ong.tu"));
+    Ok(())
+}
+
+/// Registers a learner, completes the fixture course's lessons and opens the quiz; returns the
+/// token, the attempt id and its full-marks answers.
+async fn ready_to_submit(
+    app: &TestApp,
+    username: &str,
+) -> Result<(String, String, Value), hocvuso_stories::Error> {
+    app.post("/api/v1/auth/register", None, json!({"username": username, "password": "mat-khau-dai", "display_name": "Người Học", "group": "citizen"})).await;
+    let token = app.login(username, "mat-khau-dai").await?;
+    let me = app.user_id(&token).await?;
+    for l in ["mat-khau", "ma-otp"] {
+        app.post(
+            &format!("/api/v1/courses/thu-nghiem/lessons/{l}/complete"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    }
+    let attempt = app
+        .post(
+            "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
+            Some(&token),
+            json!({}),
+        )
+        .await
+        .json();
+    let id = attempt["attempt_id"].as_str().ok_or("id")?.to_owned();
+    let key = app.key_for(&id, me).await?;
+    Ok((token, id, serde_json::to_value(key)?))
+}
+
+#[actix_web::test]
+async fn concurrent_completions_each_get_their_own_ledger_entry() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let mut ready = Vec::new();
+    for u in ["hv.mot", "hv.hai", "hv.ba", "hv.bon"] {
+        ready.push(ready_to_submit(&app, u).await?);
+    }
+    let paths: Vec<String> = ready
+        .iter()
+        .map(|(_, id, _)| format!("/api/v1/attempts/{id}/submit"))
+        .collect();
+    let submits = ready
+        .iter()
+        .zip(&paths)
+        .map(|((token, _, key), path)| app.post(path, Some(token), json!({"answers": key})));
+    let replies = futures_join_all(submits).await;
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(r.json()["certificate_id"].is_string());
+    }
+    let head =
+        ledger::verify_chain(&app.store.ledger_records().await?).map_err(|e| e.to_string())?;
+    assert_eq!(head.seq, 4);
+    Ok(())
+}
+
+/// Polls every future together on this task, so their transactions overlap.
+async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = fs.map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, slot) in pinned.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}

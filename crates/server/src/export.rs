@@ -16,6 +16,8 @@ pub enum Format {
     Csv,
     Xlsx,
     Jsonl,
+    /// xAPI statements, one per line (`completed`, actor = the learner's opaque reference).
+    Xapi,
 }
 
 impl Format {
@@ -24,6 +26,7 @@ impl Format {
             "csv" => Some(Self::Csv),
             "xlsx" => Some(Self::Xlsx),
             "jsonl" => Some(Self::Jsonl),
+            "xapi" => Some(Self::Xapi),
             _ => None,
         }
     }
@@ -33,6 +36,17 @@ impl Format {
             Self::Csv => "csv",
             Self::Xlsx => "xlsx",
             Self::Jsonl => "jsonl",
+            Self::Xapi => "xapi.jsonl",
+        }
+    }
+
+    /// The name in the `format` query parameter and in the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Jsonl => "jsonl",
+            Self::Xapi => "xapi",
         }
     }
 
@@ -40,7 +54,7 @@ impl Format {
         match self {
             Self::Csv => "text/csv; charset=utf-8",
             Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            Self::Jsonl => "application/x-ndjson; charset=utf-8",
+            Self::Jsonl | Self::Xapi => "application/x-ndjson; charset=utf-8",
         }
     }
 }
@@ -143,6 +157,9 @@ pub fn render(
     rows: &[CompletionRow],
     bom: bool,
 ) -> Result<Vec<u8>, AppError> {
+    if format == Format::Xapi {
+        return xapi_lines(state, rows);
+    }
     let rows: Vec<Row<'_>> = rows
         .iter()
         .map(|r| Row {
@@ -180,6 +197,7 @@ pub fn render(
             }
             w.into_inner().map_err(|e| failed(&e))
         }
+        Format::Xapi => xapi_lines(state, &[]),
         Format::Jsonl => {
             let mut out = Vec::new();
             for r in &rows {
@@ -220,6 +238,48 @@ pub fn render(
     }
 }
 
+/// One xAPI `completed` statement per completion. The actor is the learner's opaque reference
+/// (rows without one are skipped: the caller assigns references before rendering).
+fn xapi_lines(state: &AppState, rows: &[CompletionRow]) -> Result<Vec<u8>, AppError> {
+    use hocvuso_credentials::xapi::{self, Activity, StatementInput, Verb};
+    use hocvuso_credentials::LearnerRef;
+    let base = &state.issuer.base;
+    let platform = crate::i18n_global().get("site.name").to_owned();
+    let mut out = Vec::new();
+    for r in rows {
+        let Some(learner) = r.learner_ref.as_deref().and_then(LearnerRef::parse) else {
+            continue;
+        };
+        let title = state
+            .catalog
+            .course(&r.completion.course_id)
+            .map(|c| c.title.as_str())
+            .unwrap_or(r.completion.course_id.as_str());
+        let statement = xapi::statement(
+            base,
+            &StatementInput {
+                verb: Verb::Completed,
+                learner,
+                activity: Activity::course(base, &r.completion.course_id, title),
+                key: r.completion.certificate_id.clone(),
+                score_percent: r.completion.score_percent,
+                success: None,
+                completion: true,
+                timestamp: r.completion.completed_at,
+                platform: Some(platform.clone()),
+                content_version: Some(r.completion.content_version.clone()),
+            },
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, "xAPI statement failed");
+            AppError::internal()
+        })?;
+        serde_json::to_writer(&mut out, &statement).map_err(|_| AppError::internal())?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,7 +311,8 @@ pub fn table(format: Format, sheets: &[Sheet]) -> Result<Vec<u8>, AppError> {
         AppError::internal()
     };
     match format {
-        Format::Csv | Format::Jsonl => {
+        // Tables have no JSON Lines or xAPI form; those formats fall back to CSV.
+        Format::Csv | Format::Jsonl | Format::Xapi => {
             // CSV holds one table: the first sheet.
             let mut out = "\u{feff}".as_bytes().to_vec();
             if let Some((_, head, rows)) = sheets.first() {

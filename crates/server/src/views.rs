@@ -144,6 +144,19 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// A date and time in Vietnam: 27/11/2026 14:05.
+pub fn datetime_vi(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::macros::offset!(+7));
+    format!(
+        "{:02}/{:02}/{} {:02}:{:02}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
+}
+
 /// A date as people in Vietnam write it: 27/11/2026.
 pub fn date_vi(t: OffsetDateTime) -> String {
     // Vietnam keeps UTC+7 all year.

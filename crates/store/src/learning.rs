@@ -72,6 +72,7 @@ pub struct NewAttempt {
     pub at: OffsetDateTime,
 }
 
+#[derive(Clone)]
 pub struct Submission {
     pub answers: String,
     pub result: String,
@@ -145,6 +146,8 @@ pub struct CompletionRow {
     pub username: String,
     pub display_name: String,
     pub group: Option<String>,
+    /// The learner's opaque reference (None until their first credential).
+    pub learner_ref: Option<String>,
 }
 
 impl Store {
@@ -603,6 +606,7 @@ impl Store {
                 username: u.username.clone(),
                 display_name: u.display_name.clone(),
                 group: u.group_id.clone(),
+                learner_ref: u.learner_ref.clone(),
                 completion: c.into(),
             });
         }

@@ -12,7 +12,7 @@ use hocvuso_store::NewExportAudit;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CompletionsQuery {
-    /// csv (default), xlsx or jsonl.
+    /// csv (default), xlsx, jsonl or xapi (xAPI statements, one per line).
     pub format: Option<String>,
     pub group: Option<String>,
     /// First day included, YYYY-MM-DD (or RFC 3339).
@@ -38,13 +38,25 @@ pub async fn completions(
     let format = Format::parse(q.format.as_deref().unwrap_or("csv"))
         .ok_or_else(|| AppError::bad_request("unknown_format"))?;
     let filter = export::filter(q.group.as_deref(), q.from.as_deref(), q.to.as_deref())?;
-    let rows = state.store.completions_export(&filter).await?;
+    let mut rows = state.store.completions_export(&filter).await?;
+    if format == Format::Xapi {
+        // Completions recorded before credentials existed have learners without a reference.
+        for r in rows.iter_mut().filter(|r| r.learner_ref.is_none()) {
+            let candidate = hocvuso_credentials::LearnerRef::generate(&mut rand::rngs::OsRng);
+            r.learner_ref = Some(
+                state
+                    .store
+                    .ensure_learner_ref(r.completion.user_id, candidate.as_str())
+                    .await?,
+            );
+        }
+    }
     let body = export::render(&state, format, &rows, q.bom)?;
     state
         .store
         .record_export(NewExportAudit {
             user_id: user.0.id,
-            format: format.extension().to_owned(),
+            format: format.name().to_owned(),
             filter: export::describe(&filter),
             rows: i64::try_from(rows.len()).unwrap_or(i64::MAX),
             at: state.clock.now(),

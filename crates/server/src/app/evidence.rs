@@ -49,8 +49,13 @@ pub async fn lookup(state: &AppState, id: &str) -> Result<Option<Verified>, AppE
     }))
 }
 
+/// How many times a completion is retried when another transaction took the ledger's next
+/// number first (PostgreSQL, concurrent completions): the loser rolls back and tries again.
+pub const LEDGER_RETRIES: usize = 5;
+
 /// A credential signed before the completion's transaction (signing is pure and fast), stored
 /// by it if the course turns out complete.
+#[derive(Clone)]
 pub struct Signed {
     pub certificate_id: String,
     pub jwt: String,

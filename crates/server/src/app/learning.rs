@@ -6,11 +6,11 @@ use hocvuso_assessment::grading::{self, AttemptResult, GradeError, QuestionResul
 use hocvuso_assessment::paper::{self, Paper, PresentedQuestion};
 use hocvuso_course::{Course, CourseStatus, LearnerRecord, OnTimeout, Quiz, QuizMode};
 use hocvuso_credentials::CertificateId;
-use hocvuso_store::{Attempt, Completion, NewAttempt, NewCompletion, Submission, User};
+use hocvuso_store::{Attempt, Completion, NewAttempt, NewCompletion, StoreError, Submission, User};
 use rand::Rng;
 use serde_json::Value;
 
-use crate::app::evidence::{sign_course, Signed};
+use crate::app::evidence::{sign_course, Signed, LEDGER_RETRIES};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -111,18 +111,24 @@ pub async fn complete_lesson(
     // Signed whether or not this lesson completes the course: the transaction decides, and an
     // unused signature costs microseconds.
     let signed = sign_course(state, user, course, now).await?;
-    let done = state
-        .store
-        .complete_lesson(
-            user.id,
-            &course.id,
-            lesson_id,
-            &course.version,
-            now,
-            completion_rule(state, user, course, score, signed),
-        )
-        .await?;
-    Ok(done)
+    let mut tries = 0;
+    loop {
+        match state
+            .store
+            .complete_lesson(
+                user.id,
+                &course.id,
+                lesson_id,
+                &course.version,
+                now,
+                completion_rule(state, user, course, score, signed.clone()),
+            )
+            .await
+        {
+            Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
+            done => return Ok(done?),
+        }
+    }
 }
 
 /// Attempts a learner may start in an hour, across retries.
@@ -441,17 +447,26 @@ pub async fn submit(
         passed,
         at: now,
     };
-    let completion = state
-        .store
-        .submit_attempt(&attempt, submission, |record: &LearnerRecord| {
+    let mut tries = 0;
+    let completion = loop {
+        let signed = signed.clone();
+        let decide = |record: &LearnerRecord| {
             // The attempt being graded is not yet visible as passed inside the record.
             let mut record = record.clone();
             if passed {
                 record.quizzes_passed.insert(quiz.id.clone());
             }
             completion_rule(state, user, course, course_score, signed)(&record)
-        })
-        .await?;
+        };
+        match state
+            .store
+            .submit_attempt(&attempt, submission.clone(), decide)
+            .await
+        {
+            Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
+            done => break done?,
+        }
+    };
     Ok(Graded {
         pending: needs_grading,
         attempt_id: attempt.id,

@@ -43,6 +43,7 @@ pub async fn my_certificates(
         })
         .collect();
     Page::new(&req, &state, Some(&user))
+        .with("show_details", &user.verify_shows_details)
         .with("certificates", &rows)
         .render("certificates.html")
 }
@@ -74,6 +75,15 @@ struct VerifiedView {
     revoked: bool,
     revoked_on: Option<String>,
     revoked_reason: Option<String>,
+    /// Shown only when the learner chose to (off by default).
+    details: Option<Details>,
+}
+
+#[derive(Serialize)]
+struct Details {
+    username: String,
+    birth_year: Option<i32>,
+    group: Option<String>,
 }
 
 /// The page a certificate's QR code opens: valid, revoked or unknown. It shows the learner's
@@ -86,12 +96,22 @@ pub async fn verify(
 ) -> PageResult {
     let found = lookup(&state, &path).await?;
     let view = found.map(|v| VerifiedView {
-        learner: v.learner.display_name,
+        learner: v.learner.display_name.clone(),
         course_title: v.course_title,
         issued_on: date_vi(v.completion.completed_at),
         revoked: v.completion.revoked_at.is_some(),
         revoked_on: v.completion.revoked_at.map(date_vi),
         revoked_reason: v.completion.revoked_reason,
+        details: v.learner.verify_shows_details.then(|| Details {
+            group: v
+                .learner
+                .group
+                .as_deref()
+                .and_then(|g| state.catalog.group(g))
+                .map(|g| g.title.clone()),
+            username: v.learner.username,
+            birth_year: v.learner.birth_year,
+        }),
     });
     let status = if view.is_some() {
         actix_web::http::StatusCode::OK
@@ -104,4 +124,27 @@ pub async fn verify(
         .with("certificate", &view)
         .status(status)
         .render("verify.html")
+}
+
+#[derive(Deserialize)]
+pub struct DetailsForm {
+    csrf: String,
+    #[serde(default)]
+    show: Option<String>,
+}
+
+/// The learner's choice to show their username, birth year and group on the verification page.
+pub async fn verify_details(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<DetailsForm>,
+) -> PageResult {
+    crate::auth::csrf::verify(&req, &form.csrf)?;
+    state
+        .store
+        .set_verify_shows_details(user.0.id, form.show.as_deref() == Some("yes"))
+        .await
+        .map_err(AppError::from)?;
+    Ok(redirect("/certificates"))
 }

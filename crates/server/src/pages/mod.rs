@@ -61,6 +61,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/progress", web::get().to(learning::progress))
         .route("/certificates", web::get().to(evidence::my_certificates))
+        .route(
+            "/certificates/details",
+            web::post().to(evidence::verify_details),
+        )
         .route("/verify", web::get().to(evidence::verify_form))
         .route("/verify/{id}", web::get().to(evidence::verify))
         .route("/admin", web::get().to(admin::dashboard))
@@ -103,6 +107,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(community::attend),
         )
         .route("/check-in/{code}", web::get().to(community::check_in_form))
+        .route("/admin/revoke", web::post().to(admin::revoke))
         .route("/static/site.css", web::get().to(stylesheet))
         .route("/media/{course_id}/{path:.*}", web::get().to(media));
 }
