@@ -372,6 +372,45 @@ impl TestApp {
         ))
     }
 
+    /// Completes the fixture course `thu-nghiem` as a learner who studied (every lesson, the quiz
+    /// with the key) and returns the certificate id.
+    pub async fn complete_fixture_course(&self, token: &str) -> Result<String, Error> {
+        let me = self.user_id(token).await?;
+        for l in ["mat-khau", "ma-otp"] {
+            self.post(
+                &format!("/api/v1/courses/thu-nghiem/lessons/{l}/complete"),
+                Some(token),
+                serde_json::json!({}),
+            )
+            .await;
+        }
+        let attempt = self
+            .post(
+                "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
+                Some(token),
+                serde_json::json!({}),
+            )
+            .await
+            .json();
+        let id = attempt["attempt_id"]
+            .as_str()
+            .ok_or("attempt id")?
+            .to_owned();
+        let key = self.key_for(&id, me).await?;
+        let graded = self
+            .post(
+                &format!("/api/v1/attempts/{id}/submit"),
+                Some(token),
+                serde_json::json!({"answers": key}),
+            )
+            .await
+            .json();
+        Ok(graded["certificate_id"]
+            .as_str()
+            .ok_or("certificate id")?
+            .to_owned())
+    }
+
     pub async fn user_id(&self, token: &str) -> Result<i64, Error> {
         self.get("/api/v1/me", Some(token)).await.json()["id"]
             .as_i64()

@@ -317,34 +317,7 @@ async fn the_verify_page_shows_more_only_when_the_learner_chose_to() -> TestResu
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let token = app.login("ong.tu", "mat-khau-dai").await?;
-    let me = app.user_id(&token).await?;
-    for l in ["mat-khau", "ma-otp"] {
-        app.post(
-            &format!("/api/v1/courses/thu-nghiem/lessons/{l}/complete"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
-    }
-    let attempt = app
-        .post(
-            "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
-            Some(&token),
-            json!({}),
-        )
-        .await
-        .json();
-    let id = attempt["attempt_id"].as_str().ok_or("id")?.to_owned();
-    let key = app.key_for(&id, me).await?;
-    let graded = app
-        .post(
-            &format!("/api/v1/attempts/{id}/submit"),
-            Some(&token),
-            json!({"answers": key}),
-        )
-        .await
-        .json();
-    let cert = graded["certificate_id"].as_str().ok_or("cert")?.to_owned();
+    let cert = app.complete_fixture_course(&token).await?;
 
     let before = app.page(&format!("/verify/{cert}")).await.text();
     assert!(!before.contains("ong.tu") && !before.contains("1958"));

@@ -11,37 +11,7 @@ pub(crate) async fn complete(
     let r = app.post("/api/v1/auth/register", None, json!({"username": username, "password": "mat-khau-dai", "display_name": display_name, "group": "citizen"})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let token = app.login(username, "mat-khau-dai").await?;
-    let me = app.user_id(&token).await?;
-    for l in ["mat-khau", "ma-otp"] {
-        app.post(
-            &format!("/api/v1/courses/thu-nghiem/lessons/{l}/complete"),
-            Some(&token),
-            json!({}),
-        )
-        .await;
-    }
-    let attempt = app
-        .post(
-            "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
-            Some(&token),
-            json!({}),
-        )
-        .await
-        .json();
-    let id = attempt["attempt_id"].as_str().ok_or("id")?.to_owned();
-    let key = app.key_for(&id, me).await?;
-    let graded = app
-        .post(
-            &format!("/api/v1/attempts/{id}/submit"),
-            Some(&token),
-            json!({"answers": key}),
-        )
-        .await
-        .json();
-    Ok(graded["certificate_id"]
-        .as_str()
-        .ok_or("certificate")?
-        .to_owned())
+    app.complete_fixture_course(&token).await
 }
 
 #[actix_web::test]
