@@ -114,6 +114,157 @@ async fn completions_export_as_csv_xlsx_and_json_lines_for_admins_only() -> Test
     Ok(())
 }
 
+/// A worksheet's name and its cells as text.
+type Sheet = (String, Vec<Vec<String>>);
+
+/// Reads an XLSX body with calamine, an implementation independent of the writer.
+fn xlsx_sheets(body: &[u8]) -> Result<Vec<Sheet>, hocvuso_stories::Error> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(body.to_vec()))?;
+    let mut out = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name)?;
+        let rows = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        out.push((name, rows));
+    }
+    Ok(out)
+}
+
+#[actix_web::test]
+async fn exports_filter_by_unit_and_course_stay_in_a_managers_units_and_are_audited() -> TestResult
+{
+    let app = TestApp::spawn().await?;
+    let w = crate::units::ward(&app).await?;
+    let lan = complete(&app, "ba.lan", "Nguyễn Thị Lan").await?;
+    let hoa = complete(&app, "chi.hoa", "Trần Thị Hoa").await?;
+    crate::units::member(&app, &w.admin, w.to1, "ba.lan").await?;
+    crate::units::member(&app, &w.admin, w.to2, "chi.hoa").await?;
+    let jsonl = |rows: &str| -> Vec<String> {
+        rows.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["certificate_id"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    // An administrator: a unit means that unit and everything below it.
+    let r = app
+        .get(
+            &format!("/api/v1/admin/completions?format=jsonl&unit={}", w.to1),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(jsonl(&r.text()), vec![lan.clone()]);
+    let r = app
+        .get(
+            &format!("/api/v1/admin/completions?format=jsonl&unit={}", w.ward),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(jsonl(&r.text()), vec![lan.clone(), hoa.clone()]);
+    let r = app
+        .get(
+            "/api/v1/admin/completions?format=jsonl&course=thu-nghiem",
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(jsonl(&r.text()).len(), 2);
+    let r = app
+        .get(
+            "/api/v1/admin/completions?format=jsonl&course=on-tap",
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(r.text(), "");
+    let r = app
+        .get("/api/v1/admin/completions?course=khong-co", Some(&w.admin))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"], "unknown_course");
+    let r = app
+        .get("/api/v1/admin/completions?group=khong-co", Some(&w.admin))
+        .await;
+    assert_eq!(r.json()["error"], "unknown_group");
+
+    // A tổ's manager: only their tổ, with or without naming it; another unit does not exist.
+    let manager = crate::units::manager_of(&app, &w.admin, w.to1, "to.truong").await?;
+    let r = app
+        .get("/api/v1/admin/completions?format=jsonl", Some(&manager))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(jsonl(&r.text()), vec![lan.clone()]);
+    for unit in [w.to2, w.ward, 999_999] {
+        let r = app
+            .get(
+                &format!("/api/v1/admin/completions?unit={unit}"),
+                Some(&manager),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "unit {unit}");
+    }
+    let r = app
+        .get("/api/v1/admin/completions?unit=abc", Some(&manager))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // XLSX: a summary sheet per group first, then the completions; read back independently.
+    let r = app
+        .get("/api/v1/admin/completions?format=xlsx", Some(&w.admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let sheets = xlsx_sheets(&r.body)?;
+    assert_eq!(sheets.len(), 2, "summary and completions");
+    let (summary_name, summary) = &sheets[0];
+    assert_eq!(summary_name, "Tổng hợp");
+    assert_eq!(summary[0][0], "Nhóm");
+    assert_eq!(summary[1][0], "Người dân");
+    assert_eq!(summary[1][1], "2", "learners");
+    assert_eq!(summary[1][2], "2", "completions");
+    assert!(
+        summary
+            .iter()
+            .any(|r| r.first().map(String::as_str) == Some("Người dân")
+                && r.get(1).map(String::as_str) == Some("Khóa học thử nghiệm")
+                && r.get(2).map(String::as_str) == Some("2")),
+        "per-course counts: {summary:?}"
+    );
+    let (data_name, data) = &sheets[1];
+    assert_eq!(data_name, "Hoàn thành");
+    assert_eq!(data[0][0], "certificate_id");
+    assert_eq!(data.len(), 3);
+    assert_eq!(data[1][0], lan);
+    assert_eq!(data[1][2], "Nguyễn Thị Lan");
+    assert_eq!(data[1][5], "Khóa học thử nghiệm");
+
+    // Every export is on record with its filter and, once finished, its row count.
+    let audits = app
+        .get("/api/v1/admin/exports", Some(&w.admin))
+        .await
+        .json();
+    let audits = audits.as_array().ok_or("audits")?;
+    let newest = &audits[0];
+    assert_eq!(newest["format"], "xlsx");
+    assert_eq!(newest["rows"], 2);
+    assert!(
+        !audits.iter().any(|a| a["filter"]
+            .as_str()
+            .is_some_and(|f| f.contains(&format!("\"unit\":{}", w.to2)))),
+        "a refused export is not on record"
+    );
+    assert!(
+        audits.iter().any(|a| a["format"] == "jsonl"
+            && a["rows"] == 1
+            && a["filter"]
+                .as_str()
+                .is_some_and(|f| f.contains(&format!("\"unit\":[{}]", w.to1)))),
+        "a manager's export names the units it was limited to"
+    );
+    Ok(())
+}
+
 #[actix_web::test]
 async fn the_verify_page_says_valid_or_unknown_in_vietnamese() -> TestResult {
     let app = TestApp::spawn().await?;

@@ -10,15 +10,15 @@ use hocvuso_stories::{fixture_content, Error, TestApp, TestResult};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-struct Ward {
-    admin: String,
-    ward: i64,
-    to1: i64,
-    to2: i64,
-    agency: i64,
+pub(crate) struct Ward {
+    pub(crate) admin: String,
+    pub(crate) ward: i64,
+    pub(crate) to1: i64,
+    pub(crate) to2: i64,
+    pub(crate) agency: i64,
 }
 
-async fn unit(
+pub(crate) async fn unit(
     app: &TestApp,
     token: &str,
     parent: Option<i64>,
@@ -38,7 +38,7 @@ async fn unit(
     r.json()["id"].as_i64().ok_or_else(|| "no id".into())
 }
 
-async fn ward(app: &TestApp) -> Result<Ward, Error> {
+pub(crate) async fn ward(app: &TestApp) -> Result<Ward, Error> {
     let admin = app.admin("quan.tri").await?;
     let province = unit(app, &admin, None, "gia-lai", "province").await?;
     let ward = unit(app, &admin, Some(province), "hoai-nhon-tay", "ward").await?;
@@ -54,7 +54,7 @@ async fn ward(app: &TestApp) -> Result<Ward, Error> {
     })
 }
 
-async fn member(app: &TestApp, admin: &str, unit: i64, username: &str) -> TestResult {
+pub(crate) async fn member(app: &TestApp, admin: &str, unit: i64, username: &str) -> TestResult {
     let r = app
         .post(
             &format!("/api/v1/units/{unit}/members"),
@@ -66,7 +66,7 @@ async fn member(app: &TestApp, admin: &str, unit: i64, username: &str) -> TestRe
     Ok(())
 }
 
-async fn manager_of(
+pub(crate) async fn manager_of(
     app: &TestApp,
     admin: &str,
     unit: i64,
@@ -997,13 +997,41 @@ async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables(
         &app.store,
         &app.state.catalog,
         &hash,
-        1_200,
-        42,
-        app.state.clock.now(),
+        hocvuso_server::seed::Options {
+            learners: 1_200,
+            seed: 42,
+            today: app.state.clock.now(),
+            issuer: Some(app.state.issuer.as_ref()),
+        },
         |_| {},
     )
     .await?;
     assert!(seeded.progress_records > 0);
+    // Every seeded completion carries a real credential and its ledger entry.
+    let completions = count(&app, "select count(*) from course_completions").await?;
+    assert!(completions > 0);
+    assert_eq!(seeded.credentials, completions as u64);
+    let head = hocvuso_credentials::ledger::verify_chain(&app.store.ledger_records().await?)
+        .map_err(|b| format!("the seeded ledger breaks at {}", b.seq))?;
+    assert_eq!(head.seq, completions as u64);
+    let jwt: String = {
+        use sea_orm::ConnectionTrait;
+        let row = app
+            .store
+            .connection()
+            .query_one(sea_orm::Statement::from_string(
+                app.store.backend(),
+                "select credential from course_completions order by id desc limit 1",
+            ))
+            .await?
+            .ok_or("no completion")?;
+        row.try_get_by_index(0)?
+    };
+    let v = app
+        .post("/api/v1/credentials/verify", None, json!({ "jwt": jwt }))
+        .await
+        .json();
+    assert_eq!(v["valid"], true, "{v}");
     assert_eq!(
         count(&app, "select count(*) from users").await?,
         count(&app, "select count(*) from learner_status").await?,
@@ -1098,9 +1126,12 @@ async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables(
         &app.store,
         &app.state.catalog,
         &hash,
-        10,
-        42,
-        app.state.clock.now(),
+        hocvuso_server::seed::Options {
+            learners: 10,
+            seed: 42,
+            today: app.state.clock.now(),
+            issuer: Some(app.state.issuer.as_ref()),
+        },
         |_| {},
     )
     .await;

@@ -1,6 +1,7 @@
 //! Development data: a ward (15 tổ dân phố, agencies, schools, enterprises, a cooperative)
 //! with learners, households, mentors, community classes and learning progress along the
-//! groups' paths. Deterministic for a given seed and day. Bulk inserts, a batch of learners per
+//! groups' paths, and for every completion a signed credential and its ledger entry (when given
+//! the issuer). Deterministic for a given seed and day (credentials: and the same signing key). Bulk inserts, a batch of learners per
 //! transaction, so a million learners takes minutes. Used by `hocvuso dev seed`, the dashboard
 //! benchmark and a story that checks the dashboard against counts taken from the base tables.
 
@@ -11,10 +12,13 @@ use rand::{Rng, SeedableRng};
 use sea_orm::Value;
 use time::{Duration, OffsetDateTime};
 
-use hocvuso_course::Catalog;
-use hocvuso_credentials::CertificateId;
+use hocvuso_course::{Catalog, Course};
+use hocvuso_credentials::ledger::{self, Entry, Issue, Record};
+use hocvuso_credentials::{vc_jwt, AchievementKind, CertificateId, KeyRing, LearnerRef};
 use hocvuso_store::aggregates::week_of;
 use hocvuso_store::{NewUnit, NewUser, Store, StoreError};
+
+use crate::issuer::Issuer;
 
 /// The password of every seeded account (development data only).
 pub const DEV_PASSWORD: &str = "mat-khau-dai";
@@ -170,6 +174,79 @@ struct Batch {
     mentors: Vec<Vec<Value>>,
     lessons: Vec<Vec<Value>>,
     completions: Vec<Vec<Value>>,
+    ledger: Vec<Vec<Value>>,
+}
+
+/// Signs seeded completions the way the server does (`app::evidence::course_request`, the
+/// active key) and chains their ledger entries after the ledger's head, so a seeded database
+/// verifies with `hocvuso ledger verify` and its credentials with any JOSE library.
+pub struct Signer<'a> {
+    issuer: &'a Issuer,
+    ring: std::sync::Arc<KeyRing>,
+    head: Option<Record>,
+}
+
+impl<'a> Signer<'a> {
+    pub async fn new(store: &Store, issuer: &'a Issuer) -> Result<Signer<'a>, StoreError> {
+        Ok(Self {
+            issuer,
+            ring: issuer.ring(),
+            head: store.ledger_head().await?,
+        })
+    }
+
+    /// The credential (compact JWT and key id) and the ledger row of one completion.
+    #[allow(clippy::too_many_arguments)]
+    fn sign(
+        &mut self,
+        catalog: &Catalog,
+        certificate_id: &CertificateId,
+        user_id: i64,
+        learner: &LearnerRef,
+        learner_name: &str,
+        course: &Course,
+        at: OffsetDateTime,
+        score: f64,
+    ) -> Result<((String, String), Vec<Value>), StoreError> {
+        let req = crate::app::evidence::course_request(
+            catalog,
+            &self.issuer.name,
+            certificate_id.clone(),
+            learner.clone(),
+            learner_name,
+            course,
+            at,
+        );
+        let issued = vc_jwt::issue(&self.ring, &self.issuer.base, &req)
+            .map_err(|e| StoreError::Corrupt(format!("cannot sign a seeded credential: {e}")))?;
+        let record = ledger::append(
+            self.head.as_ref(),
+            Entry::Issue(Issue {
+                certificate_id: certificate_id.to_string(),
+                user_id,
+                kind: AchievementKind::Course,
+                achievement_id: course.id.clone(),
+                content_version: course.version.clone(),
+                completed_at: at,
+                score_percent: Some(score),
+            }),
+        );
+        let row: Vec<Value> = vec![
+            (record.seq as i64).into(),
+            record.prev_hash.clone().into(),
+            record.hash.clone().into(),
+            "issue".into(),
+            certificate_id.to_string().into(),
+            Some(user_id).into(),
+            Some("course".to_owned()).into(),
+            Some(course.id.clone()).into(),
+            Some(course.version.clone()).into(),
+            Some(score).into(),
+            at.into(),
+        ];
+        self.head = Some(record);
+        Ok(((issued.jwt, issued.kid), row))
+    }
 }
 
 /// Per tổ dân phố: the household being filled and the mentor taking mentees.
@@ -191,7 +268,8 @@ fn learner(
     today: OffsetDateTime,
     id: i64,
     next_household: &mut i64,
-) {
+    mut signer: Option<&mut Signer<'_>>,
+) -> Result<(), StoreError> {
     let wanted = match rng.gen_range(0..100) {
         0..=69 => "citizen",
         70..=81 => "student",
@@ -218,15 +296,18 @@ fn learner(
         _ => rng.gen_range(1945..=2005),
     };
     let created = today - Duration::days(rng.gen_range(90..200));
+    let user_row = b.users.len();
     b.users.push(vec![
         id.into(),
         format!("hv{id}").into(),
         format!("hv{id}").into(),
-        name.into(),
+        name.clone().into(),
         hash.into(),
         Some(group.to_owned()).into(),
         Some(birth_year).into(),
         created.into(),
+        // The opaque reference credentials name; set below with the first credential.
+        Option::<String>::None.into(),
     ]);
     b.roles.push(vec![id.into(), "learner".into()]);
     // Everyone lives in a tổ dân phố; students, civil servants and workers also belong to
@@ -290,7 +371,7 @@ fn learner(
             Option::<OffsetDateTime>::None.into(),
             Option::<i32>::None.into(),
         ]);
-        return;
+        return Ok(());
     };
     let path: Vec<&hocvuso_course::Course> =
         g.path.iter().filter_map(|c| catalog.course(c)).collect();
@@ -301,6 +382,7 @@ fn learner(
     };
     let mut t = created + Duration::days(rng.gen_range(1..60));
     let mut completed: BTreeSet<String> = BTreeSet::new();
+    let mut learner_ref: Option<LearnerRef> = None;
     let mut last = t;
     for (i, course) in path.iter().enumerate() {
         let lessons = if i < courses_done {
@@ -323,17 +405,42 @@ fn learner(
         }
         if i < courses_done {
             let at = t.min(today);
+            let certificate_id = CertificateId::generate(rng);
+            let score = rng.gen_range(70.0_f64..100.0).round();
+            let (kid, credential) = match signer.as_deref_mut() {
+                Some(signer) => {
+                    let learner = learner_ref.get_or_insert_with(|| LearnerRef::generate(rng));
+                    let ((jwt, kid), ledger_row) = signer.sign(
+                        catalog,
+                        &certificate_id,
+                        id,
+                        learner,
+                        &name,
+                        course,
+                        at,
+                        score,
+                    )?;
+                    b.ledger.push(ledger_row);
+                    (Some(kid), Some(jwt))
+                }
+                None => (None, None),
+            };
             b.completions.push(vec![
-                CertificateId::generate(rng).to_string().into(),
+                certificate_id.to_string().into(),
                 id.into(),
                 course.id.clone().into(),
                 course.version.clone().into(),
                 at.into(),
-                Some(rng.gen_range(70.0_f64..100.0).round()).into(),
+                Some(score).into(),
+                kid.into(),
+                credential.into(),
             ]);
             completed.insert(course.id.clone());
             last = at;
         }
+    }
+    if let Some(r) = learner_ref {
+        b.users[user_row][8] = Some(r.as_str().to_owned()).into();
     }
     let path_done = g.path_completed(&completed);
     let certified = g.certifying_course().is_some_and(|c| completed.contains(c));
@@ -357,6 +464,7 @@ fn learner(
         c_at,
         c_week,
     ]);
+    Ok(())
 }
 
 async fn write(store: &Store, b: Batch) -> Result<(), StoreError> {
@@ -372,6 +480,7 @@ async fn write(store: &Store, b: Batch) -> Result<(), StoreError> {
                 "group_id",
                 "birth_year",
                 "created_at",
+                "learner_ref",
             ],
             b.users,
         )
@@ -440,8 +549,29 @@ async fn write(store: &Store, b: Batch) -> Result<(), StoreError> {
                 "content_version",
                 "completed_at",
                 "score_percent",
+                "kid",
+                "credential",
             ],
             b.completions,
+        )
+        .await?;
+    store
+        .insert_rows(
+            "ledger_entries",
+            &[
+                "seq",
+                "prev_hash",
+                "hash",
+                "entry_type",
+                "certificate_id",
+                "user_id",
+                "achievement_kind",
+                "achievement_id",
+                "content_version",
+                "score_percent",
+                "at",
+            ],
+            b.ledger,
         )
         .await?;
     Ok(())
@@ -499,10 +629,24 @@ async fn classes(
     Ok(())
 }
 
+/// What to seed.
+pub struct Options<'a> {
+    pub learners: u64,
+    /// The random seed: the same seed and day give the same data.
+    pub seed: u64,
+    /// The day progress is measured back from.
+    pub today: OffsetDateTime,
+    /// Sign a credential for every completion with this issuer's active key (None: leave the
+    /// completions without credentials, which is faster).
+    pub issuer: Option<&'a Issuer>,
+}
+
 /// What `seed` made.
 pub struct Seeded {
     pub learners: u64,
     pub progress_records: u64,
+    /// Completions seeded with a signed credential and a ledger entry.
+    pub credentials: u64,
 }
 
 /// Seeds an empty database: a ward with its units, staff accounts (password `DEV_PASSWORD`),
@@ -512,14 +656,22 @@ pub async fn seed(
     store: &Store,
     catalog: &Catalog,
     password_hash: &str,
-    learners: u64,
-    seed: u64,
-    today: OffsetDateTime,
+    options: Options<'_>,
     progress: impl Fn(u64),
 ) -> Result<Seeded, StoreError> {
+    let Options {
+        learners,
+        seed,
+        today,
+        issuer,
+    } = options;
     if !store.units().await?.is_empty() {
         return Err(StoreError::Conflict("already_seeded"));
     }
+    let mut signer = match issuer {
+        Some(i) => Some(Signer::new(store, i).await?),
+        None => None,
+    };
     let mut rng = StdRng::seed_from_u64(seed);
     let hash = password_hash;
     let ward = units(store, today).await?;
@@ -529,6 +681,7 @@ pub async fn seed(
     let mut next_household = store.max_id("households").await? + 1;
     let mut streets = vec![Street::default(); ward.neighbourhoods.len()];
     let mut records = 0u64;
+    let mut credentials = 0u64;
     let batch_size = 5_000;
     let mut done = 0;
     while done < learners {
@@ -545,11 +698,13 @@ pub async fn seed(
                 today,
                 next_user,
                 &mut next_household,
-            );
+                signer.as_mut(),
+            )?;
             next_user += 1;
         }
         done += n;
         records += (b.lessons.len() + b.completions.len()) as u64;
+        credentials += b.ledger.len() as u64;
         write(store, b).await?;
         progress(done);
     }
@@ -562,5 +717,6 @@ pub async fn seed(
     Ok(Seeded {
         learners,
         progress_records: records,
+        credentials,
     })
 }

@@ -3,6 +3,7 @@
 
 use hocvuso_credentials::ledger::{self, Entry, Issue, Record, Revoke};
 use hocvuso_credentials::AchievementKind;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -167,6 +168,16 @@ impl Store {
     }
 
     /// Every ledger record, in order.
+    /// The ledger's newest record, the one the next entry chains to.
+    pub async fn ledger_head(&self) -> Result<Option<Record>> {
+        Ok(ledger_entry::Entity::find()
+            .order_by_desc(ledger_entry::Column::Seq)
+            .limit(1)
+            .one(&self.db)
+            .await?
+            .map(record_of))
+    }
+
     pub async fn ledger_records(&self) -> Result<Vec<Record>> {
         Ok(ledger_entry::Entity::find()
             .order_by_asc(ledger_entry::Column::Seq)
@@ -239,8 +250,10 @@ impl Store {
             .collect())
     }
 
-    pub async fn record_export(&self, new: NewExportAudit) -> Result<()> {
-        export_audit::ActiveModel {
+    /// Records an export as it starts (so an export that dies half-way is still on record) and
+    /// returns the record's id for `finish_export`.
+    pub async fn record_export(&self, new: NewExportAudit) -> Result<i64> {
+        let row = export_audit::ActiveModel {
             user_id: Set(new.user_id),
             format: Set(new.format),
             filter: Set(new.filter),
@@ -250,6 +263,16 @@ impl Store {
         }
         .insert(&self.db)
         .await?;
+        Ok(row.id)
+    }
+
+    /// The number of rows an export recorded by `record_export` finally held.
+    pub async fn finish_export(&self, id: i64, rows: i64) -> Result<()> {
+        export_audit::Entity::update_many()
+            .col_expr(export_audit::Column::Rows, Expr::value(rows))
+            .filter(export_audit::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::entity::{attempt_step, course_completion, lesson_completion, quiz_attempt, user};
+use crate::entity::{attempt_step, course_completion, lesson_completion, quiz_attempt};
 use crate::{Result, Store, StoreError};
 
 pub const STATE_IN_PROGRESS: &str = "in_progress";
@@ -130,24 +130,6 @@ pub struct NewCompletion {
     pub group: Option<hocvuso_course::Group>,
     /// The signed credential (signed before the transaction) and the key that signed it.
     pub credential: Option<(String, String)>,
-}
-
-/// Filter of the admin's completion export.
-#[derive(Debug, Default, Clone)]
-pub struct CompletionFilter {
-    pub group: Option<String>,
-    pub from: Option<OffsetDateTime>,
-    pub to: Option<OffsetDateTime>,
-}
-
-#[derive(Debug, Clone)]
-pub struct CompletionRow {
-    pub completion: Completion,
-    pub username: String,
-    pub display_name: String,
-    pub group: Option<String>,
-    /// The learner's opaque reference (None until their first credential).
-    pub learner_ref: Option<String>,
 }
 
 impl Store {
@@ -562,55 +544,6 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("completion {} has no user", c.id)))?;
         Ok(Some((c.into(), user)))
-    }
-
-    /// Completions for the admin's export, oldest first.
-    pub async fn completions_export(
-        &self,
-        filter: &CompletionFilter,
-    ) -> Result<Vec<CompletionRow>> {
-        let mut q =
-            course_completion::Entity::find().order_by_asc(course_completion::Column::CompletedAt);
-        if let Some(from) = filter.from {
-            q = q.filter(course_completion::Column::CompletedAt.gte(from));
-        }
-        if let Some(to) = filter.to {
-            q = q.filter(course_completion::Column::CompletedAt.lt(to));
-        }
-        let completions = q.all(&self.db).await?;
-        let mut users: HashMap<i64, user::Model> = HashMap::new();
-        let ids: Vec<i64> = completions.iter().map(|c| c.user_id).collect();
-        for chunk in ids.chunks(500) {
-            for u in user::Entity::find()
-                .filter(user::Column::Id.is_in(chunk.to_vec()))
-                .all(&self.db)
-                .await?
-            {
-                users.insert(u.id, u);
-            }
-        }
-        let mut rows = Vec::with_capacity(completions.len());
-        for c in completions {
-            let Some(u) = users.get(&c.user_id) else {
-                return Err(StoreError::Corrupt(format!(
-                    "completion {} has no user",
-                    c.id
-                )));
-            };
-            if let Some(g) = &filter.group {
-                if u.group_id.as_ref() != Some(g) {
-                    continue;
-                }
-            }
-            rows.push(CompletionRow {
-                username: u.username.clone(),
-                display_name: u.display_name.clone(),
-                group: u.group_id.clone(),
-                learner_ref: u.learner_ref.clone(),
-                completion: c.into(),
-            });
-        }
-        Ok(rows)
     }
 }
 

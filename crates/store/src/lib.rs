@@ -9,6 +9,7 @@ mod community;
 pub mod entity;
 mod error;
 mod evidence;
+mod exports;
 mod import;
 mod learning;
 mod people;
@@ -23,10 +24,11 @@ pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
 pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
 pub use error::StoreError;
 pub use evidence::{ExportAudit, NewExportAudit};
+pub use exports::{CompletionFilter, ExportRow};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use learning::{
-    Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
-    STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
+    Attempt, Completion, NewAttempt, NewCompletion, Submission, STATE_EXPIRED, STATE_GRADED,
+    STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};

@@ -26,6 +26,10 @@ pub enum Command {
         /// The day progress is measured back from (YYYY-MM-DD; default: today).
         #[arg(long)]
         today: Option<String>,
+        /// Leave completions without credentials and ledger entries (faster: signing a
+        /// million credentials takes a minute or two in a release build).
+        #[arg(long)]
+        without_credentials: bool,
     },
 }
 
@@ -40,6 +44,7 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
         learners,
         seed: seed_value,
         today,
+        without_credentials,
     } = cmd;
     let catalog = hocvuso_course::load(&common.content_dir).map_err(|p| {
         anyhow::anyhow!(
@@ -64,11 +69,32 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .hash(DEV_PASSWORD)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let done = seed::seed(&store, &catalog, &hash, learners, seed_value, today, |n| {
-        if n % 100_000 == 0 || n == learners {
-            eprintln!("{n} learners ({:.0?})", started.elapsed());
-        }
-    })
+    // The same keys, public URL and issuing unit the server would use, so the seeded
+    // credentials verify against the running server's JWKS.
+    let issuer = hocvuso_server::issuer::Issuer::open(
+        &common.data_dir,
+        &super::public_url(None),
+        &super::issuer_name(None),
+        today,
+    )
+    .context("opening the credential signing keys")?;
+    let issuer = (!without_credentials).then_some(&issuer);
+    let done = seed::seed(
+        &store,
+        &catalog,
+        &hash,
+        seed::Options {
+            learners,
+            seed: seed_value,
+            today,
+            issuer,
+        },
+        |n| {
+            if n % 100_000 == 0 || n == learners {
+                eprintln!("{n} learners ({:.0?})", started.elapsed());
+            }
+        },
+    )
     .await
     .map_err(|e| match e {
         hocvuso_store::StoreError::Conflict(_) => {
@@ -77,9 +103,10 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
         other => anyhow::anyhow!(other),
     })?;
     println!(
-        "seeded {} learners, {} progress records, in {:.1?}; sign in as quan.tri, can.bo.phuong or to.truong.1 (password {DEV_PASSWORD})",
+        "seeded {} learners, {} progress records, {} credentials, in {:.1?}; sign in as quan.tri, can.bo.phuong or to.truong.1 (password {DEV_PASSWORD})",
         done.learners,
         done.progress_records,
+        done.credentials,
         started.elapsed()
     );
     Ok(())

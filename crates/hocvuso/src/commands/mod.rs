@@ -65,3 +65,23 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
+
+/// The address to listen on: the flag, `HOCVUSO_BIND`, or 127.0.0.1:8080.
+pub fn bind(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("HOCVUSO_BIND").ok())
+        .unwrap_or_else(|| "127.0.0.1:8080".into())
+}
+
+/// The public base URL credentials and QR codes name: the flag, `HOCVUSO_PUBLIC_URL`, or the
+/// listening address. `dev seed` uses it too, so seeded credentials match the server's.
+pub fn public_url(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("HOCVUSO_PUBLIC_URL").ok())
+        .unwrap_or_else(|| format!("http://{}", bind(None)))
+}
+
+/// The issuing unit named on certificates: the flag, `HOCVUSO_ISSUER_NAME`, or the default.
+pub fn issuer_name(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("HOCVUSO_ISSUER_NAME").ok())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| hocvuso_server::Settings::default().issuer_name)
+}

@@ -26,14 +26,8 @@ pub struct Args {
 
 pub fn run(common: &super::Common, args: Args) -> Result<()> {
     // Environment variables apply even when `serve` is implied (plain `hocvuso`).
-    let bind = args
-        .bind
-        .or_else(|| std::env::var("HOCVUSO_BIND").ok())
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
-    let public_url = args
-        .public_url
-        .or_else(|| std::env::var("HOCVUSO_PUBLIC_URL").ok())
-        .unwrap_or_else(|| format!("http://{bind}"));
+    let bind = super::bind(args.bind);
+    let public_url = super::public_url(args.public_url);
     let secure_cookies = args.secure_cookies
         || std::env::var("HOCVUSO_SECURE_COOKIES").is_ok_and(|v| v == "true" || v == "1");
 
@@ -53,11 +47,7 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
         data_dir: common.data_dir.clone(),
         public_url,
         secure_cookies,
-        issuer_name: args
-            .issuer_name
-            .or_else(|| std::env::var("HOCVUSO_ISSUER_NAME").ok())
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| Settings::default().issuer_name),
+        issuer_name: super::issuer_name(args.issuer_name),
         ..Settings::default()
     };
     tracing::info!(?settings, "starting");

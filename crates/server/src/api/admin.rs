@@ -3,9 +3,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::scope::Scope;
 use crate::auth::{ApiUser, ROLE_ADMIN};
 use crate::error::AppError;
-use crate::export::{self, Format};
+use crate::export::{completions, Format};
 use crate::state::AppState;
 use crate::views::rfc3339;
 use hocvuso_store::NewExportAudit;
@@ -14,7 +15,12 @@ use hocvuso_store::NewExportAudit;
 pub struct CompletionsQuery {
     /// csv (default), xlsx, jsonl or xapi (xAPI statements, one per line).
     pub format: Option<String>,
+    /// A group id (citizen, civil-servant, student, worker).
     pub group: Option<String>,
+    /// A unit id: learners belonging to it or to a unit below it.
+    pub unit: Option<String>,
+    /// A course id.
+    pub course: Option<String>,
     /// First day included, YYYY-MM-DD (or RFC 3339).
     pub from: Option<String>,
     /// Last day included, YYYY-MM-DD (or an RFC 3339 instant, excluded).
@@ -24,49 +30,53 @@ pub struct CompletionsQuery {
     pub bom: bool,
 }
 
-/// Completions export for administrators: one row per completed course.
+/// Completions export: one row per completed course, in the order they were recorded. For
+/// administrators (everything) and unit managers (their units' learners only). The file
+/// streams; each export is recorded in the audit log before the first byte leaves.
 #[utoipa::path(get, path = "/api/v1/admin/completions", tag = "admin", security(("bearer" = [])), params(CompletionsQuery),
-    responses((status = 200, description = "The file"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The file, streamed"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, description = "The unit is not one the caller may see", body = crate::error::ErrorBody)))]
 pub async fn completions(
     state: web::Data<AppState>,
     user: ApiUser,
     q: web::Query<CompletionsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if !user.0.has_role(ROLE_ADMIN) {
-        return Err(AppError::forbidden());
+    let scope = Scope::of(&state, &user.0).await?;
+    if !scope.admin {
+        scope.require_manager()?;
     }
     let format = Format::parse(q.format.as_deref().unwrap_or("csv"))
         .ok_or_else(|| AppError::bad_request("unknown_format"))?;
-    let filter = export::filter(q.group.as_deref(), q.from.as_deref(), q.to.as_deref())?;
-    let mut rows = state.store.completions_export(&filter).await?;
-    if format == Format::Xapi {
-        // Completions recorded before credentials existed have learners without a reference.
-        for r in rows.iter_mut().filter(|r| r.learner_ref.is_none()) {
-            let candidate = hocvuso_credentials::LearnerRef::generate(&mut rand::rngs::OsRng);
-            r.learner_ref = Some(
-                state
-                    .store
-                    .ensure_learner_ref(r.completion.user_id, candidate.as_str())
-                    .await?,
-            );
-        }
-    }
-    let body = export::render(&state, format, &rows, q.bom)?;
-    state
+    let filter = completions::filter(
+        &state,
+        &scope,
+        &completions::Params {
+            group: q.group.as_deref(),
+            unit: q.unit.as_deref(),
+            course: q.course.as_deref(),
+            from: q.from.as_deref(),
+            to: q.to.as_deref(),
+        },
+    )?;
+    let unit = match q.unit.as_deref().and_then(|u| u.trim().parse::<i64>().ok()) {
+        Some(id) => serde_json::json!(id),
+        None if scope.admin => serde_json::Value::Null,
+        None => serde_json::json!(scope.tops().iter().map(|u| u.id).collect::<Vec<_>>()),
+    };
+    let audit = state
         .store
         .record_export(NewExportAudit {
             user_id: user.0.id,
             format: format.name().to_owned(),
-            filter: export::describe(&filter),
-            rows: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+            filter: completions::describe(&filter, unit),
+            rows: 0,
             at: state.clock.now(),
         })
         .await?;
     tracing::info!(
-        admin = user.0.id,
-        rows = rows.len(),
-        format = format.extension(),
-        "completions exported"
+        user = user.0.id,
+        audit,
+        format = format.name(),
+        "completions export started"
     );
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, format.content_type()))
@@ -77,7 +87,13 @@ pub async fn completions(
                 format.extension()
             ),
         ))
-        .body(body))
+        .streaming(completions::stream(
+            state.clone(),
+            format,
+            filter,
+            q.bom,
+            audit,
+        )))
 }
 
 #[derive(Deserialize, ToSchema)]

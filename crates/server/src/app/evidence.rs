@@ -1,6 +1,6 @@
 //! Certificates and their public verification.
 
-use hocvuso_course::Course;
+use hocvuso_course::{Catalog, Course};
 use hocvuso_credentials::openbadges::CredentialRequest;
 use hocvuso_credentials::pdf::{self, CertificateDoc, CertificateLabels};
 use hocvuso_credentials::{
@@ -66,14 +66,13 @@ fn tr(key: &str) -> String {
     crate::i18n_global().get(key).to_owned()
 }
 
-fn competences_of(state: &AppState, course: &Course) -> Vec<Competence> {
+fn competences_of(catalog: &Catalog, course: &Course) -> Vec<Competence> {
     course
         .competences
         .iter()
         .map(|code| Competence {
             code: code.clone(),
-            title: state
-                .catalog
+            title: catalog
                 .framework
                 .competence(code)
                 .map(|c| c.title.clone())
@@ -82,9 +81,8 @@ fn competences_of(state: &AppState, course: &Course) -> Vec<Competence> {
         .collect()
 }
 
-fn level_of(state: &AppState, course: &Course) -> Option<Level> {
-    let band = state
-        .catalog
+fn level_of(catalog: &Catalog, course: &Course) -> Option<Level> {
+    let band = catalog
         .framework
         .level(course.level)
         .map(|l| l.band.clone())?;
@@ -94,6 +92,38 @@ fn level_of(state: &AppState, course: &Course) -> Option<Level> {
             .replace("{number}", &course.level.to_string())
             .replace("{band}", &band),
     })
+}
+
+/// What a course credential says: the course, its competences and level, the learner, when.
+/// Shared by the server's completion and `dev seed`, so seeded credentials are real ones.
+pub fn course_request(
+    catalog: &Catalog,
+    issuer_name: &str,
+    certificate_id: CertificateId,
+    learner: LearnerRef,
+    learner_name: &str,
+    course: &Course,
+    at: OffsetDateTime,
+) -> CredentialRequest {
+    CredentialRequest {
+        certificate_id,
+        issuer_name: issuer_name.to_owned(),
+        learner,
+        learner_name: learner_name.to_owned(),
+        achievement: AchievementRef {
+            kind: AchievementKind::Course,
+            id: course.id.clone(),
+            title: course.title.clone(),
+        },
+        description: course.summary.clone(),
+        criteria: tr("certificate.criteria_course"),
+        framework: catalog.framework.title.clone(),
+        competences: competences_of(catalog, course),
+        level: level_of(catalog, course),
+        content_version: Some(course.version.clone()),
+        awarded_at: at,
+        issued_at: at,
+    }
 }
 
 /// The learner's opaque reference, created on their first credential.
@@ -124,25 +154,15 @@ pub async fn sign_course(
 ) -> Result<Option<Signed>, AppError> {
     let learner = learner_ref(state, user).await?;
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
-    let req = CredentialRequest {
-        certificate_id: certificate_id.clone(),
-        issuer_name: state.issuer.name.clone(),
+    let req = course_request(
+        &state.catalog,
+        &state.issuer.name,
+        certificate_id.clone(),
         learner,
-        learner_name: user.display_name.clone(),
-        achievement: AchievementRef {
-            kind: AchievementKind::Course,
-            id: course.id.clone(),
-            title: course.title.clone(),
-        },
-        description: course.summary.clone(),
-        criteria: tr("certificate.criteria_course"),
-        framework: state.catalog.framework.title.clone(),
-        competences: competences_of(state, course),
-        level: level_of(state, course),
-        content_version: Some(course.version.clone()),
-        awarded_at: at,
-        issued_at: at,
-    };
+        &user.display_name,
+        course,
+        at,
+    );
     match vc_jwt::issue(&state.issuer.ring(), &state.issuer.base, &req) {
         Ok(issued) => Ok(Some(Signed {
             certificate_id: certificate_id.to_string(),
@@ -182,8 +202,10 @@ pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppErr
     let doc = CertificateDoc {
         learner_name: v.learner.display_name.clone(),
         achievement_title: v.course_title.clone(),
-        competences: course.map(|c| competences_of(state, c)).unwrap_or_default(),
-        level: course.and_then(|c| level_of(state, c)),
+        competences: course
+            .map(|c| competences_of(&state.catalog, c))
+            .unwrap_or_default(),
+        level: course.and_then(|c| level_of(&state.catalog, c)),
         date: v
             .completion
             .completed_at

@@ -1,0 +1,197 @@
+//! Exports: the formats, the completions export's filter, and small tables (people, overdue
+//! learners, the dashboard) as CSV or XLSX. The completions export itself, which can be a
+//! million rows, streams: see `completions`.
+
+pub mod completions;
+
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, Time};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Jsonl,
+    /// xAPI statements, one per line (`completed`, actor = the learner's opaque reference).
+    Xapi,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            "jsonl" => Some(Self::Jsonl),
+            "xapi" => Some(Self::Xapi),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Jsonl => "jsonl",
+            Self::Xapi => "xapi.jsonl",
+        }
+    }
+
+    /// The name in the `format` query parameter and in the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Jsonl => "jsonl",
+            Self::Xapi => "xapi",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Jsonl | Self::Xapi => "application/x-ndjson; charset=utf-8",
+        }
+    }
+}
+
+/// A date (`YYYY-MM-DD`, the whole day; `end_of_day` gives the next midnight, so the day is
+/// included) or an RFC 3339 instant.
+pub(crate) fn parse_bound(s: &str, end_of_day: bool) -> Option<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    let d = Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    let d = if end_of_day { d.next_day()? } else { d };
+    Some(d.with_time(Time::MIDNIGHT).assume_utc())
+}
+
+/// A spreadsheet runs a cell that starts with one of these as a formula; a leading apostrophe
+/// makes it text (OWASP's advice against CSV injection).
+pub(crate) fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(neutralise("=1+1"), "'=1+1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("Nguyễn Văn A"), "Nguyễn Văn A");
+    }
+
+    #[test]
+    fn dates_bound_whole_days() {
+        use crate::views::rfc3339;
+        let from = parse_bound("2026-01-01", false).map(rfc3339);
+        let to = parse_bound("2026-01-31", true).map(rfc3339);
+        assert_eq!(from.as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(to.as_deref(), Some("2026-02-01T00:00:00Z"));
+        assert!(parse_bound("hôm qua", false).is_none());
+    }
+}
+
+/// A named sheet: its name, its header row, its rows.
+pub type Sheet = (&'static str, Vec<String>, Vec<Vec<Cell>>);
+
+/// Any table as CSV (UTF-8 with a BOM so Excel reads Vietnamese, formula cells neutralised) or
+/// XLSX: for the lists managers export (people, overdue learners) and the dashboard.
+pub fn table(format: Format, sheets: &[Sheet]) -> Result<Vec<u8>, AppError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "export failed");
+        AppError::internal()
+    };
+    match format {
+        // Tables have no JSON Lines or xAPI form; those formats fall back to CSV.
+        Format::Csv | Format::Jsonl | Format::Xapi => {
+            // CSV holds one table: the first sheet.
+            let mut out = "\u{feff}".as_bytes().to_vec();
+            if let Some((_, head, rows)) = sheets.first() {
+                let mut w = csv::Writer::from_writer(&mut out);
+                w.write_record(head).map_err(|e| failed(&e))?;
+                for r in rows {
+                    w.write_record(r.iter().map(|c| neutralise(&c.text()).into_owned()))
+                        .map_err(|e| failed(&e))?;
+                }
+                w.flush().map_err(|e| failed(&e))?;
+            }
+            Ok(out)
+        }
+        Format::Xlsx => {
+            use rust_xlsxwriter::{Format as XFormat, Workbook};
+            let mut wb = Workbook::new();
+            let bold = XFormat::new().set_bold();
+            for (name, head, rows) in sheets {
+                let sheet = wb.add_worksheet();
+                sheet.set_name(*name).map_err(|e| failed(&e))?;
+                for (c, h) in head.iter().enumerate() {
+                    sheet
+                        .write_string_with_format(0, c as u16, h, &bold)
+                        .map_err(|e| failed(&e))?;
+                }
+                for (i, r) in rows.iter().enumerate() {
+                    let row = (i + 1) as u32;
+                    for (c, cell) in r.iter().enumerate() {
+                        match cell {
+                            Cell::Text(t) => sheet.write_string(row, c as u16, t),
+                            Cell::Number(n) => sheet.write_number(row, c as u16, *n),
+                            Cell::Empty => continue,
+                        }
+                        .map_err(|e| failed(&e))?;
+                    }
+                }
+            }
+            wb.save_to_buffer().map_err(|e| failed(&e))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+impl Cell {
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Number(n) => n.to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Self {
+        Cell::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(n: i64) -> Self {
+        Cell::Number(n as f64)
+    }
+}
+
+impl From<Option<f64>> for Cell {
+    fn from(n: Option<f64>) -> Self {
+        n.map(Cell::Number).unwrap_or(Cell::Empty)
+    }
+}
