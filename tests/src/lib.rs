@@ -112,6 +112,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(content: PathBuf, clock: Clock) -> Result<Self, Error> {
+        Self::spawn_configured(content, clock, |_| {}).await
+    }
+
+    /// An application whose settings `configure` changes first (e.g. to send e-mail).
+    pub async fn spawn_configured(
+        content: PathBuf,
+        clock: Clock,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Result<Self, Error> {
         let catalog =
             hocvuso_course::load(&content).map_err(|p| format!("fixture content invalid:\n{p}"))?;
         let store = Store::connect(&fresh_database_url().await?).await?;
@@ -126,19 +135,21 @@ impl TestApp {
             "UBND phường Thử Nghiệm",
             clock.now(),
         )?;
+        let mut settings = Settings {
+            content_dir: content,
+            public_url: "http://hocvuso.test".into(),
+            data_dir,
+            issuer_name: "UBND phường Thử Nghiệm".into(),
+            ..Settings::default()
+        };
+        configure(&mut settings);
         let state = AppState {
             store: store.clone(),
             catalog: Arc::new(catalog),
             keys: SessionKeys::random(),
             hasher: Hasher::for_tests().map_err(|e| e.to_string())?,
             clock,
-            settings: Arc::new(Settings {
-                content_dir: content,
-                public_url: "http://hocvuso.test".into(),
-                data_dir,
-                issuer_name: "UBND phường Thử Nghiệm".into(),
-                ..Settings::default()
-            }),
+            settings: Arc::new(settings),
             issuer: Arc::new(issuer),
         };
         let data = web::Data::new(state.clone());
@@ -493,4 +504,144 @@ fn enc(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// One message a `FakeSmtp` received: the envelope and the raw message (headers and body,
+/// dot-stuffing undone, lines ending in CRLF).
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl SentMail {
+    /// A header's raw value, continuation lines unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next()?;
+        let mut out: Option<String> = None;
+        for line in head.split("\r\n") {
+            if line.starts_with([' ', '\t']) {
+                if let Some(v) = out.as_mut() {
+                    v.push_str(line);
+                }
+            } else if out.is_some() {
+                break;
+            } else if let Some((n, v)) = line.split_once(':') {
+                if n.eq_ignore_ascii_case(name) {
+                    out = Some(v.trim_start().to_owned());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A minimal SMTP server on a random local port, enough for one client to hand over messages
+/// (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), for stories that check what the platform
+/// e-mails. Every message received comes out of `next`.
+pub struct FakeSmtp {
+    pub url: String,
+    received: tokio::sync::mpsc::UnboundedReceiver<SentMail>,
+}
+
+impl FakeSmtp {
+    pub async fn start() -> Result<Self, Error> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let (tx, received) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let _ = smtp_session(socket, tx).await;
+                });
+            }
+        });
+        Ok(Self {
+            url: format!("smtp://127.0.0.1:{port}"),
+            received,
+        })
+    }
+
+    /// The next message received within `within`, if any.
+    pub async fn next(&mut self, within: std::time::Duration) -> Option<SentMail> {
+        tokio::time::timeout(within, self.received.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
+async fn smtp_session(
+    socket: tokio::net::TcpStream,
+    tx: tokio::sync::mpsc::UnboundedSender<SentMail>,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (r, mut w) = socket.into_split();
+    let mut r = BufReader::new(r);
+    w.write_all(b"220 fake.test ESMTP\r\n").await?;
+    let mut from = String::new();
+    let mut to = Vec::new();
+    let path = |arg: &str| {
+        arg.split_once('<')
+            .and_then(|(_, rest)| rest.split_once('>'))
+            .map(|(p, _)| p.to_owned())
+            .unwrap_or_default()
+    };
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let cmd = line.trim_end().to_owned();
+        let verb = cmd
+            .split([' ', ':'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        match verb.as_str() {
+            "EHLO" => w.write_all(b"250-fake.test\r\n250 8BITMIME\r\n").await?,
+            "HELO" | "NOOP" => w.write_all(b"250 OK\r\n").await?,
+            "RSET" => {
+                from.clear();
+                to.clear();
+                w.write_all(b"250 OK\r\n").await?
+            }
+            "MAIL" => {
+                from = path(&cmd);
+                to.clear();
+                w.write_all(b"250 OK\r\n").await?
+            }
+            "RCPT" => {
+                to.push(path(&cmd));
+                w.write_all(b"250 OK\r\n").await?
+            }
+            "DATA" => {
+                w.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+                let mut data = String::new();
+                loop {
+                    let mut l = String::new();
+                    if r.read_line(&mut l).await? == 0 {
+                        return Ok(());
+                    }
+                    if l == ".\r\n" || l == ".\n" {
+                        break;
+                    }
+                    data.push_str(l.strip_prefix('.').unwrap_or(&l));
+                }
+                let _ = tx.send(SentMail {
+                    from: std::mem::take(&mut from),
+                    to: std::mem::take(&mut to),
+                    data,
+                });
+                w.write_all(b"250 OK queued\r\n").await?
+            }
+            "QUIT" => {
+                w.write_all(b"221 bye\r\n").await?;
+                return Ok(());
+            }
+            _ => w.write_all(b"502 not implemented\r\n").await?,
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod credentials;
 mod evidence;
 mod instructor;
 mod journey;
+mod mail;
 mod migrations;
 mod pages;
 mod units;

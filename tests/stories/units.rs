@@ -283,12 +283,14 @@ async fn the_dashboard_matches_counts_computed_independently_and_a_rebuild() -> 
         citizens.push((id, token, name));
     }
     member(&app, &w.admin, w.agency, "dan.0").await?;
+    let mut workers = Vec::new();
     for i in 0..3 {
         let name = format!("tho.{i}");
-        app.account(&name, Some("worker"), &["learner"]).await?;
+        workers.push(app.account(&name, Some("worker"), &["learner"]).await?);
         member(&app, &w.admin, w.agency, &name).await?;
     }
-    // Households: dan.0 and dan.1 together in tổ 1, dan.4 alone in tổ 2, an empty one in tổ 2.
+    // Households: dan.0 and dan.1 together in tổ 1, dan.4 alone in tổ 2, and tho.0 (a worker)
+    // alone in tổ 2.
     let mut households = Vec::new();
     for (code, unit) in [("ho-1", w.to1), ("ho-2", w.to2), ("ho-3", w.to2)] {
         let r = app
@@ -301,12 +303,18 @@ async fn the_dashboard_matches_counts_computed_independently_and_a_rebuild() -> 
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         households.push(r.json()["id"].as_i64().ok_or("household")?);
     }
-    for (h, who) in [(households[0], 0), (households[0], 1), (households[1], 4)] {
+    let (tho0, tho0_token) = workers[0].clone();
+    for (h, person) in [
+        (households[0], citizens[0].0),
+        (households[0], citizens[1].0),
+        (households[1], citizens[4].0),
+        (households[2], tho0),
+    ] {
         let r = app
             .post(
                 &format!("/api/v1/households/{h}/members"),
                 Some(&w.admin),
-                json!({"person_id": citizens[who].0}),
+                json!({"person_id": person}),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -325,6 +333,10 @@ async fn the_dashboard_matches_counts_computed_independently_and_a_rebuild() -> 
         let (id, token, _) = &citizens[who];
         app.complete_course(token, *id, "thu-nghiem").await?;
     }
+    // tho.0, a worker, completes the citizen path's course too: not their group's path (and no
+    // worker milestone), but their household is a digital family ("Gia đình số" counts the
+    // citizen path, whoever completes it).
+    app.complete_course(&tho0_token, tho0, "thu-nghiem").await?;
     // dan.0 joins tổ 2 later, already without a completion: moves between units are counted.
     member(&app, &w.admin, w.to2, "dan.0").await?;
 
@@ -349,7 +361,8 @@ async fn the_dashboard_matches_counts_computed_independently_and_a_rebuild() -> 
         0
     );
     assert_eq!(figure(&d, &["total", "members"]), 10);
-    assert_eq!(figure(&d, &["total", "digital_households", "actual"]), 2);
+    // Digital families, independently: ho-1 (dan.1), ho-2 (dan.4), ho-3 (tho.0's citizen path).
+    assert_eq!(figure(&d, &["total", "digital_households", "actual"]), 3);
     assert_eq!(
         figure(&d, &["total", "digital_households", "denominator"]),
         3
@@ -988,6 +1001,18 @@ async fn count(app: &TestApp, sql: &str) -> Result<i64, Error> {
 #[actix_web::test]
 async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables() -> TestResult {
     let app = TestApp::spawn().await?;
+    let citizen = app
+        .state
+        .catalog
+        .group(hocvuso_course::CITIZEN_GROUP)
+        .ok_or("no citizen group")?;
+    let citizen_path = citizen
+        .path
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let citizen_len = citizen.path.len();
     let hash = app
         .state
         .hasher
@@ -1099,7 +1124,9 @@ async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables(
         );
         assert_eq!(
             t["digital_households"]["actual"].as_i64(),
-            Some(count(&app, &format!("select count(distinct h.id) from households h join household_members hm on hm.household_id = h.id join learner_status s on s.user_id = hm.user_id where h.unit_id in ({ids}) and s.path_completed_at is not null")).await?),
+            // A member with an unrevoked completion of every course on the citizen path,
+            // counted from the completions themselves.
+            Some(count(&app, &format!("select count(distinct h.id) from households h join household_members hm on hm.household_id = h.id where h.unit_id in ({ids}) and (select count(distinct c.course_id) from course_completions c where c.user_id = hm.user_id and c.revoked_at is null and c.course_id in ({citizen_path})) = {citizen_len}")).await?),
             "digital households in {unit}"
         );
         let mentors = format!("select r.user_id from user_roles r where r.role = 'mentor' and r.user_id in ({people})");
@@ -1448,5 +1475,211 @@ async fn an_imported_person_signs_in_for_the_first_time_with_their_manager() -> 
         )
         .await;
     assert_eq!(again.json()["error"], "already_active");
+    Ok(())
+}
+
+async fn ward_dashboard(app: &TestApp, admin: &str, ward: i64) -> Result<Value, Error> {
+    let d = app
+        .get(&format!("/api/v1/dashboard?unit={ward}"), Some(admin))
+        .await;
+    if d.status != StatusCode::OK {
+        return Err(format!("dashboard: {} {}", d.status, d.text()).into());
+    }
+    Ok(d.json())
+}
+
+#[actix_web::test]
+async fn a_revoked_certificate_lowers_every_dashboard_figure_it_counted_in_and_a_rebuild_agrees(
+) -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    let (mentor_id, _) = app.account("dai.su", Some("citizen"), &["learner"]).await?;
+    member(&app, &w.admin, w.to1, "dai.su").await?;
+    let r = app
+        .post(
+            &format!("/api/v1/people/{mentor_id}/mentor"),
+            Some(&w.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Five neighbours in tổ 1, all mentored by dai.su; dan.0 is the only one of household ho-1
+    // who studies.
+    let r = app
+        .post(
+            "/api/v1/households",
+            Some(&w.admin),
+            json!({"unit_id": w.to1, "code": "ho-1", "name": "Hộ ho-1"}),
+        )
+        .await;
+    let household = r.json()["id"].as_i64().ok_or("household")?;
+    let mut certs = Vec::new();
+    for i in 0..5 {
+        let name = format!("dan.{i}");
+        let (id, token) = app.account(&name, Some("citizen"), &["learner"]).await?;
+        member(&app, &w.admin, w.to1, &name).await?;
+        let r = app
+            .api(
+                actix_web::http::Method::PUT,
+                "/api/v1/me/mentor",
+                Some(&token),
+                Some(json!({"mentor": "dai.su"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        if i == 0 {
+            let r = app
+                .post(
+                    &format!("/api/v1/households/{household}/members"),
+                    Some(&w.admin),
+                    json!({"person_id": id}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        }
+        certs.push((id, app.complete_fixture_course(&token).await?));
+    }
+    let figures = |d: &Value| {
+        (
+            figure(group(d, "citizen"), &["path_completed", "actual"]),
+            figure(group(d, "citizen"), &["certified", "actual"]),
+            figure(d, &["total", "digital_households", "actual"]),
+            figure(d, &["total", "mentors_at_bar", "actual"]),
+            d["trend"]
+                .as_array()
+                .and_then(|t| t.last())
+                .map(|p| (p["path_completed"].clone(), p["certified"].clone())),
+        )
+    };
+    let before = ward_dashboard(&app, &w.admin, w.ward).await?;
+    assert_eq!(figures(&before), (5, 5, 1, 1, Some((json!(5), json!(5)))));
+
+    // The administrator revokes dan.0's certificate: dan.0 no longer completed the path nor
+    // passed the final test, ho-1 is no longer a digital family, dai.su has 4 mentees who
+    // completed: below the bar.
+    let (dan0, cert) = &certs[0];
+    let r = app
+        .post(
+            &format!("/api/v1/admin/certificates/{cert}/revoke"),
+            Some(&w.admin),
+            json!({"reason": "Bài kiểm tra do người khác làm hộ"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let after = ward_dashboard(&app, &w.admin, w.ward).await?;
+    assert_eq!(figures(&after), (4, 4, 0, 0, Some((json!(4), json!(4)))));
+    let status = app.store.learner_status(*dan0).await?.ok_or("status")?;
+    assert_eq!(
+        (
+            status.path_completed_at,
+            status.certified_at,
+            status.citizen_path_at
+        ),
+        (None, None, None)
+    );
+    // Tổ 1's own figures went down too.
+    let to1 = ward_dashboard(&app, &w.admin, w.to1).await?;
+    assert_eq!(
+        figure(group(&to1, "citizen"), &["path_completed", "actual"]),
+        4
+    );
+
+    // A rebuild from scratch finds the same: revoked completions count for nothing.
+    assert_eq!(
+        app.store
+            .rebuild_milestones(&app.state.catalog.groups)
+            .await?,
+        0
+    );
+    app.store.rebuild_aggregates().await?;
+    assert_eq!(ward_dashboard(&app, &w.admin, w.ward).await?, after);
+
+    // A revocation the counters never saw (written behind the platform's back, as one made
+    // before revocations lowered the counters): the rebuild takes dan.1's milestones back.
+    let (_, cert1) = &certs[1];
+    app.store
+        .execute_raw(&format!(
+            "UPDATE course_completions SET revoked_at = completed_at WHERE certificate_id = '{cert1}'"
+        ))
+        .await?;
+    assert_eq!(
+        app.store
+            .rebuild_milestones(&app.state.catalog.groups)
+            .await?,
+        1
+    );
+    app.store.rebuild_aggregates().await?;
+    let rebuilt = ward_dashboard(&app, &w.admin, w.ward).await?;
+    assert_eq!(figures(&rebuilt), (3, 3, 0, 0, Some((json!(3), json!(3)))));
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_batch_of_targets_with_one_bad_target_changes_none_of_them() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let admin = app.admin("quan.tri").await?;
+    async fn targets(app: &TestApp, admin: String) -> Value {
+        app.get("/api/v1/targets?year=2027", Some(&admin))
+            .await
+            .json()
+    }
+    let (app_ref, admin_ref) = (&app, admin.as_str());
+    let put = move |body: Value| {
+        app_ref.api(
+            actix_web::http::Method::PUT,
+            "/api/v1/targets",
+            Some(admin_ref),
+            Some(body),
+        )
+    };
+    let r = put(json!([
+        {"year": 2027, "group": "citizen", "metric": "path_completed", "percent": 70.0},
+        {"year": 2027, "group": "*", "metric": "digital_households", "percent": 60.0},
+    ]))
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let saved = targets(&app, admin.clone()).await;
+
+    // Two good targets, then one for a group that does not exist: nothing is written.
+    let r = put(json!([
+        {"year": 2027, "group": "citizen", "metric": "path_completed", "percent": 95.0},
+        {"year": 2027, "group": "citizen", "metric": "certified", "percent": 85.0},
+        {"year": 2027, "group": "khong-co", "metric": "path_completed", "percent": 50.0},
+    ]))
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"], "unknown_group");
+    assert_eq!(targets(&app, admin.clone()).await, saved);
+    // A bad percent last: the same.
+    let r = put(json!([
+        {"year": 2027, "group": "*", "metric": "digital_households", "percent": 90.0},
+        {"year": 2027, "group": "citizen", "metric": "certified", "percent": 101.0},
+    ]))
+    .await;
+    assert_eq!(r.json()["error"], "invalid_percent");
+    assert_eq!(targets(&app, admin.clone()).await, saved);
+
+    // The page's form: a value that is not a number after a good one changes nothing either.
+    app.page("/login").await;
+    let r = app
+        .submit_form(
+            "/login",
+            &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    app.page("/targets?year=2027").await;
+    let r = app
+        .submit_form(
+            "/targets",
+            &[
+                ("year", "2027"),
+                ("t:citizen:path_completed", "99"),
+                ("t:citizen:certified", "nhiều"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(targets(&app, admin.clone()).await, saved);
     Ok(())
 }

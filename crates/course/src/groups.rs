@@ -2,6 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The group whose path makes a household a digital family ("Gia đình số", ward plan IV.7.2):
+/// its path teaches the five basic digital skills of everyday life (CV 3240/BTTTT-CĐSQG) that
+/// the plan wants one member of every household to have and pass on. Completing another
+/// group's path (a civil servant's, a student's) does not count: those teach work and school
+/// skills. Anyone may complete the citizen path too, and then counts, whatever their group.
+pub const CITIZEN_GROUP: &str = "citizen";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Group {
     pub id: String,
@@ -42,5 +49,22 @@ impl Group {
     /// "certified" (the evidence behind the plan's "xác nhận đạt phổ cập").
     pub fn certifying_course(&self) -> Option<&str> {
         self.final_quiz.as_ref().map(|q| q.course.as_str())
+    }
+
+    /// Whether revoking the completion of `revoked` takes back the path milestone: the course is
+    /// on the path and the completions that remain (`remaining`, without it) no longer complete
+    /// it. A revoked course off the path leaves the milestone alone, even when the path has
+    /// changed since it was reached.
+    pub fn path_lost_by_revoking(
+        &self,
+        revoked: &str,
+        remaining: &std::collections::BTreeSet<String>,
+    ) -> bool {
+        self.path.iter().any(|c| c == revoked) && !self.path_completed(remaining)
+    }
+
+    /// Whether revoking the completion of `revoked` takes back the "certified" milestone.
+    pub fn certified_lost_by_revoking(&self, revoked: &str) -> bool {
+        self.certifying_course() == Some(revoked)
     }
 }

@@ -21,6 +21,6 @@ pub use catalog::Catalog;
 pub use completion::{CourseStatus, LearnerRecord};
 pub use course::{Course, Lesson, OnTimeout, Quiz, QuizMode};
 pub use framework::{Competence, Domain, Framework, Level};
-pub use groups::Group;
+pub use groups::{Group, CITIZEN_GROUP};
 pub use load::load;
 pub use problems::{Problem, Problems};

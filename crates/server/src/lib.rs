@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod issuer;
+pub mod mail;
 pub mod pages;
 pub mod render;
 pub mod seed;

@@ -370,6 +370,7 @@ fn learner(
             Option::<i32>::None.into(),
             Option::<OffsetDateTime>::None.into(),
             Option::<i32>::None.into(),
+            Option::<OffsetDateTime>::None.into(),
         ]);
         return Ok(());
     };
@@ -456,6 +457,13 @@ fn learner(
     };
     let (p_at, p_week) = when(path_done);
     let (c_at, c_week) = when(certified);
+    // Seeded learners study only their own group's path, so only citizens reach the citizen
+    // path's milestone (the one that makes a household a digital family).
+    let citizen_at = if group == hocvuso_course::CITIZEN_GROUP {
+        p_at.clone()
+    } else {
+        Option::<OffsetDateTime>::None.into()
+    };
     b.status.push(vec![
         id.into(),
         Some(group.to_owned()).into(),
@@ -463,6 +471,7 @@ fn learner(
         p_week,
         c_at,
         c_week,
+        citizen_at,
     ]);
     Ok(())
 }
@@ -498,6 +507,7 @@ async fn write(store: &Store, b: Batch) -> Result<(), StoreError> {
                 "path_week",
                 "certified_at",
                 "certified_week",
+                "citizen_path_at",
             ],
             b.status,
         )

@@ -17,6 +17,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The issuing unit named on certificates and in credentials (`HOCVUSO_ISSUER_NAME`).
     pub issuer_name: String,
+    /// Reminder e-mail (`HOCVUSO_SMTP_URL`, `HOCVUSO_MAIL_FROM`); none: notifications only.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 impl Default for Settings {
@@ -30,6 +32,7 @@ impl Default for Settings {
             session_minutes: 120,
             secure_cookies: false,
             issuer_name: "Học Vụ Số".into(),
+            mail: None,
         }
     }
 }
@@ -48,6 +51,8 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("public_url", &self.public_url)
             .field("issuer_name", &self.issuer_name)
+            // The SMTP URL may carry a password: only whether mail is on is shown.
+            .field("mail", &self.mail.is_some())
             .finish()
     }
 }

@@ -164,7 +164,8 @@ pub(crate) async fn completed_mentees<C: ConnectionTrait>(c: &C, mentor_id: i64)
         .await?)
 }
 
-/// Whether a household has a member (other than `except`) who completed their path.
+/// Whether a household has a member (other than `except`) who completed the citizen path: a
+/// digital family (see `hocvuso_course::CITIZEN_GROUP` for why that path).
 pub(crate) async fn household_digital<C: ConnectionTrait>(
     c: &C,
     household_id: i64,
@@ -180,7 +181,7 @@ pub(crate) async fn household_digital<C: ConnectionTrait>(
                     .to_owned(),
             ),
         )
-        .filter(learner_status::Column::PathCompletedAt.is_not_null());
+        .filter(learner_status::Column::CitizenPathAt.is_not_null());
     if let Some(u) = except {
         q = q.filter(learner_status::Column::UserId.ne(u));
     }
@@ -427,13 +428,52 @@ pub(crate) async fn role_granted<C: ConnectionTrait>(
     apply(c, &units, &mentor_contribution(c, user_id).await?, 1).await
 }
 
-/// Records that a learner completed their path and/or was certified at `at` (once each), and
-/// updates every counter that depends on it: their units', their household's, their mentor's.
+/// A learner's milestones, as reached by a completion or taken back by a revocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Milestones {
+    /// Their own group's path.
+    pub path: bool,
+    /// Their own group's final test.
+    pub certified: bool,
+    /// The citizen path, whatever their group: what makes their household a digital family.
+    pub citizen_path: bool,
+}
+
+impl Milestones {
+    pub fn any(&self) -> bool {
+        self.path || self.certified || self.citizen_path
+    }
+}
+
+/// Runs `change` inside the mentor's and the household's before/after checks, when the learner
+/// has them: whatever `change` does to the learner's milestones, the mentor's at-bar count and
+/// the household's digital state follow.
+async fn with_learner_change<C, F, Fut>(c: &C, user_id: i64, change: F) -> Result<()>
+where
+    C: ConnectionTrait,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let household = household_member::Entity::find_by_id(user_id).one(c).await?;
+    let mentor = mentor_link::Entity::find_by_id(user_id).one(c).await?;
+    let then_household = || async {
+        match &household {
+            Some(h) => with_household_change(c, h.household_id, change).await,
+            None => change().await,
+        }
+    };
+    match &mentor {
+        Some(m) => with_mentor_change(c, m.mentor_id, then_household).await,
+        None => then_household().await,
+    }
+}
+
+/// Records the milestones `reached` that the learner does not have yet, at `at` (each once), and
+/// updates every counter that depends on them: their units', their household's, their mentor's.
 pub(crate) async fn record_milestones<C: ConnectionTrait>(
     c: &C,
     user_id: i64,
-    path_completed: bool,
-    certified: bool,
+    reached: Milestones,
     at: OffsetDateTime,
 ) -> Result<()> {
     let Some(status) = learner_status::Entity::find_by_id(user_id).one(c).await? else {
@@ -441,44 +481,41 @@ pub(crate) async fn record_milestones<C: ConnectionTrait>(
     };
     let group = status.group_id.clone().unwrap_or_default();
     let week = week_of(at);
+    let new_path = reached.path && status.path_completed_at.is_none();
+    let new_cert = reached.certified && status.certified_at.is_none();
+    let new_citizen = reached.citizen_path && status.citizen_path_at.is_none();
+    if !(new_path || new_cert || new_citizen) {
+        return Ok(());
+    }
+    let mut update =
+        learner_status::Entity::update_many().filter(learner_status::Column::UserId.eq(user_id));
+    if new_path {
+        update = update
+            .col_expr(learner_status::Column::PathCompletedAt, Expr::value(at))
+            .col_expr(learner_status::Column::PathWeek, Expr::value(week));
+    }
+    if new_cert {
+        update = update
+            .col_expr(learner_status::Column::CertifiedAt, Expr::value(at))
+            .col_expr(learner_status::Column::CertifiedWeek, Expr::value(week));
+    }
+    if new_citizen {
+        update = update.col_expr(learner_status::Column::CitizenPathAt, Expr::value(at));
+    }
+    // The completion's transaction holds the learner's row (their completion was just
+    // inserted), so the status read above is still the one this update changes.
+    with_learner_change(c, user_id, || async {
+        update.exec(c).await?;
+        Ok(())
+    })
+    .await?;
     let mut deltas = Vec::new();
-    if path_completed && status.path_completed_at.is_none() {
-        let household = household_member::Entity::find_by_id(user_id).one(c).await?;
-        let mentor = mentor_link::Entity::find_by_id(user_id).one(c).await?;
-        let write = || async {
-            let r = learner_status::Entity::update_many()
-                .col_expr(learner_status::Column::PathCompletedAt, Expr::value(at))
-                .col_expr(learner_status::Column::PathWeek, Expr::value(week))
-                .filter(learner_status::Column::UserId.eq(user_id))
-                .filter(learner_status::Column::PathCompletedAt.is_null())
-                .exec(c)
-                .await?;
-            Ok(r.rows_affected == 1)
-        };
-        let write_then_household = || async {
-            match &household {
-                Some(h) => with_household_change(c, h.household_id, write).await,
-                None => write().await,
-            }
-        };
-        let newly_completed = match &mentor {
-            Some(m) => with_mentor_change(c, m.mentor_id, write_then_household).await?,
-            None => write_then_household().await?,
-        };
-        if newly_completed && !group.is_empty() {
+    if !group.is_empty() {
+        if new_path {
             deltas.push(Delta::total(&group, PATH_COMPLETED));
             deltas.push(Delta::weekly(&group, PATH_COMPLETED, week));
         }
-    }
-    if certified && status.certified_at.is_none() {
-        let r = learner_status::Entity::update_many()
-            .col_expr(learner_status::Column::CertifiedAt, Expr::value(at))
-            .col_expr(learner_status::Column::CertifiedWeek, Expr::value(week))
-            .filter(learner_status::Column::UserId.eq(user_id))
-            .filter(learner_status::Column::CertifiedAt.is_null())
-            .exec(c)
-            .await?;
-        if r.rows_affected == 1 && !group.is_empty() {
+        if new_cert {
             deltas.push(Delta::total(&group, CERTIFIED));
             deltas.push(Delta::weekly(&group, CERTIFIED, week));
         }
@@ -486,6 +523,83 @@ pub(crate) async fn record_milestones<C: ConnectionTrait>(
     if !deltas.is_empty() {
         let units = counted_in(c, user_id).await?;
         apply(c, &units, &deltas, 1).await?;
+    }
+    Ok(())
+}
+
+/// Takes back the milestones `lost` (a revoked completion was needed for them) that the learner
+/// has, and removes them from every counter that counted them, in the weeks they were counted.
+pub(crate) async fn take_back_milestones<C: ConnectionTrait>(
+    c: &C,
+    user_id: i64,
+    lost: Milestones,
+) -> Result<()> {
+    let Some(status) = learner_status::Entity::find_by_id(user_id).one(c).await? else {
+        return Ok(());
+    };
+    let group = status.group_id.clone().unwrap_or_default();
+    let path_week = status
+        .path_week
+        .filter(|_| lost.path && status.path_completed_at.is_some());
+    let cert_week = status
+        .certified_week
+        .filter(|_| lost.certified && status.certified_at.is_some());
+    let citizen = lost.citizen_path && status.citizen_path_at.is_some();
+    let mut update =
+        learner_status::Entity::update_many().filter(learner_status::Column::UserId.eq(user_id));
+    let mut any = citizen;
+    if lost.path && status.path_completed_at.is_some() {
+        update = update
+            .col_expr(
+                learner_status::Column::PathCompletedAt,
+                Expr::value(Option::<OffsetDateTime>::None),
+            )
+            .col_expr(
+                learner_status::Column::PathWeek,
+                Expr::value(Option::<i32>::None),
+            );
+        any = true;
+    }
+    if lost.certified && status.certified_at.is_some() {
+        update = update
+            .col_expr(
+                learner_status::Column::CertifiedAt,
+                Expr::value(Option::<OffsetDateTime>::None),
+            )
+            .col_expr(
+                learner_status::Column::CertifiedWeek,
+                Expr::value(Option::<i32>::None),
+            );
+        any = true;
+    }
+    if citizen {
+        update = update.col_expr(
+            learner_status::Column::CitizenPathAt,
+            Expr::value(Option::<OffsetDateTime>::None),
+        );
+    }
+    if !any {
+        return Ok(());
+    }
+    with_learner_change(c, user_id, || async {
+        update.exec(c).await?;
+        Ok(())
+    })
+    .await?;
+    let mut deltas = Vec::new();
+    if !group.is_empty() {
+        if let Some(w) = path_week {
+            deltas.push(Delta::total(&group, PATH_COMPLETED));
+            deltas.push(Delta::weekly(&group, PATH_COMPLETED, w));
+        }
+        if let Some(w) = cert_week {
+            deltas.push(Delta::total(&group, CERTIFIED));
+            deltas.push(Delta::weekly(&group, CERTIFIED, w));
+        }
+    }
+    if !deltas.is_empty() {
+        let units = counted_in(c, user_id).await?;
+        apply(c, &units, &deltas, -1).await?;
     }
     Ok(())
 }
@@ -529,13 +643,24 @@ impl Store {
             .column(learner_status::Column::GroupId)
             .column(learner_status::Column::PathWeek)
             .column(learner_status::Column::CertifiedWeek)
-            .into_tuple::<(i64, Option<String>, Option<i32>, Option<i32>)>()
+            .column(learner_status::Column::CitizenPathAt)
+            .into_tuple::<(
+                i64,
+                Option<String>,
+                Option<i32>,
+                Option<i32>,
+                Option<OffsetDateTime>,
+            )>()
             .all(&tx)
             .await?;
         let mut path_done: BTreeSet<i64> = BTreeSet::new();
-        for (user, group, path, cert) in statuses {
+        let mut citizen_done: BTreeSet<i64> = BTreeSet::new();
+        for (user, group, path, cert, citizen) in statuses {
             if path.is_some() {
                 path_done.insert(user);
+            }
+            if citizen.is_some() {
+                citizen_done.insert(user);
             }
             let (Some(units), Some(g)) = (counted.get(&user), group) else {
                 continue;
@@ -580,7 +705,7 @@ impl Store {
         for (user, household) in
             pairs(&tx, "SELECT user_id, household_id FROM household_members").await?
         {
-            if path_done.contains(&user) {
+            if citizen_done.contains(&user) {
                 digital.insert(household);
             }
         }
@@ -653,9 +778,13 @@ impl Store {
 }
 
 impl Store {
-    /// Records the milestones (path completed, certified) that learners' completions show but
-    /// their status lacks: after an upgrade, or a change of a group's path. A milestone once
-    /// recorded stays: it is a fact about the path as it was. Returns how many learners changed.
+    /// Brings every learner's milestones (path completed, certified, citizen path) in line with
+    /// their completions: records those the completions show but the status lacks (after an
+    /// upgrade, or a change of a group's path), and takes back those a revoked completion was
+    /// needed for (revocations made before revocations lowered the counters). Revoked
+    /// completions count for nothing. A milestone otherwise stays: it is a fact about the path
+    /// as it was. The counters are not touched: `rebuild_aggregates` follows. Returns how many
+    /// learners changed.
     pub async fn rebuild_milestones(&self, groups: &[hocvuso_course::Group]) -> Result<u64> {
         use crate::entity::course_completion;
         use sea_orm::QueryOrder;
@@ -664,14 +793,34 @@ impl Store {
             .column(course_completion::Column::UserId)
             .column(course_completion::Column::CourseId)
             .column(course_completion::Column::CompletedAt)
+            .column(course_completion::Column::RevokedAt)
             .order_by_asc(course_completion::Column::UserId)
-            .into_tuple::<(i64, String, OffsetDateTime)>()
+            .into_tuple::<(i64, String, OffsetDateTime, Option<OffsetDateTime>)>()
             .all(&self.db)
             .await?;
-        let mut by_user: HashMap<i64, Vec<(String, OffsetDateTime)>> = HashMap::new();
-        for (u, c, at) in rows {
-            by_user.entry(u).or_default().push((c, at));
+        #[derive(Default)]
+        struct Done {
+            valid: Vec<(String, OffsetDateTime)>,
+            revoked: Vec<String>,
         }
+        let mut by_user: HashMap<i64, Done> = HashMap::new();
+        for (u, c, at, revoked) in rows {
+            let d = by_user.entry(u).or_default();
+            match revoked {
+                None => d.valid.push((c, at)),
+                Some(_) => d.revoked.push(c),
+            }
+        }
+        let citizen = groups
+            .iter()
+            .find(|g| g.id == hocvuso_course::CITIZEN_GROUP);
+        let path_at = |group: &hocvuso_course::Group, done: &Done| {
+            done.valid
+                .iter()
+                .filter(|(c, _)| group.path.contains(c))
+                .map(|(_, t)| *t)
+                .max()
+        };
         let mut changed = 0;
         for (user, done) in by_user {
             let Some(status) = learner_status::Entity::find_by_id(user)
@@ -680,34 +829,44 @@ impl Store {
             else {
                 continue;
             };
-            let Some(group) = status
+            let group = status
                 .group_id
                 .as_deref()
-                .and_then(|g| groups.iter().find(|x| x.id == g))
-            else {
-                continue;
+                .and_then(|g| groups.iter().find(|x| x.id == g));
+            let set: BTreeSet<String> = done.valid.iter().map(|(c, _)| c.clone()).collect();
+            let lost = |g: Option<&hocvuso_course::Group>| {
+                g.is_some_and(|g| {
+                    done.revoked
+                        .iter()
+                        .filter(|r| !set.contains(*r))
+                        .any(|r| g.path_lost_by_revoking(r, &set))
+                })
             };
-            let set: BTreeSet<String> = done.iter().map(|(c, _)| c.clone()).collect();
+            let none_at = Expr::value(Option::<OffsetDateTime>::None);
+            let none_week = Expr::value(Option::<i32>::None);
             let mut update = learner_status::Entity::update_many()
                 .filter(learner_status::Column::UserId.eq(user));
             let mut any = false;
-            if status.path_completed_at.is_none() && group.path_completed(&set) {
-                let at = done
-                    .iter()
-                    .filter(|(c, _)| group.path.contains(c))
-                    .map(|(_, t)| *t)
-                    .max();
-                if let Some(at) = at {
+            if status.path_completed_at.is_none() {
+                if let Some(at) = group
+                    .filter(|g| g.path_completed(&set))
+                    .and_then(|g| path_at(g, &done))
+                {
                     update = update
                         .col_expr(learner_status::Column::PathCompletedAt, Expr::value(at))
                         .col_expr(learner_status::Column::PathWeek, Expr::value(week_of(at)));
                     any = true;
                 }
+            } else if lost(group) {
+                update = update
+                    .col_expr(learner_status::Column::PathCompletedAt, none_at.clone())
+                    .col_expr(learner_status::Column::PathWeek, none_week.clone());
+                any = true;
             }
+            let certifying = group.and_then(|g| g.certifying_course());
             if status.certified_at.is_none() {
-                if let Some(at) = group
-                    .certifying_course()
-                    .and_then(|c| done.iter().find(|(x, _)| x == c))
+                if let Some(at) = certifying
+                    .and_then(|c| done.valid.iter().find(|(x, _)| x == c))
                     .map(|(_, t)| *t)
                 {
                     update = update
@@ -718,6 +877,26 @@ impl Store {
                         );
                     any = true;
                 }
+            } else if certifying
+                .is_some_and(|c| !set.contains(c) && done.revoked.iter().any(|r| r == c))
+            {
+                update = update
+                    .col_expr(learner_status::Column::CertifiedAt, none_at.clone())
+                    .col_expr(learner_status::Column::CertifiedWeek, none_week);
+                any = true;
+            }
+            if status.citizen_path_at.is_none() {
+                if let Some(at) = citizen
+                    .filter(|g| g.path_completed(&set))
+                    .and_then(|g| path_at(g, &done))
+                {
+                    update =
+                        update.col_expr(learner_status::Column::CitizenPathAt, Expr::value(at));
+                    any = true;
+                }
+            } else if lost(citizen) {
+                update = update.col_expr(learner_status::Column::CitizenPathAt, none_at);
+                any = true;
             }
             if any {
                 update.exec(&self.db).await?;

@@ -89,13 +89,14 @@ async fn notify_in<C: ConnectionTrait>(
 
 impl Store {
     /// Creates an assignment for the people of `unit_ids` (the unit and everything below it,
-    /// computed by the caller from the tree) and tells each of them, in one transaction.
+    /// computed by the caller from the tree) and tells each of them, in one transaction. Returns
+    /// the assignment and the people it reached.
     pub async fn create_assignment(
         &self,
         new: NewAssignment,
         unit_ids: &[i64],
         at: OffsetDateTime,
-    ) -> Result<(Assignment, usize)> {
+    ) -> Result<(Assignment, Vec<i64>)> {
         let tx = self.db.begin().await?;
         let a = assignment::ActiveModel {
             course_id: Set(new.course_id),
@@ -111,7 +112,7 @@ impl Store {
         let people = assigned_ids(&tx, unit_ids, new.group.as_deref()).await?;
         notify_in(&tx, &people, "assigned", &a, at).await?;
         tx.commit().await?;
-        Ok((a, people.len()))
+        Ok((a, people))
     }
 
     pub async fn assignment(&self, id: i64) -> Result<Option<Assignment>> {

@@ -10,7 +10,8 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::entity::{course_completion, export_audit, ledger_entry, user};
+use crate::aggregates::{take_back_milestones, Milestones};
+use crate::entity::{course_completion, export_audit, learner_status, ledger_entry, user};
 use crate::learning::Completion;
 use crate::{Result, Store, StoreError};
 
@@ -188,14 +189,18 @@ impl Store {
             .collect())
     }
 
-    /// Revokes a certificate: marks the completion and appends a revocation entry, together.
-    /// `NotFound` for an unknown certificate, `Conflict("revoked")` for one already revoked.
+    /// Revokes a certificate: marks the completion, appends a revocation entry, and takes back
+    /// the milestones the completion was needed for (by `groups`' rules: the learner's own path
+    /// and final test, the citizen path) with every dashboard counter that counted them, all in
+    /// one transaction. `NotFound` for an unknown certificate, `Conflict("revoked")` for one
+    /// already revoked.
     pub async fn revoke_certificate(
         &self,
         certificate_id: &str,
         reason: &str,
         actor: &str,
         at: OffsetDateTime,
+        groups: &[hocvuso_course::Group],
     ) -> Result<Completion> {
         let tx = self.db.begin().await?;
         let Some(existing) = course_completion::Entity::find()
@@ -219,6 +224,32 @@ impl Store {
         if updated.rows_affected != 1 {
             tx.rollback().await?;
             return Err(StoreError::Conflict("revoked"));
+        }
+        let remaining: std::collections::BTreeSet<String> = course_completion::Entity::find()
+            .select_only()
+            .column(course_completion::Column::CourseId)
+            .filter(course_completion::Column::UserId.eq(existing.user_id))
+            .filter(course_completion::Column::RevokedAt.is_null())
+            .into_tuple::<String>()
+            .all(&tx)
+            .await?
+            .into_iter()
+            .collect();
+        let group_id = learner_status::Entity::find_by_id(existing.user_id)
+            .one(&tx)
+            .await?
+            .and_then(|s| s.group_id);
+        let find = |id: &str| groups.iter().find(|g| g.id == id);
+        let own = group_id.as_deref().and_then(find);
+        let course = existing.course_id.as_str();
+        let lost = Milestones {
+            path: own.is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
+            certified: own.is_some_and(|g| g.certified_lost_by_revoking(course)),
+            citizen_path: find(hocvuso_course::CITIZEN_GROUP)
+                .is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
+        };
+        if lost.any() {
+            take_back_milestones(&tx, existing.user_id, lost).await?;
         }
         append_ledger(
             &tx,

@@ -128,6 +128,9 @@ pub struct NewCompletion {
     /// The learner's group, whose path and final test decide the milestones the dashboard
     /// counts (path completed, certified); recorded in the same transaction.
     pub group: Option<hocvuso_course::Group>,
+    /// The citizen group, whose path (taken by anyone) makes the learner's household a digital
+    /// family; recorded in the same transaction.
+    pub citizen: Option<hocvuso_course::Group>,
     /// The signed credential (signed before the transaction) and the key that signed it.
     pub credential: Option<(String, String)>,
 }
@@ -641,22 +644,36 @@ where
     .insert(tx)
     .await
     .map_err(|e| StoreError::unique_or_db(e, "completion"))?;
-    if let Some(group) = &new.group {
+    if new.group.is_some() || new.citizen.is_some() {
+        // Revoked completions count for nothing: a milestone a revocation took back is not
+        // reached again by completing some other course.
         let completed: std::collections::BTreeSet<String> = course_completion::Entity::find()
             .select_only()
             .column(course_completion::Column::CourseId)
             .filter(course_completion::Column::UserId.eq(user_id))
+            .filter(course_completion::Column::RevokedAt.is_null())
             .into_tuple::<String>()
             .all(tx)
             .await?
             .into_iter()
             .collect();
-        let path = group.path_completed(&completed);
-        let certified = group
-            .certifying_course()
-            .is_some_and(|c| completed.contains(c));
-        if path || certified {
-            crate::aggregates::record_milestones(tx, user_id, path, certified, at).await?;
+        let reached = crate::aggregates::Milestones {
+            path: new
+                .group
+                .as_ref()
+                .is_some_and(|g| g.path_completed(&completed)),
+            certified: new
+                .group
+                .as_ref()
+                .and_then(|g| g.certifying_course())
+                .is_some_and(|c| completed.contains(c)),
+            citizen_path: new
+                .citizen
+                .as_ref()
+                .is_some_and(|g| g.path_completed(&completed)),
+        };
+        if reached.any() {
+            crate::aggregates::record_milestones(tx, user_id, reached, at).await?;
         }
     }
     crate::evidence::append_ledger(

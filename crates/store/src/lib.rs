@@ -6,6 +6,7 @@ pub mod aggregates;
 mod assignments;
 mod bulk;
 mod community;
+mod contact;
 pub mod entity;
 mod error;
 mod evidence;
@@ -22,6 +23,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
 pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
+pub use contact::REMINDER_EMAIL_PURPOSE;
 pub use error::StoreError;
 pub use evidence::{ExportAudit, NewExportAudit};
 pub use exports::{CompletionFilter, ExportRow};

@@ -120,6 +120,7 @@ pub(crate) async fn insert_user(
         path_week: Set(None),
         certified_at: Set(None),
         certified_week: Set(None),
+        citizen_path_at: Set(None),
     }
     .insert(tx)
     .await?;

@@ -320,30 +320,29 @@ impl Store {
             .collect())
     }
 
-    pub async fn set_target(
-        &self,
-        year: i32,
-        group: &str,
-        metric: &str,
-        percent: f64,
-    ) -> Result<()> {
-        target::Entity::insert(target::ActiveModel {
-            year: Set(year),
-            group_id: Set(group.to_owned()),
-            metric: Set(metric.to_owned()),
-            percent: Set(percent),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                target::Column::Year,
-                target::Column::GroupId,
-                target::Column::Metric,
-            ])
-            .update_column(target::Column::Percent)
-            .to_owned(),
-        )
-        .exec(&self.db)
-        .await?;
+    /// Sets targets `(year, group or "*", metric, percent)`, all or none: one transaction.
+    pub async fn set_targets(&self, targets: &[(i32, &str, &str, f64)]) -> Result<()> {
+        let tx = self.db.begin().await?;
+        for &(year, group, metric, percent) in targets {
+            target::Entity::insert(target::ActiveModel {
+                year: Set(year),
+                group_id: Set(group.to_owned()),
+                metric: Set(metric.to_owned()),
+                percent: Set(percent),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    target::Column::Year,
+                    target::Column::GroupId,
+                    target::Column::Metric,
+                ])
+                .update_column(target::Column::Percent)
+                .to_owned(),
+            )
+            .exec(&tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

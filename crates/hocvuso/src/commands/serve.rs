@@ -40,7 +40,25 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
     })?;
     tracing::info!(courses = catalog.courses.len(), version = %catalog.version, "content loaded");
 
+    // Reminder e-mail: environment only (the URL may carry the SMTP password, which a command
+    // line would show to every user of the machine).
+    let mail = match std::env::var("HOCVUSO_SMTP_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        None => None,
+        Some(smtp_url) => {
+            let from = std::env::var("HOCVUSO_MAIL_FROM")
+                .ok()
+                .filter(|f| !f.trim().is_empty())
+                .context("HOCVUSO_SMTP_URL is set but HOCVUSO_MAIL_FROM is not: whom do reminders come from?")?;
+            let mail = hocvuso_server::mail::MailSettings { smtp_url, from };
+            hocvuso_server::mail::Mailer::new(&mail).map_err(anyhow::Error::msg)?;
+            Some(mail)
+        }
+    };
     let settings = Settings {
+        mail,
         bind: bind.clone(),
         database_url: common.database_url.clone(),
         content_dir: common.content_dir.clone(),

@@ -98,6 +98,36 @@ pub async fn choose_mentor(
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }
 
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ReminderEmail {
+    /// The address reminders are sent to; null (or empty, when setting) for none. Used for
+    /// nothing else; removing it withdraws the consent given with it.
+    pub email: Option<String>,
+}
+
+/// The caller's address for reminder e-mail, if they gave one.
+#[utoipa::path(get, path = "/api/v1/me/email", tag = "community", security(("bearer" = [])),
+    responses((status = 200, body = ReminderEmail)))]
+pub async fn my_email(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    let email = state.store.reminder_email(user.0.id).await?;
+    Ok(HttpResponse::Ok().json(ReminderEmail { email }))
+}
+
+/// Sets the caller's address for reminder e-mail (the client shows the purpose first: only
+/// reminders, removable at any time); null or empty removes it.
+#[utoipa::path(put, path = "/api/v1/me/email", tag = "community", security(("bearer" = [])), request_body = ReminderEmail,
+    responses((status = 200, body = ReminderEmail), (status = 422, body = crate::error::ErrorBody, description = "invalid_email")))]
+pub async fn set_my_email(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<ReminderEmail>,
+) -> Result<HttpResponse, AppError> {
+    let email =
+        crate::app::accounts::set_reminder_email(&state, &user.0, body.email.as_deref(), "api")
+            .await?;
+    Ok(HttpResponse::Ok().json(ReminderEmail { email }))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct CodeView {
     /// Shown with a QR code; an organiser types or scans it to record attendance.

@@ -110,6 +110,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/mentor/mentees", web::get().to(community::mentees))
                 .route("/mentor/registrations", web::post().to(community::register))
                 .route("/me/mentor", web::put().to(community::choose_mentor))
+                .route("/me/email", web::get().to(community::my_email))
+                .route("/me/email", web::put().to(community::set_my_email))
                 .route("/me/attendance-code", web::get().to(community::my_code))
                 .route("/classes", web::get().to(community::classes))
                 .route("/classes", web::post().to(community::create_class))

@@ -39,7 +39,7 @@ impl Modify for BearerAuth {
         units::add_manager, units::set_eligible, units::person, units::make_mentor, units::activate,
         units::create_household, units::household_member, units::get_dashboard,
         units::targets, units::set_targets, import::import_people,
-        community::mentees, community::register, community::choose_mentor, community::my_code,
+        community::mentees, community::register, community::choose_mentor, community::my_email, community::set_my_email, community::my_code,
         community::classes, community::create_class, community::class, community::attend,
         assignments::list, assignments::create, assignments::overdue, assignments::remind,
         assignments::mine, assignments::notifications, assignments::read_notifications,

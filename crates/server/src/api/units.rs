@@ -588,7 +588,7 @@ pub async fn targets(
     Ok(HttpResponse::Ok().json(list))
 }
 
-/// Sets targets (administrators).
+/// Sets targets (administrators): all of them, or none when one is invalid.
 #[utoipa::path(put, path = "/api/v1/targets", tag = "units", security(("bearer" = [])), request_body = [TargetView],
     responses((status = 200, description = "Done"), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn set_targets(
@@ -598,8 +598,16 @@ pub async fn set_targets(
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     scope.require_admin()?;
-    for t in body.iter() {
-        dashboard::set_target(&state, &scope, t.year, &t.group, &t.metric, t.percent).await?;
-    }
+    let targets: Vec<dashboard::NewTarget> = body
+        .into_inner()
+        .into_iter()
+        .map(|t| dashboard::NewTarget {
+            year: t.year,
+            group: t.group,
+            metric: t.metric,
+            percent: t.percent,
+        })
+        .collect();
+    dashboard::set_targets(&state, &scope, &targets).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }

@@ -168,3 +168,45 @@ pub async fn login(
         }
     }
 }
+
+/// The notice shown beside the reminder address (`profile.email_purpose` in vi.toml): the
+/// consent recorded when a learner gives an address names this version.
+pub const EMAIL_NOTICE_VERSION: &str = "2026-12-05";
+
+/// Sets or (with `None` or an empty text) removes the learner's address for reminder e-mail.
+/// `method` says where they gave it (`form`, `api`). Returns the address now kept.
+pub async fn set_reminder_email(
+    state: &AppState,
+    user: &User,
+    input: Option<&str>,
+    method: &'static str,
+) -> Result<Option<String>, AppError> {
+    let now = state.clock.now();
+    match input.map(str::trim).filter(|s| !s.is_empty()) {
+        None => {
+            if state.store.remove_reminder_email(user.id, now).await? {
+                tracing::info!(user = user.id, "reminder address removed");
+            }
+            Ok(None)
+        }
+        Some(text) => {
+            let address = crate::mail::valid_address(text)
+                .ok_or_else(|| AppError::unprocessable("invalid_email"))?;
+            state
+                .store
+                .set_reminder_email(
+                    user.id,
+                    &address,
+                    NewConsent {
+                        purpose: hocvuso_store::REMINDER_EMAIL_PURPOSE.into(),
+                        notice_version: EMAIL_NOTICE_VERSION.into(),
+                        method: method.into(),
+                    },
+                    now,
+                )
+                .await?;
+            tracing::info!(user = user.id, "reminder address set");
+            Ok(Some(address))
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Assignments: a manager assigns a course to a unit (or one group in it) with a due date;
 //! learners see what is due; managers see who is overdue, export the list and send reminders,
-//! which reach the learner as notifications. (E-mail is not sent: accounts carry no e-mail
-//! address.)
+//! which reach the learner as notifications, and by e-mail when an SMTP server is configured
+//! and the learner gave an address for reminders (`crate::mail`, in the background).
 
 use std::collections::BTreeSet;
 
@@ -54,7 +54,7 @@ pub async fn create(
     if due <= state.clock.now() {
         return Err(AppError::unprocessable("due_in_past"));
     }
-    let out = state
+    let (a, people) = state
         .store
         .create_assignment(
             NewAssignment {
@@ -70,11 +70,13 @@ pub async fn create(
         .await?;
     tracing::info!(
         by = scope.user.id,
-        assignment = out.0.id,
-        people = out.1,
+        assignment = a.id,
+        people = people.len(),
         "assignment created"
     );
-    Ok(out)
+    let n = people.len();
+    crate::mail::send_in_background(state, crate::mail::Kind::Assigned, &a, people);
+    Ok((a, n))
 }
 
 /// Assignments of the units the caller manages.
@@ -146,7 +148,9 @@ pub async fn remind(state: &AppState, scope: &Scope, id: i64) -> Result<usize, A
         people = pending.len(),
         "reminders sent"
     );
-    Ok(pending.len())
+    let n = pending.len();
+    crate::mail::send_in_background(state, crate::mail::Kind::Reminder, &a, pending);
+    Ok(n)
 }
 
 /// One assignment as its learner sees it.

@@ -67,30 +67,49 @@ pub async fn targets(
     Ok(out)
 }
 
-pub async fn set_target(
-    state: &AppState,
-    scope: &Scope,
-    year: i32,
-    group: &str,
-    metric: &str,
-    percent: f64,
-) -> Result<(), AppError> {
-    scope.require_admin()?;
-    if !(2000..=2100).contains(&year) {
+/// One target to set: year, group (or "*"), metric, percent.
+pub struct NewTarget {
+    pub year: i32,
+    pub group: String,
+    pub metric: String,
+    pub percent: f64,
+}
+
+fn check_target(state: &AppState, t: &NewTarget) -> Result<(), AppError> {
+    if !(2000..=2100).contains(&t.year) {
         return Err(AppError::unprocessable("invalid_year"));
     }
-    if !TARGET_METRICS.contains(&metric) {
+    if !TARGET_METRICS.contains(&t.metric.as_str()) {
         return Err(AppError::unprocessable("unknown_metric"));
     }
-    let per_group = matches!(metric, PATH_COMPLETED | CERTIFIED);
-    if per_group && state.catalog.group(group).is_none() || !per_group && group != ALL_GROUPS {
+    let per_group = matches!(t.metric.as_str(), PATH_COMPLETED | CERTIFIED);
+    if per_group && state.catalog.group(&t.group).is_none() || !per_group && t.group != ALL_GROUPS {
         return Err(AppError::unprocessable("unknown_group"));
     }
-    if !(0.0..=100.0).contains(&percent) || percent.is_nan() {
+    if !(0.0..=100.0).contains(&t.percent) || t.percent.is_nan() {
         return Err(AppError::unprocessable("invalid_percent"));
     }
-    state.store.set_target(year, group, metric, percent).await?;
-    tracing::info!(by = scope.user.id, year, metric, "target set");
+    Ok(())
+}
+
+/// Sets several targets: every one is checked first, then all are written in one transaction,
+/// so a batch with one bad target changes nothing (a half-saved year of targets would report
+/// against figures nobody decided).
+pub async fn set_targets(
+    state: &AppState,
+    scope: &Scope,
+    targets: &[NewTarget],
+) -> Result<(), AppError> {
+    scope.require_admin()?;
+    for t in targets {
+        check_target(state, t)?;
+    }
+    let rows: Vec<(i32, &str, &str, f64)> = targets
+        .iter()
+        .map(|t| (t.year, t.group.as_str(), t.metric.as_str(), t.percent))
+        .collect();
+    state.store.set_targets(&rows).await?;
+    tracing::info!(by = scope.user.id, count = rows.len(), "targets set");
     Ok(())
 }
 

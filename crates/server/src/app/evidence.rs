@@ -231,7 +231,8 @@ pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppErr
     })
 }
 
-/// An admin revokes a certificate: the completion is marked and a ledger entry appended.
+/// An admin revokes a certificate: the completion is marked, a ledger entry appended, and the
+/// dashboard's counters lowered by what the completion counted for (one transaction).
 pub async fn revoke(
     state: &AppState,
     admin: &User,
@@ -255,6 +256,7 @@ pub async fn revoke(
             reason,
             &format!("user:{}", admin.id),
             state.clock.now(),
+            &state.catalog.groups,
         )
         .await
     {

@@ -60,6 +60,7 @@ pub(crate) fn completion_rule<'a>(
                     .as_deref()
                     .and_then(|g| state.catalog.group(g))
                     .cloned(),
+                citizen: state.catalog.group(hocvuso_course::CITIZEN_GROUP).cloned(),
             }
         })
     }

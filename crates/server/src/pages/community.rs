@@ -214,8 +214,16 @@ pub async fn profile(
             .map(|u| u.display_name),
         None => None,
     };
+    let email = state
+        .store
+        .reminder_email(user.0.id)
+        .await
+        .map_err(AppError::from)?;
     Page::new(&req, &state, Some(&user.0))
         .with("code", &code)
+        .with("email_value", &email.clone().unwrap_or_default())
+        .with("email", &email)
+        .with("mail_on", &state.settings.mail.is_some())
         .with(
             "qr",
             &qr.replace("<?xml version=\"1.0\" standalone=\"yes\"?>", ""),
@@ -241,6 +249,31 @@ pub async fn choose_mentor(
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
     app::choose_mentor(&state, &user.0, &form.mentor).await?;
+    Ok(redirect("/profile?saved=1"))
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    /// `remove` removes the address; anything else saves what was typed.
+    #[serde(default)]
+    action: String,
+}
+
+/// The learner gives, changes or removes their address for reminder e-mail. The address goes
+/// in the form body, never in the URL.
+pub async fn set_email(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<EmailForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let input = (form.action != "remove").then_some(form.email.as_str());
+    crate::app::accounts::set_reminder_email(&state, &user.0, input, "form").await?;
     Ok(redirect("/profile?saved=1"))
 }
 
@@ -468,8 +501,16 @@ pub async fn check_in_form(
         .map(|u| u.display_name)
         .unwrap_or_default();
     let lines: Vec<ClassLine> = list.iter().map(|c| class_line(&state, &scope, c)).collect();
+    let email = state
+        .store
+        .reminder_email(user.0.id)
+        .await
+        .map_err(AppError::from)?;
     Page::new(&req, &state, Some(&user.0))
         .with("code", &code)
+        .with("email_value", &email.clone().unwrap_or_default())
+        .with("email", &email)
+        .with("mail_on", &state.settings.mail.is_some())
         .with("name", &name)
         .with("classes", &lines)
         .render("check_in.html")

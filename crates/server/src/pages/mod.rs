@@ -99,6 +99,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/mentor/register", web::post().to(community::assisted))
         .route("/profile", web::get().to(community::profile))
         .route("/profile/mentor", web::post().to(community::choose_mentor))
+        .route("/profile/email", web::post().to(community::set_email))
         .route("/classes", web::get().to(community::classes))
         .route("/classes", web::post().to(community::create_class))
         .route("/classes/{id}", web::get().to(community::class))

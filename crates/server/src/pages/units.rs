@@ -341,6 +341,7 @@ pub async fn targets_save(
     let year: i32 = field("year")
         .parse()
         .map_err(|_| AppError::unprocessable("invalid_year"))?;
+    let mut targets = Vec::new();
     for (name, value) in &pairs {
         // Fields are named t:<group>:<metric>.
         let Some(rest) = name.strip_prefix("t:") else {
@@ -354,8 +355,14 @@ pub async fn targets_save(
             .replace(',', ".")
             .parse()
             .map_err(|_| AppError::unprocessable("invalid_percent"))?;
-        dashboard::set_target(&state, &scope, year, group, metric, percent).await?;
+        targets.push(dashboard::NewTarget {
+            year,
+            group: group.to_owned(),
+            metric: metric.to_owned(),
+            percent,
+        });
     }
+    dashboard::set_targets(&state, &scope, &targets).await?;
     Ok(redirect(&format!("/targets?year={year}&saved=1")))
 }
 

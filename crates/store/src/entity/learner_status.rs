@@ -10,6 +10,9 @@ pub struct Model {
     pub path_week: Option<i32>,
     pub certified_at: Option<TimeDateTimeWithTimeZone>,
     pub certified_week: Option<i32>,
+    /// When the learner completed the citizen path, whatever their group: what makes their
+    /// household a digital family.
+    pub citizen_path_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod attendance_code;
 pub mod class_attendance;
 pub mod class_session;
 pub mod consent;
+pub mod contact_email;
 pub mod course_completion;
 pub mod export_audit;
 pub mod household;
