@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_initial;
 mod m20261128_000001_evidence;
 mod m20261201_000001_units;
+mod m20261202_000001_path_certificates;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_initial::Migration),
             Box::new(m20261128_000001_evidence::Migration),
             Box::new(m20261201_000001_units::Migration),
+            Box::new(m20261202_000001_path_certificates::Migration),
         ]
     }
 }

@@ -22,10 +22,11 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
 pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
 pub use error::StoreError;
-pub use evidence::{ExportAudit, NewExportAudit};
+pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use learning::{
-    Attempt, Completion, CompletionFilter, CompletionRow, NewAttempt, NewCompletion, Submission,
+    Attempt, Completion, CompletionFilter, CompletionRow, GradeOutcome, NewAttempt, NewCompletion,
+    NewPathCertificate, Submission,
     STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
