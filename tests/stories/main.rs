@@ -5,6 +5,7 @@
 mod accounts;
 mod attempts;
 mod bad_input;
+mod bench;
 mod content;
 mod credentials;
 mod evidence;
@@ -12,4 +13,5 @@ mod instructor;
 mod journey;
 mod migrations;
 mod pages;
+mod path_credentials;
 mod units;
