@@ -165,7 +165,10 @@ async fn a_revoked_certificate_says_so_everywhere_and_the_ledger_records_it() ->
         .post("/api/v1/credentials/verify", None, json!({"jwt": jwt}))
         .await
         .json();
-    assert_eq!((&v["valid"], &v["reason"]), (&json!(false), &json!("revoked")));
+    assert_eq!(
+        (&v["valid"], &v["reason"]),
+        (&json!(false), &json!("revoked"))
+    );
     assert_eq!(v["message"], "Chứng nhận đã bị thu hồi.");
 
     // The course's issue, the path's issue (the fixture course holds the citizen group's

@@ -41,7 +41,10 @@ async fn pass_final_again(app: &TestApp, token: &str) -> Result<Value, hocvuso_s
         )
         .await
         .json();
-    let id = attempt["attempt_id"].as_str().ok_or("attempt id")?.to_owned();
+    let id = attempt["attempt_id"]
+        .as_str()
+        .ok_or("attempt id")?
+        .to_owned();
     let key = app.key_for(&id, me).await?;
     let r = app
         .post(
@@ -75,7 +78,10 @@ async fn passing_the_groups_final_quiz_issues_one_path_credential_that_verifies_
     let course_cert = app.complete_fixture_course(&token).await?;
 
     // The learner's list holds the course and the path, the path named for their group.
-    let mine = app.get("/api/v1/me/certificates", Some(&token)).await.json();
+    let mine = app
+        .get("/api/v1/me/certificates", Some(&token))
+        .await
+        .json();
     assert_eq!(mine.as_array().map(Vec::len), Some(2), "{mine}");
     let path_cert = path_certificate(&app, &token).await?;
     assert_ne!(path_cert, course_cert);
@@ -90,7 +96,10 @@ async fn passing_the_groups_final_quiz_issues_one_path_credential_that_verifies_
     // The credential: OB 3.0 schema-valid, a LearningProgram named for the path, aligned to
     // the path's competences and level.
     let jwt = app
-        .get(&format!("/api/v1/certificates/{path_cert}/credential"), None)
+        .get(
+            &format!("/api/v1/certificates/{path_cert}/credential"),
+            None,
+        )
         .await;
     assert_eq!(jwt.status, StatusCode::OK);
     let jwt = jwt.text();
@@ -192,7 +201,10 @@ async fn a_learner_of_a_group_without_that_final_quiz_gets_no_path_credential() 
     assert_eq!(r.status, StatusCode::CREATED);
     let token = app.login("tho.may", "mat-khau-dai").await?;
     app.complete_fixture_course(&token).await?;
-    let mine = app.get("/api/v1/me/certificates", Some(&token)).await.json();
+    let mine = app
+        .get("/api/v1/me/certificates", Some(&token))
+        .await
+        .json();
     assert_eq!(mine.as_array().map(Vec::len), Some(1), "{mine}");
     assert_eq!(mine[0]["kind"], "course");
     Ok(())
@@ -219,7 +231,10 @@ async fn an_admin_revokes_a_path_certificate_like_any_other() -> TestResult {
     assert_eq!(done.status, StatusCode::OK, "{}", done.text());
     assert_eq!(done.json()["id"], cert.as_str());
     let html = app.page(&format!("/verify/{cert}")).await.text();
-    assert!(html.contains("đã bị thu hồi") && html.contains("Thi hộ"), "{html}");
+    assert!(
+        html.contains("đã bị thu hồi") && html.contains("Thi hộ"),
+        "{html}"
+    );
     let v = app
         .post("/api/v1/credentials/verify", None, json!({"jwt": jwt}))
         .await
@@ -252,13 +267,12 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()
 async fn a_final_quiz_passed_when_the_instructor_grades_its_essay_issues_the_path_credential_then(
 ) -> TestResult {
     // Content whose citizen path ends with an essay quiz, which an instructor grades later.
-    let content = std::env::temp_dir().join(format!(
-        "hvs-content-{:016x}",
-        rand::random::<u64>()
-    ));
+    let content = std::env::temp_dir().join(format!("hvs-content-{:016x}", rand::random::<u64>()));
     copy_tree(&fixture_content(), &content)?;
-    let groups = std::fs::read_to_string(content.join("groups.toml"))?
-        .replace("final_quiz = \"thu-nghiem/kiem-tra\"", "final_quiz = \"on-tap/tu-luan\"");
+    let groups = std::fs::read_to_string(content.join("groups.toml"))?.replace(
+        "final_quiz = \"thu-nghiem/kiem-tra\"",
+        "final_quiz = \"on-tap/tu-luan\"",
+    );
     std::fs::write(content.join("groups.toml"), groups)?;
     let app = TestApp::spawn_with(content.clone(), hocvuso_server::clock::Clock::system()).await;
     std::fs::remove_dir_all(&content)?;
@@ -284,7 +298,10 @@ async fn a_final_quiz_passed_when_the_instructor_grades_its_essay_issues_the_pat
         .json();
     assert_eq!(submitted["pending_grading"], true);
     assert!(submitted.get("path_certificate_id").is_none());
-    let none = app.get("/api/v1/me/certificates", Some(&token)).await.json();
+    let none = app
+        .get("/api/v1/me/certificates", Some(&token))
+        .await
+        .json();
     assert_eq!(none, json!([]), "nothing before the grade");
 
     let instructor = app.admin("giang.vien").await?;
@@ -320,10 +337,20 @@ async fn certificates_signed_with_a_retired_key_are_not_evidence_until_re_issued
     let course_cert = app.complete_fixture_course(&token).await?;
     let path_cert = path_certificate(&app, &token).await?;
     let old_jwt = app
-        .get(&format!("/api/v1/certificates/{course_cert}/credential"), None)
+        .get(
+            &format!("/api/v1/certificates/{course_cert}/credential"),
+            None,
+        )
         .await
         .text();
-    let kid = app.state.issuer.ring().active().ok_or("active key")?.kid.clone();
+    let kid = app
+        .state
+        .issuer
+        .ring()
+        .active()
+        .ok_or("active key")?
+        .kid
+        .clone();
 
     // Re-issuing while the key is still in use is refused: nothing is wrong with it.
     let early = hocvuso_server::app::evidence::reissue_signed_by(&app.state, &kid).await;
@@ -345,7 +372,10 @@ async fn certificates_signed_with_a_retired_key_are_not_evidence_until_re_issued
         assert!(html.contains("Chứng nhận cần được cấp lại"), "{html}");
         assert!(html.contains("khóa mà đơn vị cấp đã thu hồi"), "{html}");
         assert!(!html.contains("Chứng nhận hợp lệ"), "{html}");
-        assert!(!html.contains(&kid) && !html.contains("bị lộ"), "no details leak: {html}");
+        assert!(
+            !html.contains(&kid) && !html.contains("bị lộ"),
+            "no details leak: {html}"
+        );
         let check = app
             .get(&format!("/api/v1/certificates/{cert}"), None)
             .await

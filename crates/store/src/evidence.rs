@@ -319,7 +319,10 @@ impl Store {
 
     /// A certificate of either kind and its learner, by certificate id (the public
     /// verification, the credential, the PDF, revocation checks).
-    pub async fn certificate(&self, certificate_id: &str) -> Result<Option<(Certificate, crate::User)>> {
+    pub async fn certificate(
+        &self,
+        certificate_id: &str,
+    ) -> Result<Option<(Certificate, crate::User)>> {
         let found: Option<Certificate> = match course_completion::Entity::find()
             .filter(course_completion::Column::CertificateId.eq(certificate_id))
             .one(&self.db)
@@ -462,7 +465,10 @@ impl Store {
         jwt: &str,
     ) -> Result<bool> {
         let courses = course_completion::Entity::update_many()
-            .col_expr(course_completion::Column::Kid, Some(new_kid.to_owned()).into())
+            .col_expr(
+                course_completion::Column::Kid,
+                Some(new_kid.to_owned()).into(),
+            )
             .col_expr(
                 course_completion::Column::Credential,
                 Some(jwt.to_owned()).into(),
@@ -475,7 +481,10 @@ impl Store {
             return Ok(true);
         }
         let paths = path_certificate::Entity::update_many()
-            .col_expr(path_certificate::Column::Kid, Some(new_kid.to_owned()).into())
+            .col_expr(
+                path_certificate::Column::Kid,
+                Some(new_kid.to_owned()).into(),
+            )
             .col_expr(
                 path_certificate::Column::Credential,
                 Some(jwt.to_owned()).into(),

@@ -26,8 +26,8 @@ pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use learning::{
     Attempt, Completion, CompletionFilter, CompletionRow, GradeOutcome, NewAttempt, NewCompletion,
-    NewPathCertificate, Submission,
-    STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
+    NewPathCertificate, Submission, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS,
+    STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};

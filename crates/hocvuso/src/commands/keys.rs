@@ -95,7 +95,10 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
                 );
             }
             if !signed.is_empty() {
-                println!("re-issue them with: hocvuso keys reissue --kid {}", retired.kid);
+                println!(
+                    "re-issue them with: hocvuso keys reissue --kid {}",
+                    retired.kid
+                );
             }
         }
         Command::Reissue { kid, server } => {
@@ -103,7 +106,10 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
             let done = hocvuso_server::app::evidence::reissue_signed_by(&state, &kid)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot re-issue: {}", e.key))?;
-            println!("{} credential(s) re-issued with the active key:", done.len());
+            println!(
+                "{} credential(s) re-issued with the active key:",
+                done.len()
+            );
             for c in done {
                 println!(
                     "{}\t{}\t{}",

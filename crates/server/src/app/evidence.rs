@@ -355,10 +355,7 @@ pub async fn path_award(
 /// re-issued. Refused (409) while `kid` is not retired: a key still in use needs no re-issue.
 pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certificate>, AppError> {
     let ring = state.issuer.refresh();
-    let retired = ring
-        .find(kid)
-        .ok_or_else(AppError::not_found)?
-        .clone();
+    let retired = ring.find(kid).ok_or_else(AppError::not_found)?.clone();
     if !retired.is_retired() {
         return Err(AppError::conflict("key_not_retired"));
     }
@@ -369,8 +366,14 @@ pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certif
             continue;
         };
         let achievement = match c.kind {
-            AchievementKind::Course => state.catalog.course(&c.achievement_id).map(Achievement::Course),
-            AchievementKind::Path => state.catalog.group(&c.achievement_id).map(Achievement::Path),
+            AchievementKind::Course => state
+                .catalog
+                .course(&c.achievement_id)
+                .map(Achievement::Course),
+            AchievementKind::Path => state
+                .catalog
+                .group(&c.achievement_id)
+                .map(Achievement::Path),
         };
         let Some(achievement) = achievement else {
             tracing::warn!(certificate = %c.certificate_id, "cannot re-issue: its course or path is gone from the content");
@@ -430,8 +433,7 @@ pub async fn verify_jwt(state: &AppState, jwt: &str) -> Result<Verification, App
 
 /// The printable certificate of a course completion or a passed path.
 pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppError> {
-    let id =
-        CertificateId::parse(&v.certificate.certificate_id).ok_or_else(AppError::not_found)?;
+    let id = CertificateId::parse(&v.certificate.certificate_id).ok_or_else(AppError::not_found)?;
     let (competences, level) = match v.certificate.kind {
         AchievementKind::Course => {
             let course = state.catalog.course(&v.certificate.achievement_id);
@@ -443,7 +445,9 @@ pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppErr
         AchievementKind::Path => {
             let group = state.catalog.group(&v.certificate.achievement_id);
             (
-                group.map(|g| path_competences(state, g)).unwrap_or_default(),
+                group
+                    .map(|g| path_competences(state, g))
+                    .unwrap_or_default(),
                 group.and_then(|g| path_level(state, g)),
             )
         }
