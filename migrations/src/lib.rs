@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_initial;
 mod m20261128_000001_evidence;
 mod m20261201_000001_units;
+mod m20261202_000001_path_certificates;
 mod m20261205_000001_contact;
 mod m20261205_000002_citizen_path;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_initial::Migration),
             Box::new(m20261128_000001_evidence::Migration),
             Box::new(m20261201_000001_units::Migration),
+            Box::new(m20261202_000001_path_certificates::Migration),
             Box::new(m20261205_000001_contact::Migration),
             Box::new(m20261205_000002_citizen_path::Migration),
         ]

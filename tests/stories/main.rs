@@ -5,6 +5,7 @@
 mod accounts;
 mod attempts;
 mod bad_input;
+mod bench;
 mod content;
 mod credentials;
 mod evidence;
@@ -13,4 +14,5 @@ mod journey;
 mod mail;
 mod migrations;
 mod pages;
+mod path_credentials;
 mod units;

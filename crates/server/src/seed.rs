@@ -208,13 +208,15 @@ impl<'a> Signer<'a> {
         at: OffsetDateTime,
         score: f64,
     ) -> Result<((String, String), Vec<Value>), StoreError> {
-        let req = crate::app::evidence::course_request(
+        let req = crate::app::evidence::request(
             catalog,
             &self.issuer.name,
-            certificate_id.clone(),
-            learner.clone(),
             learner_name,
-            course,
+            learner.clone(),
+            crate::app::evidence::Achievement::Course(course),
+            certificate_id.clone(),
+            &course.version,
+            at,
             at,
         );
         let issued = vc_jwt::issue(&self.ring, &self.issuer.base, &req)

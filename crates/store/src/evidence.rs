@@ -3,17 +3,195 @@
 
 use hocvuso_credentials::ledger::{self, Entry, Issue, Record, Revoke};
 use hocvuso_credentials::AchievementKind;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait, TryInsertResult,
 };
 use time::OffsetDateTime;
 
 use crate::aggregates::{take_back_milestones, Milestones};
-use crate::entity::{course_completion, export_audit, learner_status, ledger_entry, user};
-use crate::learning::Completion;
+use crate::entity::{
+    course_completion, export_audit, learner_status, ledger_entry, path_certificate, user,
+};
+use crate::learning::{Completion, NewPathCertificate, PassedFinal};
 use crate::{Result, Store, StoreError};
+
+/// A certificate of either kind (a completed course, a passed path), as verification,
+/// revocation, re-issue and the learner's list see it: everything that works by certificate id
+/// goes through this one type.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub certificate_id: String,
+    pub kind: AchievementKind,
+    pub user_id: i64,
+    /// The course id (course certificates) or the group id (path certificates).
+    pub achievement_id: String,
+    /// The course itself, or for a path the course holding the final quiz that was passed.
+    pub course_id: String,
+    pub content_version: String,
+    /// When the course was completed or the final quiz passed.
+    pub completed_at: OffsetDateTime,
+    pub score_percent: Option<f64>,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revoked_reason: Option<String>,
+    /// The key that signed the stored credential.
+    pub kid: Option<String>,
+    /// The compact VC-JWT.
+    pub credential: Option<String>,
+}
+
+impl From<Completion> for Certificate {
+    fn from(c: Completion) -> Self {
+        Self {
+            certificate_id: c.certificate_id,
+            kind: AchievementKind::Course,
+            user_id: c.user_id,
+            achievement_id: c.course_id.clone(),
+            course_id: c.course_id,
+            content_version: c.content_version,
+            completed_at: c.completed_at,
+            score_percent: c.score_percent,
+            revoked_at: c.revoked_at,
+            revoked_reason: c.revoked_reason,
+            kid: c.kid,
+            credential: c.credential,
+        }
+    }
+}
+
+impl From<course_completion::Model> for Certificate {
+    fn from(m: course_completion::Model) -> Self {
+        Completion::from(m).into()
+    }
+}
+
+impl From<path_certificate::Model> for Certificate {
+    fn from(m: path_certificate::Model) -> Self {
+        Self {
+            certificate_id: m.certificate_id,
+            kind: AchievementKind::Path,
+            user_id: m.user_id,
+            achievement_id: m.group_id,
+            course_id: m.course_id,
+            content_version: m.content_version,
+            completed_at: m.completed_at,
+            score_percent: m.score_percent,
+            revoked_at: m.revoked_at,
+            revoked_reason: m.revoked_reason,
+            kid: m.kid,
+            credential: m.credential,
+        }
+    }
+}
+
+/// Issues a path certificate inside the grading transaction, unless the learner already has one
+/// for this group (then nothing is written: one path certificate per learner and group). The
+/// insert does nothing on a conflict, so two final attempts graded at once cannot both issue.
+pub(crate) async fn award_path_if(
+    tx: &DatabaseTransaction,
+    passed: PassedFinal<'_>,
+    new: NewPathCertificate,
+) -> Result<Option<Certificate>> {
+    let existing = path_certificate::Entity::find()
+        .filter(path_certificate::Column::UserId.eq(passed.user_id))
+        .filter(path_certificate::Column::GroupId.eq(new.group_id.clone()))
+        .one(tx)
+        .await?;
+    if existing.is_some() {
+        return Ok(None);
+    }
+    let (kid, credential) = new.credential.unzip();
+    let inserted = path_certificate::Entity::insert(path_certificate::ActiveModel {
+        certificate_id: Set(new.certificate_id.clone()),
+        user_id: Set(passed.user_id),
+        group_id: Set(new.group_id.clone()),
+        course_id: Set(passed.course_id.to_owned()),
+        quiz_id: Set(passed.quiz_id.to_owned()),
+        attempt_id: Set(passed.attempt_id.to_owned()),
+        content_version: Set(new.content_version.clone()),
+        completed_at: Set(passed.at),
+        score_percent: Set(Some(passed.score_percent)),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        kid: Set(kid),
+        credential: Set(credential),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            path_certificate::Column::UserId,
+            path_certificate::Column::GroupId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .do_nothing()
+    .exec(tx)
+    .await
+    .map_err(|e| StoreError::unique_or_db(e, "path_certificate"))?;
+    if matches!(inserted, TryInsertResult::Conflicted) {
+        return Ok(None);
+    }
+    let Some(row) = path_certificate::Entity::find()
+        .filter(path_certificate::Column::CertificateId.eq(new.certificate_id.clone()))
+        .one(tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    append_ledger(
+        tx,
+        Entry::Issue(Issue {
+            certificate_id: new.certificate_id,
+            user_id: passed.user_id,
+            kind: AchievementKind::Path,
+            achievement_id: new.group_id,
+            content_version: new.content_version,
+            completed_at: passed.at,
+            score_percent: Some(passed.score_percent),
+        }),
+    )
+    .await?;
+    Ok(Some(row.into()))
+}
+
+/// Takes back the milestones a revoked course completion was needed for (by `groups`' rules:
+/// the learner's own path and final test, the citizen path) with every dashboard counter that
+/// counted them, inside the revocation's transaction.
+async fn take_back_for(
+    tx: &DatabaseTransaction,
+    existing: &course_completion::Model,
+    groups: &[hocvuso_course::Group],
+) -> Result<()> {
+    let remaining: std::collections::BTreeSet<String> = course_completion::Entity::find()
+        .select_only()
+        .column(course_completion::Column::CourseId)
+        .filter(course_completion::Column::UserId.eq(existing.user_id))
+        .filter(course_completion::Column::RevokedAt.is_null())
+        .into_tuple::<String>()
+        .all(tx)
+        .await?
+        .into_iter()
+        .collect();
+    let group_id = learner_status::Entity::find_by_id(existing.user_id)
+        .one(tx)
+        .await?
+        .and_then(|s| s.group_id);
+    let find = |id: &str| groups.iter().find(|g| g.id == id);
+    let own = group_id.as_deref().and_then(find);
+    let course = existing.course_id.as_str();
+    let lost = Milestones {
+        path: own.is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
+        certified: own.is_some_and(|g| g.certified_lost_by_revoking(course)),
+        citizen_path: find(hocvuso_course::CITIZEN_GROUP)
+            .is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
+    };
+    if lost.any() {
+        take_back_milestones(tx, existing.user_id, lost).await?;
+    }
+    Ok(())
+}
 
 /// One row of the export audit log: who exported what, when, and how many rows.
 #[derive(Debug, Clone)]
@@ -189,11 +367,58 @@ impl Store {
             .collect())
     }
 
-    /// Revokes a certificate: marks the completion, appends a revocation entry, and takes back
-    /// the milestones the completion was needed for (by `groups`' rules: the learner's own path
-    /// and final test, the citizen path) with every dashboard counter that counted them, all in
-    /// one transaction. `NotFound` for an unknown certificate, `Conflict("revoked")` for one
-    /// already revoked.
+    /// A certificate of either kind and its learner, by certificate id (the public
+    /// verification, the credential, the PDF, revocation checks).
+    pub async fn certificate(
+        &self,
+        certificate_id: &str,
+    ) -> Result<Option<(Certificate, crate::User)>> {
+        let found: Option<Certificate> = match course_completion::Entity::find()
+            .filter(course_completion::Column::CertificateId.eq(certificate_id))
+            .one(&self.db)
+            .await?
+        {
+            Some(c) => Some(c.into()),
+            None => path_certificate::Entity::find()
+                .filter(path_certificate::Column::CertificateId.eq(certificate_id))
+                .one(&self.db)
+                .await?
+                .map(Certificate::from),
+        };
+        let Some(c) = found else {
+            return Ok(None);
+        };
+        let user = self.user_by_id(c.user_id).await?.ok_or_else(|| {
+            StoreError::Corrupt(format!("certificate {} has no user", c.certificate_id))
+        })?;
+        Ok(Some((c, user)))
+    }
+
+    /// Every certificate of a learner, both kinds, oldest first.
+    pub async fn certificates_for_user(&self, user_id: i64) -> Result<Vec<Certificate>> {
+        let mut out: Vec<Certificate> = course_completion::Entity::find()
+            .filter(course_completion::Column::UserId.eq(user_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Certificate::from)
+            .collect();
+        out.extend(
+            path_certificate::Entity::find()
+                .filter(path_certificate::Column::UserId.eq(user_id))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(Certificate::from),
+        );
+        out.sort_by_key(|c| c.completed_at);
+        Ok(out)
+    }
+
+    /// Revokes a certificate of either kind: marks it, appends a revocation entry and, for a
+    /// course completion, takes back the milestones it was needed for with every dashboard
+    /// counter that counted them, all in one transaction. `NotFound` for an unknown
+    /// certificate, `Conflict("revoked")` for one already revoked.
     pub async fn revoke_certificate(
         &self,
         certificate_id: &str,
@@ -201,55 +426,56 @@ impl Store {
         actor: &str,
         at: OffsetDateTime,
         groups: &[hocvuso_course::Group],
-    ) -> Result<Completion> {
+    ) -> Result<Certificate> {
         let tx = self.db.begin().await?;
-        let Some(existing) = course_completion::Entity::find()
+        // A revoked course completion may take back milestones the dashboard counts; a revoked
+        // path certificate changes no completion, so no milestone.
+        let revoked_course = if let Some(existing) = course_completion::Entity::find()
             .filter(course_completion::Column::CertificateId.eq(certificate_id))
             .one(&tx)
             .await?
-        else {
+        {
+            let updated = course_completion::Entity::update_many()
+                .col_expr(course_completion::Column::RevokedAt, Some(at).into())
+                .col_expr(
+                    course_completion::Column::RevokedReason,
+                    Some(reason.to_owned()).into(),
+                )
+                .filter(course_completion::Column::Id.eq(existing.id))
+                .filter(course_completion::Column::RevokedAt.is_null())
+                .exec(&tx)
+                .await?;
+            if updated.rows_affected != 1 {
+                tx.rollback().await?;
+                return Err(StoreError::Conflict("revoked"));
+            }
+            Some(existing)
+        } else if let Some(existing) = path_certificate::Entity::find()
+            .filter(path_certificate::Column::CertificateId.eq(certificate_id))
+            .one(&tx)
+            .await?
+        {
+            let updated = path_certificate::Entity::update_many()
+                .col_expr(path_certificate::Column::RevokedAt, Some(at).into())
+                .col_expr(
+                    path_certificate::Column::RevokedReason,
+                    Some(reason.to_owned()).into(),
+                )
+                .filter(path_certificate::Column::Id.eq(existing.id))
+                .filter(path_certificate::Column::RevokedAt.is_null())
+                .exec(&tx)
+                .await?;
+            if updated.rows_affected != 1 {
+                tx.rollback().await?;
+                return Err(StoreError::Conflict("revoked"));
+            }
+            None
+        } else {
             tx.rollback().await?;
             return Err(StoreError::NotFound);
         };
-        let updated = course_completion::Entity::update_many()
-            .col_expr(course_completion::Column::RevokedAt, Some(at).into())
-            .col_expr(
-                course_completion::Column::RevokedReason,
-                Some(reason.to_owned()).into(),
-            )
-            .filter(course_completion::Column::Id.eq(existing.id))
-            .filter(course_completion::Column::RevokedAt.is_null())
-            .exec(&tx)
-            .await?;
-        if updated.rows_affected != 1 {
-            tx.rollback().await?;
-            return Err(StoreError::Conflict("revoked"));
-        }
-        let remaining: std::collections::BTreeSet<String> = course_completion::Entity::find()
-            .select_only()
-            .column(course_completion::Column::CourseId)
-            .filter(course_completion::Column::UserId.eq(existing.user_id))
-            .filter(course_completion::Column::RevokedAt.is_null())
-            .into_tuple::<String>()
-            .all(&tx)
-            .await?
-            .into_iter()
-            .collect();
-        let group_id = learner_status::Entity::find_by_id(existing.user_id)
-            .one(&tx)
-            .await?
-            .and_then(|s| s.group_id);
-        let find = |id: &str| groups.iter().find(|g| g.id == id);
-        let own = group_id.as_deref().and_then(find);
-        let course = existing.course_id.as_str();
-        let lost = Milestones {
-            path: own.is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
-            certified: own.is_some_and(|g| g.certified_lost_by_revoking(course)),
-            citizen_path: find(hocvuso_course::CITIZEN_GROUP)
-                .is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
-        };
-        if lost.any() {
-            take_back_milestones(&tx, existing.user_id, lost).await?;
+        if let Some(existing) = revoked_course {
+            take_back_for(&tx, &existing, groups).await?;
         }
         append_ledger(
             &tx,
@@ -261,24 +487,77 @@ impl Store {
             }),
         )
         .await?;
-        let done = course_completion::Entity::find_by_id(existing.id)
-            .one(&tx)
+        tx.commit().await?;
+        let (done, _) = self
+            .certificate(certificate_id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(done.into())
+        Ok(done)
     }
 
-    /// Every completion whose credential `kid` signed (to report when a key is retired).
-    pub async fn completions_signed_by(&self, kid: &str) -> Result<Vec<Completion>> {
-        Ok(course_completion::Entity::find()
+    /// Every certificate, of either kind, whose stored credential `kid` signed (to report and
+    /// re-issue when a key is retired), oldest first.
+    pub async fn certificates_signed_by(&self, kid: &str) -> Result<Vec<Certificate>> {
+        let mut out: Vec<Certificate> = course_completion::Entity::find()
             .filter(course_completion::Column::Kid.eq(kid))
-            .order_by_asc(course_completion::Column::Id)
             .all(&self.db)
             .await?
             .into_iter()
-            .map(Completion::from)
-            .collect())
+            .map(Certificate::from)
+            .collect();
+        out.extend(
+            path_certificate::Entity::find()
+                .filter(path_certificate::Column::Kid.eq(kid))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(Certificate::from),
+        );
+        out.sort_by_key(|c| c.completed_at);
+        Ok(out)
+    }
+
+    /// Replaces a certificate's stored credential with one signed by another key (re-issue
+    /// after a key was retired). Only if it is still the one `old_kid` signed, so two re-issues
+    /// at once write one credential; returns whether this call replaced it. The ledger is not
+    /// touched: it records what was achieved, which a new signature does not change.
+    pub async fn replace_credential(
+        &self,
+        certificate_id: &str,
+        old_kid: &str,
+        new_kid: &str,
+        jwt: &str,
+    ) -> Result<bool> {
+        let courses = course_completion::Entity::update_many()
+            .col_expr(
+                course_completion::Column::Kid,
+                Some(new_kid.to_owned()).into(),
+            )
+            .col_expr(
+                course_completion::Column::Credential,
+                Some(jwt.to_owned()).into(),
+            )
+            .filter(course_completion::Column::CertificateId.eq(certificate_id))
+            .filter(course_completion::Column::Kid.eq(old_kid))
+            .exec(&self.db)
+            .await?;
+        if courses.rows_affected > 0 {
+            return Ok(true);
+        }
+        let paths = path_certificate::Entity::update_many()
+            .col_expr(
+                path_certificate::Column::Kid,
+                Some(new_kid.to_owned()).into(),
+            )
+            .col_expr(
+                path_certificate::Column::Credential,
+                Some(jwt.to_owned()).into(),
+            )
+            .filter(path_certificate::Column::CertificateId.eq(certificate_id))
+            .filter(path_certificate::Column::Kid.eq(old_kid))
+            .exec(&self.db)
+            .await?;
+        Ok(paths.rows_affected > 0)
     }
 
     /// Records an export as it starts (so an export that dies half-way is still on record) and

@@ -82,6 +82,29 @@ pub struct Submission {
     /// Essays wait for an instructor: the attempt is `submitted`, not yet `graded`, and neither
     /// passes nor completes anything until then.
     pub needs_grading: bool,
+    /// The path certificate this attempt earns if it is graded as passed: the caller sets it
+    /// only for a test-mode attempt at the learner's group's final quiz. The store issues it
+    /// once per learner and group, in the grading transaction.
+    pub path: Option<NewPathCertificate>,
+}
+
+/// A path certificate to issue, decided (and its credential signed) before the transaction.
+#[derive(Clone)]
+pub struct NewPathCertificate {
+    pub certificate_id: String,
+    pub group_id: String,
+    pub content_version: String,
+    /// The signed credential and the key that signed it: `(kid, jwt)`.
+    pub credential: Option<(String, String)>,
+}
+
+/// What grading an attempt recorded besides the grade.
+#[derive(Debug, Clone, Default)]
+pub struct GradeOutcome {
+    /// The course completion it caused.
+    pub completion: Option<Completion>,
+    /// The path certificate it earned (None when the learner already had theirs).
+    pub path_certificate: Option<crate::Certificate>,
 }
 
 /// Waiting for an instructor's grade (essays).
@@ -133,6 +156,16 @@ pub struct NewCompletion {
     pub citizen: Option<hocvuso_course::Group>,
     /// The signed credential (signed before the transaction) and the key that signed it.
     pub credential: Option<(String, String)>,
+}
+
+/// A passed attempt at a group's final quiz, as the store saw it graded.
+pub(crate) struct PassedFinal<'a> {
+    pub user_id: i64,
+    pub course_id: &'a str,
+    pub quiz_id: &'a str,
+    pub attempt_id: &'a str,
+    pub score_percent: f64,
+    pub at: OffsetDateTime,
 }
 
 impl Store {
@@ -279,7 +312,7 @@ impl Store {
         attempt: &Attempt,
         submission: Submission,
         decide: F,
-    ) -> Result<Option<Completion>>
+    ) -> Result<GradeOutcome>
     where
         F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
     {
@@ -323,20 +356,36 @@ impl Store {
             submission.at,
         )
         .await?;
-        let completion = if submission.needs_grading {
-            None
-        } else {
-            complete_course_if(
+        let mut outcome = GradeOutcome::default();
+        if !submission.needs_grading {
+            outcome.completion = complete_course_if(
                 &tx,
                 attempt.user_id,
                 &attempt.course_id,
                 submission.at,
                 decide,
             )
-            .await?
-        };
+            .await?;
+            if submission.passed {
+                if let Some(path) = submission.path {
+                    outcome.path_certificate = crate::evidence::award_path_if(
+                        &tx,
+                        PassedFinal {
+                            user_id: attempt.user_id,
+                            course_id: &attempt.course_id,
+                            quiz_id: &attempt.quiz_id,
+                            attempt_id: &attempt.id,
+                            score_percent: submission.score_percent,
+                            at: submission.at,
+                        },
+                        path,
+                    )
+                    .await?;
+                }
+            }
+        }
         tx.commit().await?;
-        Ok(completion)
+        Ok(outcome)
     }
 
     /// Every graded attempt at a quiz, oldest first, with the answers that were graded (the
@@ -401,7 +450,7 @@ impl Store {
         grade: Submission,
         step_data: &str,
         decide: F,
-    ) -> Result<Option<Completion>>
+    ) -> Result<GradeOutcome>
     where
         F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
     {
@@ -434,10 +483,36 @@ impl Store {
             .count(&tx)
             .await? as i32;
         append_step(&tx, attempt_id, seq, "grade", step_data, grade.at).await?;
-        let completion =
-            complete_course_if(&tx, attempt.user_id, &attempt.course_id, grade.at, decide).await?;
+        let mut outcome = GradeOutcome {
+            completion: complete_course_if(
+                &tx,
+                attempt.user_id,
+                &attempt.course_id,
+                grade.at,
+                decide,
+            )
+            .await?,
+            path_certificate: None,
+        };
+        if grade.passed {
+            if let Some(path) = grade.path {
+                outcome.path_certificate = crate::evidence::award_path_if(
+                    &tx,
+                    PassedFinal {
+                        user_id: attempt.user_id,
+                        course_id: &attempt.course_id,
+                        quiz_id: &attempt.quiz_id,
+                        attempt_id: &attempt.id,
+                        score_percent: grade.score_percent,
+                        at: grade.at,
+                    },
+                    path,
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
-        Ok(completion)
+        Ok(outcome)
     }
 
     /// A learner's graded attempts, oldest submission first (for mastery).
@@ -528,25 +603,6 @@ impl Store {
             .into_iter()
             .map(Completion::from)
             .collect())
-    }
-
-    /// A completion and its learner, by certificate id (the public verification).
-    pub async fn completion_by_certificate(
-        &self,
-        certificate_id: &str,
-    ) -> Result<Option<(Completion, crate::User)>> {
-        let Some(c) = course_completion::Entity::find()
-            .filter(course_completion::Column::CertificateId.eq(certificate_id))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let user = self
-            .user_by_id(c.user_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("completion {} has no user", c.id)))?;
-        Ok(Some((c.into(), user)))
     }
 }
 

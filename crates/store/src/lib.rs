@@ -25,12 +25,12 @@ pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
 pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
 pub use contact::REMINDER_EMAIL_PURPOSE;
 pub use error::StoreError;
-pub use evidence::{ExportAudit, NewExportAudit};
+pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use exports::{CompletionFilter, ExportRow};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use learning::{
-    Attempt, Completion, NewAttempt, NewCompletion, Submission, STATE_EXPIRED, STATE_GRADED,
-    STATE_IN_PROGRESS, STATE_SUBMITTED,
+    Attempt, Completion, GradeOutcome, NewAttempt, NewCompletion, NewPathCertificate, Submission,
+    STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};

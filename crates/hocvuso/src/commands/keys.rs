@@ -1,9 +1,9 @@
-//! `hocvuso keys list|rotate|retire`: the credential signing keys in `<data_dir>/keys/`. A
+//! `hocvuso keys list|rotate|retire|reissue`: the credential signing keys in `<data_dir>/keys/`. A
 //! running server picks the change up by itself (it re-reads the key index when it changes).
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use hocvuso_credentials::{KeyStatus, KeyStore};
+use hocvuso_credentials::{AchievementKind, KeyStatus, KeyStore};
 use time::OffsetDateTime;
 
 use hocvuso_server::issuer::keys_dir;
@@ -23,6 +23,23 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Re-sign, with the active key, every credential a retired key signed (same certificate
+    /// ids and award dates). Use the same HOCVUSO_PUBLIC_URL and HOCVUSO_ISSUER_NAME as the
+    /// server, since the credentials name them.
+    Reissue {
+        /// The retired key's id (thumbprint) or its URL.
+        #[arg(long)]
+        kid: String,
+        #[command(flatten)]
+        server: super::serve::Args,
+    },
+}
+
+fn kind(k: AchievementKind) -> &'static str {
+    match k {
+        AchievementKind::Course => "course",
+        AchievementKind::Path => "path",
+    }
 }
 
 fn status(s: &KeyStatus) -> String {
@@ -60,17 +77,45 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
             }
             let store = common.store().await?;
             let signed = store
-                .completions_signed_by(&retired.kid)
+                .certificates_signed_by(&retired.kid)
                 .await
                 .context("listing what the key signed")?;
             println!(
                 "{} credential(s) signed by this key no longer verify:",
                 signed.len()
             );
-            for c in signed {
+            for c in &signed {
                 println!(
-                    "{}\tuser {}\t{}\t{}",
-                    c.certificate_id, c.user_id, c.course_id, c.completed_at
+                    "{}\tuser {}\t{}\t{}\t{}",
+                    c.certificate_id,
+                    c.user_id,
+                    kind(c.kind),
+                    c.achievement_id,
+                    c.completed_at
+                );
+            }
+            if !signed.is_empty() {
+                println!(
+                    "re-issue them with: hocvuso keys reissue --kid {}",
+                    retired.kid
+                );
+            }
+        }
+        Command::Reissue { kid, server } => {
+            let state = super::serve::prepare(common, server)?.state(common).await?;
+            let done = hocvuso_server::app::evidence::reissue_signed_by(&state, &kid)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot re-issue: {}", e.key))?;
+            println!(
+                "{} credential(s) re-issued with the active key:",
+                done.len()
+            );
+            for c in done {
+                println!(
+                    "{}\t{}\t{}",
+                    c.certificate_id,
+                    kind(c.kind),
+                    c.achievement_id
                 );
             }
         }

@@ -24,7 +24,18 @@ pub struct Args {
     issuer_name: Option<String>,
 }
 
-pub fn run(common: &super::Common, args: Args) -> Result<()> {
+/// What a server (or a command acting as one, like `keys reissue`) needs besides the database,
+/// read from flags and the environment, with content and keys checked.
+pub struct Prepared {
+    pub bind: String,
+    pub settings: Settings,
+    pub catalog: hocvuso_course::Catalog,
+    pub keys: SessionKeys,
+    pub issuer: hocvuso_server::issuer::Issuer,
+    pub hasher: Hasher,
+}
+
+pub fn prepare(common: &super::Common, args: Args) -> Result<Prepared> {
     // Environment variables apply even when `serve` is implied (plain `hocvuso`).
     let bind = super::bind(args.bind);
     let public_url = super::public_url(args.public_url);
@@ -68,7 +79,6 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
         issuer_name: super::issuer_name(args.issuer_name),
         ..Settings::default()
     };
-    tracing::info!(?settings, "starting");
     let keys =
         SessionKeys::load_or_create(&settings.data_dir).context("loading the session key")?;
     let issuer = hocvuso_server::issuer::Issuer::open(
@@ -78,25 +88,45 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
         Clock::system().now(),
     )
     .context("opening the credential signing keys")?;
-    if let Some(active) = issuer.ring().active() {
+    let hasher = Hasher::new().map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    Ok(Prepared {
+        bind,
+        settings,
+        catalog,
+        keys,
+        issuer,
+        hasher,
+    })
+}
+
+impl Prepared {
+    /// Connects to the database and assembles the application state.
+    pub async fn state(self, common: &super::Common) -> Result<AppState> {
+        let store = common.store().await?;
+        Ok(AppState {
+            store,
+            catalog: Arc::new(self.catalog),
+            keys: self.keys,
+            hasher: self.hasher,
+            clock: Clock::system(),
+            settings: Arc::new(self.settings),
+            issuer: Arc::new(self.issuer),
+        })
+    }
+}
+
+pub fn run(common: &super::Common, args: Args) -> Result<()> {
+    let prepared = prepare(common, args)?;
+    tracing::info!(settings = ?prepared.settings, "starting");
+    if let Some(active) = prepared.issuer.ring().active() {
         tracing::info!(kid = %active.kid, "credential signing key");
     }
-    let hasher = Hasher::new().map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
     // Templates and translations are checked before the first request.
     hocvuso_server::views::Views::new().context("templates")?;
     hocvuso_server::i18n_global();
-
+    let bind = prepared.bind.clone();
     actix_web::rt::System::new().block_on(async move {
-        let store = common.store().await?;
-        let state = AppState {
-            store,
-            catalog: Arc::new(catalog),
-            keys,
-            hasher,
-            clock: Clock::system(),
-            settings: Arc::new(settings),
-            issuer: Arc::new(issuer),
-        };
+        let state = prepared.state(common).await?;
         hocvuso_server::serve(state, &bind)
             .await
             .context("HTTP server")

@@ -3,7 +3,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::evidence::{certificate_pdf, lookup, verify_jwt, verify_url};
+use hocvuso_credentials::AchievementKind;
+
+use crate::app::evidence::{certificate_pdf, certificate_title, lookup, verify_jwt, verify_url};
 use crate::auth::ApiUser;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -12,22 +14,41 @@ use crate::views::rfc3339;
 #[derive(Serialize, ToSchema)]
 pub struct MyCertificate {
     pub id: String,
+    /// `course` for a completed course, `path` for a passed group's final quiz.
+    pub kind: String,
+    /// The course completed; for a path certificate, the course holding the final quiz.
     pub course_id: String,
+    /// The group whose path was passed (path certificates only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// The course title or the path title.
+    pub title: String,
     pub issued_at: String,
     pub verify_url: String,
 }
 
-/// The caller's certificates: one per completed course.
+fn kind_key(kind: AchievementKind) -> &'static str {
+    match kind {
+        AchievementKind::Course => "course",
+        AchievementKind::Path => "path",
+    }
+}
+
+/// The caller's certificates: one per completed course, and one per group whose final quiz
+/// they passed.
 #[utoipa::path(get, path = "/api/v1/me/certificates", tag = "evidence", security(("bearer" = [])), responses((status = 200, body = [MyCertificate])))]
 pub async fn my_certificates(
     state: web::Data<AppState>,
     user: ApiUser,
 ) -> Result<HttpResponse, AppError> {
-    let list = state.store.completions_for_user(user.0.id).await?;
+    let list = state.store.certificates_for_user(user.0.id).await?;
     Ok(HttpResponse::Ok().json(
         list.into_iter()
             .map(|c| MyCertificate {
                 verify_url: verify_url(&state, &c.certificate_id),
+                title: certificate_title(&state, &c),
+                kind: kind_key(c.kind).to_owned(),
+                group_id: (c.kind == AchievementKind::Path).then(|| c.achievement_id.clone()),
                 id: c.certificate_id,
                 course_id: c.course_id,
                 issued_at: rfc3339(c.completed_at),
@@ -38,18 +59,29 @@ pub async fn my_certificates(
 
 #[derive(Serialize, ToSchema)]
 pub struct CertificateCheck {
+    /// Neither revoked nor signed with a withdrawn (retired) key.
     pub valid: bool,
+    /// `course` or `path`.
+    pub kind: String,
     /// The learner's display name (never the username).
     pub learner: String,
+    /// The course title, or the path title for a path certificate.
     pub course: String,
+    /// The course completed; for a path certificate, the course holding the final quiz.
     pub course_id: String,
+    /// The group whose path was passed (path certificates only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
     pub issued_at: String,
     pub revoked: bool,
     pub revoked_at: Option<String>,
     pub revoked_reason: Option<String>,
+    /// The stored credential was signed with a key since withdrawn: not valid evidence until
+    /// the issuer re-issues it.
+    pub key_retired: bool,
 }
 
-/// Public verification of a certificate.
+/// Public verification of a certificate (a course's or a path's).
 #[utoipa::path(get, path = "/api/v1/certificates/{id}", tag = "evidence",
     responses((status = 200, body = CertificateCheck), (status = 404, body = crate::error::ErrorBody, description = "no such certificate")))]
 pub async fn certificate(
@@ -62,16 +94,20 @@ pub async fn certificate(
             "unknown_certificate",
         )
     })?;
-    let revoked = v.completion.revoked_at.is_some();
+    let valid = v.valid();
+    let c = v.certificate;
     Ok(HttpResponse::Ok().json(CertificateCheck {
-        valid: !revoked,
+        valid,
+        kind: kind_key(c.kind).to_owned(),
         learner: v.learner.display_name,
-        course: v.course_title,
-        course_id: v.completion.course_id,
-        issued_at: rfc3339(v.completion.completed_at),
-        revoked,
-        revoked_at: v.completion.revoked_at.map(rfc3339),
-        revoked_reason: v.completion.revoked_reason,
+        course: v.title,
+        group_id: (c.kind == AchievementKind::Path).then(|| c.achievement_id.clone()),
+        course_id: c.course_id,
+        issued_at: rfc3339(c.completed_at),
+        revoked: c.revoked_at.is_some(),
+        revoked_at: c.revoked_at.map(rfc3339),
+        revoked_reason: c.revoked_reason,
+        key_retired: v.key_retired,
     }))
 }
 
@@ -122,7 +158,7 @@ pub async fn credential(
     let v = lookup(&state, &path)
         .await?
         .ok_or_else(unknown_certificate)?;
-    let jwt = v.completion.credential.ok_or_else(unknown_certificate)?;
+    let jwt = v.certificate.credential.ok_or_else(unknown_certificate)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/vc+jwt"))
         .body(jwt))
@@ -145,7 +181,7 @@ pub async fn pdf(
             header::CONTENT_DISPOSITION,
             format!(
                 "attachment; filename=\"chung-nhan-{}.pdf\"",
-                v.completion.certificate_id
+                v.certificate.certificate_id
             ),
         ))
         .body(bytes))
@@ -161,8 +197,12 @@ pub struct VerifyRequest {
 pub struct VerifyAnswer {
     pub valid: bool,
     /// Why not: malformed, unsupported_algorithm, unknown_key, bad_signature, key_retired,
-    /// not_yet_valid, expired, claims_mismatch, not_a_credential, revoked.
+    /// not_yet_valid, expired, claims_mismatch, not_a_credential, revoked. `key_retired`:
+    /// genuinely signed, but with a key the issuer withdrew; not valid until re-issued.
     pub reason: Option<String>,
+    /// The reason in Vietnamese, for people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// Verifies a credential: signature, signing key, claims, and revocation.
@@ -175,6 +215,11 @@ pub async fn verify_credential(
     let v = verify_jwt(&state, &body.jwt).await?;
     Ok(HttpResponse::Ok().json(VerifyAnswer {
         valid: v.valid,
+        message: v.reason.map(|r| {
+            crate::i18n_global()
+                .get(&format!("verify_reason.{}", r.key()))
+                .to_owned()
+        }),
         reason: v.reason.map(|r| r.key().to_owned()),
     }))
 }

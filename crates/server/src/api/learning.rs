@@ -394,6 +394,10 @@ pub struct SubmitResponse {
     /// Set when this submission completed the course.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_id: Option<String>,
+    /// Set when this submission passed the learner's group's final quiz for the first time: the
+    /// path certificate it earned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_certificate_id: Option<String>,
 }
 
 pub fn submit_response(
@@ -421,6 +425,7 @@ pub fn submit_response(
             })
             .collect(),
         certificate_id,
+        path_certificate_id: None,
         pending_grading: false,
     }
 }
@@ -441,6 +446,7 @@ pub async fn submit(
         graded.completion.map(|c| c.certificate_id),
     );
     view.pending_grading = graded.pending;
+    view.path_certificate_id = graded.path_certificate.map(|c| c.certificate_id);
     Ok(HttpResponse::Ok().json(view))
 }
 

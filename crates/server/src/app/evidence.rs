@@ -1,13 +1,13 @@
 //! Certificates and their public verification.
 
-use hocvuso_course::{Catalog, Course};
+use hocvuso_course::{Catalog, Course, Group, Quiz, QuizMode};
 use hocvuso_credentials::openbadges::CredentialRequest;
 use hocvuso_credentials::pdf::{self, CertificateDoc, CertificateLabels};
 use hocvuso_credentials::{
     vc_jwt, AchievementKind, AchievementRef, CertificateId, Competence, LearnerRef, Level,
     Verification,
 };
-use hocvuso_store::{Completion, StoreError, User};
+use hocvuso_store::{Certificate, NewPathCertificate, StoreError, User};
 use time::OffsetDateTime;
 
 use crate::error::AppError;
@@ -20,32 +20,67 @@ pub fn verify_url(state: &AppState, certificate_id: &str) -> String {
     )
 }
 
-/// What the public may know about a certificate.
+/// What the public may know about a certificate (a course's or a path's).
 pub struct Verified {
-    pub completion: Completion,
+    pub certificate: Certificate,
     pub learner: User,
-    pub course_title: String,
+    /// The course title, or the path title for a path certificate.
+    pub title: String,
+    /// The stored credential was signed with a key since retired as lost or leaked: the
+    /// certificate is not valid evidence until it is re-issued with the current key.
+    pub key_retired: bool,
 }
 
-/// Looks a certificate up by its id; None when no such certificate exists (or the id is not
-/// even well-formed).
+impl Verified {
+    pub fn is_path(&self) -> bool {
+        self.certificate.kind == AchievementKind::Path
+    }
+
+    /// Valid evidence: neither revoked nor signed with a withdrawn key.
+    pub fn valid(&self) -> bool {
+        self.certificate.revoked_at.is_none() && !self.key_retired
+    }
+}
+
+/// The title a certificate names: the course's, or the path's for a path certificate (the ids
+/// themselves when the content no longer has them).
+pub fn certificate_title(state: &AppState, c: &Certificate) -> String {
+    match c.kind {
+        AchievementKind::Course => state
+            .catalog
+            .course(&c.achievement_id)
+            .map(|x| x.title.clone())
+            .unwrap_or_else(|| c.achievement_id.clone()),
+        AchievementKind::Path => state
+            .catalog
+            .group(&c.achievement_id)
+            .map(path_title)
+            .unwrap_or_else(|| c.achievement_id.clone()),
+    }
+}
+
+/// Whether the key that signed a stored credential has been retired.
+pub fn signed_with_retired_key(state: &AppState, c: &Certificate) -> bool {
+    c.kid
+        .as_deref()
+        .and_then(|kid| state.issuer.ring().find(kid).map(|k| k.is_retired()))
+        .unwrap_or(false)
+}
+
+/// Looks a certificate of either kind up by its id; None when no such certificate exists (or
+/// the id is not even well-formed).
 pub async fn lookup(state: &AppState, id: &str) -> Result<Option<Verified>, AppError> {
     let Some(id) = CertificateId::parse(id) else {
         return Ok(None);
     };
-    let Some((completion, learner)) = state.store.completion_by_certificate(id.as_str()).await?
-    else {
+    let Some((certificate, learner)) = state.store.certificate(id.as_str()).await? else {
         return Ok(None);
     };
-    let course_title = state
-        .catalog
-        .course(&completion.course_id)
-        .map(|c| c.title.clone())
-        .unwrap_or_else(|| completion.course_id.clone());
     Ok(Some(Verified {
-        completion,
+        title: certificate_title(state, &certificate),
+        key_retired: signed_with_retired_key(state, &certificate),
+        certificate,
         learner,
-        course_title,
     }))
 }
 
@@ -66,64 +101,82 @@ fn tr(key: &str) -> String {
     crate::i18n_global().get(key).to_owned()
 }
 
-fn competences_of(catalog: &Catalog, course: &Course) -> Vec<Competence> {
-    course
-        .competences
-        .iter()
-        .map(|code| Competence {
+fn competences_of_codes<'a>(
+    catalog: &Catalog,
+    codes: impl IntoIterator<Item = &'a String>,
+) -> Vec<Competence> {
+    let mut out: Vec<Competence> = Vec::new();
+    for code in codes {
+        if out.iter().any(|c| &c.code == code) {
+            continue;
+        }
+        out.push(Competence {
             code: code.clone(),
             title: catalog
                 .framework
                 .competence(code)
                 .map(|c| c.title.clone())
                 .unwrap_or_else(|| code.clone()),
-        })
-        .collect()
+        });
+    }
+    out
 }
 
-fn level_of(catalog: &Catalog, course: &Course) -> Option<Level> {
-    let band = catalog
-        .framework
-        .level(course.level)
-        .map(|l| l.band.clone())?;
+fn competences_of(catalog: &Catalog, course: &Course) -> Vec<Competence> {
+    competences_of_codes(catalog, &course.competences)
+}
+
+fn level_named(catalog: &Catalog, number: u8) -> Option<Level> {
+    let band = catalog.framework.level(number).map(|l| l.band.clone())?;
     Some(Level {
-        number: course.level,
+        number,
         name: tr("certificate.level_name")
-            .replace("{number}", &course.level.to_string())
+            .replace("{number}", &number.to_string())
             .replace("{band}", &band),
     })
 }
 
-/// What a course credential says: the course, its competences and level, the learner, when.
-/// Shared by the server's completion and `dev seed`, so seeded credentials are real ones.
-pub fn course_request(
-    catalog: &Catalog,
-    issuer_name: &str,
-    certificate_id: CertificateId,
-    learner: LearnerRef,
-    learner_name: &str,
-    course: &Course,
-    at: OffsetDateTime,
-) -> CredentialRequest {
-    CredentialRequest {
-        certificate_id,
-        issuer_name: issuer_name.to_owned(),
-        learner,
-        learner_name: learner_name.to_owned(),
-        achievement: AchievementRef {
-            kind: AchievementKind::Course,
-            id: course.id.clone(),
-            title: course.title.clone(),
-        },
-        description: course.summary.clone(),
-        criteria: tr("certificate.criteria_course"),
-        framework: catalog.framework.title.clone(),
-        competences: competences_of(catalog, course),
-        level: level_of(catalog, course),
-        content_version: Some(course.version.clone()),
-        awarded_at: at,
-        issued_at: at,
+fn level_of(catalog: &Catalog, course: &Course) -> Option<Level> {
+    level_named(catalog, course.level)
+}
+
+/// The courses a path certificate speaks for: the group's path, and the course holding its
+/// final quiz if the path does not list it.
+fn path_courses<'a>(catalog: &'a Catalog, group: &'a Group) -> Vec<&'a Course> {
+    let mut ids: Vec<&str> = group.path.iter().map(String::as_str).collect();
+    if let Some(c) = group.certifying_course() {
+        if !ids.contains(&c) {
+            ids.push(c);
+        }
     }
+    ids.into_iter()
+        .filter_map(|id| catalog.course(id))
+        .collect()
+}
+
+/// A path's competences: the union of its courses', in path order.
+fn path_competences(catalog: &Catalog, group: &Group) -> Vec<Competence> {
+    competences_of_codes(
+        catalog,
+        path_courses(catalog, group)
+            .into_iter()
+            .flat_map(|c| c.competences.iter()),
+    )
+}
+
+/// A path's level: the highest level among its courses, the level a learner who passed the
+/// final quiz over the whole path has shown.
+fn path_level(catalog: &Catalog, group: &Group) -> Option<Level> {
+    let top = path_courses(catalog, group)
+        .into_iter()
+        .map(|c| c.level)
+        .max()?;
+    level_named(catalog, top)
+}
+
+/// The Vietnamese title of a group's path, the achievement a path certificate names.
+pub fn path_title(group: &Group) -> String {
+    tr("certificate.path_title").replace("{group}", &group.title)
 }
 
 /// The learner's opaque reference, created on their first credential.
@@ -144,6 +197,83 @@ async fn learner_ref(state: &AppState, user: &User) -> Result<LearnerRef, AppErr
     })
 }
 
+/// What a credential is about.
+#[derive(Clone, Copy)]
+pub enum Achievement<'a> {
+    Course(&'a Course),
+    Path(&'a Group),
+}
+
+/// The credential request for `achievement`, awarded at `awarded_at` and signed at `issued_at`
+/// (they differ when a credential is re-issued). Public for `dev seed`, whose credentials are
+/// built exactly as the server's.
+#[allow(clippy::too_many_arguments)] // each is one fact of the credential; a struct would only rename them
+pub fn request(
+    catalog: &Catalog,
+    issuer_name: &str,
+    learner_name: &str,
+    learner: LearnerRef,
+    achievement: Achievement<'_>,
+    certificate_id: CertificateId,
+    content_version: &str,
+    awarded_at: OffsetDateTime,
+    issued_at: OffsetDateTime,
+) -> CredentialRequest {
+    let (achievement, description, criteria, competences, level) = match achievement {
+        Achievement::Course(course) => (
+            AchievementRef {
+                kind: AchievementKind::Course,
+                id: course.id.clone(),
+                title: course.title.clone(),
+            },
+            course.summary.clone(),
+            tr("certificate.criteria_course"),
+            competences_of(catalog, course),
+            level_of(catalog, course),
+        ),
+        Achievement::Path(group) => (
+            AchievementRef {
+                kind: AchievementKind::Path,
+                id: group.id.clone(),
+                title: path_title(group),
+            },
+            group.description.clone(),
+            tr("certificate.criteria_path"),
+            path_competences(catalog, group),
+            path_level(catalog, group),
+        ),
+    };
+    CredentialRequest {
+        certificate_id,
+        issuer_name: issuer_name.to_owned(),
+        learner,
+        learner_name: learner_name.to_owned(),
+        achievement,
+        description,
+        criteria,
+        framework: catalog.framework.title.clone(),
+        competences,
+        level,
+        content_version: Some(content_version.to_owned()),
+        awarded_at,
+        issued_at,
+    }
+}
+
+fn sign(state: &AppState, req: &CredentialRequest) -> Option<Signed> {
+    match vc_jwt::issue(&state.issuer.ring(), &state.issuer.base, req) {
+        Ok(issued) => Some(Signed {
+            certificate_id: req.certificate_id.to_string(),
+            jwt: issued.jwt,
+            kid: issued.kid,
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, achievement = %req.achievement.id, "cannot sign a credential");
+            None
+        }
+    }
+}
+
 /// Signs the course credential a completion at `at` would carry. None (logged) when signing
 /// fails: the completion is still recorded, without a credential, rather than lost.
 pub async fn sign_course(
@@ -154,26 +284,132 @@ pub async fn sign_course(
 ) -> Result<Option<Signed>, AppError> {
     let learner = learner_ref(state, user).await?;
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
-    let req = course_request(
-        &state.catalog,
-        &state.issuer.name,
-        certificate_id.clone(),
-        learner,
-        &user.display_name,
-        course,
-        at,
+    Ok(sign(
+        state,
+        &request(
+            &state.catalog,
+            &state.issuer.name,
+            &user.display_name,
+            learner,
+            Achievement::Course(course),
+            certificate_id,
+            &course.version,
+            at,
+            at,
+        ),
+    ))
+}
+
+/// The path certificate a graded attempt earns, signed now: Some only when the attempt is a
+/// passed test-mode attempt at the learner's own group's final quiz. Whether the learner already
+/// has one is the store's to check, inside the grading transaction.
+pub async fn path_award(
+    state: &AppState,
+    user: &User,
+    course: &Course,
+    quiz: &Quiz,
+    passed: bool,
+    at: OffsetDateTime,
+) -> Result<Option<NewPathCertificate>, AppError> {
+    if !passed || quiz.mode != QuizMode::Test {
+        return Ok(None);
+    }
+    let Some(group) = user.group.as_deref().and_then(|g| state.catalog.group(g)) else {
+        return Ok(None);
+    };
+    let is_final = group
+        .final_quiz
+        .as_ref()
+        .is_some_and(|f| f.course == course.id && f.quiz == quiz.id);
+    if !is_final {
+        return Ok(None);
+    }
+    let learner = learner_ref(state, user).await?;
+    let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
+    let signed = sign(
+        state,
+        &request(
+            &state.catalog,
+            &state.issuer.name,
+            &user.display_name,
+            learner,
+            Achievement::Path(group),
+            certificate_id.clone(),
+            &course.version,
+            at,
+            at,
+        ),
     );
-    match vc_jwt::issue(&state.issuer.ring(), &state.issuer.base, &req) {
-        Ok(issued) => Ok(Some(Signed {
-            certificate_id: certificate_id.to_string(),
-            jwt: issued.jwt,
-            kid: issued.kid,
-        })),
-        Err(e) => {
-            tracing::error!(error = %e, course = %course.id, "cannot sign a credential");
-            Ok(None)
+    Ok(Some(NewPathCertificate {
+        certificate_id: certificate_id.to_string(),
+        group_id: group.id.clone(),
+        content_version: course.version.clone(),
+        credential: signed.map(|s| (s.kid, s.jwt)),
+    }))
+}
+
+/// Re-signs, with the current active key, every credential of either kind that `kid` signed,
+/// once `kid` has been retired: same certificate id and award date, a new `validFrom` (how
+/// Open Badges 3.0 marks a newer version of the same credential). Returns the certificates
+/// re-issued. Refused (409) while `kid` is not retired: a key still in use needs no re-issue.
+pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certificate>, AppError> {
+    let ring = state.issuer.refresh();
+    let retired = ring.find(kid).ok_or_else(AppError::not_found)?.clone();
+    if !retired.is_retired() {
+        return Err(AppError::conflict("key_not_retired"));
+    }
+    let now = state.clock.now();
+    let mut done = Vec::new();
+    for c in state.store.certificates_signed_by(&retired.kid).await? {
+        let Some(id) = CertificateId::parse(&c.certificate_id) else {
+            continue;
+        };
+        let achievement = match c.kind {
+            AchievementKind::Course => state
+                .catalog
+                .course(&c.achievement_id)
+                .map(Achievement::Course),
+            AchievementKind::Path => state
+                .catalog
+                .group(&c.achievement_id)
+                .map(Achievement::Path),
+        };
+        let Some(achievement) = achievement else {
+            tracing::warn!(certificate = %c.certificate_id, "cannot re-issue: its course or path is gone from the content");
+            continue;
+        };
+        let Some(user) = state.store.user_by_id(c.user_id).await? else {
+            continue;
+        };
+        let learner = learner_ref(state, &user).await?;
+        let req = request(
+            &state.catalog,
+            &state.issuer.name,
+            &user.display_name,
+            learner,
+            achievement,
+            id,
+            &c.content_version,
+            c.completed_at,
+            now,
+        );
+        let Some(signed) = sign(state, &req) else {
+            continue;
+        };
+        if state
+            .store
+            .replace_credential(&c.certificate_id, &retired.kid, &signed.kid, &signed.jwt)
+            .await?
+        {
+            done.push(Certificate {
+                kid: Some(signed.kid),
+                credential: Some(signed.jwt),
+                ..c
+            });
         }
     }
+    tracing::info!(kid = %retired.kid, count = done.len(), "credentials re-issued");
+    Ok(done)
 }
 
 /// Checks a compact VC-JWT: signature, key, claims, then the ledger's word on revocation.
@@ -186,7 +422,7 @@ pub async fn verify_jwt(state: &AppState, jwt: &str) -> Result<Verification, App
     }
     if v.valid {
         if let Some(id) = &v.certificate_id {
-            match state.store.completion_by_certificate(id.as_str()).await? {
+            match state.store.certificate(id.as_str()).await? {
                 Some((c, _)) if c.revoked_at.is_none() => {}
                 _ => v = v.revoked(),
             }
@@ -195,19 +431,36 @@ pub async fn verify_jwt(state: &AppState, jwt: &str) -> Result<Verification, App
     Ok(v)
 }
 
-/// The printable certificate of a completion.
+/// The printable certificate of a course completion or a passed path.
 pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppError> {
-    let id = CertificateId::parse(&v.completion.certificate_id).ok_or_else(AppError::not_found)?;
-    let course = state.catalog.course(&v.completion.course_id);
+    let id = CertificateId::parse(&v.certificate.certificate_id).ok_or_else(AppError::not_found)?;
+    let (competences, level) = match v.certificate.kind {
+        AchievementKind::Course => {
+            let course = state.catalog.course(&v.certificate.achievement_id);
+            (
+                course
+                    .map(|c| competences_of(&state.catalog, c))
+                    .unwrap_or_default(),
+                course.and_then(|c| level_of(&state.catalog, c)),
+            )
+        }
+        AchievementKind::Path => {
+            let group = state.catalog.group(&v.certificate.achievement_id);
+            (
+                group
+                    .map(|g| path_competences(&state.catalog, g))
+                    .unwrap_or_default(),
+                group.and_then(|g| path_level(&state.catalog, g)),
+            )
+        }
+    };
     let doc = CertificateDoc {
         learner_name: v.learner.display_name.clone(),
-        achievement_title: v.course_title.clone(),
-        competences: course
-            .map(|c| competences_of(&state.catalog, c))
-            .unwrap_or_default(),
-        level: course.and_then(|c| level_of(&state.catalog, c)),
+        achievement_title: v.title.clone(),
+        competences,
+        level,
         date: v
-            .completion
+            .certificate
             .completed_at
             .to_offset(time::macros::offset!(+7))
             .date(),
@@ -217,7 +470,11 @@ pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppErr
         labels: CertificateLabels {
             title: tr("certificate.title"),
             awarded_to: tr("certificate.awarded_to"),
-            completed: tr("certificate.completed"),
+            completed: tr(if v.is_path() {
+                "certificate.completed_path"
+            } else {
+                "certificate.completed"
+            }),
             competences: tr("certificate.competences"),
             level: tr("certificate.level"),
             date: tr("certificate.date"),
@@ -231,14 +488,14 @@ pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppErr
     })
 }
 
-/// An admin revokes a certificate: the completion is marked, a ledger entry appended, and the
-/// dashboard's counters lowered by what the completion counted for (one transaction).
+/// An admin revokes a certificate of either kind: it is marked, a ledger entry appended, and the
+/// dashboard's counters lowered by what a course completion counted for (one transaction).
 pub async fn revoke(
     state: &AppState,
     admin: &User,
     id: &str,
     reason: &str,
-) -> Result<Completion, AppError> {
+) -> Result<Certificate, AppError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::unprocessable("invalid_revoke_reason"));

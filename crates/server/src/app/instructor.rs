@@ -202,10 +202,16 @@ pub async fn grade_essays(
     } else {
         None
     };
-    let signed = if passed {
-        crate::app::evidence::sign_course(state, &learner, course, state.clock.now()).await?
+    let now = state.clock.now();
+    let (signed, path) = if passed {
+        (
+            crate::app::evidence::sign_course(state, &learner, course, now).await?,
+            // A pass of the group's final quiz arriving only now, at grading time, earns the
+            // path certificate now, in the grading transaction.
+            crate::app::evidence::path_award(state, &learner, course, quiz, passed, now).await?,
+        )
     } else {
-        None
+        (None, None)
     };
     let step = serde_json::json!({"grader": user.id, "grades": grades.iter().map(|(k, g)| (k.clone(), serde_json::json!({"fraction": g.fraction, "comment": g.comment}))).collect::<serde_json::Map<_, _>>()});
     state
@@ -217,8 +223,9 @@ pub async fn grade_essays(
                 result: serde_json::to_string(&result).map_err(|_| AppError::internal())?,
                 score_percent: score,
                 passed,
-                at: state.clock.now(),
+                at: now,
                 needs_grading: false,
+                path,
             },
             &step.to_string(),
             |record: &hocvuso_course::LearnerRecord| {

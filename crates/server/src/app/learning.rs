@@ -6,11 +6,13 @@ use hocvuso_assessment::grading::{self, AttemptResult, GradeError, QuestionResul
 use hocvuso_assessment::paper::{self, Paper, PresentedQuestion};
 use hocvuso_course::{Course, CourseStatus, LearnerRecord, OnTimeout, Quiz, QuizMode};
 use hocvuso_credentials::CertificateId;
-use hocvuso_store::{Attempt, Completion, NewAttempt, NewCompletion, StoreError, Submission, User};
+use hocvuso_store::{
+    Attempt, Certificate, Completion, NewAttempt, NewCompletion, StoreError, Submission, User,
+};
 use rand::Rng;
 use serde_json::Value;
 
-use crate::app::evidence::{sign_course, Signed, LEDGER_RETRIES};
+use crate::app::evidence::{path_award, sign_course, Signed, LEDGER_RETRIES};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -377,6 +379,8 @@ pub struct Graded {
     pub result: AttemptResult,
     pub passed: bool,
     pub completion: Option<Completion>,
+    /// The path certificate this pass of the group's final quiz earned, if any.
+    pub path_certificate: Option<Certificate>,
 }
 
 fn grade_error(e: GradeError) -> AppError {
@@ -435,13 +439,17 @@ pub async fn submit(
     };
     let needs_grading = has_essays(&paper, course.quiz_bank(quiz));
     let now = state.clock.now();
-    let signed = if passed && !needs_grading {
-        sign_course(state, user, course, now).await?
+    let (signed, path) = if passed && !needs_grading {
+        (
+            sign_course(state, user, course, now).await?,
+            path_award(state, user, course, quiz, passed, now).await?,
+        )
     } else {
-        None
+        (None, None)
     };
     let submission = Submission {
         needs_grading,
+        path,
         answers: serde_json::to_string(&answers).map_err(|_| AppError::internal())?,
         result: serde_json::to_string(&result).map_err(|_| AppError::internal())?,
         score_percent: score,
@@ -449,7 +457,7 @@ pub async fn submit(
         at: now,
     };
     let mut tries = 0;
-    let completion = loop {
+    let outcome = loop {
         let signed = signed.clone();
         let decide = |record: &LearnerRecord| {
             // The attempt being graded is not yet visible as passed inside the record.
@@ -478,7 +486,8 @@ pub async fn submit(
             ..result
         },
         passed: passed && !needs_grading,
-        completion,
+        completion: outcome.completion,
+        path_certificate: outcome.path_certificate,
     })
 }
 

@@ -1,7 +1,9 @@
 use actix_web::{web, HttpRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::app::evidence::{lookup, verify_url};
+use hocvuso_credentials::AchievementKind;
+
+use crate::app::evidence::{certificate_title, lookup, signed_with_retired_key, verify_url};
 use crate::auth::{MaybeUser, PageUser};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -12,10 +14,15 @@ use super::{redirect, url_encode, Page, PageResult};
 #[derive(Serialize)]
 struct CertificateRow {
     id: String,
-    course_title: String,
+    /// The course title, or the path title.
+    title: String,
+    /// A path certificate (passed the group's final quiz) rather than a course's.
+    path: bool,
     issued_on: String,
     verify_url: String,
     revoked: bool,
+    /// Signed with a key since withdrawn: not valid until re-issued.
+    key_retired: bool,
 }
 
 pub async fn my_certificates(
@@ -26,19 +33,17 @@ pub async fn my_certificates(
     let user = user.0;
     let rows: Vec<CertificateRow> = state
         .store
-        .completions_for_user(user.id)
+        .certificates_for_user(user.id)
         .await
         .map_err(AppError::from)?
         .into_iter()
         .map(|c| CertificateRow {
             verify_url: verify_url(&state, &c.certificate_id),
-            course_title: state
-                .catalog
-                .course(&c.course_id)
-                .map(|x| x.title.clone())
-                .unwrap_or_else(|| c.course_id.clone()),
+            title: certificate_title(&state, &c),
+            path: c.kind == AchievementKind::Path,
             issued_on: date_vi(c.completed_at),
             revoked: c.revoked_at.is_some(),
+            key_retired: signed_with_retired_key(&state, &c),
             id: c.certificate_id,
         })
         .collect();
@@ -71,6 +76,11 @@ pub async fn verify_form(
 struct VerifiedView {
     learner: String,
     course_title: String,
+    /// A path certificate: the text says the learner passed the path's final quiz.
+    path: bool,
+    /// Signed with a key since withdrawn: not valid evidence until re-issued. The page says
+    /// so without naming the key or why it was withdrawn.
+    key_retired: bool,
     issued_on: String,
     revoked: bool,
     revoked_on: Option<String>,
@@ -97,11 +107,13 @@ pub async fn verify(
     let found = lookup(&state, &path).await?;
     let view = found.map(|v| VerifiedView {
         learner: v.learner.display_name.clone(),
-        course_title: v.course_title,
-        issued_on: date_vi(v.completion.completed_at),
-        revoked: v.completion.revoked_at.is_some(),
-        revoked_on: v.completion.revoked_at.map(date_vi),
-        revoked_reason: v.completion.revoked_reason,
+        path: v.is_path(),
+        key_retired: v.key_retired,
+        course_title: v.title,
+        issued_on: date_vi(v.certificate.completed_at),
+        revoked: v.certificate.revoked_at.is_some(),
+        revoked_on: v.certificate.revoked_at.map(date_vi),
+        revoked_reason: v.certificate.revoked_reason,
         details: v.learner.verify_shows_details.then(|| Details {
             group: v
                 .learner

@@ -19,6 +19,7 @@ pub mod lesson_completion;
 pub mod login_failure;
 pub mod mentor_link;
 pub mod notification;
+pub mod path_certificate;
 pub mod quiz_attempt;
 pub mod target;
 pub mod unit;
