@@ -4,9 +4,7 @@
 //! completions recorded while it runs are left for the next export and its row count is exact.
 
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{
-    ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect};
 use time::OffsetDateTime;
 
 use crate::entity::{course_completion, unit_member, user};
@@ -28,7 +26,7 @@ pub struct CompletionFilter {
 }
 
 /// One completion with the learner fields an export shows.
-#[derive(Debug, Clone, FromQueryResult)]
+#[derive(Debug, Clone)]
 pub struct ExportRow {
     pub id: i64,
     pub certificate_id: String,
@@ -120,10 +118,44 @@ impl Store {
                     .to_owned(),
             ));
         }
-        Ok(q.order_by_asc(C::Id)
+        // Read by position into a tuple: a million rows by column name would look every name up
+        // (and build it) a million times.
+        type Tuple = (
+            i64,
+            String,
+            i64,
+            String,
+            String,
+            OffsetDateTime,
+            Option<f64>,
+            Option<OffsetDateTime>,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
+        let rows = q
+            .order_by_asc(C::Id)
             .limit(limit)
-            .into_model::<ExportRow>()
+            .into_tuple::<Tuple>()
             .all(&self.db)
-            .await?)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|t| ExportRow {
+                id: t.0,
+                certificate_id: t.1,
+                user_id: t.2,
+                course_id: t.3,
+                content_version: t.4,
+                completed_at: t.5,
+                score_percent: t.6,
+                revoked_at: t.7,
+                username: t.8,
+                display_name: t.9,
+                group_id: t.10,
+                learner_ref: t.11,
+            })
+            .collect())
     }
 }

@@ -57,6 +57,10 @@ impl Store {
                     .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .foreign_keys(true)
+                    // Rows cross from SQLite's worker thread to the async task through a
+                    // channel; a deeper buffer lets a large read (an export's pages) go without
+                    // a thread wake-up per row.
+                    .row_buffer_size(1024)
             });
             if url.contains(":memory:") {
                 // Every pooled connection to :memory: would be a separate empty database.

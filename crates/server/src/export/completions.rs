@@ -31,7 +31,7 @@ use crate::state::AppState;
 use crate::views::rfc3339;
 
 /// Rows per page read from the store.
-const PAGE: u64 = 5_000;
+const PAGE: u64 = 10_000;
 /// Bytes per chunk handed to actix.
 const CHUNK: usize = 64 * 1024;
 /// Data rows per XLSX worksheet: Excel's limit is 1,048,576 rows including the header.
