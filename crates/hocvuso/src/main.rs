@@ -3,6 +3,10 @@
 
 mod commands;
 
+/// See the note in Cargo.toml: measured in docs/performance.md (the completions export).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
