@@ -482,33 +482,45 @@ impl Xlsx {
         }
         let row = self.next_row;
         self.next_row += 1;
-        let view = Row::of(state, r);
-        let date = excel_date(r.completed_at);
+        let group = r.group_id.as_deref().unwrap_or("");
+        let revoked = r.revoked_at.is_some();
         let sheet = self.wb.worksheet_from_index(self.sheet)?;
         // Strings go in as strings: Excel never evaluates them, so no neutralising is needed.
-        sheet.write_string(row, 0, view.certificate_id)?;
-        sheet.write_string(row, 1, view.username)?;
-        sheet.write_string(row, 2, view.display_name)?;
-        sheet.write_string(row, 3, view.group)?;
-        sheet.write_string(row, 4, view.course_id)?;
-        sheet.write_string(row, 5, view.course_title)?;
-        sheet.write_number_with_format(row, 6, date, &self.date)?;
-        if let Some(s) = view.score_percent {
+        // The date goes in as a date, so no RFC 3339 text is built for it.
+        sheet.write_string(row, 0, &r.certificate_id)?;
+        sheet.write_string(row, 1, &r.username)?;
+        sheet.write_string(row, 2, &r.display_name)?;
+        sheet.write_string(row, 3, group)?;
+        sheet.write_string(row, 4, &r.course_id)?;
+        sheet.write_string(row, 5, course_title(state, &r.course_id).unwrap_or(""))?;
+        sheet.write_number_with_format(row, 6, excel_date(r.completed_at), &self.date)?;
+        if let Some(s) = r.score_percent {
             sheet.write_number(row, 7, s)?;
         }
-        sheet.write_boolean(row, 8, view.revoked)?;
+        sheet.write_boolean(row, 8, revoked)?;
 
-        let t = self.tally.entry(view.group.to_owned()).or_default();
+        // Keys are allocated once per group and course, not once per row.
+        if !self.tally.contains_key(group) {
+            self.tally.insert(group.to_owned(), GroupTally::default());
+        }
+        let Some(t) = self.tally.get_mut(group) else {
+            return Ok(());
+        };
         t.learners.insert(r.user_id);
         t.completions += 1;
-        if view.revoked {
+        if revoked {
             t.revoked += 1;
         }
         if let Some(s) = r.score_percent {
             t.score_sum += s;
             t.scored += 1;
         }
-        *t.per_course.entry(r.course_id.clone()).or_default() += 1;
+        match t.per_course.get_mut(&r.course_id) {
+            Some(n) => *n += 1,
+            None => {
+                t.per_course.insert(r.course_id.clone(), 1);
+            }
+        }
         Ok(())
     }
 
