@@ -54,12 +54,10 @@ mod support {
     use hocvuso_assessment::gift;
     use hocvuso_assessment::model::Question;
 
-    /// `/work/shared/fixtures` in development and CI: the repository sits next to `shared`.
+    /// The repository's copies of other projects' files (`tests/fixtures/SOURCES.md` names
+    /// each one's origin and licence).
     pub fn fixtures() -> PathBuf {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures"
-        ))
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures"))
     }
 
     pub fn read(relative: &str) -> String {

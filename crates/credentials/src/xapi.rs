@@ -10,7 +10,7 @@
 //! [`check_statement`] applies the xAPI 1.0.3 rules an LRS enforces on what we send (required
 //! actor/verb/object, one inverse functional identifier per agent, IRIs, UUIDs, language maps,
 //! score ranges, RFC 3339 timestamps, no unknown properties). It accepts the valid ADL
-//! conformance templates in the shared fixtures and refuses the `no_*` ones.
+//! conformance templates in `tests/fixtures/xapi-statements` and refuses the `no_*` ones.
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};

@@ -36,12 +36,10 @@ mod support {
     use time::macros::datetime;
     use time::OffsetDateTime;
 
-    /// `/work/shared/fixtures` in development and CI: the repository sits next to `shared`.
+    /// The repository's copies of other projects' files (`tests/fixtures/SOURCES.md` names
+    /// each one's origin and licence).
     pub fn fixtures() -> PathBuf {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures"
-        ))
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures"))
     }
 
     pub fn read_json(relative: &str) -> serde_json::Value {

@@ -1,4 +1,4 @@
-//! The JSON API, version 1 (`design/api-v1.md`), and its OpenAPI description generated from
+//! The JSON API, version 1 (`docs/api.md`), and its OpenAPI description generated from
 //! these handlers and types.
 
 pub mod accounts;
