@@ -13,11 +13,12 @@
 //! conformance templates in `tests/fixtures/xapi-statements` and refuses the `no_*` ones.
 
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::model::{format_uuid, is_uuid};
+use uuid::Uuid;
+
+use crate::model::is_uuid;
 use crate::{Error, LearnerRef, PublicUrl};
 
 pub const COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
@@ -152,14 +153,22 @@ pub fn statement(base: &PublicUrl, input: &StatementInput) -> Result<Value, Erro
     }))
 }
 
-/// A UUID (version 8, RFC 9562 "custom") from SHA-256 of the public URL, verb and key.
+/// A name-based UUID (version 5, RFC 9562): stable for the same certificate and verb, so a
+/// re-export does not duplicate statements in an LRS. The namespace is derived from the
+/// platform's public URL (itself a version 5 UUID in the URL namespace), so two platforms never
+/// mint the same id; the name is the verb's IRI and the key (a certificate id). xAPI client
+/// libraries accept only versions 1-5, which is why this is not the custom version 8.
 pub fn statement_id(base: &PublicUrl, verb: Verb, key: &str) -> String {
-    let digest = Sha256::digest(format!("{}\n{}\n{key}", base.as_str(), verb.iri()).as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    format_uuid(&b)
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, base.as_str().as_bytes());
+    Uuid::new_v5(&namespace, format!("{}\n{key}", verb.iri()).as_bytes()).to_string()
+}
+
+/// xAPI 1.0.3 (and its client libraries) take RFC 4122 UUIDs of versions 1 to 5, hyphenated.
+fn is_xapi_uuid(s: &str) -> bool {
+    is_uuid(s)
+        && Uuid::parse_str(s).is_ok_and(|u| {
+            matches!(u.get_version_num(), 1..=5) && u.get_variant() == uuid::Variant::RFC4122
+        })
 }
 
 /// Checks a statement against the xAPI 1.0.3 rules an LRS applies; every problem at once, as
@@ -282,8 +291,8 @@ impl Checker {
     }
 
     fn uuid(&mut self, v: &Value, at: &str) {
-        if !v.as_str().is_some_and(is_uuid) {
-            self.fail(at, "must be a UUID");
+        if !v.as_str().is_some_and(is_xapi_uuid) {
+            self.fail(at, "must be a UUID of version 1 to 5");
         }
     }
 

@@ -128,7 +128,11 @@ fn statement_ids_are_stable_uuids_so_re_exports_do_not_duplicate() {
     assert_eq!(a["id"], b["id"]);
     let id = a["id"].as_str().unwrap();
     assert_eq!(id.len(), 36);
-    assert_eq!(&id[14..15], "8", "version 8 (custom) UUID");
+    assert_eq!(&id[14..15], "5", "version 5 (name-based) UUID");
+    assert!(
+        matches!(&id[19..20], "8" | "9" | "a" | "b"),
+        "RFC 4122 variant"
+    );
     assert_ne!(
         statement_id(&base(), Verb::Completed, "x"),
         statement_id(&base(), Verb::Passed, "x")
@@ -154,6 +158,12 @@ fn the_checker_catches_what_an_lrs_would_refuse() {
         ("/result/score/scaled", json!(1.5), "between -1 and 1"),
         ("/timestamp", json!("20/11/2025"), "RFC 3339"),
         ("/id", json!("123"), "UUID"),
+        // Version 8 (custom) UUIDs are valid RFC 9562 but refused by xAPI client libraries.
+        (
+            "/id",
+            json!("3f1a2b4c-5d6e-8f70-8a1b-2c3d4e5f6a7b"),
+            "version 1 to 5",
+        ),
         ("/verb/display", json!({"vi VN": "x"}), "language tag"),
     ];
     for (pointer, value, problem) in cases {
