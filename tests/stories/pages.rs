@@ -113,7 +113,9 @@ async fn a_learner_studies_and_passes_a_quiz_in_the_pages() -> TestResult {
     let sources = lesson2
         .split("<h2 id=\"lesson-sources\">Nguồn</h2>")
         .nth(1)
-        .ok_or("a Nguồn section")?;
+        .ok_or("a Nguồn section")?
+        // Tera escapes "/" too; the rest of the escaping is what this checks.
+        .replace("&#x2F;", "/");
     assert!(
         sources.contains("<li>Nghị định 91/2020/NĐ-CP ngày 14/8/2020 về chống tin nhắn rác, thư điện tử rác, cuộc gọi rác &lt;b&gt;</li>"),
         "{sources}"
