@@ -42,6 +42,21 @@ pub fn fixture_content() -> PathBuf {
     workspace_root().join("tests/fixtures/content")
 }
 
+/// Copies a folder (a content fixture a story then changes) recursively.
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
 /// A response, read whole.
 pub struct Reply {
     pub status: StatusCode,

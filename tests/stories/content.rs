@@ -1,6 +1,6 @@
 //! The bundled curriculum is valid content, and every quiz in it keeps its key on the server.
 
-use hocvuso_stories::{workspace_root, TestApp, TestResult};
+use hocvuso_stories::{copy_tree, fixture_content, workspace_root, TestApp, TestResult};
 use serde_json::json;
 
 #[test]
@@ -8,6 +8,50 @@ fn the_bundled_content_passes_the_content_check() {
     let dir = workspace_root().join("content");
     if let Err(problems) = hocvuso_course::load(&dir) {
         panic!("content/ has problems:\n{problems}");
+    }
+}
+
+#[test]
+fn a_lesson_source_without_a_date_is_reported_with_its_line() -> TestResult {
+    let content = std::env::temp_dir().join(format!("hvs-content-{:016x}", rand::random::<u64>()));
+    copy_tree(&fixture_content(), &content)?;
+    let lesson = content.join("courses/thu-nghiem/lessons/01-mat-khau.md");
+    let text = std::fs::read_to_string(&lesson)?.replace(
+        "competences = [\"4.2\"]\n",
+        "competences = [\"4.2\"]\nsources = [\n  \"Luật Giao dịch điện tử số 20/2023/QH15, ngày 22/6/2023\",\n  \"Luật An ninh mạng\",\n]\n",
+    );
+    std::fs::write(&lesson, text)?;
+    let problems = match hocvuso_course::load(&content) {
+        Ok(_) => panic!("an undated source passed the content check"),
+        Err(problems) => problems.to_string(),
+    };
+    std::fs::remove_dir_all(&content)?;
+    assert!(
+        problems.contains("courses/thu-nghiem/lessons/01-mat-khau.md:7: source \"Luật An ninh mạng\" names no year"),
+        "{problems}"
+    );
+    assert_eq!(problems.lines().count(), 1, "{problems}");
+    Ok(())
+}
+
+#[test]
+fn every_bundled_lesson_that_cites_a_law_lists_its_sources() {
+    // A lesson that names a law, decree or circular by its number must say where it comes from.
+    let catalog = hocvuso_course::load(&workspace_root().join("content")).expect("content loads");
+    let numbered = |html: &str| {
+        ["/QH1", "/NĐ-CP", "/TT-", "/QĐ-"]
+            .iter()
+            .any(|mark| html.contains(mark))
+    };
+    for course in catalog.courses.values() {
+        for lesson in &course.lessons {
+            assert!(
+                !numbered(&lesson.html) || !lesson.sources.is_empty(),
+                "{}/{} cites a legal document but lists no sources",
+                course.id,
+                lesson.id
+            );
+        }
     }
 }
 
@@ -186,7 +230,7 @@ fn every_teaching_course_meets_the_curriculum_minimums() {
     let mut types = std::collections::BTreeSet::new();
     for course in catalog.courses.values() {
         // Review courses (every quiz draws from other courses) are exams, not teaching courses.
-        if !course.quizzes.is_empty() && course.quizzes.iter().all(|q| !q.draw_courses.is_empty()) {
+        if course.is_review() {
             continue;
         }
         assert!(

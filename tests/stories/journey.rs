@@ -69,6 +69,12 @@ async fn a_learner_goes_from_registration_to_a_verified_certificate() -> TestRes
                 .contains("<script"),
             "lesson HTML is not sanitised"
         );
+        // The API gives a lesson's sources as the page does (the fixture's second lesson cites two).
+        let sources = lesson.json()["sources"]
+            .as_array()
+            .map(Vec::len)
+            .ok_or("sources")?;
+        assert_eq!(sources, if l == "ma-otp" { 2 } else { 0 }, "{l}");
         let done = app
             .post(
                 &format!("/api/v1/courses/thu-nghiem/lessons/{l}/complete"),

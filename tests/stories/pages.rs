@@ -100,11 +100,27 @@ async fn a_learner_studies_and_passes_a_quiz_in_the_pages() -> TestResult {
         r.location().as_deref(),
         Some("/courses/thu-nghiem/lessons/ma-otp")
     );
+    assert!(
+        !html.contains("lesson-sources"),
+        "a lesson without sources has no Nguồn section"
+    );
     let lesson2 = app.page("/courses/thu-nghiem/lessons/ma-otp").await.text();
     assert!(
         !lesson2.contains("<script>alert"),
         "raw HTML in lessons is sanitised"
     );
+    // The lesson's sources close the page, under "Nguồn", as text (escaped).
+    let sources = lesson2
+        .split("<h2 id=\"lesson-sources\">Nguồn</h2>")
+        .nth(1)
+        .ok_or("a Nguồn section")?
+        // Tera escapes "/" too; the rest of the escaping is what this checks.
+        .replace("&#x2F;", "/");
+    assert!(
+        sources.contains("<li>Nghị định 91/2020/NĐ-CP ngày 14/8/2020 về chống tin nhắn rác, thư điện tử rác, cuộc gọi rác &lt;b&gt;</li>"),
+        "{sources}"
+    );
+    assert!(sources.contains("<li>Thông tư 22/2021/TT-BTTTT ngày 13/12/2021</li>"));
     app.submit_form("/courses/thu-nghiem/lessons/ma-otp/complete", &[])
         .await;
 

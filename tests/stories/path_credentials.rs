@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use actix_web::http::StatusCode;
 use hocvuso_credentials::ledger::{self, Entry};
 use hocvuso_credentials::{AchievementKind, KeyStore};
-use hocvuso_stories::{fixture_content, TestApp, TestResult};
+use hocvuso_stories::{copy_tree, fixture_content, TestApp, TestResult};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
 
@@ -249,20 +249,6 @@ async fn an_admin_revokes_a_path_certificate_like_any_other() -> TestResult {
 }
 
 /// Copies a folder tree (the fixture content, to change one file of it).
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
-}
-
 #[actix_web::test]
 async fn a_final_quiz_passed_when_the_instructor_grades_its_essay_issues_the_path_credential_then(
 ) -> TestResult {

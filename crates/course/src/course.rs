@@ -32,6 +32,9 @@ pub struct Lesson {
     pub audio: Option<String>,
     pub video: Option<String>,
     pub captions: Option<String>,
+    /// Extension: the dated documents (laws, decrees, official guidance) the lesson's facts rest
+    /// on, shown under "Nguồn" at the end of the lesson.
+    pub sources: Vec<String>,
     /// Rendered and sanitised HTML, with media links pointing at the server's media route.
     pub html: String,
     /// Words in the lesson body, for reading-time statistics.
@@ -109,6 +112,12 @@ impl Course {
 
     pub fn quiz(&self, id: &str) -> Option<&Quiz> {
         self.quizzes.iter().find(|q| q.id == id)
+    }
+
+    /// A review course: every quiz draws from other courses' banks (a group's final review).
+    /// It teaches nothing new, so coverage and teaching minimums leave it out.
+    pub fn is_review(&self) -> bool {
+        !self.quizzes.is_empty() && self.quizzes.iter().all(|q| !q.draw_courses.is_empty())
     }
 
     /// Per-tag counts when a quiz draws by tags: `draw_counts`, or `per_competence` questions for

@@ -627,6 +627,9 @@ fn load_lesson(
     let audio = media_file(&front.audio, problems);
     let video = media_file(&front.video, problems);
     let captions = media_file(&front.captions, problems);
+    for (i, msg) in lesson::source_problems(&front.sources) {
+        ctx.at(problems, &front.sources[i], msg);
+    }
     if video.is_some() && captions.is_none() {
         problems.push(
             rel,
@@ -660,6 +663,11 @@ fn load_lesson(
             audio,
             video,
             captions,
+            sources: front
+                .sources
+                .iter()
+                .map(|s| s.get_ref().trim().to_owned())
+                .collect(),
             html: rendered.html,
             words: rendered.words,
         },

@@ -22,14 +22,18 @@ pub struct CourseStats {
     pub words: usize,
     pub reading_minutes: usize,
     pub declared_minutes: u32,
+    /// Questions in the course's own bank (`questions.gift` and `questions.toml`).
     pub questions: usize,
     pub questions_by_type: BTreeMap<String, usize>,
+    /// A review course, whose quizzes draw from the path's banks: not counted as teaching.
+    pub review: bool,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Stats {
     pub groups: Vec<String>,
-    /// competence code → group id → lessons teaching it in courses for that group.
+    /// competence code → group id → lessons teaching it in courses for that group (review
+    /// courses left out: they revisit what the path taught).
     pub coverage: BTreeMap<String, BTreeMap<String, usize>>,
     pub competence_titles: BTreeMap<String, String>,
     pub questions_by_type: BTreeMap<String, usize>,
@@ -55,7 +59,12 @@ pub fn stats(catalog: &Catalog) -> Stats {
     let mut by_level = BTreeMap::new();
     let mut courses = Vec::new();
     for course in catalog.courses.values() {
-        for lesson in &course.lessons {
+        let taught = if course.is_review() {
+            &[][..]
+        } else {
+            &course.lessons[..]
+        };
+        for lesson in taught {
             for code in &lesson.competences {
                 if let Some(row) = coverage.get_mut(code) {
                     for g in &course.groups {
@@ -83,6 +92,7 @@ pub fn stats(catalog: &Catalog) -> Stats {
             declared_minutes: course.minutes,
             questions: course.bank.len(),
             questions_by_type: course_types,
+            review: course.is_review(),
         });
     }
     let uncovered = coverage
@@ -111,7 +121,10 @@ fn code_key(code: &str) -> Vec<u32> {
 impl Stats {
     pub fn to_markdown(&self, catalog: &Catalog) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "### Coverage: lessons per competence and group\n");
+        let _ = writeln!(
+            out,
+            "### Coverage: lessons per competence and group\n\nLessons of teaching courses only; review courses are left out.\n"
+        );
         let _ = write!(out, "| competence |");
         for g in &self.groups {
             let _ = write!(out, " {g} |");
@@ -179,9 +192,14 @@ impl Stats {
 
         let _ = writeln!(
             out,
-            "\n### Courses\n\nReading time is estimated at {SYLLABLES_PER_MINUTE} words a minute; \"declared\" is the course's own estimate, quiz included.\n\n| course | groups | lessons | words | reading (min) | declared (min) | questions |\n|---|---|---:|---:|---:|---:|---:|"
+            "\n### Courses\n\nReading time is estimated at {SYLLABLES_PER_MINUTE} words a minute; \"declared\" is the course's own estimate, quiz included. \"questions\" counts the course's own bank; a review course (marked \"review\") has none and draws its quizzes from the banks of its group's path.\n\n| course | groups | lessons | words | reading (min) | declared (min) | questions |\n|---|---|---:|---:|---:|---:|---:|"
         );
         for c in &self.courses {
+            let questions = if c.review {
+                "review".to_owned()
+            } else {
+                c.questions.to_string()
+            };
             let _ = writeln!(
                 out,
                 "| `{}` {} | {} | {} | {} | {} | {} | {} |",
@@ -192,7 +210,7 @@ impl Stats {
                 c.words,
                 c.reading_minutes,
                 c.declared_minutes,
-                c.questions
+                questions
             );
         }
 
@@ -213,10 +231,73 @@ impl Stats {
                         .join(" → ")
                 }
             );
+            let on_path: Vec<&crate::Course> =
+                g.path.iter().filter_map(|id| catalog.course(id)).collect();
+            if !on_path.is_empty() {
+                let lessons: usize = on_path.iter().map(|c| c.lessons.len()).sum();
+                let minutes: u32 = on_path.iter().map(|c| c.minutes).sum();
+                let _ = writeln!(
+                    out,
+                    "  {} courses, {lessons} lessons, {} h {} min declared",
+                    on_path.len(),
+                    minutes / 60,
+                    minutes % 60
+                );
+            }
             if let Some(f) = &g.final_quiz {
                 let _ = writeln!(out, "  final quiz: `{}/{}`", f.course, f.quiz);
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture() -> Catalog {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/content");
+        crate::load(&dir).expect("the fixture content loads")
+    }
+
+    #[test]
+    fn review_courses_are_left_out_of_the_teaching_coverage() {
+        // The fixture's review course "on-tap" has a lesson on 4.1 and 4.2, like the one
+        // teaching lesson on each in "thu-nghiem": only the teaching lessons count.
+        let catalog = fixture();
+        let stats = stats(&catalog);
+        assert_eq!(stats.coverage["4.1"]["citizen"], 1);
+        assert_eq!(stats.coverage["4.2"]["citizen"], 1);
+        let review = stats
+            .courses
+            .iter()
+            .find(|c| c.id == "on-tap")
+            .expect("on-tap");
+        assert!(review.review);
+        let markdown = stats.to_markdown(&catalog);
+        assert!(markdown.contains("| `on-tap` Ôn tập cuối lộ trình | citizen | 1 |"));
+        assert!(markdown
+            .lines()
+            .any(|l| l.starts_with("| `on-tap`") && l.ends_with("| review |")));
+    }
+
+    #[test]
+    fn the_banks_count_questions_of_both_files() {
+        let catalog = fixture();
+        let course = catalog.course("thu-nghiem").expect("thu-nghiem");
+        let stats = stats(&catalog);
+        let counted = stats
+            .courses
+            .iter()
+            .find(|c| c.id == "thu-nghiem")
+            .expect("row");
+        assert_eq!(counted.questions, course.bank.len());
+        assert!(
+            counted.questions_by_type.contains_key("ordering"),
+            "{:?}",
+            counted.questions_by_type
+        );
     }
 }

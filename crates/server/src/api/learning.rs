@@ -162,6 +162,8 @@ pub struct LessonView {
     /// Sanitised HTML.
     pub html: String,
     pub audio: Option<String>,
+    /// The dated documents the lesson's legal facts rest on (may be empty).
+    pub sources: Vec<String>,
     pub completed: bool,
 }
 
@@ -186,6 +188,7 @@ pub async fn lesson(
             .audio
             .as_ref()
             .map(|a| format!("/media/{}/{}", course.id, a.trim_start_matches("media/"))),
+        sources: lesson.sources.clone(),
         completed: record.lessons_completed.contains(&lesson.id),
     }))
 }
