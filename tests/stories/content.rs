@@ -6,9 +6,17 @@ use serde_json::json;
 #[test]
 fn the_bundled_content_passes_the_content_check() {
     let dir = workspace_root().join("content");
-    if let Err(problems) = hocvuso_course::load(&dir) {
-        panic!("content/ has problems:\n{problems}");
-    }
+    let catalog = match hocvuso_course::load(&dir) {
+        Ok(c) => c,
+        Err(problems) => panic!("content/ has problems:\n{problems}"),
+    };
+    // `hocvuso content check` also holds every bank to the item-writing rules.
+    let report = hocvuso_course::item_rules::check(&catalog);
+    assert!(
+        report.problems.is_empty(),
+        "content/ breaks the item-writing rules (docs/item-writing.md):\n{}",
+        report.problems
+    );
 }
 
 #[actix_web::test]
