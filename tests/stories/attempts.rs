@@ -257,23 +257,20 @@ async fn the_pages_save_a_tap_and_check_a_practice_question() -> TestResult {
     Ok(())
 }
 
-#[actix_web::test]
-async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() -> TestResult {
-    let app = TestApp::spawn().await?;
-    let token = app.learner("ba.lan").await?;
+/// A learner signed in to both the API (the token) and the pages (cookies), with the fixture's
+/// placement check started: (token, user id, the attempt as the API shows it).
+async fn start_fixture_placement(
+    app: &TestApp,
+    username: &str,
+) -> Result<(String, i64, serde_json::Value), hocvuso_stories::Error> {
+    let token = app.learner(username).await?;
     let me = app.user_id(&token).await?;
     app.page("/login").await;
     app.submit_form(
         "/login",
-        &[("username", "ba.lan"), ("password", "mat-khau-dai")],
+        &[("username", username), ("password", "mat-khau-dai")],
     )
     .await;
-    assert!(app
-        .page("/courses")
-        .await
-        .text()
-        .contains("Làm bài kiểm tra đầu vào"));
-
     let attempt = app
         .post(
             "/api/v1/courses/on-tap/quizzes/dau-vao/attempts",
@@ -282,6 +279,18 @@ async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() ->
         )
         .await
         .json();
+    Ok((token, me, attempt))
+}
+
+#[actix_web::test]
+async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let (token, me, attempt) = start_fixture_placement(&app, "ba.lan").await?;
+    assert!(app
+        .page("/courses")
+        .await
+        .text()
+        .contains("Làm bài kiểm tra đầu vào"));
     // Three questions per competence of the course: 4.1 has four in the bank, 4.2 only two.
     assert_eq!(attempt["questions"].as_array().map(Vec::len), Some(5));
     let id = attempt["attempt_id"].as_str().ok_or("id")?;
@@ -322,22 +331,7 @@ async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() ->
 async fn a_placement_check_answered_mostly_wrong_shows_nothing_even_where_it_was_right(
 ) -> TestResult {
     let app = TestApp::spawn().await?;
-    let token = app.learner("ong.hung").await?;
-    let me = app.user_id(&token).await?;
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "ong.hung"), ("password", "mat-khau-dai")],
-    )
-    .await;
-    let attempt = app
-        .post(
-            "/api/v1/courses/on-tap/quizzes/dau-vao/attempts",
-            Some(&token),
-            json!({}),
-        )
-        .await
-        .json();
+    let (token, me, attempt) = start_fixture_placement(&app, "ong.hung").await?;
     let id = attempt["attempt_id"].as_str().ok_or("id")?;
     // Right on the three 4.1 questions, nothing on the two of 4.2: 3 of 5 is less than two
     // thirds, so the run of three is not taken as evidence.

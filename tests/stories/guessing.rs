@@ -213,9 +213,16 @@ fn quizzes(app: &TestApp, mode: QuizMode) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The group whose placement check a quiz is (learners take their own group's).
-fn group_of_placement(app: &TestApp, course: &str, quiz: &str) -> Option<String> {
-    app.state
+/// A new learner of the group whose placement check `course/quiz` is (learners take their own
+/// group's): their first placement attempt starts from no evidence at all.
+async fn placement_learner(
+    app: &TestApp,
+    username: &str,
+    course: &str,
+    quiz: &str,
+) -> Result<(i64, String), Error> {
+    let group = app
+        .state
         .catalog
         .groups
         .iter()
@@ -224,7 +231,8 @@ fn group_of_placement(app: &TestApp, course: &str, quiz: &str) -> Option<String>
                 .as_ref()
                 .is_some_and(|p| p.course == course && p.quiz == quiz)
         })
-        .map(|g| g.id.clone())
+        .map_or("citizen", |g| g.id.as_str());
+    app.account(username, Some(group), &["learner"]).await
 }
 
 #[actix_web::test]
@@ -246,14 +254,8 @@ async fn a_guesser_passes_almost_no_quiz_and_skips_no_lesson() -> TestResult {
         }
         for (course, quiz) in &placements {
             // Placement evidence adds up per learner: each attempt is a learner's first.
-            let group = group_of_placement(&app, course, quiz);
-            let (_, token) = app
-                .account(
-                    &format!("doan-mo-{round}-{course}"),
-                    group.as_deref().or(Some("citizen")),
-                    &["learner"],
-                )
-                .await?;
+            let (_, token) =
+                placement_learner(&app, &format!("doan-mo-{round}-{course}"), course, quiz).await?;
             let attempt = start(&app, &token, course, quiz).await?;
             submit(&app, &token, &attempt, Value::Object(guesses(&attempt))).await?;
             let skips = skippable(&app, &mastered(&app, &token).await?);
@@ -312,14 +314,8 @@ async fn a_learner_who_knows_every_answer_passes_every_quiz() -> TestResult {
         assert_eq!(graded["score_percent"], 100.0, "{course}/{quiz}");
     }
     for (course, quiz) in quizzes(&app, QuizMode::Placement) {
-        let group = group_of_placement(&app, &course, &quiz);
-        let (me, token) = app
-            .account(
-                &format!("biet-het-{course}"),
-                group.as_deref().or(Some("citizen")),
-                &["learner"],
-            )
-            .await?;
+        let (me, token) =
+            placement_learner(&app, &format!("biet-het-{course}"), &course, &quiz).await?;
         let attempt = start(&app, &token, &course, &quiz).await?;
         let key = app
             .key_for(attempt["attempt_id"].as_str().ok_or("id")?, me)
