@@ -257,23 +257,20 @@ async fn the_pages_save_a_tap_and_check_a_practice_question() -> TestResult {
     Ok(())
 }
 
-#[actix_web::test]
-async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() -> TestResult {
-    let app = TestApp::spawn().await?;
-    let token = app.learner("ba.lan").await?;
+/// A learner signed in to both the API (the token) and the pages (cookies), with the fixture's
+/// placement check started: (token, user id, the attempt as the API shows it).
+async fn start_fixture_placement(
+    app: &TestApp,
+    username: &str,
+) -> Result<(String, i64, serde_json::Value), hocvuso_stories::Error> {
+    let token = app.learner(username).await?;
     let me = app.user_id(&token).await?;
     app.page("/login").await;
     app.submit_form(
         "/login",
-        &[("username", "ba.lan"), ("password", "mat-khau-dai")],
+        &[("username", username), ("password", "mat-khau-dai")],
     )
     .await;
-    assert!(app
-        .page("/courses")
-        .await
-        .text()
-        .contains("Làm bài kiểm tra đầu vào"));
-
     let attempt = app
         .post(
             "/api/v1/courses/on-tap/quizzes/dau-vao/attempts",
@@ -282,8 +279,20 @@ async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() ->
         )
         .await
         .json();
-    // One question per competence of the course (4.1 and 4.2).
-    assert_eq!(attempt["questions"].as_array().map(Vec::len), Some(2));
+    Ok((token, me, attempt))
+}
+
+#[actix_web::test]
+async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let (token, me, attempt) = start_fixture_placement(&app, "ba.lan").await?;
+    assert!(app
+        .page("/courses")
+        .await
+        .text()
+        .contains("Làm bài kiểm tra đầu vào"));
+    // Three questions per competence of the course: 4.1 has four in the bank, 4.2 only two.
+    assert_eq!(attempt["questions"].as_array().map(Vec::len), Some(5));
     let id = attempt["attempt_id"].as_str().ok_or("id")?;
     let key = app.key_for(id, me).await?;
     app.post(
@@ -301,9 +310,10 @@ async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() ->
         .filter(|m| m["mastered"] == true && m["by_placement"] == true)
         .filter_map(|m| m["competence"].as_str())
         .collect();
-    assert_eq!(mastered, ["4.1", "4.2"]);
+    // 4.1: three right answers are evidence. 4.2: two right answers are not.
+    assert_eq!(mastered, ["4.1"]);
     let course = app.page("/courses/thu-nghiem").await.text();
-    assert!(course.contains("có thể bỏ qua"), "{course}");
+    assert_eq!(course.matches("có thể bỏ qua").count(), 1, "{course}");
     assert!(
         !app.page("/courses")
             .await
@@ -314,6 +324,44 @@ async fn a_placement_check_marks_competences_mastered_and_lessons_skippable() ->
     // The placement check never counts toward completing the course.
     let detail = app.get("/api/v1/courses/on-tap", Some(&token)).await.json();
     assert_eq!(detail["completed"], false);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_placement_check_answered_mostly_wrong_shows_nothing_even_where_it_was_right(
+) -> TestResult {
+    let app = TestApp::spawn().await?;
+    let (token, me, attempt) = start_fixture_placement(&app, "ong.hung").await?;
+    let id = attempt["attempt_id"].as_str().ok_or("id")?;
+    // Right on the three 4.1 questions, nothing on the two of 4.2: 3 of 5 is less than two
+    // thirds, so the run of three is not taken as evidence.
+    let catalog = app.state.catalog.clone();
+    let bank = &catalog.course("thu-nghiem").ok_or("course")?.bank;
+    let mut key = app.key_for(id, me).await?;
+    key.retain(|qid, _| {
+        bank.iter()
+            .find(|q| q.id.as_deref() == Some(qid.as_str()))
+            .is_some_and(|q| q.tags.iter().any(|t| t == "competence-4.1"))
+    });
+    assert_eq!(key.len(), 3);
+    app.post(
+        &format!("/api/v1/attempts/{id}/submit"),
+        Some(&token),
+        json!({"answers": key}),
+    )
+    .await;
+    let mastery = app.get("/api/v1/me/mastery", Some(&token)).await.json();
+    assert!(
+        mastery
+            .as_array()
+            .ok_or("list")?
+            .iter()
+            .all(|m| m["mastered"] == false),
+        "{mastery}"
+    );
+    let course = app.page("/courses/thu-nghiem").await.text();
+    assert!(course.contains("Mã OTP"), "the course page: {course}");
+    assert!(!course.contains("có thể bỏ qua"));
     Ok(())
 }
 

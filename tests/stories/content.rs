@@ -6,9 +6,17 @@ use serde_json::json;
 #[test]
 fn the_bundled_content_passes_the_content_check() {
     let dir = workspace_root().join("content");
-    if let Err(problems) = hocvuso_course::load(&dir) {
-        panic!("content/ has problems:\n{problems}");
-    }
+    let catalog = match hocvuso_course::load(&dir) {
+        Ok(c) => c,
+        Err(problems) => panic!("content/ has problems:\n{problems}"),
+    };
+    // `hocvuso content check` also holds every bank to the item-writing rules.
+    let report = hocvuso_course::item_rules::check(&catalog);
+    assert!(
+        report.problems.is_empty(),
+        "content/ breaks the item-writing rules (docs/item-writing.md):\n{}",
+        report.problems
+    );
 }
 
 #[test]
@@ -282,4 +290,86 @@ fn every_teaching_course_meets_the_curriculum_minimums() {
         }
     }
     assert!(types.len() >= 4, "at least 4 question types: {types:?}");
+}
+
+/// Every item-writing rule (`docs/item-writing.md`) fires on `tests/fixtures/bad-banks`, a folder
+/// written wrong on purpose, at the file and line of the offending question (or, for a rule about
+/// the whole bank, at the bank file with the questions listed).
+#[test]
+fn each_item_writing_rule_fires_on_a_bad_bank_at_its_line() {
+    let dir = workspace_root().join("tests/fixtures/bad-banks");
+    // The folder itself is valid content (an essay quiz without draw_courses counts its essays):
+    // only the item-writing rules object to it.
+    let catalog = match hocvuso_course::load(&dir) {
+        Ok(c) => c,
+        Err(problems) => panic!("bad-banks must load:\n{problems}"),
+    };
+    let report = hocvuso_course::item_rules::check(&catalog);
+    let found: std::collections::BTreeSet<String> = report
+        .problems
+        .iter()
+        .map(|p| {
+            let rule = p
+                .message
+                .split_once(']')
+                .map_or("", |(head, _)| head.trim_start_matches('['));
+            match p.line {
+                Some(line) => format!("{}:{line} {rule}", p.file.display()),
+                None => format!("{} {rule}", p.file.display()),
+            }
+        })
+        .collect();
+    let gift = "courses/hong/questions.gift";
+    let expected: std::collections::BTreeSet<String> = [
+        format!("{gift} longest"),
+        format!("{gift} true-share"),
+        format!("{gift} longer-set"),
+        format!("{gift} correct-count"),
+        format!("{gift}:25 banned-option"),
+        format!("{gift}:32 absurd-option"),
+        format!("{gift}:39 duplicate-stem"),
+        format!("{gift}:46 duplicate-stem"),
+        format!("{gift}:52 waiver"),
+        format!("{gift}:60 waiver"),
+        format!("{gift}:66 waiver"),
+        format!("{gift}:76 duplicate-stem"),
+        format!("{gift}:79 negative-weight"),
+        format!("{gift}:87 stem-marker"),
+        format!("{gift}:95 all-correct"),
+        format!("{gift}:95 negative-weight"),
+        format!("{gift}:109 essay"),
+        "courses/hong/questions.toml:3 waiver".into(),
+        "courses/hong/questions.toml:5 waiver".into(),
+        "courses/hong-nua/questions.gift:2 duplicate-stem".into(),
+        "courses/hong/course.toml:15 shuffle".into(),
+        "courses/on-tap/course.toml:10 placement".into(),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(found, expected, "\n{}", report.problems);
+    // Bank-level problems name the questions involved, with their lines.
+    let text = report.problems.to_string();
+    assert!(
+        text.contains("h-01 (line 4), h-02 (line 11), h-03 (line 18)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("h-10 (line 67), h-11 (line 70), h-12 (line 73)"),
+        "{text}"
+    );
+    assert!(text.contains("h-14 (line 79), h-17 (line 101)"), "{text}");
+    // The clean courses of the folder are not blamed.
+    assert!(!text.contains("courses/tu-luan/"), "{text}");
+    // Stats count what the rules saw: the two waived questions leave the longest-option share,
+    // and only waivers with a reason count as used.
+    let hong = report
+        .banks
+        .iter()
+        .find(|b| b.course == "hong")
+        .expect("hong's bank");
+    assert_eq!((hong.single_choice, hong.correct_longest), (7, 3));
+    assert_eq!((hong.true_false, hong.true_answers), (4, 1));
+    assert_eq!((hong.multiple_answer, hong.longer_set), (4, 2));
+    assert_eq!(hong.waivers.get("waive-longest"), Some(&1));
+    assert_eq!(hong.problems, 20);
 }

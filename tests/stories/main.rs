@@ -9,6 +9,7 @@ mod bench;
 mod content;
 mod credentials;
 mod evidence;
+mod guessing;
 mod instructor;
 mod journey;
 mod mail;

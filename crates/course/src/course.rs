@@ -4,6 +4,8 @@ use serde::Serialize;
 
 use hocvuso_assessment::model::Question;
 
+use crate::item_rules::QuestionSource;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Course {
     pub id: String,
@@ -18,6 +20,9 @@ pub struct Course {
     pub quizzes: Vec<Quiz>,
     #[serde(skip)]
     pub bank: Vec<Question>,
+    /// Where each question of `bank` is written (same order), with its waiver marks.
+    #[serde(skip)]
+    pub sources: Vec<QuestionSource>,
     /// Hash of every file of the course: learner records carry it, so a record says which
     /// version of the content it was made against.
     pub version: String,
@@ -44,6 +49,9 @@ pub struct Lesson {
 #[derive(Debug, Clone, Serialize)]
 pub struct Quiz {
     pub id: String,
+    /// Line of the quiz's `id` in `course.toml`, for problems.
+    #[serde(skip)]
+    pub line: usize,
     pub title: String,
     pub after: Option<String>,
     pub questions: usize,
@@ -106,18 +114,20 @@ impl Quiz {
 }
 
 impl Course {
+    /// A review course (`on-tap-*`): no bank of its own, and every quiz draws from other
+    /// courses. Its lessons recap; they are not teaching, so coverage tables leave them out.
+    pub fn is_review(&self) -> bool {
+        self.bank.is_empty()
+            && !self.quizzes.is_empty()
+            && self.quizzes.iter().all(|q| !q.draw_courses.is_empty())
+    }
+
     pub fn lesson(&self, id: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.id == id)
     }
 
     pub fn quiz(&self, id: &str) -> Option<&Quiz> {
         self.quizzes.iter().find(|q| q.id == id)
-    }
-
-    /// A review course: every quiz draws from other courses' banks (a group's final review).
-    /// It teaches nothing new, so coverage and teaching minimums leave it out.
-    pub fn is_review(&self) -> bool {
-        !self.quizzes.is_empty() && self.quizzes.iter().all(|q| !q.draw_courses.is_empty())
     }
 
     /// Per-tag counts when a quiz draws by tags: `draw_counts`, or `per_competence` questions for

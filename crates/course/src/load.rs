@@ -14,6 +14,7 @@ use hocvuso_assessment::{gift, paper, toml_bank};
 
 use crate::groups::QuizRef;
 use crate::ids::is_valid_id;
+use crate::item_rules::{self, QuestionSource};
 use crate::lesson::{self, FrontMatter};
 use crate::markdown;
 use crate::source::{self, Source};
@@ -398,9 +399,11 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
     let toml_rel = dir.join("questions.toml");
     let mut gift_questions = Vec::new();
     let mut bank_ok = true;
+    let mut gift_text = None;
     if root.join(&gift_rel).exists() {
         if let Some(gsrc) = source::read(root, &gift_rel, problems) {
             hasher.update(gsrc.text.as_bytes());
+            gift_text = Some(gsrc.text.clone());
             match gift::parse(&gsrc.text) {
                 Ok(questions) => gift_questions = questions,
                 Err(errors) => {
@@ -414,9 +417,11 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
     }
     let gift_count = gift_questions.len();
     let mut bank = gift_questions;
+    let mut toml_text = None;
     if root.join(&toml_rel).exists() {
         if let Some(tsrc) = source::read(root, &toml_rel, problems) {
             hasher.update(tsrc.text.as_bytes());
+            toml_text = Some(tsrc.text.clone());
             match toml_bank::parse_bank(&tsrc.text).and_then(|b| b.apply(std::mem::take(&mut bank)))
             {
                 Ok(all) => bank = all,
@@ -429,6 +434,29 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             }
         }
     }
+    // Where each question is written and its waiver marks, for the item-writing rules.
+    let sources: Vec<QuestionSource> = bank
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let (file, waivers) = if i < gift_count {
+                let marks = gift_text
+                    .as_deref()
+                    .map(|t| item_rules::gift_waiver_marks(t, q.line));
+                (&gift_rel, marks)
+            } else {
+                let marks = toml_text
+                    .as_deref()
+                    .map(|t| item_rules::toml_waiver_marks(t, q.line));
+                (&toml_rel, marks)
+            };
+            QuestionSource {
+                file: file.clone(),
+                line: q.line,
+                waivers: waivers.unwrap_or_default(),
+            }
+        })
+        .collect();
     let mut question_tags = Vec::new();
     if bank_ok {
         let mut ids = BTreeSet::new();
@@ -513,11 +541,14 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             }
         }
         let wanted = *q.questions.get_ref();
-        // Quizzes drawing from other courses are checked once every course is loaded.
-        let available = if q.draw_courses.is_empty() {
-            paper::eligible(&bank, &draw).len()
-        } else {
+        // Quizzes drawing from other courses are checked once every course is loaded. A quiz
+        // that takes essays draws them too (as the server does), so they count.
+        let available = if !q.draw_courses.is_empty() {
             wanted
+        } else if q.essays {
+            paper::eligible_with_essays(&bank, &draw).len()
+        } else {
+            paper::eligible(&bank, &draw).len()
         };
         if wanted == 0 {
             ctx.at(
@@ -534,6 +565,7 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
         }
         quizzes.push(Quiz {
             id: qid.clone(),
+            line: ctx.line(&q.id).unwrap_or(1),
             title: q.title.clone(),
             after: q.after.as_ref().map(|a| a.get_ref().clone()),
             questions: wanted,
@@ -576,6 +608,7 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
         lessons,
         quizzes,
         bank,
+        sources,
         version: hex::encode(&hasher.finalize()[..8]),
     };
     Some((

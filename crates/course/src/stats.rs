@@ -1,12 +1,18 @@
 //! Numbers about a catalog that authors, reviewers and wards want: which competences each group's
-//! courses teach, how many questions of each type and level the banks hold, and how long each
-//! course takes to read. Rendered as Markdown so `docs/curriculum.md` can be made from it.
+//! courses teach, how many questions of each type and level the banks hold, how long each
+//! course takes to read, and how each bank fares against the item-writing rules. Rendered as
+//! Markdown so `docs/curriculum.md` can be made from it.
+//!
+//! Review courses (`Course::is_review`: no bank, quizzes that draw from other courses) recap
+//! what other courses teach, so they are left out of the coverage matrix and the question
+//! counts, and listed on their own with what their quizzes draw.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::item_rules::{self, BankQuality};
 use crate::Catalog;
 
 /// Reading speed used for estimates. Vietnamese words are counted as whitespace-separated
@@ -22,18 +28,37 @@ pub struct CourseStats {
     pub words: usize,
     pub reading_minutes: usize,
     pub declared_minutes: u32,
-    /// Questions in the course's own bank (`questions.gift` and `questions.toml`).
     pub questions: usize,
     pub questions_by_type: BTreeMap<String, usize>,
-    /// A review course, whose quizzes draw from the path's banks: not counted as teaching.
-    pub review: bool,
+}
+
+/// A review course and what its quizzes draw.
+#[derive(Debug, Serialize)]
+pub struct ReviewStats {
+    pub id: String,
+    pub title: String,
+    pub groups: Vec<String>,
+    pub lessons: usize,
+    pub quizzes: Vec<ReviewQuiz>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReviewQuiz {
+    pub id: String,
+    pub mode: crate::QuizMode,
+    /// Questions per attempt (for a quiz drawn per competence: the sum over competences).
+    pub questions: usize,
+    /// Questions per competence, when drawn per competence.
+    pub per_competence: usize,
+    /// Courses drawn from, and the questions their banks hold.
+    pub courses: usize,
+    pub pool: usize,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Stats {
     pub groups: Vec<String>,
-    /// competence code → group id → lessons teaching it in courses for that group (review
-    /// courses left out: they revisit what the path taught).
+    /// competence code → group id → lessons teaching it in courses for that group.
     pub coverage: BTreeMap<String, BTreeMap<String, usize>>,
     pub competence_titles: BTreeMap<String, String>,
     pub questions_by_type: BTreeMap<String, usize>,
@@ -42,6 +67,11 @@ pub struct Stats {
     pub courses: Vec<CourseStats>,
     /// Competences no lesson teaches, for any group.
     pub uncovered: Vec<String>,
+    /// Questions without a `level-N` tag (counted once, not in `questions_by_level`).
+    pub questions_without_level: usize,
+    pub review_courses: Vec<ReviewStats>,
+    /// Each bank against the item-writing rules (`item_rules`).
+    pub quality: Vec<BankQuality>,
 }
 
 pub fn stats(catalog: &Catalog) -> Stats {
@@ -57,14 +87,15 @@ pub fn stats(catalog: &Catalog) -> Stats {
     }
     let mut by_type = BTreeMap::new();
     let mut by_level = BTreeMap::new();
+    let mut without_level = 0;
     let mut courses = Vec::new();
+    let mut review_courses = Vec::new();
     for course in catalog.courses.values() {
-        let taught = if course.is_review() {
-            &[][..]
-        } else {
-            &course.lessons[..]
-        };
-        for lesson in taught {
+        if course.is_review() {
+            review_courses.push(review_stats(course));
+            continue;
+        }
+        for lesson in &course.lessons {
             for code in &lesson.competences {
                 if let Some(row) = coverage.get_mut(code) {
                     for g in &course.groups {
@@ -77,8 +108,10 @@ pub fn stats(catalog: &Catalog) -> Stats {
         for q in &course.bank {
             *course_types.entry(q.type_key().to_owned()).or_default() += 1;
             *by_type.entry(q.type_key().to_owned()).or_default() += 1;
-            for t in q.tags.iter().filter(|t| t.starts_with("level-")) {
-                *by_level.entry(t.clone()).or_default() += 1;
+            // Once per question, even if it carries two level tags.
+            match q.tags.iter().find(|t| t.starts_with("level-")) {
+                Some(t) => *by_level.entry(t.clone()).or_default() += 1,
+                None => without_level += 1,
             }
         }
         let words: usize = course.lessons.iter().map(|l| l.words).sum();
@@ -92,7 +125,6 @@ pub fn stats(catalog: &Catalog) -> Stats {
             declared_minutes: course.minutes,
             questions: course.bank.len(),
             questions_by_type: course_types,
-            review: course.is_review(),
         });
     }
     let uncovered = coverage
@@ -108,6 +140,49 @@ pub fn stats(catalog: &Catalog) -> Stats {
         questions_by_level: by_level,
         courses,
         uncovered,
+        questions_without_level: without_level,
+        review_courses,
+        quality: item_rules::check(catalog).banks,
+    }
+}
+
+fn review_stats(course: &crate::Course) -> ReviewStats {
+    let quizzes = course
+        .quizzes
+        .iter()
+        .map(|q| {
+            let questions = course
+                .tag_counts(q)
+                .map_or(q.questions, |counts| counts.iter().map(|(_, n)| n).sum());
+            ReviewQuiz {
+                id: q.id.clone(),
+                mode: q.mode,
+                questions,
+                per_competence: q.per_competence,
+                courses: q.draw_courses.len(),
+                pool: course.quiz_bank(q).len(),
+            }
+        })
+        .collect();
+    ReviewStats {
+        id: course.id.clone(),
+        title: course.title.clone(),
+        groups: course.groups.clone(),
+        lessons: course.lessons.len(),
+        quizzes,
+    }
+}
+
+/// "83%" or "—" when there is nothing to count.
+fn share(p: Option<f64>) -> String {
+    p.map_or("—".to_owned(), |p| format!("{p:.0}%"))
+}
+
+fn mode_name(mode: crate::QuizMode) -> &'static str {
+    match mode {
+        crate::QuizMode::Test => "test",
+        crate::QuizMode::Practice => "practice",
+        crate::QuizMode::Placement => "placement",
     }
 }
 
@@ -123,7 +198,7 @@ impl Stats {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "### Coverage: lessons per competence and group\n\nLessons of teaching courses only; review courses are left out.\n"
+            "### Coverage: lessons per competence and group\n\nTeaching courses only: the review courses' recap lessons are not counted.\n"
         );
         let _ = write!(out, "| competence |");
         for g in &self.groups {
@@ -178,6 +253,10 @@ impl Stats {
         let _ = writeln!(out, "| **all** | **{total}** |");
         let _ = writeln!(
             out,
+            "\nCounted once each, in the banks of the teaching courses; the review courses' quizzes draw from those banks and add none."
+        );
+        let _ = writeln!(
+            out,
             "\n### Questions by level\n\n| level | questions |\n|---|---:|"
         );
         let mut levels: Vec<(&String, &usize)> = self.questions_by_level.iter().collect();
@@ -189,17 +268,15 @@ impl Stats {
         for (l, n) in levels {
             let _ = writeln!(out, "| {} | {n} |", l.trim_start_matches("level-"));
         }
+        if self.questions_without_level > 0 {
+            let _ = writeln!(out, "| no level tag | {} |", self.questions_without_level);
+        }
 
         let _ = writeln!(
             out,
-            "\n### Courses\n\nReading time is estimated at {SYLLABLES_PER_MINUTE} words a minute; \"declared\" is the course's own estimate, quiz included. \"questions\" counts the course's own bank; a review course (marked \"review\") has none and draws its quizzes from the banks of its group's path.\n\n| course | groups | lessons | words | reading (min) | declared (min) | questions |\n|---|---|---:|---:|---:|---:|---:|"
+            "\n### Courses\n\nReading time is estimated at {SYLLABLES_PER_MINUTE} words a minute; \"declared\" is the course's own estimate, quiz included.\n\n| course | groups | lessons | words | reading (min) | declared (min) | questions |\n|---|---|---:|---:|---:|---:|---:|"
         );
         for c in &self.courses {
-            let questions = if c.review {
-                "review".to_owned()
-            } else {
-                c.questions.to_string()
-            };
             let _ = writeln!(
                 out,
                 "| `{}` {} | {} | {} | {} | {} | {} | {} |",
@@ -210,7 +287,63 @@ impl Stats {
                 c.words,
                 c.reading_minutes,
                 c.declared_minutes,
-                questions
+                c.questions
+            );
+        }
+
+        if !self.review_courses.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n### Review courses\n\nNo bank of their own: their quizzes draw from the banks of the courses of a path.\n\n| course | groups | lessons | quiz | mode | questions per attempt | drawn from |\n|---|---|---:|---|---|---:|---|"
+            );
+            for r in &self.review_courses {
+                for q in &r.quizzes {
+                    let per = if q.per_competence > 0 {
+                        format!("{} ({} per competence)", q.questions, q.per_competence)
+                    } else {
+                        q.questions.to_string()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "| `{}` {} | {} | {} | `{}` | {} | {per} | {} questions of {} courses |",
+                        r.id,
+                        r.title,
+                        r.groups.join(", "),
+                        r.lessons,
+                        q.id,
+                        mode_name(q.mode),
+                        q.pool,
+                        q.courses
+                    );
+                }
+            }
+        }
+
+        let _ = writeln!(
+            out,
+            "\n### Item quality\n\nEach bank against the item-writing rules (`docs/item-writing.md`): how often the correct option of a single-choice question is the strictly longest (at most 35%), the share of true/false questions that are true (40–60%), how often the correct set of a multiple-answer question is the longer half of its options (at most 35%), the waivers used and the problems `hocvuso content check` reports. Waived questions are left out of the share they were waived from.\n\n| course | single choice | correct is longest | true/false | true | multiple answer | longer set | waivers | problems |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for q in &self.quality {
+            let waivers = if q.waivers.is_empty() {
+                "0".to_owned()
+            } else {
+                q.waivers
+                    .iter()
+                    .map(|(t, n)| format!("{n} {}", t.trim_start_matches("waive-")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} | {} | {} | {} | {waivers} | {} |",
+                q.course,
+                q.single_choice,
+                share(q.longest_percent()),
+                q.true_false,
+                share(q.true_percent()),
+                q.multiple_answer,
+                share(q.longer_set_percent()),
+                q.problems
             );
         }
 
@@ -249,55 +382,5 @@ impl Stats {
             }
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fixture() -> Catalog {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/content");
-        crate::load(&dir).expect("the fixture content loads")
-    }
-
-    #[test]
-    fn review_courses_are_left_out_of_the_teaching_coverage() {
-        // The fixture's review course "on-tap" has a lesson on 4.1 and 4.2, like the one
-        // teaching lesson on each in "thu-nghiem": only the teaching lessons count.
-        let catalog = fixture();
-        let stats = stats(&catalog);
-        assert_eq!(stats.coverage["4.1"]["citizen"], 1);
-        assert_eq!(stats.coverage["4.2"]["citizen"], 1);
-        let review = stats
-            .courses
-            .iter()
-            .find(|c| c.id == "on-tap")
-            .expect("on-tap");
-        assert!(review.review);
-        let markdown = stats.to_markdown(&catalog);
-        assert!(markdown.contains("| `on-tap` Ôn tập cuối lộ trình | citizen | 1 |"));
-        assert!(markdown
-            .lines()
-            .any(|l| l.starts_with("| `on-tap`") && l.ends_with("| review |")));
-    }
-
-    #[test]
-    fn the_banks_count_questions_of_both_files() {
-        let catalog = fixture();
-        let course = catalog.course("thu-nghiem").expect("thu-nghiem");
-        let stats = stats(&catalog);
-        let counted = stats
-            .courses
-            .iter()
-            .find(|c| c.id == "thu-nghiem")
-            .expect("row");
-        assert_eq!(counted.questions, course.bank.len());
-        assert!(
-            counted.questions_by_type.contains_key("ordering"),
-            "{:?}",
-            counted.questions_by_type
-        );
     }
 }

@@ -19,6 +19,10 @@ pub struct Settings {
     pub issuer_name: String,
     /// Reminder e-mail (`HOCVUSO_SMTP_URL`, `HOCVUSO_MAIL_FROM`); none: notifications only.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Stories only, never read from the environment: draw papers from a generator seeded with
+    /// this, the learner, the quiz and the attempt's number, so a story sees the same papers on
+    /// every run and on both databases. None (always in a deployment): fresh randomness.
+    pub paper_seed: Option<u64>,
 }
 
 impl Default for Settings {
@@ -33,6 +37,7 @@ impl Default for Settings {
             secure_cookies: false,
             issuer_name: "Học Vụ Số".into(),
             mail: None,
+            paper_seed: None,
         }
     }
 }

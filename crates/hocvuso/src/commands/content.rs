@@ -5,13 +5,14 @@ use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Validate a content folder; print every problem with file and line; exit non-zero on any.
+    /// Validate a content folder, then check its question banks against the item-writing rules
+    /// (docs/item-writing.md); print every problem with file and line; exit non-zero on any.
     Check {
         #[arg(default_value = "content")]
         dir: PathBuf,
     },
-    /// Print the coverage matrix (competences × groups), question counts by type and level, and
-    /// reading time per course.
+    /// Print the coverage matrix (competences × groups), question counts by type and level,
+    /// reading time per course and each bank against the item-writing rules.
     Stats {
         #[arg(default_value = "content")]
         dir: PathBuf,
@@ -36,6 +37,25 @@ pub fn run(cmd: Command) -> Result<()> {
         }
         Command::Check { dir } => match hocvuso_course::load(&dir) {
             Ok(catalog) => {
+                // The folder loads (the server would serve it); now the rules for good items.
+                let report = hocvuso_course::item_rules::check(&catalog);
+                if !report.problems.is_empty() {
+                    for p in report.problems.iter() {
+                        println!("{}", with_dir(&dir, p));
+                    }
+                    let per_course: Vec<String> = report
+                        .per_course()
+                        .iter()
+                        .map(|(course, n)| format!("{course} {n}"))
+                        .collect();
+                    eprintln!(
+                        "{} item-writing problem(s) in {} (docs/item-writing.md); per course: {}",
+                        report.problems.len(),
+                        dir.display(),
+                        per_course.join(", ")
+                    );
+                    std::process::exit(1);
+                }
                 let lessons: usize = catalog.courses.values().map(|c| c.lessons.len()).sum();
                 let questions: usize = catalog.courses.values().map(|c| c.bank.len()).sum();
                 println!(

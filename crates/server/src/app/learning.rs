@@ -305,12 +305,21 @@ pub async fn start_attempt(
     }
     let (paper, id) = {
         let mut rng = rand::thread_rng();
+        let mut draw_rng = paper_rng(state, user.id, course, quiz, earlier.len());
         let drawn = if let Some(counts) = course.tag_counts(quiz) {
-            paper::draw_per_tag(course.quiz_bank(quiz), &counts, quiz.shuffle, &mut rng)
+            paper::draw_per_tag(course.quiz_bank(quiz), &counts, quiz.shuffle, &mut draw_rng)
         } else if quiz.essays {
-            paper::draw_with_essays(course.quiz_bank(quiz), &course.draw_rule(quiz), &mut rng)
+            paper::draw_with_essays(
+                course.quiz_bank(quiz),
+                &course.draw_rule(quiz),
+                &mut draw_rng,
+            )
         } else {
-            paper::draw(course.quiz_bank(quiz), &course.draw_rule(quiz), &mut rng)
+            paper::draw(
+                course.quiz_bank(quiz),
+                &course.draw_rule(quiz),
+                &mut draw_rng,
+            )
         };
         let paper = drawn.map_err(|e| {
             // The content check guarantees enough questions; this means content changed badly.
@@ -337,6 +346,38 @@ pub async fn start_attempt(
         })
         .await?;
     Ok(Started { attempt, questions })
+}
+
+/// The generator a new paper is drawn with: fresh randomness, or in stories
+/// (`Settings::paper_seed`) one seeded with the seed, the learner, the quiz and how many attempts
+/// came before, so the same story draws the same papers every time.
+fn paper_rng(
+    state: &AppState,
+    user_id: i64,
+    course: &Course,
+    quiz: &Quiz,
+    earlier: usize,
+) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    match state.settings.paper_seed {
+        None => rand::rngs::StdRng::from_entropy(),
+        Some(seed) => {
+            // FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            let parts = [
+                seed.to_le_bytes().to_vec(),
+                user_id.to_le_bytes().to_vec(),
+                course.id.as_bytes().to_vec(),
+                vec![0],
+                quiz.id.as_bytes().to_vec(),
+                (earlier as u64).to_le_bytes().to_vec(),
+            ];
+            for byte in parts.iter().flatten() {
+                h = (h ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+            rand::rngs::StdRng::seed_from_u64(h)
+        }
+    }
 }
 
 /// An attempt of the caller's, with its questions (404 for anyone else's).

@@ -1,12 +1,13 @@
 //! Mastery per competence, from the learner's graded answers: "m of the last n correct"
-//! (Kolibri's rule, 4 of 5 by default), or shown by a placement check (every placement question
-//! of the competence answered right).
-
-use std::collections::BTreeMap;
+//! (Kolibri's rule, 4 of 5 by default) over practice and test answers, or shown by a placement
+//! check on evidence (the course crate's `placement` rule: at least three questions of the
+//! competence in one attempt, all right, in an attempt two-thirds right, and never a wrong
+//! placement answer about it). Placement answers feed only the placement rule: counted in the
+//! m-of-n window too, four lucky answers in a row would bypass it.
 
 use hocvuso_assessment::grading::AttemptResult;
 use hocvuso_assessment::mastery::{self, Answer, MasteryRule};
-use hocvuso_course::{Course, QuizMode};
+use hocvuso_course::{placement, Course, QuizMode};
 use hocvuso_store::User;
 use serde::Serialize;
 
@@ -47,8 +48,8 @@ impl Summary {
 
 pub async fn summary(state: &AppState, user: &User) -> Result<Summary, AppError> {
     let mut answers = Vec::new();
-    // competence → (placement questions, placement questions right)
-    let mut placement: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    // Each placement attempt's answers, for the placement rule.
+    let mut placement_attempts: Vec<Vec<Answer>> = Vec::new();
     let mut placement_taken = false;
     for attempt in state.store.graded_attempts_of(user.id).await? {
         let Some(course) = state.catalog.course(&attempt.course_id) else {
@@ -67,25 +68,22 @@ pub async fn summary(state: &AppState, user: &User) -> Result<Summary, AppError>
         let bank = course.quiz_bank(quiz);
         let is_placement = quiz.mode == QuizMode::Placement;
         placement_taken |= is_placement;
-        for q in &result.questions {
-            let Some(question) = bank.iter().find(|b| b.id.as_deref() == Some(q.id.as_str()))
-            else {
-                continue;
-            };
-            let competences = mastery::competences(&question.tags);
-            if is_placement {
-                for c in &competences {
-                    let e = placement.entry(c.clone()).or_default();
-                    e.0 += 1;
-                    e.1 += usize::from(q.correct);
-                }
-            }
-            answers.push(Answer {
-                competences,
+        let graded = result.questions.iter().filter_map(|q| {
+            let question = bank
+                .iter()
+                .find(|b| b.id.as_deref() == Some(q.id.as_str()))?;
+            Some(Answer {
+                competences: mastery::competences(&question.tags),
                 correct: q.correct,
-            });
+            })
+        });
+        if is_placement {
+            placement_attempts.push(graded.collect());
+        } else {
+            answers.extend(graded);
         }
     }
+    let shown = placement::shown_competences(&placement_attempts);
     let by_rule = mastery::mastery(&answers, MasteryRule::default());
     let competences = state
         .catalog
@@ -93,9 +91,7 @@ pub async fn summary(state: &AppState, user: &User) -> Result<Summary, AppError>
         .competences()
         .filter_map(|c| {
             let m = by_rule.iter().find(|m| m.competence == c.code);
-            let by_placement = placement
-                .get(&c.code)
-                .is_some_and(|(n, right)| *n > 0 && n == right);
+            let by_placement = shown.contains(&c.code);
             m.map(|_| ()).or(by_placement.then_some(()))?;
             Some(CompetenceMastery {
                 competence: c.code.clone(),
