@@ -19,6 +19,16 @@ pub struct Settings {
     pub issuer_name: String,
     /// Reminder e-mail (`HOCVUSO_SMTP_URL`, `HOCVUSO_MAIL_FROM`); none: notifications only.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`HOCVUSO_TRUSTED_PROXIES`). Behind
+    /// a proxy that is not listed, every visitor seems to come from the proxy's address, and
+    /// the limits per address would then apply to everyone together.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Self-registrations one address may make per hour, all at once or spread out
+    /// (`HOCVUSO_REGISTRATIONS_PER_HOUR`).
+    pub registrations_per_hour: u32,
+    /// Sign-in attempts one address may make per hour from browsers that have not signed in
+    /// there before (`HOCVUSO_SIGN_INS_PER_HOUR`).
+    pub sign_ins_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -33,6 +43,9 @@ impl Default for Settings {
             secure_cookies: false,
             issuer_name: "Học Vụ Số".into(),
             mail: None,
+            trusted_proxies: Vec::new(),
+            registrations_per_hour: 30,
+            sign_ins_per_hour: 300,
         }
     }
 }
@@ -53,6 +66,9 @@ impl std::fmt::Debug for Settings {
             .field("issuer_name", &self.issuer_name)
             // The SMTP URL may carry a password: only whether mail is on is shown.
             .field("mail", &self.mail.is_some())
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("registrations_per_hour", &self.registrations_per_hour)
+            .field("sign_ins_per_hour", &self.sign_ins_per_hour)
             .finish()
     }
 }
