@@ -171,7 +171,7 @@ impl TestApp {
         let service = Rc::new(test::init_service(hocvuso_server::app(data)).await);
         let call: Call = Rc::new(move |req| {
             let s = service.clone();
-            Box::pin(async move { s.call(req).await })
+            Box::pin(async move { s.call(req).await.map(|r| r.map_into_boxed_body()) })
         });
         Ok(Self {
             call,
@@ -187,9 +187,7 @@ impl TestApp {
 
     /// Sends a request as a client at `peer` (`"203.0.113.5:4000"`).
     pub async fn send_from(&self, peer: &str, req: TestRequest) -> Reply {
-        let req = req
-            .peer_addr(peer.parse().expect("address"))
-            .to_request();
+        let req = req.peer_addr(peer.parse().expect("address")).to_request();
         let resp = match (self.call)(req).await {
             Ok(r) => r,
             Err(e) => ServiceResponse::new(

@@ -207,7 +207,11 @@ fn reshape<B: MessageBody + 'static>(
     };
     let (req, old) = res.into_parts();
     if status.is_server_error() {
-        tracing::error!(status = status.as_u16(), path = req.path(), "unshaped server error");
+        tracing::error!(
+            status = status.as_u16(),
+            path = req.path(),
+            "unshaped server error"
+        );
     }
     let mut new = error_response_for(req.path(), &AppError::new(status, key));
     for name in [header::ALLOW, header::RETRY_AFTER] {

@@ -110,7 +110,7 @@ pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
     let state = web::Data::new(state);
     tracing::info!(%bind, "listening");
     HttpServer::new(move || app(state.clone()))
-    .bind(bind)?
-    .run()
-    .await
+        .bind(bind)?
+        .run()
+        .await
 }

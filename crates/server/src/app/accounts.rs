@@ -198,7 +198,10 @@ pub async fn login(
 }
 
 /// Records a new session and signs its token.
-async fn start_session(state: &AppState, user_id: i64) -> Result<(token::Issued, String), AppError> {
+async fn start_session(
+    state: &AppState,
+    user_id: i64,
+) -> Result<(token::Issued, String), AppError> {
     let now = state.clock.now();
     let sid = token::new_session_id();
     let issued = token::issue(
@@ -249,9 +252,13 @@ pub async fn change_password(
     new: &str,
     origin: &Origin,
 ) -> Result<(), AppError> {
-    let attempt =
-        throttle::begin_sign_in(state, &user.username, origin.address, origin.device.as_ref())
-            .await?;
+    let attempt = throttle::begin_sign_in(
+        state,
+        &user.username,
+        origin.address,
+        origin.device.as_ref(),
+    )
+    .await?;
     let ok = state
         .hasher
         .verify_async(current, Some(&user.password_hash))

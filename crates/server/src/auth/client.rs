@@ -39,10 +39,7 @@ pub fn network(ip: IpAddr) -> String {
             Some(v4) => v4.to_string(),
             None => {
                 let s = v6.segments();
-                format!(
-                    "{}/64",
-                    Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0)
-                )
+                format!("{}/64", Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
             }
         },
     }

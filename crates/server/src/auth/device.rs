@@ -55,8 +55,7 @@ fn entries(req: &HttpRequest) -> Vec<(String, String)> {
 
 fn equal(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

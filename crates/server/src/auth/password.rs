@@ -58,7 +58,10 @@ impl Hasher {
     }
 
     /// argon2id with `memory_kib` and `iterations`, one hash at a time per core.
-    pub fn with_cost(memory_kib: u32, iterations: u32) -> Result<Self, argon2::password_hash::Error> {
+    pub fn with_cost(
+        memory_kib: u32,
+        iterations: u32,
+    ) -> Result<Self, argon2::password_hash::Error> {
         let params = Params::new(memory_kib, iterations, 1, None)?;
         let size = cores();
         let mut h = Self {
@@ -156,7 +159,11 @@ impl Hasher {
     }
 
     /// Verifies in a slot (see `verify`).
-    pub async fn verify_async(&self, password: &str, stored: Option<&str>) -> Result<bool, HashError> {
+    pub async fn verify_async(
+        &self,
+        password: &str,
+        stored: Option<&str>,
+    ) -> Result<bool, HashError> {
         let password = password.to_owned();
         let stored = stored.map(str::to_owned);
         self.in_slot(move |h| h.verify(&password, stored.as_deref()))

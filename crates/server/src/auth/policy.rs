@@ -91,7 +91,10 @@ fn invisible(c: char) -> bool {
 /// The display name as it will be stored and printed, or why it cannot be.
 pub fn display_name(raw: &str) -> Result<String, AppError> {
     let nfc: String = raw.nfc().collect();
-    if nfc.chars().any(|c| (c.is_control() && !c.is_whitespace()) || invisible(c)) {
+    if nfc
+        .chars()
+        .any(|c| (c.is_control() && !c.is_whitespace()) || invisible(c))
+    {
         return Err(AppError::unprocessable("display_name_invisible"));
     }
     if nfc.chars().any(|c| c.is_control()) {
@@ -112,7 +115,14 @@ mod tests {
 
     #[test]
     fn the_lists_hold_the_passwords_people_use_most() {
-        for p in ["12345678", "iloveyou", "password", "matkhau123", "anhyeuem", "Matkhau123"] {
+        for p in [
+            "12345678",
+            "iloveyou",
+            "password",
+            "matkhau123",
+            "anhyeuem",
+            "Matkhau123",
+        ] {
             assert!(is_common(p), "{p}");
         }
         assert!(!is_common("ba con mèo trèo cây cau"));
@@ -121,10 +131,18 @@ mod tests {
     #[test]
     fn a_name_is_tidied_and_invisible_characters_are_refused() {
         assert_eq!(
-            display_name("  Nguye\u{0302}\u{0303}n   Văn\u{00A0}An ").ok().as_deref(),
+            display_name("  Nguye\u{0302}\u{0303}n   Văn\u{00A0}An ")
+                .ok()
+                .as_deref(),
             Some("Nguyễn Văn An")
         );
-        for bad in ["An\u{202E}nA", "A\u{200B}n", "An\u{2066}", "A\u{0007}n", "A\nn"] {
+        for bad in [
+            "An\u{202E}nA",
+            "A\u{200B}n",
+            "An\u{2066}",
+            "A\u{0007}n",
+            "A\nn",
+        ] {
             assert!(display_name(bad).is_err(), "{bad:?}");
         }
     }

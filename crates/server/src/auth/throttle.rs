@@ -106,7 +106,11 @@ impl Backoff {
 }
 
 /// The counter's next state, or how long the caller must wait.
-fn step(rule: Rule, current: Option<&Counter>, now: OffsetDateTime) -> Result<(i64, OffsetDateTime), Duration> {
+fn step(
+    rule: Rule,
+    current: Option<&Counter>,
+    now: OffsetDateTime,
+) -> Result<(i64, OffsetDateTime), Duration> {
     match rule {
         Rule::Backoff(b) => {
             let (count, until) = match current {
@@ -185,7 +189,13 @@ async fn give_back(state: &AppState, r: &Reserved) -> Result<(), AppError> {
         };
         if state
             .store
-            .swap_counter(&r.key, Some(current.version), count, until, state.clock.now())
+            .swap_counter(
+                &r.key,
+                Some(current.version),
+                count,
+                until,
+                state.clock.now(),
+            )
             .await?
         {
             return Ok(());
@@ -196,8 +206,7 @@ async fn give_back(state: &AppState, r: &Reserved) -> Result<(), AppError> {
 
 fn refused(wait: Duration) -> AppError {
     let seconds = u64::try_from(wait.whole_seconds()).unwrap_or(0).max(1);
-    AppError::too_many("too_many_attempts", wait)
-        .with_detail(crate::i18n_global().wait(seconds))
+    AppError::too_many("too_many_attempts", wait).with_detail(crate::i18n_global().wait(seconds))
 }
 
 /// A sign-in attempt that has been counted and may go on to the password check.
@@ -266,9 +275,8 @@ pub async fn begin_sign_in(
     let mut known: HashMap<String, Counter> = state.store.counters(&wanted).await?;
     let now = state.clock.now();
     // A device cookie that collected too many failures is no longer trusted.
-    let trusted_keys = device_keys.filter(|(f, _)| {
-        step(Rule::Backoff(DEVICE), known.get(f), now).is_ok()
-    });
+    let trusted_keys =
+        device_keys.filter(|(f, _)| step(Rule::Backoff(DEVICE), known.get(f), now).is_ok());
     let trusted = trusted_keys.is_some();
     let keys = match trusted_keys {
         Some((f, r)) => vec![

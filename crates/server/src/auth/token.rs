@@ -89,7 +89,10 @@ mod tests {
         let keys = SessionKeys::from_secret(&[7; 32]);
         let now = datetime!(2026-01-01 10:00 UTC);
         let t = issue(&keys, 42, "s1", now, 60)?;
-        assert_eq!(verify(&keys, &t.token, now).map(|(id, c)| (id, c.sid)), Some((42, "s1".to_owned())));
+        assert_eq!(
+            verify(&keys, &t.token, now).map(|(id, c)| (id, c.sid)),
+            Some((42, "s1".to_owned()))
+        );
         Ok(())
     }
 

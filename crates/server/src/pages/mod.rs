@@ -31,9 +31,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(accounts::login_form))
         .route("/login", web::post().to(accounts::login))
         .route("/logout", web::post().to(accounts::logout))
-        .route("/logout/everywhere", web::post().to(accounts::logout_everywhere))
+        .route(
+            "/logout/everywhere",
+            web::post().to(accounts::logout_everywhere),
+        )
         .route("/account", web::get().to(accounts::account))
-        .route("/account/password", web::post().to(accounts::change_password))
+        .route(
+            "/account/password",
+            web::post().to(accounts::change_password),
+        )
         .route("/privacy", web::get().to(accounts::privacy))
         .route("/courses", web::get().to(learning::catalog))
         .route("/courses/{course_id}", web::get().to(learning::course))
