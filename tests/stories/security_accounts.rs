@@ -33,6 +33,13 @@ async fn login_from(app: &TestApp, peer: &str, username: &str, password: &str) -
     .await
 }
 
+/// Signs in through the login page, as the stories' browser (its cookie jar) would.
+async fn sign_in_browser(app: &TestApp, username: &str, password: &str) -> Reply {
+    app.page("/login").await;
+    app.submit_form("/login", &[("username", username), ("password", password)])
+        .await
+}
+
 fn retry_after(r: &Reply) -> Option<u64> {
     r.headers
         .get(header::RETRY_AFTER)?
@@ -101,13 +108,7 @@ async fn a_stranger_hammering_an_account_does_not_lock_out_its_owners_browser() 
     let app = TestApp::spawn().await?;
     app.admin("quan.tri").await?;
     // The owner signs in from their browser once (and gets a device cookie), then signs out.
-    app.page("/login").await;
-    let first = app
-        .submit_form(
-            "/login",
-            &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
-        )
-        .await;
+    let first = sign_in_browser(&app, "quan.tri", "mat-khau-quan-tri").await;
     assert_eq!(first.status, StatusCode::SEE_OTHER);
     assert!(app.has_cookie("hvs_device"));
     app.submit_form("/logout", &[]).await;
@@ -135,13 +136,7 @@ async fn a_stranger_hammering_an_account_does_not_lock_out_its_owners_browser() 
     assert!((1..=3600).contains(&wait), "{wait}");
 
     // … but the owner's browser, which signed in before, goes straight in.
-    app.page("/login").await;
-    let back = app
-        .submit_form(
-            "/login",
-            &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
-        )
-        .await;
+    let back = sign_in_browser(&app, "quan.tri", "mat-khau-quan-tri").await;
     assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.text());
     assert_eq!(app.page("/admin").await.status, StatusCode::OK);
     Ok(())
@@ -153,12 +148,7 @@ async fn failures_with_random_usernames_do_not_lock_out_a_whole_address() -> Tes
     let ward_wifi = "100.64.0.1";
     // A neighbour who signed in here before, from their own browser (the cookie jar).
     app.register("hang.xom", "citizen").await;
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "hang.xom"), ("password", "mat-khau-dai")],
-    )
-    .await;
+    sign_in_browser(&app, "hang.xom", "mat-khau-dai").await;
     app.submit_form("/logout", &[]).await;
     // Someone on the same Wi-Fi tries one password against 60 usernames.
     for i in 0..60 {
@@ -367,12 +357,7 @@ async fn an_imported_account_without_a_password_answers_as_slowly_as_an_unknown_
 async fn signing_out_ends_the_session_for_cookie_and_bearer_alike() -> TestResult {
     let app = TestApp::spawn().await?;
     app.learner("ba.lan").await?;
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "ba.lan"), ("password", "mat-khau-dai")],
-    )
-    .await;
+    sign_in_browser(&app, "ba.lan", "mat-khau-dai").await;
     let token = app
         .cookie_jar()
         .get("hvs_session")
@@ -471,15 +456,7 @@ async fn signing_out_everywhere_and_changing_the_password_end_other_sessions() -
     app.login("ba.lan", "ba con meo treo cay cau").await?;
 
     // The same from the pages: the account page, then "sign out everywhere".
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[
-            ("username", "ba.lan"),
-            ("password", "ba con meo treo cay cau"),
-        ],
-    )
-    .await;
+    sign_in_browser(&app, "ba.lan", "ba con meo treo cay cau").await;
     let page = app.page("/account").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("Đăng xuất khỏi mọi thiết bị"));
@@ -672,12 +649,7 @@ async fn every_refused_request_answers_in_the_contracts_shape_or_as_a_page() -> 
         );
     }
 
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "ba.lan"), ("password", "mat-khau-dai")],
-    )
-    .await;
+    sign_in_browser(&app, "ba.lan", "mat-khau-dai").await;
     let csrf = app.csrf();
     let page_cases: Vec<(TestRequest, StatusCode)> = vec![
         (
@@ -882,5 +854,43 @@ async fn while_the_database_is_unreachable_the_api_and_pages_answer_503_in_vietn
         page.text()
     );
     assert!(retry_after(&page).is_some());
+    Ok(())
+}
+
+// ---- what the session check costs ----
+
+/// Prints the time of the account lookup every request made before sessions were kept
+/// (`user_by_id`) against the one it makes now (`session_user`: the session and the account in
+/// one query). Run: `cargo test -p hocvuso-stories -- --ignored session_check_cost --nocapture`.
+#[actix_web::test]
+#[ignore = "measurement"]
+async fn session_check_cost() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("ba.lan").await?;
+    let id = app.user_id(&token).await?;
+    let now = app.state.clock.now();
+    let sid = "0123456789abcdef0123456789abcdef";
+    app.store
+        .create_session(sid, id, now, now + time::Duration::hours(2))
+        .await?;
+    let n = 2000;
+    let (mut before, mut after) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let t = Instant::now();
+        app.store.user_by_id(id).await?.ok_or("user")?;
+        before.push(t.elapsed());
+        let t = Instant::now();
+        app.store
+            .session_user(sid, id, now)
+            .await?
+            .ok_or("session")?;
+        after.push(t.elapsed());
+    }
+    println!(
+        "{}: account lookup median {:?}, session and account median {:?}",
+        hocvuso_stories::database_kind(),
+        median(before),
+        median(after)
+    );
     Ok(())
 }

@@ -91,14 +91,8 @@ fn invisible(c: char) -> bool {
 /// The display name as it will be stored and printed, or why it cannot be.
 pub fn display_name(raw: &str) -> Result<String, AppError> {
     let nfc: String = raw.nfc().collect();
-    if nfc
-        .chars()
-        .any(|c| (c.is_control() && !c.is_whitespace()) || invisible(c))
-    {
-        return Err(AppError::unprocessable("display_name_invisible"));
-    }
-    if nfc.chars().any(|c| c.is_control()) {
-        // Tabs and line breaks: also refused (a name is one line).
+    // Control characters include tabs and line breaks: a name is one line.
+    if nfc.chars().any(|c| c.is_control() || invisible(c)) {
         return Err(AppError::unprocessable("display_name_invisible"));
     }
     let name = nfc.split_whitespace().collect::<Vec<_>>().join(" ");

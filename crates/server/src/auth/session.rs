@@ -125,15 +125,9 @@ impl FromRequest for ApiUser {
     type Error = actix_web::Error;
     type Future = BoxFut<Self>;
 
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let safe = req.method() == Method::GET || req.method() == Method::HEAD;
-            match authenticate(&req, safe).await? {
-                Some(s) => Ok(ApiUser(s.user)),
-                None => Err(AppError::unauthorized().into()),
-            }
-        })
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let session = ApiSession::from_request(req, payload);
+        Box::pin(async move { Ok(ApiUser(session.await?.0.user)) })
     }
 }
 

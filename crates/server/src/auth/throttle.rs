@@ -179,7 +179,12 @@ async fn give_back(state: &AppState, r: &Reserved) -> Result<(), AppError> {
         return Ok(());
     }
     for _ in 0..CAS_TRIES {
-        let Some(current) = state.store.counters(&[r.key.clone()]).await?.remove(&r.key) else {
+        let Some(current) = state
+            .store
+            .counters(std::slice::from_ref(&r.key))
+            .await?
+            .remove(&r.key)
+        else {
             return Ok(());
         };
         let (count, until) = match (current.version == r.version, r.before) {
@@ -342,7 +347,11 @@ pub async fn registration(state: &AppState, address: Option<IpAddr>) -> Result<(
     let key = state
         .keys
         .keyed_hash("register-address", &client::network(ip));
-    let known = state.store.counters(&[key.clone()]).await?.remove(&key);
+    let known = state
+        .store
+        .counters(std::slice::from_ref(&key))
+        .await?
+        .remove(&key);
     let rule = Rule::Rate(Rate::per_hour(state.settings.registrations_per_hour));
     match reserve(state, &key, rule, known).await? {
         Ok(_) => Ok(()),
