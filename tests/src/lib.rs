@@ -14,7 +14,7 @@ use std::sync::Arc;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::test::{self, TestRequest};
-use actix_web::{web, App};
+use actix_web::web;
 use rand::Rng;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
@@ -139,6 +139,17 @@ impl TestApp {
         clock: Clock,
         configure: impl FnOnce(&mut Settings),
     ) -> Result<Self, Error> {
+        Self::spawn_adjusted(content, clock, configure, |_| {}).await
+    }
+
+    /// An application whose settings `configure` changes, and whose state `adjust` changes
+    /// before it serves (e.g. a costlier password hasher).
+    pub async fn spawn_adjusted(
+        content: PathBuf,
+        clock: Clock,
+        configure: impl FnOnce(&mut Settings),
+        adjust: impl FnOnce(&mut AppState),
+    ) -> Result<Self, Error> {
         let catalog =
             hocvuso_course::load(&content).map_err(|p| format!("fixture content invalid:\n{p}"))?;
         let store = Store::connect(&fresh_database_url().await?).await?;
@@ -161,7 +172,7 @@ impl TestApp {
             ..Settings::default()
         };
         configure(&mut settings);
-        let state = AppState {
+        let mut state = AppState {
             store: store.clone(),
             catalog: Arc::new(catalog),
             keys: SessionKeys::random(),
@@ -170,18 +181,12 @@ impl TestApp {
             settings: Arc::new(settings),
             issuer: Arc::new(issuer),
         };
+        adjust(&mut state);
         let data = web::Data::new(state.clone());
-        let service = Rc::new(
-            test::init_service(
-                App::new()
-                    .wrap(hocvuso_server::security_headers())
-                    .configure(hocvuso_server::configure(data)),
-            )
-            .await,
-        );
+        let service = Rc::new(test::init_service(hocvuso_server::app(data)).await);
         let call: Call = Rc::new(move |req| {
             let s = service.clone();
-            Box::pin(async move { s.call(req).await })
+            Box::pin(async move { s.call(req).await.map(|r| r.map_into_boxed_body()) })
         });
         Ok(Self {
             call,
@@ -192,9 +197,12 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: TestRequest) -> Reply {
-        let req = req
-            .peer_addr("127.0.0.1:50000".parse().expect("address"))
-            .to_request();
+        self.send_from("127.0.0.1:50000", req).await
+    }
+
+    /// Sends a request as a client at `peer` (`"203.0.113.5:4000"`).
+    pub async fn send_from(&self, peer: &str, req: TestRequest) -> Reply {
+        let req = req.peer_addr(peer.parse().expect("address")).to_request();
         let resp = match (self.call)(req).await {
             Ok(r) => r,
             Err(e) => ServiceResponse::new(
@@ -466,6 +474,11 @@ impl TestApp {
             .get("hvs_csrf")
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The browser's cookies, by name.
+    pub fn cookie_jar(&self) -> HashMap<String, String> {
+        self.cookies.borrow().clone()
     }
 
     pub fn has_cookie(&self, name: &str) -> bool {

@@ -16,4 +16,5 @@ mod mail;
 mod migrations;
 mod pages;
 mod path_credentials;
+mod security_accounts;
 mod units;

@@ -36,6 +36,18 @@ impl Translations {
         self.get(&format!("errors.{key}")).to_owned()
     }
 
+    /// A wait in words ("30 giây", "2 phút", "1 giờ"), rounded up.
+    pub fn wait(&self, seconds: u64) -> String {
+        let (n, key) = if seconds < 90 {
+            (seconds, "wait.seconds")
+        } else if seconds < 90 * 60 {
+            (seconds.div_ceil(60), "wait.minutes")
+        } else {
+            (seconds.div_ceil(3600), "wait.hours")
+        };
+        self.get(key).replace("{n}", &n.to_string())
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.messages.keys()
     }

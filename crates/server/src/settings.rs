@@ -23,6 +23,16 @@ pub struct Settings {
     /// this, the learner, the quiz and the attempt's number, so a story sees the same papers on
     /// every run and on both databases. None (always in a deployment): fresh randomness.
     pub paper_seed: Option<u64>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`HOCVUSO_TRUSTED_PROXIES`). Behind
+    /// a proxy that is not listed, every visitor seems to come from the proxy's address, and
+    /// the limits per address would then apply to everyone together.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Self-registrations one address may make per hour, all at once or spread out
+    /// (`HOCVUSO_REGISTRATIONS_PER_HOUR`).
+    pub registrations_per_hour: u32,
+    /// Sign-in attempts one address may make per hour from browsers that have not signed in
+    /// there before (`HOCVUSO_SIGN_INS_PER_HOUR`).
+    pub sign_ins_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -38,6 +48,9 @@ impl Default for Settings {
             issuer_name: "Học Vụ Số".into(),
             mail: None,
             paper_seed: None,
+            trusted_proxies: Vec::new(),
+            registrations_per_hour: 30,
+            sign_ins_per_hour: 300,
         }
     }
 }
@@ -58,6 +71,9 @@ impl std::fmt::Debug for Settings {
             .field("issuer_name", &self.issuer_name)
             // The SMTP URL may carry a password: only whether mail is on is shown.
             .field("mail", &self.mail.is_some())
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("registrations_per_hour", &self.registrations_per_hour)
+            .field("sign_ins_per_hour", &self.sign_ins_per_hour)
             .finish()
     }
 }

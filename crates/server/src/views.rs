@@ -47,6 +47,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "mentor.html",
     "assisted.html",
     "profile.html",
+    "account.html",
     "classes.html",
     "class.html",
     "check_in.html",

@@ -24,3 +24,44 @@ impl StoreError {
         }
     }
 }
+
+impl StoreError {
+    /// Whether the database could not be reached (down, restarting, out of connections), as
+    /// opposed to refusing or failing a statement: the caller should answer "try again soon".
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Db(e) => db_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+fn db_unavailable(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            sqlx_unavailable(s)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::Protocol(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        // PostgreSQL: class 08 (connection exception), 57P01–57P03 (shutting down, starting
+        // up), 53300 (too many connections). SQLite: 5 and 6 (busy, locked) after the busy
+        // timeout has already waited.
+        Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || c.starts_with("57P") || c == "53300" || c == "5" || c == "6"
+        }),
+        _ => false,
+    }
+}

@@ -14,6 +14,8 @@ mod exports;
 mod import;
 mod learning;
 mod people;
+mod sessions;
+mod throttle;
 mod units;
 
 use std::time::Duration;
@@ -33,6 +35,8 @@ pub use learning::{
     STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
+pub use sessions::Session;
+pub use throttle::Counter;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

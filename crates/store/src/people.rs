@@ -1,13 +1,13 @@
-//! People: accounts, roles, consent records, login throttling.
+//! People: accounts, roles, consent records, passwords.
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use time::OffsetDateTime;
 
-use crate::entity::{consent, learner_status, login_failure, user, user_role};
+use crate::entity::{consent, learner_status, user, user_role};
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -247,7 +247,7 @@ impl Store {
             .collect())
     }
 
-    async fn with_roles(&self, model: user::Model) -> Result<User> {
+    pub(crate) async fn with_roles(&self, model: user::Model) -> Result<User> {
         let roles = user_role::Entity::find()
             .filter(user_role::Column::UserId.eq(model.id))
             .order_by_asc(user_role::Column::Role)
@@ -286,46 +286,36 @@ impl Store {
             .await?)
     }
 
-    /// Failed logins for a throttling key since `since`.
-    pub async fn login_failures_since(&self, key_hash: &str, since: OffsetDateTime) -> Result<u64> {
-        Ok(login_failure::Entity::find()
-            .filter(login_failure::Column::KeyHash.eq(key_hash))
-            .filter(login_failure::Column::FailedAt.gt(since))
-            .count(&self.db)
-            .await?)
-    }
-
-    /// Records one failed login under each key, and forgets failures older than `forget_before`
-    /// so the table stays small.
-    pub async fn record_login_failure(
+    /// Sets a new password and ends every other session of the account, in one transaction:
+    /// whoever knew the old password is signed out everywhere but here.
+    pub async fn change_password(
         &self,
-        keys: &[String],
-        at: OffsetDateTime,
-        forget_before: OffsetDateTime,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        now: OffsetDateTime,
     ) -> Result<()> {
         let tx = self.db.begin().await?;
-        login_failure::Entity::delete_many()
-            .filter(login_failure::Column::FailedAt.lt(forget_before))
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::PasswordHash,
+                sea_orm::sea_query::Expr::value(password_hash),
+            )
+            .filter(user::Column::Id.eq(user_id))
             .exec(&tx)
             .await?;
-        for key in keys {
-            login_failure::ActiveModel {
-                key_hash: Set(key.clone()),
-                failed_at: Set(at),
-                ..Default::default()
-            }
-            .insert(&tx)
-            .await?;
+        let mut q = crate::entity::session::Entity::update_many()
+            .col_expr(
+                crate::entity::session::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(crate::entity::session::Column::UserId.eq(user_id))
+            .filter(crate::entity::session::Column::RevokedAt.is_null());
+        if let Some(keep) = keep_session {
+            q = q.filter(crate::entity::session::Column::Id.ne(keep));
         }
+        q.exec(&tx).await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn clear_login_failures(&self, key_hash: &str) -> Result<()> {
-        login_failure::Entity::delete_many()
-            .filter(login_failure::Column::KeyHash.eq(key_hash))
-            .exec(&self.db)
-            .await?;
         Ok(())
     }
 }

@@ -22,6 +22,15 @@ pub struct Args {
     /// The issuing unit named on certificates, e.g. "UBND phường Bến Thành".
     #[arg(long, env = "HOCVUSO_ISSUER_NAME")]
     issuer_name: Option<String>,
+    /// Reverse proxies (comma-separated IP addresses) whose X-Forwarded-For is believed.
+    #[arg(long, env = "HOCVUSO_TRUSTED_PROXIES")]
+    trusted_proxies: Option<String>,
+    /// Self-registrations one address may make per hour.
+    #[arg(long, env = "HOCVUSO_REGISTRATIONS_PER_HOUR")]
+    registrations_per_hour: Option<u32>,
+    /// Sign-in attempts per hour from one address, by browsers new to it.
+    #[arg(long, env = "HOCVUSO_SIGN_INS_PER_HOUR")]
+    sign_ins_per_hour: Option<u32>,
 }
 
 /// What a server (or a command acting as one, like `keys reissue`) needs besides the database,
@@ -68,7 +77,45 @@ pub fn prepare(common: &super::Common, args: Args) -> Result<Prepared> {
             Some(mail)
         }
     };
+    let trusted_proxies = args
+        .trusted_proxies
+        .or_else(|| std::env::var("HOCVUSO_TRUSTED_PROXIES").ok())
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<std::net::IpAddr>()
+                .with_context(|| format!("HOCVUSO_TRUSTED_PROXIES: {s} is not an IP address"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let per_hour = |flag: Option<u32>, var: &str, default: u32| -> Result<u32> {
+        let value = match flag {
+            Some(v) => v,
+            None => match std::env::var(var) {
+                Ok(v) => v
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("{var}: {v} is not a whole number"))?,
+                Err(_) => default,
+            },
+        };
+        anyhow::ensure!(value > 0, "{var} must be at least 1");
+        Ok(value)
+    };
+    let defaults = Settings::default();
     let settings = Settings {
+        trusted_proxies,
+        registrations_per_hour: per_hour(
+            args.registrations_per_hour,
+            "HOCVUSO_REGISTRATIONS_PER_HOUR",
+            defaults.registrations_per_hour,
+        )?,
+        sign_ins_per_hour: per_hour(
+            args.sign_ins_per_hour,
+            "HOCVUSO_SIGN_INS_PER_HOUR",
+            defaults.sign_ins_per_hour,
+        )?,
         mail,
         bind: bind.clone(),
         database_url: common.database_url.clone(),

@@ -43,9 +43,20 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
                     .context("reading the password")?;
             }
             let password = password.trim_end_matches(['\n', '\r']);
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
+            if let Err(e) = hocvuso_server::auth::policy::check_password(password, &username) {
+                bail!(
+                    "password refused ({}): at least 8 characters, not only spaces, not the \
+                     username, not a common password",
+                    e.key
+                );
             }
+            let display_name = match display_name {
+                Some(d) => Some(
+                    hocvuso_server::auth::policy::display_name(&d)
+                        .map_err(|e| anyhow::anyhow!("display name refused ({})", e.key))?,
+                ),
+                None => None,
+            };
             if let Some(g) = &group {
                 let catalog = hocvuso_course::load(&common.content_dir).map_err(|p| {
                     anyhow::anyhow!(

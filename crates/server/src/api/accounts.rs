@@ -4,8 +4,8 @@ use utoipa::ToSchema;
 
 use hocvuso_store::User;
 
-use crate::app::accounts::{self, Registration, PRIVACY_NOTICE_VERSION};
-use crate::auth::ApiUser;
+use crate::app::accounts::{self, Origin, Registration, PRIVACY_NOTICE_VERSION};
+use crate::auth::{device, ApiSession, ApiUser};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -13,7 +13,7 @@ use crate::state::AppState;
 pub struct RegisterRequest {
     /// 3–64 characters: letters, digits, `.`, `_`, `-` (a phone number is fine).
     pub username: String,
-    /// At least 8 characters.
+    /// At least 8 characters, not only spaces, not the username, not a common password.
     pub password: String,
     pub display_name: String,
     /// A group id from `content/groups.toml`.
@@ -51,8 +51,9 @@ impl From<&User> for UserView {
 
 /// Creates a learner account, recording consent to the privacy notice.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
-    responses((status = 201, body = UserView), (status = 409, body = crate::error::ErrorBody, description = "username_taken"), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = UserView), (status = 409, body = crate::error::ErrorBody, description = "username_taken"), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody, description = "too_many_registrations from this address; see Retry-After"), (status = 503, body = crate::error::ErrorBody, description = "server_busy; see Retry-After")))]
 pub async fn register(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
@@ -73,6 +74,7 @@ pub async fn register(
             consent_method: Some("api"),
             guardian_consent: body.guardian_consent,
         },
+        crate::auth::client::address(&req, &state.settings),
     )
     .await?;
     Ok(HttpResponse::Created().json(UserView::from(&user)))
@@ -92,20 +94,81 @@ pub struct LoginResponse {
     pub expires_at: String,
 }
 
-/// Exchanges credentials for a session token.
+/// Exchanges credentials for a session token. A client that keeps cookies gets the device
+/// cookie (`hvs_device`) too: with it, its later sign-ins to the same account are not held back
+/// by failures other people cause.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody, description = "invalid_credentials, whether or not the user exists"), (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody, description = "invalid_credentials, whether or not the user exists"), (status = 429, body = crate::error::ErrorBody, description = "too_many_attempts; see Retry-After"), (status = 503, body = crate::error::ErrorBody, description = "server_busy; see Retry-After")))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let address = req.peer_addr().map(|a| a.ip().to_string());
-    let done = accounts::login(&state, &body.username, &body.password, address.as_deref()).await?;
-    Ok(HttpResponse::Ok().json(LoginResponse {
+    let origin = Origin::of(&req, &state, &body.username);
+    let done = accounts::login(&state, &body.username, &body.password, &origin).await?;
+    let mut resp = HttpResponse::Ok();
+    if let Some(c) = device::cookie_after_sign_in(
+        &req,
+        &state.keys,
+        &done.user.username,
+        state.settings.secure_cookies,
+    ) {
+        resp.cookie(c);
+    }
+    Ok(resp.json(LoginResponse {
         token: done.token.token,
         expires_at: crate::views::rfc3339(done.token.expires_at),
     }))
+}
+
+/// Ends the caller's session: the token stops working at once.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", security(("bearer" = [])), responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn logout(
+    state: web::Data<AppState>,
+    session: ApiSession,
+) -> Result<HttpResponse, AppError> {
+    accounts::logout(&state, &session.0.id, session.0.user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends every session of the caller's account, this one included (sign out everywhere).
+#[utoipa::path(post, path = "/api/v1/auth/logout-everywhere", tag = "accounts", security(("bearer" = [])), responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn logout_everywhere(
+    state: web::Data<AppState>,
+    session: ApiSession,
+) -> Result<HttpResponse, AppError> {
+    accounts::logout_everywhere(&state, session.0.user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// The same rules as at registration.
+    pub new_password: String,
+}
+
+/// Changes the caller's password; every other session of the account ends, this one goes on.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "wrong_current_password or a password policy key"), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: ApiSession,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse, AppError> {
+    let s = session.0;
+    let origin = Origin::of(&req, &state, &s.user.username);
+    accounts::change_password(
+        &state,
+        &s.user,
+        &s.id,
+        &body.current_password,
+        &body.new_password,
+        &origin,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The caller's account.

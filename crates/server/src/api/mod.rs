@@ -30,6 +30,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .route("/auth/register", web::post().to(accounts::register))
                 .route("/auth/login", web::post().to(accounts::login))
+                .route("/auth/logout", web::post().to(accounts::logout))
+                .route(
+                    "/auth/logout-everywhere",
+                    web::post().to(accounts::logout_everywhere),
+                )
+                .route("/me/password", web::put().to(accounts::change_password))
                 .route("/me", web::get().to(accounts::me))
                 .route("/me/progress", web::get().to(learning::progress))
                 .route("/me/mastery", web::get().to(learning::mastery))
@@ -167,7 +173,7 @@ async fn healthz(state: web::Data<crate::AppState>) -> HttpResponse {
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(JSON_LIMIT)
-        .error_handler(|err, _req: &HttpRequest| {
+        .error_handler(|err, req: &HttpRequest| {
             let e = match &err {
                 JsonPayloadError::Overflow { .. }
                 | JsonPayloadError::OverflowKnownLength { .. } => AppError::new(
@@ -184,20 +190,23 @@ pub fn json_config() -> web::JsonConfig {
                 _ => AppError::bad_request("invalid_json"),
             };
             tracing::debug!(error = %err, "rejected JSON body");
-            e.into()
+            crate::error::error_for(req.path(), e)
         })
 }
 
+/// A query string that does not parse: 400, as JSON for the API and as a page for the pages.
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _| {
+    web::QueryConfig::default().error_handler(|err, req| {
         tracing::debug!(error = %err, "rejected query string");
-        AppError::bad_request("invalid_query").into()
+        crate::error::error_for(req.path(), AppError::bad_request("invalid_query"))
     })
 }
 
+/// A path segment that does not parse (a letter where an id goes) names nothing: 404, as JSON
+/// for the API and as a page for the pages.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _| {
+    web::PathConfig::default().error_handler(|err, req| {
         tracing::debug!(error = %err, "rejected path");
-        AppError::not_found().into()
+        crate::error::error_for(req.path(), AppError::not_found())
     })
 }

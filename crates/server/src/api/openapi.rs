@@ -29,7 +29,8 @@ impl Modify for BearerAuth {
     info(title = "Học Vụ Số API", version = "1", description = "HTTP contract version 1. Errors are {\"error\": key, \"message\": text}."),
     paths(
         super::healthz,
-        accounts::register, accounts::login, accounts::me,
+        accounts::register, accounts::login, accounts::logout, accounts::logout_everywhere,
+        accounts::change_password, accounts::me,
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,
         evidence::my_certificates, evidence::certificate,

@@ -1,12 +1,15 @@
-//! Registration and login.
+//! Registration, sign-in, signing out and changing a password. `docs/security.md` has the
+//! threat model these rules answer.
+
+use std::net::IpAddr;
 
 use actix_web::http::StatusCode;
-use actix_web::web;
-use unicode_normalization::UnicodeNormalization;
 
 use hocvuso_store::{NewConsent, NewUser, User};
 
-use crate::auth::{throttle, token, ROLE_LEARNER};
+use crate::auth::device::Device;
+use crate::auth::password::HashError;
+use crate::auth::{policy, throttle, token, ROLE_LEARNER};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -34,21 +37,14 @@ pub fn valid_username(u: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// Checks a registration; the first problem found is returned with its key.
+/// Checks a registration; the first problem found is returned with its key. The display name
+/// as it will be stored is `policy::display_name(&r.display_name)`.
 pub fn validate(state: &AppState, r: &Registration) -> Result<(), AppError> {
     if !valid_username(&r.username) {
         return Err(AppError::unprocessable("invalid_username"));
     }
-    if r.password.chars().count() < 8 {
-        return Err(AppError::unprocessable("password_too_short"));
-    }
-    if r.password.len() > 1024 {
-        return Err(AppError::unprocessable("password_too_long"));
-    }
-    let name_len = r.display_name.trim().chars().count();
-    if name_len == 0 || name_len > 120 || r.display_name.chars().any(char::is_control) {
-        return Err(AppError::unprocessable("invalid_display_name"));
-    }
+    policy::check_password(&r.password, &r.username)?;
+    policy::display_name(&r.display_name)?;
     if state.catalog.group(&r.group).is_none() {
         return Err(AppError::unprocessable("unknown_group"));
     }
@@ -67,21 +63,37 @@ pub fn validate(state: &AppState, r: &Registration) -> Result<(), AppError> {
     Ok(())
 }
 
-/// argon2id, off the async executor.
-pub async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
-    let hasher = state.hasher.clone();
-    let password = password.to_owned();
-    web::block(move || hasher.hash(&password))
-        .await
-        .map_err(|_| AppError::internal())?
-        .map_err(|e| {
+/// Seconds a client is asked to wait when every hashing slot stayed busy.
+const BUSY_RETRY_SECONDS: u64 = 5;
+
+fn hash_error(e: HashError) -> AppError {
+    match e {
+        HashError::Busy => {
+            tracing::warn!("password hashing slots busy; request refused");
+            AppError::unavailable("server_busy", BUSY_RETRY_SECONDS)
+        }
+        HashError::Failed(e) => {
             tracing::error!(error = %e, "password hashing failed");
             AppError::internal()
-        })
+        }
+    }
 }
 
-pub async fn register(state: &AppState, r: Registration) -> Result<User, AppError> {
+/// argon2id in one of the bounded hashing slots, off the async executor.
+pub async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
+    state.hasher.hash_async(password).await.map_err(hash_error)
+}
+
+/// A self-registration: counted against the address's hourly allowance first, so a refused
+/// registration costs no hash.
+pub async fn register(
+    state: &AppState,
+    r: Registration,
+    address: Option<IpAddr>,
+) -> Result<User, AppError> {
     validate(state, &r)?;
+    throttle::registration(state, address).await?;
+    let display_name = policy::display_name(&r.display_name)?;
     let hash = hash_password(state, &r.password).await?;
     let mut consents = Vec::new();
     if let Some(method) = r.consent_method {
@@ -103,7 +115,7 @@ pub async fn register(state: &AppState, r: Registration) -> Result<User, AppErro
         .create_user(
             NewUser {
                 username: r.username,
-                display_name: r.display_name.trim().nfc().collect(),
+                display_name,
                 password_hash: hash,
                 group: Some(r.group),
                 birth_year: r.birth_year,
@@ -117,56 +129,154 @@ pub async fn register(state: &AppState, r: Registration) -> Result<User, AppErro
     Ok(user)
 }
 
+/// Where a sign-in comes from: the client's address and, if the browser signed in to the same
+/// account before, its device cookie entry.
+pub struct Origin {
+    pub address: Option<IpAddr>,
+    pub device: Option<Device>,
+}
+
+impl Origin {
+    /// The origin of a request that signs in to `username`.
+    pub fn of(req: &actix_web::HttpRequest, state: &AppState, username: &str) -> Self {
+        Self {
+            address: crate::auth::client::address(req, &state.settings),
+            device: crate::auth::device::recognise(req, &state.keys, username),
+        }
+    }
+}
+
 pub struct LoggedIn {
     pub user: User,
     pub token: token::Issued,
+    /// The new server-side session.
+    pub session_id: String,
 }
 
-/// Checks credentials with throttling. Unknown user and wrong password give the same error,
+/// Checks credentials with throttling. The attempt is counted before the password is checked;
+/// unknown user, wrong password and an account without a password yet give the same error,
 /// after the same work.
 pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
-    address: Option<&str>,
+    origin: &Origin,
 ) -> Result<LoggedIn, AppError> {
-    let keys = throttle::keys(state, username, address);
-    throttle::check(state, &keys).await?;
+    let attempt =
+        throttle::begin_sign_in(state, username, origin.address, origin.device.as_ref()).await?;
     let user = if valid_username(username) {
         state.store.user_by_username(username).await?
     } else {
         None
     };
-    let hasher = state.hasher.clone();
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let password = password.to_owned();
-    let ok = web::block(move || hasher.verify(&password, stored.as_deref()))
+    let stored = user.as_ref().map(|u| u.password_hash.as_str());
+    let ok = state
+        .hasher
+        .verify_async(password, stored)
         .await
-        .map_err(|_| AppError::internal())?;
+        .map_err(hash_error)?;
     match user {
         Some(user) if ok => {
-            throttle::record_success(state, &keys).await?;
-            let token = token::issue(
-                &state.keys,
-                user.id,
-                state.clock.now(),
-                state.settings.session_minutes,
-            )
-            .map_err(|e| {
-                tracing::error!(error = %e, "token signing failed");
-                AppError::internal()
-            })?;
-            tracing::info!(user_id = user.id, "logged in");
-            Ok(LoggedIn { user, token })
+            let trusted = attempt.trusted;
+            attempt.succeeded(state).await?;
+            let (token, session_id) = start_session(state, user.id).await?;
+            tracing::info!(user_id = user.id, trusted, "logged in");
+            Ok(LoggedIn {
+                user,
+                token,
+                session_id,
+            })
         }
         _ => {
-            throttle::record_failure(state, &keys).await?;
+            attempt.failed(state).await?;
             Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
             ))
         }
     }
+}
+
+/// Records a new session and signs its token.
+async fn start_session(
+    state: &AppState,
+    user_id: i64,
+) -> Result<(token::Issued, String), AppError> {
+    let now = state.clock.now();
+    let sid = token::new_session_id();
+    let issued = token::issue(
+        &state.keys,
+        user_id,
+        &sid,
+        now,
+        state.settings.session_minutes,
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "token signing failed");
+        AppError::internal()
+    })?;
+    state
+        .store
+        .create_session(&sid, user_id, now, issued.expires_at)
+        .await?;
+    Ok((issued, sid))
+}
+
+/// Ends one session (signing out here).
+pub async fn logout(state: &AppState, session_id: &str, user_id: i64) -> Result<(), AppError> {
+    state
+        .store
+        .revoke_session(session_id, state.clock.now())
+        .await?;
+    tracing::info!(user_id, "logged out");
+    Ok(())
+}
+
+/// Ends every session of the account, this one included ("sign out everywhere").
+pub async fn logout_everywhere(state: &AppState, user_id: i64) -> Result<u64, AppError> {
+    let n = state
+        .store
+        .revoke_sessions_of(user_id, None, state.clock.now())
+        .await?;
+    tracing::info!(user_id, sessions = n, "logged out everywhere");
+    Ok(n)
+}
+
+/// Changes the password after checking the current one (counted like a sign-in attempt, so a
+/// borrowed session cannot be used to guess it), and ends every other session of the account.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    session_id: &str,
+    current: &str,
+    new: &str,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let attempt = throttle::begin_sign_in(
+        state,
+        &user.username,
+        origin.address,
+        origin.device.as_ref(),
+    )
+    .await?;
+    let ok = state
+        .hasher
+        .verify_async(current, Some(&user.password_hash))
+        .await
+        .map_err(hash_error)?;
+    if !ok {
+        attempt.failed(state).await?;
+        return Err(AppError::unprocessable("wrong_current_password"));
+    }
+    attempt.succeeded(state).await?;
+    policy::check_password(new, &user.username)?;
+    let hash = hash_password(state, new).await?;
+    state
+        .store
+        .change_password(user.id, &hash, Some(session_id), state.clock.now())
+        .await?;
+    tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    Ok(())
 }
 
 /// The notice shown beside the reminder address (`profile.email_purpose` in vi.toml): the

@@ -2,7 +2,6 @@
 
 use rand::Rng;
 use time::OffsetDateTime;
-use unicode_normalization::UnicodeNormalization;
 
 use hocvuso_store::{Assist, Attendee, ClassSession, Household, NewClass, NewConsent, NewUser};
 use hocvuso_store::{PersonRow, User};
@@ -129,7 +128,7 @@ pub async fn register_assisted(
         .register_assisted(
             NewUser {
                 username: r.username,
-                display_name: r.display_name.trim().nfc().collect(),
+                display_name: crate::auth::policy::display_name(&r.display_name)?,
                 password_hash: hash,
                 group: Some(r.group),
                 birth_year: r.birth_year,

@@ -1,16 +1,21 @@
-//! Authentication: argon2id passwords, signed session tokens (cookie for pages, Bearer for the
-//! API), CSRF defence for cookie-authenticated forms, and login throttling.
+//! Authentication: argon2id passwords and the password policy, signed session tokens naming a
+//! server-side session (cookie for pages, Bearer for the API), CSRF defence for
+//! cookie-authenticated forms, sign-in and registration throttling with device cookies, and the
+//! client's address behind trusted proxies. `docs/security.md` has the threat model.
 
+pub mod client;
 pub mod csrf;
+pub mod device;
 pub mod keys;
 pub mod password;
+pub mod policy;
 pub mod scope;
 pub mod session;
 pub mod throttle;
 pub mod token;
 
 pub use scope::Scope;
-pub use session::{ApiUser, MaybeUser, PageUser};
+pub use session::{ApiSession, ApiUser, MaybeUser, PageUser};
 
 pub const ROLE_LEARNER: &str = "learner";
 pub const ROLE_INSTRUCTOR: &str = "instructor";

@@ -1,6 +1,11 @@
 //! Who is calling. The API takes `Authorization: Bearer <token>`; the pages use the same token in
 //! an HttpOnly, SameSite=Lax cookie. A cookie is accepted by the API only for safe (GET, HEAD)
 //! requests, so a cross-site form can never act through the API with a learner's cookie.
+//!
+//! A valid signature is not enough: the token's session must still be live in `sessions` (not
+//! signed out, not ended by a password change or "sign out everywhere", not expired). The
+//! session is read in the same query as the account, so the check adds no query per request;
+//! its `last_seen_at` and sliding expiry are written at most once per `TOUCH_EVERY`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,9 +25,15 @@ pub const SESSION_COOKIE: &str = "hvs_session";
 /// The authenticated caller, cached in the request's extensions once looked up.
 #[derive(Clone)]
 pub struct Session {
+    /// The server-side session (`sessions.id`).
+    pub id: String,
     pub user: User,
+    /// When this token expires (the session itself may live longer while it is used).
     pub expires_at: OffsetDateTime,
 }
+
+/// How stale `last_seen_at` may get before a request writes it (and slides the expiry).
+pub const TOUCH_EVERY: time::Duration = time::Duration::minutes(5);
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -54,10 +65,15 @@ pub async fn authenticate(
     let Some((user_id, claims)) = super::token::verify(&state.keys, &token, now) else {
         return Ok(None);
     };
-    let Some(user) = state.store.user_by_id(user_id).await? else {
+    let Some((live, user)) = state.store.session_user(&claims.sid, user_id, now).await? else {
         return Ok(None);
     };
+    if now - live.last_seen_at >= TOUCH_EVERY {
+        let until = now + time::Duration::minutes(state.settings.session_minutes) + TOUCH_EVERY;
+        state.store.touch_session(&live.id, now, until).await?;
+    }
     let session = Session {
+        id: live.id,
         user,
         expires_at: OffsetDateTime::from_unix_timestamp(claims.exp).unwrap_or(now),
     };
@@ -83,10 +99,10 @@ pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
 
 type BoxFut<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
 
-/// An authenticated API caller; 401 JSON otherwise.
-pub struct ApiUser(pub User);
+/// An authenticated API caller with their session (to sign it out); 401 JSON otherwise.
+pub struct ApiSession(pub Session);
 
-impl FromRequest for ApiUser {
+impl FromRequest for ApiSession {
     type Error = actix_web::Error;
     type Future = BoxFut<Self>;
 
@@ -95,10 +111,23 @@ impl FromRequest for ApiUser {
         Box::pin(async move {
             let safe = req.method() == Method::GET || req.method() == Method::HEAD;
             match authenticate(&req, safe).await? {
-                Some(s) => Ok(ApiUser(s.user)),
+                Some(s) => Ok(ApiSession(s)),
                 None => Err(AppError::unauthorized().into()),
             }
         })
+    }
+}
+
+/// An authenticated API caller; 401 JSON otherwise.
+pub struct ApiUser(pub User);
+
+impl FromRequest for ApiUser {
+    type Error = actix_web::Error;
+    type Future = BoxFut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let session = ApiSession::from_request(req, payload);
+        Box::pin(async move { Ok(ApiUser(session.await?.0.user)) })
     }
 }
 

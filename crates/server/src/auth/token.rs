@@ -1,6 +1,7 @@
 //! Session tokens: HS256 JWTs with issuer, audience, expiry and algorithm checked on every use.
-//! The token names the user only; roles are read from the database on each request, so a role
-//! change or a deleted account takes effect at once.
+//! The token names the user and the server-side session (`sid`, a row of `sessions`); roles and
+//! the session's state are read from the database on each request, so a role change, a deleted
+//! account or a session ended by signing out takes effect at once.
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,8 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// The session this token belongs to.
+    pub sid: String,
 }
 
 pub struct Issued {
@@ -25,9 +28,18 @@ pub struct Issued {
     pub expires_at: OffsetDateTime,
 }
 
+/// A new session id: 128 random bits, hex.
+pub fn new_session_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 pub fn issue(
     keys: &SessionKeys,
     user_id: i64,
+    sid: &str,
     now: OffsetDateTime,
     minutes: i64,
 ) -> Result<Issued, jsonwebtoken::errors::Error> {
@@ -38,6 +50,7 @@ pub fn issue(
         aud: AUDIENCE.into(),
         iat: now.unix_timestamp(),
         exp: expires_at.unix_timestamp(),
+        sid: sid.to_owned(),
     };
     let token = encode(
         &Header::new(Algorithm::HS256),
@@ -53,11 +66,13 @@ pub fn verify(keys: &SessionKeys, token: &str, now: OffsetDateTime) -> Option<(i
     v.set_issuer(&[ISSUER]);
     v.set_audience(&[AUDIENCE]);
     v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    // A token without `sid` (issued before sessions were kept) fails to decode: its holder
+    // signs in again once.
     // Expiry is checked against our clock below, not the library's, so tests can fix time.
     v.validate_exp = false;
     v.leeway = 0;
     let data = decode::<Claims>(token, &DecodingKey::from_secret(keys.secret()), &v).ok()?;
-    if data.claims.exp <= now.unix_timestamp() {
+    if data.claims.exp <= now.unix_timestamp() || data.claims.sid.is_empty() {
         return None;
     }
     let id = data.claims.sub.parse().ok()?;
@@ -73,8 +88,11 @@ mod tests {
     fn a_fresh_token_names_its_user() -> Result<(), jsonwebtoken::errors::Error> {
         let keys = SessionKeys::from_secret(&[7; 32]);
         let now = datetime!(2026-01-01 10:00 UTC);
-        let t = issue(&keys, 42, now, 60)?;
-        assert_eq!(verify(&keys, &t.token, now).map(|(id, _)| id), Some(42));
+        let t = issue(&keys, 42, "s1", now, 60)?;
+        assert_eq!(
+            verify(&keys, &t.token, now).map(|(id, c)| (id, c.sid)),
+            Some((42, "s1".to_owned()))
+        );
         Ok(())
     }
 
@@ -83,7 +101,7 @@ mod tests {
         let keys = SessionKeys::from_secret(&[7; 32]);
         let other = SessionKeys::from_secret(&[8; 32]);
         let now = datetime!(2026-01-01 10:00 UTC);
-        let t = issue(&keys, 42, now, 60)?;
+        let t = issue(&keys, 42, "s1", now, 60)?;
         assert!(verify(&keys, &t.token, now + time::Duration::minutes(61)).is_none());
         assert!(verify(&other, &t.token, now).is_none());
         Ok(())

@@ -1,9 +1,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::app::accounts::{self, Registration, PRIVACY_NOTICE_VERSION};
-use crate::auth::session::{clear_session_cookie, session_cookie};
-use crate::auth::{csrf, MaybeUser};
+use crate::app::accounts::{self, LoggedIn, Origin, Registration, PRIVACY_NOTICE_VERSION};
+use crate::auth::session::{authenticate, clear_session_cookie, session_cookie};
+use crate::auth::{csrf, device, MaybeUser, PageUser};
 use crate::state::AppState;
 
 use super::{redirect, safe_next, Page, PageResult};
@@ -104,6 +104,7 @@ pub async fn register(
                         .map(|_| "form"),
                     guardian_consent: form.guardian_consent.as_deref() == Some("yes"),
                 },
+                crate::auth::client::address(&req, &state.settings),
             )
             .await
         }
@@ -112,17 +113,10 @@ pub async fn register(
     match result {
         Ok(_) => {
             // Straight in: a new learner should not have to type the password twice.
-            let address = req.peer_addr().map(|a| a.ip().to_string());
-            match accounts::login(&state, &form.username, &form.password, address.as_deref()).await
-            {
-                Ok(done) => Ok(HttpResponse::SeeOther()
-                    .cookie(session_cookie(
-                        done.token.token,
-                        state.settings.secure_cookies,
-                        state.settings.session_minutes,
-                    ))
-                    .insert_header((actix_web::http::header::LOCATION, "/courses"))
-                    .finish()),
+            let username = form.username.trim();
+            let origin = Origin::of(&req, &state, username);
+            match accounts::login(&state, username, &form.password, &origin).await {
+                Ok(done) => Ok(signed_in(&req, &state, done, "/courses")),
                 Err(_) => Ok(redirect("/login")),
             }
         }
@@ -173,24 +167,11 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    let address = req.peer_addr().map(|a| a.ip().to_string());
     let next = safe_next(form.next.as_deref()).to_owned();
-    match accounts::login(
-        &state,
-        form.username.trim(),
-        &form.password,
-        address.as_deref(),
-    )
-    .await
-    {
-        Ok(done) => Ok(HttpResponse::SeeOther()
-            .cookie(session_cookie(
-                done.token.token,
-                state.settings.secure_cookies,
-                state.settings.session_minutes,
-            ))
-            .insert_header((actix_web::http::header::LOCATION, next))
-            .finish()),
+    let username = form.username.trim();
+    let origin = Origin::of(&req, &state, username);
+    match accounts::login(&state, username, &form.password, &origin).await {
+        Ok(done) => Ok(signed_in(&req, &state, done, &next)),
         Err(e) => Page::new(&req, &state, None)
             .with("next", &next)
             .with("username", form.username.trim())
@@ -205,16 +186,114 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
+/// The response to a successful sign-in: the session cookie, the device cookie (so a stranger's
+/// failures do not hold this browser back next time), and on to `next`.
+fn signed_in(req: &HttpRequest, state: &AppState, done: LoggedIn, next: &str) -> HttpResponse {
+    let mut resp = HttpResponse::SeeOther();
+    resp.cookie(session_cookie(
+        done.token.token,
+        state.settings.secure_cookies,
+        state.settings.session_minutes,
+    ));
+    if let Some(c) = device::cookie_after_sign_in(
+        req,
+        &state.keys,
+        &done.user.username,
+        state.settings.secure_cookies,
+    ) {
+        resp.cookie(c);
+    }
+    resp.insert_header((actix_web::http::header::LOCATION, next.to_owned()))
+        .finish()
+}
+
+fn signed_out(state: &AppState, location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .cookie(clear_session_cookie(state.settings.secure_cookies))
+        .insert_header((actix_web::http::header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+/// Signs out: the session ends on the server, so the cookie is worthless even if kept.
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<CsrfOnly>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    Ok(HttpResponse::SeeOther()
-        .cookie(clear_session_cookie(state.settings.secure_cookies))
-        .insert_header((actix_web::http::header::LOCATION, "/"))
-        .finish())
+    if let Some(s) = authenticate(&req, true).await? {
+        accounts::logout(&state, &s.id, s.user.id).await?;
+    }
+    Ok(signed_out(&state, "/"))
+}
+
+/// Signs out on every device, this one included.
+pub async fn logout_everywhere(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<CsrfOnly>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    accounts::logout_everywhere(&state, user.0.id).await?;
+    Ok(signed_out(&state, "/login"))
+}
+
+/// The account page: change the password, sign out everywhere.
+pub async fn account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    q: web::Query<DoneQuery>,
+) -> PageResult {
+    Page::new(&req, &state, Some(&user.0))
+        .with("done", &q.done.as_deref().unwrap_or(""))
+        .render("account.html")
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// Changes the password; every other session of the account ends.
+pub async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<PasswordForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let Some(session) = authenticate(&req, true).await? else {
+        return Ok(redirect("/login?next=/account"));
+    };
+    let origin = Origin::of(&req, &state, &user.0.username);
+    match accounts::change_password(
+        &state,
+        &user.0,
+        &session.id,
+        &form.current_password,
+        &form.new_password,
+        &origin,
+    )
+    .await
+    {
+        Ok(()) => Ok(redirect("/account?done=password")),
+        Err(e) => Page::new(&req, &state, Some(&user.0))
+            .with("done", "")
+            .error(&e)
+            .render("account.html"),
+    }
 }
 
 pub async fn privacy(req: HttpRequest, state: web::Data<AppState>, user: MaybeUser) -> PageResult {

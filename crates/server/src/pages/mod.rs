@@ -31,6 +31,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(accounts::login_form))
         .route("/login", web::post().to(accounts::login))
         .route("/logout", web::post().to(accounts::logout))
+        .route(
+            "/logout/everywhere",
+            web::post().to(accounts::logout_everywhere),
+        )
+        .route("/account", web::get().to(accounts::account))
+        .route(
+            "/account/password",
+            web::post().to(accounts::change_password),
+        )
         .route("/privacy", web::get().to(accounts::privacy))
         .route("/courses", web::get().to(learning::catalog))
         .route("/courses/{course_id}", web::get().to(learning::course))
@@ -143,9 +152,11 @@ impl ResponseError for PageError {
         let body = views::global()
             .render("error.html", &ctx)
             .unwrap_or_else(|_| self.0.message(crate::i18n_global()));
-        HttpResponse::build(self.0.status)
-            .content_type("text/html; charset=utf-8")
-            .body(body)
+        let mut resp = HttpResponse::build(self.0.status);
+        if let Some(s) = self.0.retry_after {
+            resp.insert_header((header::RETRY_AFTER, s.to_string()));
+        }
+        resp.content_type("text/html; charset=utf-8").body(body)
     }
 }
 
@@ -252,7 +263,8 @@ fn refreshed_session(
     if session.expires_at - now > time::Duration::minutes(minutes / 2) {
         return None;
     }
-    let issued = crate::auth::token::issue(&state.keys, session.user.id, now, minutes).ok()?;
+    let issued =
+        crate::auth::token::issue(&state.keys, session.user.id, &session.id, now, minutes).ok()?;
     Some(crate::auth::session::session_cookie(
         issued.token,
         state.settings.secure_cookies,
@@ -271,20 +283,44 @@ pub fn url_encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Only same-site paths are followed after login (no open redirect).
+/// Only paths on this site are followed after login (no open redirect): a single leading
+/// `/`, then visible ASCII only. That refuses `//host` and `/\host` (which browsers read as
+/// another site), schemes, and every control or space character: browsers drop tabs and line
+/// breaks from URLs, so `/<TAB>/host` would become `//host`, and a line break cannot go into a
+/// `Location` header at all. Anything else falls back to the course list.
 pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/courses",
+    const DEFAULT: &str = "/courses";
+    let Some(n) = next else { return DEFAULT };
+    let on_site = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/\\")
+        && n.len() <= 2048
+        && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if on_site {
+        n
+    } else {
+        DEFAULT
     }
 }
 
+/// A form that cannot be read: too large (413), not a form (415) or not parseable (400), as an
+/// error page (or the contract's JSON, should an API route ever take a form).
 pub fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(64 * 1024)
-        .error_handler(|err, _| {
+        .error_handler(|err, req| {
+            use actix_web::error::UrlencodedError;
             tracing::debug!(error = %err, "rejected form");
-            PageError(AppError::bad_request("invalid_form")).into()
+            let e = match &err {
+                UrlencodedError::Overflow { .. } => {
+                    AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+                }
+                UrlencodedError::ContentType => {
+                    AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_form")
+                }
+                _ => AppError::bad_request("invalid_form"),
+            };
+            crate::error::error_for(req.path(), e)
         })
 }
 

@@ -1,0 +1,145 @@
+//! Server-side sessions: one row per sign-in, named by the session token. A token is honoured
+//! only while its row is neither revoked nor expired; signing out, a password change and "sign
+//! out everywhere" revoke rows. The row is read together with its account in one query, so
+//! checking it costs a request nothing beyond the account lookup it already made.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use time::OffsetDateTime;
+
+use crate::entity::{session, user};
+use crate::{Result, Store, User};
+
+/// A sign-in, as a later "your active sessions" page would list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub user_id: i64,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+fn from_model(m: session::Model) -> Session {
+    Session {
+        id: m.id,
+        user_id: m.user_id,
+        created_at: m.created_at,
+        last_seen_at: m.last_seen_at,
+        expires_at: m.expires_at,
+    }
+}
+
+/// How long ended sessions are kept before they are deleted (enough for a person to see
+/// "signed out an hour ago" on a sessions page; nothing needs them longer).
+const KEEP_ENDED: time::Duration = time::Duration::days(7);
+
+impl Store {
+    /// Records a new sign-in, and deletes sessions that ended long ago so the table stays small.
+    pub async fn create_session(
+        &self,
+        id: &str,
+        user_id: i64,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lt(now - KEEP_ENDED))
+            .exec(&self.db)
+            .await?;
+        session::ActiveModel {
+            id: Set(id.to_owned()),
+            user_id: Set(user_id),
+            created_at: Set(now),
+            last_seen_at: Set(now),
+            expires_at: Set(expires_at),
+            revoked_at: Set(None),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// The account behind a live session: one query for the session and its account (plus
+    /// the account's roles, as every account lookup). None when the session is unknown,
+    /// revoked, expired or belongs to someone else.
+    pub async fn session_user(
+        &self,
+        id: &str,
+        user_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Session, User)>> {
+        let found = session::Entity::find_by_id(id.to_owned())
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(now))
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?;
+        match found {
+            Some((s, Some(u))) => Ok(Some((from_model(s), self.with_roles(u).await?))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Notes activity on a session and slides its expiry. Callers do this at most every few
+    /// minutes, not per request.
+    pub async fn touch_session(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
+            .filter(session::Column::Id.eq(id))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends one session (signing out). False when it was already ended.
+    pub async fn revoke_session(&self, id: &str, now: OffsetDateTime) -> Result<bool> {
+        let r = session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(now))
+            .filter(session::Column::Id.eq(id))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(r.rows_affected == 1)
+    }
+
+    /// Ends every live session of an account except `keep` (None: all of them). Returns how
+    /// many ended.
+    pub async fn revoke_sessions_of(
+        &self,
+        user_id: i64,
+        keep: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        let mut q = session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(now))
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::RevokedAt.is_null());
+        if let Some(k) = keep {
+            q = q.filter(session::Column::Id.ne(k));
+        }
+        Ok(q.exec(&self.db).await?.rows_affected)
+    }
+
+    /// An account's live sessions, most recently used first.
+    pub async fn active_sessions(&self, user_id: i64, now: OffsetDateTime) -> Result<Vec<Session>> {
+        Ok(session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(now))
+            .order_by_desc(session::Column::LastSeenAt)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(from_model)
+            .collect())
+    }
+}
