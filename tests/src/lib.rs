@@ -479,6 +479,11 @@ impl TestApp {
         self.send(self.with_cookies(req)).await
     }
 
+    /// Sends any request with the browser's cookies.
+    pub async fn send_with_cookies(&self, req: TestRequest) -> Reply {
+        self.send(self.with_cookies(req)).await
+    }
+
     pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body: String = form_encode(fields);
         let req = TestRequest::post()

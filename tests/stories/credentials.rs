@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use crate::evidence::complete;
 
 pub(crate) fn schema_validator() -> Result<jsonschema::Validator, hocvuso_stories::Error> {
-    let path =
-        workspace_root().join("tests/fixtures/openbadges3/ob_v3p0_achievementcredential_schema.json");
+    let path = workspace_root()
+        .join("tests/fixtures/openbadges3/ob_v3p0_achievementcredential_schema.json");
     let schema: Value = serde_json::from_slice(&std::fs::read(path)?)?;
     Ok(jsonschema::options()
         .with_draft(jsonschema::Draft::Draft201909)

@@ -15,4 +15,5 @@ mod mail;
 mod migrations;
 mod pages;
 mod path_credentials;
+mod security_data;
 mod units;

@@ -8,7 +8,9 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::aggregates::{household_created, with_household_change, with_mentor_change};
+use crate::aggregates::{
+    household_created, lock_household, with_household_change, with_mentor_change,
+};
 use crate::entity::{
     assisted_registration, attendance_code, class_attendance, class_session, household,
     household_member, learner_status, mentor_link,
@@ -341,6 +343,14 @@ pub(crate) async fn set_household_in<C: sea_orm::ConnectionTrait>(
     let old = household_member::Entity::find_by_id(user_id).one(c).await?;
     if old.as_ref().map(|o| o.household_id) == Some(household_id) {
         return Ok(());
+    }
+    // Both households, in id order, before either changes: two moves in opposite directions
+    // then wait for each other instead of deadlocking.
+    let mut both: Vec<i64> = old.iter().map(|o| o.household_id).collect();
+    both.push(household_id);
+    both.sort_unstable();
+    for h in both {
+        lock_household(c, h).await?;
     }
     if let Some(o) = old {
         with_household_change(c, o.household_id, || async {

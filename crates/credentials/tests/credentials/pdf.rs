@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use hocvuso_credentials::pdf::{render_certificate, CertificateDoc, CertificateLabels};
+use hocvuso_credentials::pdf::{
+    render_certificate, CertificateDoc, CertificateLabels, RevokedStamp,
+};
 use hocvuso_credentials::{Competence, Level};
 use time::macros::date;
 use unicode_normalization::UnicodeNormalization;
@@ -46,6 +48,7 @@ pub fn doc() -> CertificateDoc {
             certificate_id: "Mã chứng nhận".into(),
             verify: "Quét mã QR hoặc mở địa chỉ sau để kiểm tra chứng nhận:".into(),
         },
+        revoked: None,
     }
 }
 
@@ -115,6 +118,38 @@ fn the_text_extracts_as_the_exact_vietnamese() {
     ] {
         assert!(text.contains(expected), "{expected:?} not in:\n{text}");
     }
+}
+
+#[test]
+fn a_revoked_certificate_is_stamped_across_the_page_with_its_date() {
+    let mut revoked = doc();
+    revoked.revoked = Some(RevokedStamp {
+        stamp: "ĐÃ THU HỒI".into(),
+        note: "Thu hồi ngày 05/12/2026 – chứng nhận này không còn giá trị".into(),
+    });
+    let clean = render_certificate(&doc()).unwrap();
+    let stamped = render_certificate(&revoked).unwrap();
+    assert_ne!(clean, stamped);
+    if !tool("pdftotext") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let text = |bytes: &[u8]| {
+        let pdf = write(tmp.path(), bytes);
+        run("pdftotext", &["-enc", "UTF-8", pdf.to_str().unwrap(), "-"])
+    };
+    let stamped = text(&stamped);
+    // The band at the top reads in one line; the diagonal stamp extracts too.
+    assert!(
+        stamped.contains("ĐÃ THU HỒI – Thu hồi ngày 05/12/2026 – chứng nhận này không còn giá trị"),
+        "{stamped}"
+    );
+    assert!(stamped.matches("ĐÃ THU HỒI").count() >= 2, "{stamped}");
+    assert!(
+        stamped.contains("Nguyễn Thị Lan"),
+        "the rest is still there"
+    );
+    assert!(!text(&clean).contains("THU HỒI"));
 }
 
 #[test]

@@ -91,6 +91,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/units/{id}/members", web::post().to(units::add_member))
                 .route("/units/{id}/managers", web::post().to(units::add_manager))
                 .route("/units/{id}/eligible", web::put().to(units::set_eligible))
+                .route("/me/invitations", web::get().to(units::my_invitations))
+                .route(
+                    "/me/invitations/{id}/accept",
+                    web::post().to(units::accept_invitation),
+                )
+                .route(
+                    "/me/invitations/{id}/decline",
+                    web::post().to(units::decline_invitation),
+                )
                 .route("/people/{id}", web::get().to(units::person))
                 .route("/people/{id}/mentor", web::post().to(units::make_mentor))
                 .route("/people/{id}/activate", web::post().to(units::activate))
