@@ -494,6 +494,21 @@ impl TestApp {
     }
 }
 
+/// An export's text without its first line when that line is the ledger's head (every export
+/// starts with it: `# ledger_head …` in CSV, `{"ledger_head": …}` in JSON Lines and xAPI), so
+/// what is left is the header and the records.
+pub fn without_ledger_head(text: &str) -> &str {
+    let text = text.trim_start_matches('\u{feff}');
+    match text.split_once('\n') {
+        Some((first, rest))
+            if first.starts_with("# ledger_head ") || first.starts_with("{\"ledger_head\"") =>
+        {
+            rest
+        }
+        _ => text,
+    }
+}
+
 pub fn form_encode(fields: &[(&str, &str)]) -> String {
     fields
         .iter()

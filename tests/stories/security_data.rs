@@ -48,6 +48,10 @@ async fn a_tiny_xlsx_with_cells_a1_and_xfd1048576_is_refused_without_allocating_
     assert_eq!(r.json()["problems"][0]["error"], "sheet_too_large");
     // The server still answers.
     assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+    // A learner's file is not read at all.
+    let learner = app.learner("hoc.vien").await?;
+    let r = import(&app, &learner, hostile("a1-xfd1048576.xlsx")?, XLSX).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
     Ok(())
 }
 

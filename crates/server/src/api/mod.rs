@@ -108,11 +108,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/households/{id}/members",
                     web::post().to(units::household_member),
                 )
-                .service(
-                    web::resource("/import")
-                        .app_data(web::PayloadConfig::new(import::MAX_FILE))
-                        .route(web::post().to(import::import_people)),
-                )
+                // Read by the handler itself, up to `import::MAX_FILE`, once the caller is
+                // known to be a manager.
+                .route("/import", web::post().to(import::import_people))
                 .route("/dashboard", web::get().to(units::get_dashboard))
                 .route("/targets", web::get().to(units::targets))
                 .route("/targets", web::put().to(units::set_targets))

@@ -1,8 +1,11 @@
 //! Importing people from CSV or XLSX: name, username or phone, group, unit, household, birth
 //! year. A dry run reports every problem with its row number; a real run writes everything in
 //! one transaction or, if any row has a problem, nothing. Importing the same file twice
-//! changes nothing: a person already there with the same name and group is matched, not
-//! created again.
+//! changes nothing: a person already in the caller's units with the same name and group is
+//! matched, not created again. A username taken outside the caller's units is reported as
+//! taken and nothing more (whose it is, or whether name and group match, is not the caller's
+//! to learn); such a person joins only by accepting an invitation. Files are read by
+//! `app::spreadsheet`, with bounds.
 //!
 //! Imported accounts have no password (nobody can sign in with them yet) and no consent
 //! record: the unit imports its own records of people for its task. The person's first
