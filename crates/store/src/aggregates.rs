@@ -356,7 +356,7 @@ pub(crate) async fn lock_household<C: ConnectionTrait>(
 
 /// Locks a person's `learner_status` row (every account has one): the mentor's, for their
 /// at-bar state; the member's, for the units they count in.
-async fn lock_person<C: ConnectionTrait>(c: &C, user_id: i64) -> Result<()> {
+pub(crate) async fn lock_person<C: ConnectionTrait>(c: &C, user_id: i64) -> Result<()> {
     learner_status::Entity::find_by_id(user_id)
         .lock_exclusive()
         .one(c)

@@ -9,7 +9,7 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use crate::aggregates::{
-    household_created, lock_household, with_household_change, with_mentor_change,
+    household_created, lock_household, lock_person, with_household_change, with_mentor_change,
 };
 use crate::entity::{
     assisted_registration, attendance_code, class_attendance, class_session, household,
@@ -386,6 +386,13 @@ pub(crate) async fn link_mentor_in<C: sea_orm::ConnectionTrait>(
     let old = mentor_link::Entity::find_by_id(mentee_id).one(c).await?;
     if old.as_ref().map(|o| o.mentor_id) == Some(mentor_id) {
         return Ok(());
+    }
+    // Both mentors, in id order, before either changes (as for households).
+    let mut both: Vec<i64> = old.iter().map(|o| o.mentor_id).collect();
+    both.push(mentor_id);
+    both.sort_unstable();
+    for m in both {
+        lock_person(c, m).await?;
     }
     if let Some(o) = old {
         with_mentor_change(c, o.mentor_id, || async {

@@ -61,9 +61,6 @@ impl Store {
                     id
                 }
             };
-            if add_member_in(&tx, user_id, row.unit_id).await? {
-                out.memberships_added += 1;
-            }
             let household = match row.household {
                 None => None,
                 Some(PlannedHousehold::Existing(id)) => Some(id),
@@ -77,8 +74,13 @@ impl Store {
                     }
                 },
             };
+            // The household before the membership: the counters' lock order is household,
+            // then mentor, then person (`aggregates::lock_household`).
             if let Some(h) = household {
                 set_household_in(&tx, user_id, h).await?;
+            }
+            if add_member_in(&tx, user_id, row.unit_id).await? {
+                out.memberships_added += 1;
             }
         }
         tx.commit().await?;
