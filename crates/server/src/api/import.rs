@@ -2,7 +2,6 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -33,22 +32,12 @@ pub async fn import_people(
     state: web::Data<AppState>,
     user: ApiUser,
     q: web::Query<ImportQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     // Only a manager's file is read at all.
     scope.require_manager()?;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::bad_request("invalid_form"))?;
-        if body.len() + chunk.len() > MAX_FILE {
-            return Err(AppError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = crate::pages::form::read_limited(payload, MAX_FILE).await?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

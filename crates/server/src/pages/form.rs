@@ -26,22 +26,31 @@ fn too_large() -> AppError {
     AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
 }
 
+/// Reads a request body of at most `max_bytes` (413 `payload_too_large` beyond), for handlers
+/// that check the caller before reading anything.
+pub async fn read_limited(
+    mut payload: web::Payload,
+    max_bytes: usize,
+) -> Result<web::BytesMut, AppError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::bad_request("invalid_form"))?;
+        if body.len() + chunk.len() > max_bytes {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 impl FormFields {
     /// Reads a urlencoded body of at most `max_bytes` and `max_fields` fields.
     pub async fn read(
-        mut payload: web::Payload,
+        payload: web::Payload,
         max_bytes: usize,
         max_fields: usize,
     ) -> Result<Self, AppError> {
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| AppError::bad_request("invalid_form"))?;
-            if body.len() + chunk.len() > max_bytes {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Self::parse(&body, max_fields)
+        Self::parse(&read_limited(payload, max_bytes).await?, max_fields)
     }
 
     /// Parses a urlencoded body of at most `max_fields` fields.

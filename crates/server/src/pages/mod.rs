@@ -6,7 +6,7 @@ mod accounts;
 mod admin;
 mod community;
 mod evidence;
-mod form;
+pub mod form;
 mod import;
 mod instructor;
 mod learning;
