@@ -1134,3 +1134,37 @@ async fn a_revoked_certificate_downloads_stamped_as_revoked_with_its_date() -> T
     }
     Ok(())
 }
+
+#[actix_web::test]
+async fn the_import_page_keeps_the_dry_run_choice_and_says_why_a_file_is_refused() -> TestResult {
+    let app = TestApp::spawn().await?;
+    ward(&app).await?;
+    app.page("/login").await;
+    app.submit_form(
+        "/login",
+        &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
+    )
+    .await;
+    app.page("/import").await;
+    let boundary = "XyZbOuNdArY";
+    // No dry run, a file that is neither CSV nor XLSX.
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ds.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\r\n--{boundary}--\r\n",
+        app.csrf()
+    );
+    let r = app
+        .post_raw_with_cookies(
+            "/import",
+            &format!("multipart/form-data; boundary={boundary}"),
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let text = r.text();
+    assert!(text.contains("Hãy gửi tệp CSV"), "{text}");
+    assert!(
+        !text.contains("value=\"yes\" checked"),
+        "the dry run stays unticked as it was sent"
+    );
+    Ok(())
+}
