@@ -37,13 +37,13 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
                 println!("{finding}");
             }
             let held = format!(
-                "{} course completions and {} path certificates{}",
+                "{} course completions and {} path certificates ({})",
                 report.course_completions,
                 report.path_certificates,
                 if report.credentials_checked {
-                    ", with their credentials,"
+                    "with their credentials"
                 } else {
-                    ""
+                    "credentials not checked: no key ring"
                 }
             );
             match (&report.chain, report.findings.len()) {
