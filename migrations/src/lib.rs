@@ -10,6 +10,7 @@ mod m20261202_000001_path_certificates;
 mod m20261205_000001_contact;
 mod m20261205_000002_citizen_path;
 mod m20261206_000001_sessions;
+mod m20261206_000002_scope_and_integrity;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000001_contact::Migration),
             Box::new(m20261205_000002_citizen_path::Migration),
             Box::new(m20261206_000001_sessions::Migration),
+            Box::new(m20261206_000002_scope_and_integrity::Migration),
         ]
     }
 }

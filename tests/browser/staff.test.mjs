@@ -157,7 +157,9 @@ test('a mentor registers an elderly neighbour on their phone and takes attendanc
     await page.getByRole('link', { name: 'Lớp học' }).click();
     await visit(page, 'staff-11-classes');
     await page.getByLabel('Địa điểm').fill('Nhà văn hóa tổ dân phố 1');
-    await page.getByLabel('Ngày').fill('2026-12-05');
+    // Tomorrow: a class is scheduled within two years of today.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Ngày', { exact: true }).fill(tomorrow);
     await page.getByRole('button', { name: 'Lên lịch' }).click();
     await page.waitForURL(/\/classes\/\d+$/);
     await page.getByLabel(/Cụ Nguyễn Thị Tám/).check();

@@ -507,6 +507,11 @@ impl TestApp {
         self.send(self.with_cookies(req)).await
     }
 
+    /// Sends any request with the browser's cookies.
+    pub async fn send_with_cookies(&self, req: TestRequest) -> Reply {
+        self.send(self.with_cookies(req)).await
+    }
+
     pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body: String = form_encode(fields);
         let req = TestRequest::post()
@@ -514,6 +519,21 @@ impl TestApp {
             .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
             .set_payload(body);
         self.send(self.with_cookies(req)).await
+    }
+}
+
+/// An export's text without its first line when that line is the ledger's head (every export
+/// starts with it: `# ledger_head …` in CSV, `{"ledger_head": …}` in JSON Lines and xAPI), so
+/// what is left is the header and the records.
+pub fn without_ledger_head(text: &str) -> &str {
+    let text = text.trim_start_matches('\u{feff}');
+    match text.split_once('\n') {
+        Some((first, rest))
+            if first.starts_with("# ledger_head ") || first.starts_with("{\"ledger_head\"") =>
+        {
+            rest
+        }
+        _ => text,
     }
 }
 

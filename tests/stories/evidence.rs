@@ -1,5 +1,5 @@
 use actix_web::http::{header, StatusCode};
-use hocvuso_stories::{TestApp, TestResult};
+use hocvuso_stories::{without_ledger_head, TestApp, TestResult};
 use serde_json::json;
 
 /// Completes the fixture course for a new learner and returns their certificate id.
@@ -42,7 +42,7 @@ async fn completions_export_as_csv_xlsx_and_json_lines_for_admins_only() -> Test
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/csv")));
     let text = csv.text();
-    let mut lines = text.lines();
+    let mut lines = without_ledger_head(&text).lines();
     assert_eq!(lines.next(), Some("certificate_id,username,display_name,group,course_id,course_title,completed_at,score_percent,revoked"));
     let row = lines.next().ok_or("row")?;
     assert!(
@@ -79,8 +79,7 @@ async fn completions_export_as_csv_xlsx_and_json_lines_for_admins_only() -> Test
     let jsonl = app
         .get("/api/v1/admin/completions?format=jsonl", Some(&admin))
         .await;
-    let rows: Vec<serde_json::Value> = jsonl
-        .text()
+    let rows: Vec<serde_json::Value> = without_ledger_head(&jsonl.text())
         .lines()
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
@@ -94,14 +93,14 @@ async fn completions_export_as_csv_xlsx_and_json_lines_for_admins_only() -> Test
             Some(&admin),
         )
         .await;
-    assert_eq!(none.text(), "");
+    assert_eq!(without_ledger_head(&none.text()), "");
     let future = app
         .get(
             "/api/v1/admin/completions?format=jsonl&from=2999-01-01",
             Some(&admin),
         )
         .await;
-    assert_eq!(future.text(), "");
+    assert_eq!(without_ledger_head(&future.text()), "");
     let bad = app
         .get("/api/v1/admin/completions?format=pdf", Some(&admin))
         .await;
@@ -178,7 +177,7 @@ async fn exports_filter_by_unit_and_course_stay_in_a_managers_units_and_are_audi
             Some(&w.admin),
         )
         .await;
-    assert_eq!(r.text(), "");
+    assert_eq!(without_ledger_head(&r.text()), "");
     let r = app
         .get("/api/v1/admin/completions?course=khong-co", Some(&w.admin))
         .await;
@@ -216,7 +215,12 @@ async fn exports_filter_by_unit_and_course_stay_in_a_managers_units_and_are_audi
         .await;
     assert_eq!(r.status, StatusCode::OK);
     let sheets = xlsx_sheets(&r.body)?;
-    assert_eq!(sheets.len(), 2, "summary and completions");
+    assert_eq!(
+        sheets.len(),
+        3,
+        "summary, completions, and the ledger's head"
+    );
+    assert_eq!(sheets[2].0, "Sổ cái");
     let (summary_name, summary) = &sheets[0];
     assert_eq!(summary_name, "Tổng hợp");
     assert_eq!(summary[0][0], "Nhóm");

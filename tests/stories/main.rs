@@ -17,4 +17,5 @@ mod migrations;
 mod pages;
 mod path_credentials;
 mod security_accounts;
+mod security_data;
 mod units;

@@ -97,6 +97,7 @@ fn main() {
             certificate_id: "Mã chứng nhận".into(),
             verify: "Quét mã QR hoặc mở địa chỉ sau để kiểm tra chứng nhận:".into(),
         },
+        revoked: None,
     };
     per_op("render a certificate PDF", 50, || {
         black_box(render_certificate(black_box(&doc)).unwrap());

@@ -3,7 +3,8 @@
 //!
 //! * [`certificate_id`]: the public, unguessable id printed on every certificate.
 //! * [`ledger`]: completion records as an append-only hash chain, so an edit, a deletion or a
-//!   reordering made behind the platform's back is found and named.
+//!   reordering made behind the platform's back is found and named; [`audit`] compares what
+//!   the database holds (completions, path certificates, their credentials) with it.
 //! * [`openbadges`]: the Open Badges 3.0 `AchievementCredential` (W3C VC data model 2.0).
 //! * [`vc_jwt`]: that credential signed as a VC-JWT (Ed25519, `alg: EdDSA`) and verified.
 //! * [`keys`]: the issuer's Ed25519 key ring (active, earlier and retired keys, JWKS);
@@ -15,6 +16,7 @@
 //! the only clock. URLs are built in one place, [`PublicUrl`], so the routes the server must
 //! serve for these documents to resolve are listed there.
 
+pub mod audit;
 pub mod certificate_id;
 pub mod key_store;
 pub mod keys;

@@ -12,6 +12,10 @@
 //! with the right marks already placed. A character the font lacks as one glyph is drawn from
 //! its canonical decomposition (base letter plus zero-width combining marks).
 //!
+//! A revoked certificate still renders (its holder may need to see what it was), stamped
+//! `ĐÃ THU HỒI` with the date across the page and in a red band at the top, so no printout of
+//! it passes for valid evidence; the QR code leads to the verification page, which says why.
+//!
 //! The verification URL is printed as text and drawn as a QR code (vector squares, medium error
 //! correction), with a link annotation over both. All texts come from the caller: labels from
 //! the server's translations, names and titles from the database and the content.
@@ -48,6 +52,18 @@ pub struct CertificateDoc {
     /// `PublicUrl::verify_url`, printed and put in the QR code.
     pub verify_url: String,
     pub labels: CertificateLabels,
+    /// Set for a revoked certificate: stamped across the page, over everything else.
+    pub revoked: Option<RevokedStamp>,
+}
+
+/// What a revoked certificate is stamped with (texts from the server's translations): a
+/// printout must not pass for valid evidence, and the holder still sees what it was.
+#[derive(Debug, Clone)]
+pub struct RevokedStamp {
+    /// `ĐÃ THU HỒI`
+    pub stamp: String,
+    /// `Thu hồi ngày 05/12/2026 – chứng nhận này không còn giá trị`
+    pub note: String,
 }
 
 /// The fixed texts of the page, from the server's translations (`certificate.*`).
@@ -78,6 +94,8 @@ const RED: (f32, f32, f32) = (0.55, 0.09, 0.09);
 const GOLD: (f32, f32, f32) = (0.74, 0.57, 0.2);
 const INK: (f32, f32, f32) = (0.12, 0.12, 0.14);
 const NAVY: (f32, f32, f32) = (0.08, 0.16, 0.38);
+/// The revocation stamp's red, brighter than the frame's so it reads as added later.
+const STAMP: (f32, f32, f32) = (0.86, 0.08, 0.08);
 
 /// Renders the certificate as PDF bytes. Deterministic: the same document gives the same bytes.
 pub fn render_certificate(doc: &CertificateDoc) -> Result<Vec<u8>, Error> {
@@ -142,12 +160,51 @@ pub fn render_certificate(doc: &CertificateDoc) -> Result<Vec<u8>, Error> {
     let (qr_x, qr_y) = (WIDTH - 62.0 - qr_size, 48.0);
     page.qr(&doc.verify_url, qr_x, qr_y, qr_size)?;
 
+    if let Some(revoked) = &doc.revoked {
+        stamp(&mut page, &mut fonts, revoked);
+    }
+
     write_pdf(
         doc,
         page.content.finish().into_vec(),
         &fonts,
         (qr_x, qr_y, qr_size),
     )
+}
+
+/// The revocation stamp: large red letters along the page's diagonal, the date under them,
+/// and the note again in a red band at the top, where no layout puts anything else.
+fn stamp(page: &mut Page, fonts: &mut [FontUse; 2], revoked: &RevokedStamp) {
+    let angle = (HEIGHT / WIDTH).atan();
+    let (cx, cy) = (WIDTH / 2.0, HEIGHT / 2.0);
+    let [regular, bold] = fonts;
+    let size = fit_size(bold, &revoked.stamp, 84.0, 640.0);
+    page.rotated_centred(bold, &revoked.stamp, size, (cx, cy), angle, STAMP);
+    let note_size = fit_size(bold, &revoked.note, 18.0, 560.0);
+    let (s, c) = angle.sin_cos();
+    let below = size * 0.55;
+    page.rotated_centred(
+        bold,
+        &revoked.note,
+        note_size,
+        (cx + s * below, cy - c * below),
+        angle,
+        STAMP,
+    );
+    page.content
+        .set_fill_rgb(STAMP.0, STAMP.1, STAMP.2)
+        .rect(27.0, HEIGHT - 27.0 - 22.0, WIDTH - 54.0, 22.0)
+        .fill_nonzero();
+    let band = format!("{} – {}", revoked.stamp, revoked.note);
+    let band_size = fit_size(regular, &band, 11.0, WIDTH - 80.0);
+    page.centred(
+        regular,
+        &band,
+        band_size,
+        WIDTH / 2.0,
+        HEIGHT - 27.0 - 15.0,
+        (1.0, 1.0, 1.0),
+    );
 }
 
 enum Pos {
@@ -417,6 +474,28 @@ impl Page {
             .begin_text()
             .set_font(Self::font_name(font), size)
             .next_line(x, y)
+            .show(Str(&encoded))
+            .end_text();
+    }
+
+    /// Text turned by `angle` (radians, anticlockwise), the middle of its baseline at `centre`.
+    fn rotated_centred(
+        &mut self,
+        font: &mut FontUse,
+        text: &str,
+        size: f32,
+        centre: (f32, f32),
+        angle: f32,
+        rgb: (f32, f32, f32),
+    ) {
+        let half = font.width(text, size) / 2.0;
+        let (s, c) = angle.sin_cos();
+        let encoded = font.encode(text);
+        self.content
+            .set_fill_rgb(rgb.0, rgb.1, rgb.2)
+            .begin_text()
+            .set_font(Self::font_name(font), size)
+            .set_text_matrix([c, s, -s, c, centre.0 - c * half, centre.1 - s * half])
             .show(Str(&encoded))
             .end_text();
     }

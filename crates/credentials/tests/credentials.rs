@@ -4,11 +4,14 @@
 //! * `openbadges`: the credential validates against 1EdTech's OB 3.0 JSON schema.
 //! * `vc_jwt`: signing, an independent JOSE library verifying with our JWKS, every failure.
 //! * `ledger`: the hash chain names an edited, a deleted and a reordered record.
+//! * `audit`: the database compared with the ledger (rows and credentials).
 //! * `pdf`: the certificate's text and font, read back with poppler (`pdftotext`, `pdffonts`).
 //! * `xapi`: statements, and the checker against ADL's conformance templates.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "credentials/audit.rs"]
+mod audit;
 #[path = "credentials/keys.rs"]
 mod keys;
 #[path = "credentials/ledger.rs"]

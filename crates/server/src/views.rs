@@ -53,6 +53,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "check_in.html",
     "import.html",
     "activate.html",
+    "issuer.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");
@@ -135,9 +136,16 @@ pub fn format_number_vi(n: f64) -> String {
     }
 }
 
+/// An instant in Vietnam's time (UTC+7 all year). Never panics: an instant whose local time
+/// would fall outside the years the `time` crate can hold (a class dated 9999-12-31T20:00Z) is
+/// shown as it is stored rather than taking the page down.
+pub fn in_vietnam(t: OffsetDateTime) -> OffsetDateTime {
+    t.checked_to_offset(time::macros::offset!(+7)).unwrap_or(t)
+}
+
 /// A time of day and date in Vietnam: 14:05 ngày 27/11/2026.
 pub fn time_vi(t: OffsetDateTime) -> String {
-    let v = t.to_offset(time::macros::offset!(+7));
+    let v = in_vietnam(t);
     format!("{:02}:{:02} {}", v.hour(), v.minute(), date_vi(t))
 }
 
@@ -147,7 +155,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 
 /// A date and time in Vietnam: 27/11/2026 14:05.
 pub fn datetime_vi(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::macros::offset!(+7));
+    let t = in_vietnam(t);
     format!(
         "{:02}/{:02}/{} {:02}:{:02}",
         t.day(),
@@ -160,7 +168,6 @@ pub fn datetime_vi(t: OffsetDateTime) -> String {
 
 /// A date as people in Vietnam write it: 27/11/2026.
 pub fn date_vi(t: OffsetDateTime) -> String {
-    // Vietnam keeps UTC+7 all year.
-    let t = t.to_offset(time::macros::offset!(+7));
+    let t = in_vietnam(t);
     format!("{:02}/{:02}/{}", t.day(), u8::from(t.month()), t.year())
 }

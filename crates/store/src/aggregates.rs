@@ -334,6 +334,36 @@ pub(crate) async fn add_weekly<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Row locks for the before/after pattern below. Each `with_*_change` reads a state (a
+/// household is digital, a mentor is at the bar, a person counts in these units), lets the
+/// write happen, reads it again and moves the counters by the difference. Under PostgreSQL's
+/// READ COMMITTED, two transactions doing that for the same household at once both read
+/// "before" without the other's change and both add 1: the counter drifted above
+/// `dashboard rebuild`. Locking the row the decision is about first (`SELECT … FOR UPDATE`)
+/// makes them take turns, and the second then reads what the first committed. SQLite runs one
+/// writer at a time, and sea-query leaves `FOR UPDATE` out of its SQL.
+///
+/// Lock order, everywhere: the household, then the mentor, then the person.
+pub(crate) async fn lock_household<C: ConnectionTrait>(
+    c: &C,
+    household_id: i64,
+) -> Result<Option<household::Model>> {
+    Ok(household::Entity::find_by_id(household_id)
+        .lock_exclusive()
+        .one(c)
+        .await?)
+}
+
+/// Locks a person's `learner_status` row (every account has one): the mentor's, for their
+/// at-bar state; the member's, for the units they count in.
+pub(crate) async fn lock_person<C: ConnectionTrait>(c: &C, user_id: i64) -> Result<()> {
+    learner_status::Entity::find_by_id(user_id)
+        .lock_exclusive()
+        .one(c)
+        .await?;
+    Ok(())
+}
+
 /// A person was added to or removed from units: the units they now count in gain their
 /// contribution, the ones they no longer count in lose it. `change` does the write.
 pub(crate) async fn with_membership_change<C, F, Fut>(
@@ -346,6 +376,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<bool>>,
 {
+    lock_person(c, user_id).await?;
     let before = counted_in(c, user_id).await?;
     if !change().await? {
         return Ok(false);
@@ -369,6 +400,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
+    lock_person(c, mentor_id).await?;
     let before = mentor_contribution(c, mentor_id).await?;
     let out = change().await?;
     let after = mentor_contribution(c, mentor_id).await?;
@@ -391,11 +423,12 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
+    let household = lock_household(c, household_id).await?;
     let before = household_digital(c, household_id, None).await?;
     let out = change().await?;
     let after = household_digital(c, household_id, None).await?;
     if before != after {
-        if let Some(h) = household::Entity::find_by_id(household_id).one(c).await? {
+        if let Some(h) = household {
             let units = ancestors(&parents(c).await?, [h.unit_id]);
             let sign = if after { 1 } else { -1 };
             apply(
@@ -456,15 +489,16 @@ where
 {
     let household = household_member::Entity::find_by_id(user_id).one(c).await?;
     let mentor = mentor_link::Entity::find_by_id(user_id).one(c).await?;
-    let then_household = || async {
-        match &household {
-            Some(h) => with_household_change(c, h.household_id, change).await,
+    // The household outside, the mentor inside: the lock order (see `lock_household`).
+    let then_mentor = || async {
+        match &mentor {
+            Some(m) => with_mentor_change(c, m.mentor_id, change).await,
             None => change().await,
         }
     };
-    match &mentor {
-        Some(m) => with_mentor_change(c, m.mentor_id, then_household).await,
-        None => then_household().await,
+    match &household {
+        Some(h) => with_household_change(c, h.household_id, then_mentor).await,
+        None => then_mentor().await,
     }
 }
 

@@ -8,7 +8,9 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::aggregates::{household_created, with_household_change, with_mentor_change};
+use crate::aggregates::{
+    household_created, lock_household, lock_person, with_household_change, with_mentor_change,
+};
 use crate::entity::{
     assisted_registration, attendance_code, class_attendance, class_session, household,
     household_member, learner_status, mentor_link,
@@ -342,6 +344,14 @@ pub(crate) async fn set_household_in<C: sea_orm::ConnectionTrait>(
     if old.as_ref().map(|o| o.household_id) == Some(household_id) {
         return Ok(());
     }
+    // Both households, in id order, before either changes: two moves in opposite directions
+    // then wait for each other instead of deadlocking.
+    let mut both: Vec<i64> = old.iter().map(|o| o.household_id).collect();
+    both.push(household_id);
+    both.sort_unstable();
+    for h in both {
+        lock_household(c, h).await?;
+    }
     if let Some(o) = old {
         with_household_change(c, o.household_id, || async {
             household_member::Entity::delete_by_id(user_id)
@@ -376,6 +386,13 @@ pub(crate) async fn link_mentor_in<C: sea_orm::ConnectionTrait>(
     let old = mentor_link::Entity::find_by_id(mentee_id).one(c).await?;
     if old.as_ref().map(|o| o.mentor_id) == Some(mentor_id) {
         return Ok(());
+    }
+    // Both mentors, in id order, before either changes (as for households).
+    let mut both: Vec<i64> = old.iter().map(|o| o.mentor_id).collect();
+    both.push(mentor_id);
+    both.sort_unstable();
+    for m in both {
+        lock_person(c, m).await?;
     }
     if let Some(o) = old {
         with_mentor_change(c, o.mentor_id, || async {

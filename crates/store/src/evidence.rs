@@ -385,13 +385,90 @@ impl Store {
                 .await?
                 .map(Certificate::from),
         };
-        let Some(c) = found else {
+        let Some(mut c) = found else {
             return Ok(None);
         };
+        if c.revoked_at.is_none() {
+            // The ledger has the last word: a revocation cleared in the live table behind the
+            // platform's back still counts everywhere the certificate is checked.
+            if let Some((at, reason)) = self.ledger_revocation(certificate_id).await? {
+                c.revoked_at = Some(at);
+                c.revoked_reason = Some(reason);
+            }
+        }
         let user = self.user_by_id(c.user_id).await?.ok_or_else(|| {
             StoreError::Corrupt(format!("certificate {} has no user", c.certificate_id))
         })?;
         Ok(Some((c, user)))
+    }
+
+    /// The first revocation the ledger records for a certificate: when, and why.
+    pub async fn ledger_revocation(
+        &self,
+        certificate_id: &str,
+    ) -> Result<Option<(OffsetDateTime, String)>> {
+        Ok(ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::CertificateId.eq(certificate_id))
+            .filter(ledger_entry::Column::EntryType.eq(REVOKE))
+            .order_by_asc(ledger_entry::Column::Seq)
+            .one(&self.db)
+            .await?
+            .map(|e| (e.at, e.reason.unwrap_or_default())))
+    }
+
+    /// Certificates of one kind after row id `after`, in id order, at most `limit`, each with
+    /// its row id and the learner's opaque reference: what `ledger verify` compares with the
+    /// ledger, a page at a time.
+    pub async fn held_certificates(
+        &self,
+        kind: AchievementKind,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<(i64, Certificate, Option<String>)>> {
+        let rows: Vec<(i64, Certificate)> = match kind {
+            AchievementKind::Course => course_completion::Entity::find()
+                .filter(course_completion::Column::Id.gt(after))
+                .order_by_asc(course_completion::Column::Id)
+                .limit(limit)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, Certificate::from(m)))
+                .collect(),
+            AchievementKind::Path => path_certificate::Entity::find()
+                .filter(path_certificate::Column::Id.gt(after))
+                .order_by_asc(path_certificate::Column::Id)
+                .limit(limit)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, Certificate::from(m)))
+                .collect(),
+        };
+        let mut users: Vec<i64> = rows.iter().map(|(_, c)| c.user_id).collect();
+        users.sort_unstable();
+        users.dedup();
+        let mut refs = std::collections::HashMap::new();
+        for chunk in users.chunks(500) {
+            for (id, r) in user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .column(user::Column::LearnerRef)
+                .filter(user::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple::<(i64, Option<String>)>()
+                .all(&self.db)
+                .await?
+            {
+                refs.insert(id, r);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(id, c)| {
+                let r = refs.get(&c.user_id).cloned().flatten();
+                (id, c, r)
+            })
+            .collect())
     }
 
     /// Every certificate of a learner, both kinds, oldest first.

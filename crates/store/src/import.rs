@@ -6,6 +6,7 @@ use sea_orm::TransactionTrait;
 use time::OffsetDateTime;
 
 use crate::community::{create_household_in, set_household_in};
+use crate::invitations::record_origin;
 use crate::people::insert_user;
 use crate::units::add_member_in;
 use crate::{NewUser, Result, Store};
@@ -38,11 +39,13 @@ pub struct ImportOutcome {
 }
 
 impl Store {
-    /// Applies a checked import in one transaction: accounts, memberships, households.
-    /// Rows that change nothing (the same file imported again) write nothing.
+    /// Applies a checked import in one transaction: accounts (with the unit that created them,
+    /// `import_origins`), memberships, households. Rows that change nothing (the same file
+    /// imported again) write nothing.
     pub async fn apply_import(
         &self,
         rows: Vec<PlannedRow>,
+        imported_by: i64,
         at: OffsetDateTime,
     ) -> Result<ImportOutcome> {
         let tx = self.db.begin().await?;
@@ -53,12 +56,11 @@ impl Store {
                 PlannedPerson::Existing(id) => id,
                 PlannedPerson::New(new) => {
                     out.people_created += 1;
-                    insert_user(&tx, new, Vec::new()).await?.id
+                    let id = insert_user(&tx, new, Vec::new()).await?.id;
+                    record_origin(&tx, id, row.unit_id, imported_by, at).await?;
+                    id
                 }
             };
-            if add_member_in(&tx, user_id, row.unit_id).await? {
-                out.memberships_added += 1;
-            }
             let household = match row.household {
                 None => None,
                 Some(PlannedHousehold::Existing(id)) => Some(id),
@@ -72,8 +74,13 @@ impl Store {
                     }
                 },
             };
+            // The household before the membership: the counters' lock order is household,
+            // then mentor, then person (`aggregates::lock_household`).
             if let Some(h) = household {
                 set_household_in(&tx, user_id, h).await?;
+            }
+            if add_member_in(&tx, user_id, row.unit_id).await? {
+                out.memberships_added += 1;
             }
         }
         tx.commit().await?;

@@ -271,7 +271,9 @@ impl Store {
             .collect())
     }
 
-    /// Starts an attempt: the attempt row and its first step, together.
+    /// Starts an attempt: the attempt row and its first step, together. A learner has at most
+    /// one open attempt per quiz (`uq_quiz_attempts_open`): when another request opened one
+    /// first, this fails with `Conflict("open_attempt")` and the caller resumes that one.
     pub async fn create_attempt(&self, new: NewAttempt) -> Result<Attempt> {
         let tx = self.db.begin().await?;
         let model = quiz_attempt::ActiveModel {
@@ -289,7 +291,8 @@ impl Store {
             result: Set(None),
         }
         .insert(&tx)
-        .await?;
+        .await
+        .map_err(|e| StoreError::unique_or_db(e, "open_attempt"))?;
         append_step(&tx, &new.id, 0, "start", "{}", new.at).await?;
         tx.commit().await?;
         Ok(model.into())

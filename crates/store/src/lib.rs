@@ -12,6 +12,7 @@ mod error;
 mod evidence;
 mod exports;
 mod import;
+mod invitations;
 mod learning;
 mod people;
 mod sessions;
@@ -30,6 +31,7 @@ pub use error::StoreError;
 pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use exports::{CompletionFilter, ExportRow};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
+pub use invitations::Invitation;
 pub use learning::{
     Attempt, Completion, GradeOutcome, NewAttempt, NewCompletion, NewPathCertificate, Submission,
     STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,

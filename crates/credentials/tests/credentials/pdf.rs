@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use hocvuso_credentials::pdf::{render_certificate, CertificateDoc, CertificateLabels};
+use hocvuso_credentials::pdf::{
+    render_certificate, CertificateDoc, CertificateLabels, RevokedStamp,
+};
 use hocvuso_credentials::{Competence, Level};
 use time::macros::date;
 use unicode_normalization::UnicodeNormalization;
@@ -46,6 +48,7 @@ pub fn doc() -> CertificateDoc {
             certificate_id: "Mã chứng nhận".into(),
             verify: "Quét mã QR hoặc mở địa chỉ sau để kiểm tra chứng nhận:".into(),
         },
+        revoked: None,
     }
 }
 
@@ -118,6 +121,39 @@ fn the_text_extracts_as_the_exact_vietnamese() {
 }
 
 #[test]
+fn a_revoked_certificate_is_stamped_across_the_page_with_its_date() {
+    let mut revoked = doc();
+    revoked.revoked = Some(RevokedStamp {
+        stamp: "ĐÃ THU HỒI".into(),
+        note: "Thu hồi ngày 05/12/2026 – chứng nhận này không còn giá trị".into(),
+    });
+    let clean = render_certificate(&doc()).unwrap();
+    let stamped = render_certificate(&revoked).unwrap();
+    assert_ne!(clean, stamped);
+    if !tool("pdftotext") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let text = |bytes: &[u8]| {
+        let pdf = write(tmp.path(), bytes);
+        run("pdftotext", &["-enc", "UTF-8", pdf.to_str().unwrap(), "-"])
+    };
+    let stamped = text(&stamped);
+    // The band at the top reads in one line; the diagonal stamp is there too (text extraction
+    // gives turned text letter by letter, so its letters are counted).
+    assert!(
+        stamped.contains("ĐÃ THU HỒI – Thu hồi ngày 05/12/2026 – chứng nhận này không còn giá trị"),
+        "{stamped}"
+    );
+    assert!(stamped.matches('Ồ').count() >= 2, "{stamped}");
+    assert!(
+        stamped.contains("Nguyễn Thị Lan"),
+        "the rest is still there"
+    );
+    assert!(!text(&clean).contains("THU HỒI"));
+}
+
+#[test]
 fn text_typed_in_decomposed_form_comes_out_composed() {
     if !tool("pdftotext") {
         return;
@@ -182,23 +218,34 @@ fn many_competences_and_long_titles_still_fit_on_one_page() {
     assert!(text.contains("Mã chứng nhận: 7K3M9Q2XH4TB6WRV0ZCD"));
 }
 
-/// Writes `target/certificate-sample.pdf` (and a PNG when pdftoppm is there) to look at.
+/// Writes `target/tmp/certificate-sample.pdf` and `certificate-revoked-sample.pdf` (and PNGs
+/// when pdftoppm is there) to look at.
 #[test]
 fn a_sample_is_written_for_people_to_look_at() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let pdf = out.join("certificate-sample.pdf");
-    std::fs::write(&pdf, render_certificate(&doc()).unwrap()).unwrap();
-    if tool("pdftoppm") {
-        run(
-            "pdftoppm",
-            &[
-                "-png",
-                "-r",
-                "80",
-                "-singlefile",
-                pdf.to_str().unwrap(),
-                out.join("certificate-sample").to_str().unwrap(),
-            ],
-        );
+    let mut revoked = doc();
+    revoked.revoked = Some(RevokedStamp {
+        stamp: "ĐÃ THU HỒI".into(),
+        note: "Thu hồi ngày 05/12/2026 – chứng nhận này không còn giá trị".into(),
+    });
+    for (name, d) in [
+        ("certificate-sample", doc()),
+        ("certificate-revoked-sample", revoked),
+    ] {
+        let pdf = out.join(format!("{name}.pdf"));
+        std::fs::write(&pdf, render_certificate(&d).unwrap()).unwrap();
+        if tool("pdftoppm") {
+            run(
+                "pdftoppm",
+                &[
+                    "-png",
+                    "-r",
+                    "80",
+                    "-singlefile",
+                    pdf.to_str().unwrap(),
+                    out.join(name).to_str().unwrap(),
+                ],
+            );
+        }
     }
 }

@@ -62,6 +62,8 @@ pub async fn completions(
         None if scope.admin => serde_json::Value::Null,
         None => serde_json::json!(scope.tops().iter().map(|u| u.id).collect::<Vec<_>>()),
     };
+    // The ledger's head as the export starts, in the file and in a header.
+    let head = crate::app::ledger::head(&state.store).await?;
     let audit = state
         .store
         .record_export(NewExportAudit {
@@ -87,12 +89,14 @@ pub async fn completions(
                 format.extension()
             ),
         ))
+        .insert_header(crate::export::ledger_header(&head))
         .streaming(completions::stream(
             state.clone(),
             format,
             filter,
             q.bom,
             audit,
+            head,
         )))
 }
 

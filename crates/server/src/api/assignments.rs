@@ -146,7 +146,7 @@ pub async fn overdue(
                 rows = late.len(),
                 "overdue list exported"
             );
-            file(format, "overdue", &[("overdue", head, rows)])
+            file(&state, format, "overdue", &[("overdue", head, rows)]).await
         }
     }
 }

@@ -139,13 +139,39 @@ pub async fn key(
     Ok(HttpResponse::Ok().json(jwk))
 }
 
-/// The issuer's Open Badges profile (the `iss` of every credential).
-#[utoipa::path(get, path = "/issuer", tag = "evidence", responses((status = 200, description = "Open Badges 3.0 Profile")))]
-pub async fn issuer(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(hocvuso_credentials::openbadges::issuer_profile(
-        &state.issuer.base,
-        &state.issuer.name,
-    ))
+/// The issuer's Open Badges profile (the `iss` of every credential), with the completion
+/// ledger's head: `ledgerHead: {seq, hash}`, the newest record's number and hash. Keep a copy:
+/// a ledger whose newest records were deleted stays a consistent chain, and shows only against
+/// a head seen before. A browser (Accept: text/html) gets the same as a page.
+#[utoipa::path(get, path = "/issuer", tag = "evidence", responses((status = 200, description = "Open Badges 3.0 Profile, plus ledgerHead {seq, hash}")))]
+pub async fn issuer(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    user: crate::auth::MaybeUser,
+) -> Result<HttpResponse, actix_web::Error> {
+    let wants_page = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let mut resp = if wants_page {
+        crate::pages::issuer_page(&req, &state, user.0.as_ref()).await?
+    } else {
+        let head = crate::app::ledger::head(&state.store)
+            .await
+            .map_err(AppError::from)?;
+        let mut profile =
+            hocvuso_credentials::openbadges::issuer_profile(&state.issuer.base, &state.issuer.name);
+        if let Some(map) = profile.as_object_mut() {
+            map.insert("ledgerHead".into(), serde_json::json!(head));
+        }
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .json(profile)
+    };
+    resp.headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    Ok(resp)
 }
 
 /// The certificate's Open Badges 3.0 credential as a compact VC-JWT (EdDSA).
@@ -180,8 +206,13 @@ pub async fn pdf(
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!(
-                "attachment; filename=\"chung-nhan-{}.pdf\"",
-                v.certificate.certificate_id
+                "attachment; filename=\"chung-nhan-{}{}.pdf\"",
+                v.certificate.certificate_id,
+                if v.certificate.revoked_at.is_some() {
+                    "-da-thu-hoi"
+                } else {
+                    ""
+                }
             ),
         ))
         .body(bytes))

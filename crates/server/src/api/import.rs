@@ -32,9 +32,12 @@ pub async fn import_people(
     state: web::Data<AppState>,
     user: ApiUser,
     q: web::Query<ImportQuery>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
+    // Only a manager's file is read at all.
+    scope.require_manager()?;
+    let body = crate::pages::form::read_limited(payload, MAX_FILE).await?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)

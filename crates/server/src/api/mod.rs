@@ -97,6 +97,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/units/{id}/members", web::post().to(units::add_member))
                 .route("/units/{id}/managers", web::post().to(units::add_manager))
                 .route("/units/{id}/eligible", web::put().to(units::set_eligible))
+                .route("/me/invitations", web::get().to(units::my_invitations))
+                .route(
+                    "/me/invitations/{id}/accept",
+                    web::post().to(units::accept_invitation),
+                )
+                .route(
+                    "/me/invitations/{id}/decline",
+                    web::post().to(units::decline_invitation),
+                )
                 .route("/people/{id}", web::get().to(units::person))
                 .route("/people/{id}/mentor", web::post().to(units::make_mentor))
                 .route("/people/{id}/activate", web::post().to(units::activate))
@@ -105,11 +114,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/households/{id}/members",
                     web::post().to(units::household_member),
                 )
-                .service(
-                    web::resource("/import")
-                        .app_data(web::PayloadConfig::new(import::MAX_FILE))
-                        .route(web::post().to(import::import_people)),
-                )
+                // Read by the handler itself, up to `import::MAX_FILE`, once the caller is
+                // known to be a manager.
+                .route("/import", web::post().to(import::import_people))
                 .route("/dashboard", web::get().to(units::get_dashboard))
                 .route("/targets", web::get().to(units::targets))
                 .route("/targets", web::put().to(units::set_targets))

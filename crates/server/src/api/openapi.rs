@@ -38,6 +38,7 @@ impl Modify for BearerAuth {
         instructor::statistics, instructor::essays, instructor::grade,
         units::list, units::create, units::get, units::people, units::add_member,
         units::add_manager, units::set_eligible, units::person, units::make_mentor, units::activate,
+        units::my_invitations, units::accept_invitation, units::decline_invitation,
         units::create_household, units::household_member, units::get_dashboard,
         units::targets, units::set_targets, import::import_people,
         community::mentees, community::register, community::choose_mentor, community::my_email, community::set_my_email, community::my_code,

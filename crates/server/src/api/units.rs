@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use hocvuso_store::{PersonRow, Unit};
 
 use crate::app::dashboard::{self, Dashboard};
+use crate::app::paging::Paging;
 use crate::app::{community, units};
 use crate::auth::{ApiUser, Scope};
 use crate::error::AppError;
@@ -145,7 +146,7 @@ pub async fn get(
 #[derive(Deserialize, IntoParams)]
 pub struct PeopleQuery {
     pub group: Option<String>,
-    /// From 0.
+    /// From 0 (at most 1,000,000; larger numbers are read as the largest).
     pub page: Option<u64>,
     /// json (default), csv or xlsx (the whole list).
     pub format: Option<String>,
@@ -172,30 +173,22 @@ pub async fn people(
         None | Some("json") => None,
         Some(f) => Some(Format::parse(f).ok_or_else(|| AppError::bad_request("unknown_format"))?),
     };
-    let page = q.page.unwrap_or(0);
+    let paging = Paging::new(q.page, None, units::PAGE_SIZE, units::PAGE_SIZE);
     if let Some(format) = format {
-        let (rows, _) =
-            units::people(&state, &scope, *path, q.group.as_deref(), 0, 100_000).await?;
+        let whole = Paging::new(None, None, units::EXPORT_MAX, units::EXPORT_MAX);
+        let (rows, _) = units::people(&state, &scope, *path, q.group.as_deref(), whole).await?;
         tracing::info!(
             by = scope.user.id,
             unit = *path,
             rows = rows.len(),
             "people exported"
         );
-        return file(format, "people", &people_sheet(&rows));
+        return file(&state, format, "people", &people_sheet(&rows)).await;
     }
-    let (rows, total) = units::people(
-        &state,
-        &scope,
-        *path,
-        q.group.as_deref(),
-        page,
-        units::PAGE_SIZE,
-    )
-    .await?;
+    let (rows, total) = units::people(&state, &scope, *path, q.group.as_deref(), paging).await?;
     Ok(HttpResponse::Ok().json(PeoplePage {
         total,
-        page,
+        page: paging.page,
         people: rows.iter().map(PersonView::from).collect(),
     }))
 }
@@ -239,8 +232,16 @@ pub fn people_sheet(rows: &[PersonRow]) -> Vec<Sheet> {
     vec![("people", head, body)]
 }
 
-pub fn file(format: Format, name: &str, sheets: &[Sheet]) -> Result<HttpResponse, AppError> {
-    let body = export::table(format, sheets)?;
+/// A small export as a file download, with the completion ledger's head in it (and in a
+/// header, `Hocvuso-Ledger-Head: <seq> <hash>`).
+pub async fn file(
+    state: &AppState,
+    format: Format,
+    name: &str,
+    sheets: &[Sheet],
+) -> Result<HttpResponse, AppError> {
+    let head = crate::app::ledger::head(&state.store).await?;
+    let body = export::table(format, sheets, &head)?;
     let ext = if format == Format::Xlsx {
         "xlsx"
     } else {
@@ -258,6 +259,7 @@ pub fn file(format: Format, name: &str, sheets: &[Sheet]) -> Result<HttpResponse
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{name}.{ext}\""),
         ))
+        .insert_header(export::ledger_header(&head))
         .body(body))
 }
 
@@ -266,9 +268,12 @@ pub struct UsernameRequest {
     pub username: String,
 }
 
-/// Adds a person to a unit the caller manages.
+/// Adds a person to a unit the caller manages, if they are in the caller's scope already
+/// (200, `{"status": "added", "id"}`). Anyone else is invited (202, `{"status": "invited"}`):
+/// they join when they accept on their own page. A username nobody has gets the same 202, so
+/// the answer says nothing about people outside the caller's scope.
 #[utoipa::path(post, path = "/api/v1/units/{id}/members", tag = "units", security(("bearer" = [])), request_body = UsernameRequest,
-    responses((status = 200, description = "Added (or already there)"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "Added (or already there)"), (status = 202, description = "Invited, if the account exists"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add_member(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -276,8 +281,69 @@ pub async fn add_member(
     body: web::Json<UsernameRequest>,
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
-    let id = units::add_member(&state, &scope, *path, &body.username).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"id": id})))
+    Ok(
+        match units::add_member(&state, &scope, *path, &body.username).await? {
+            units::Joined::Added(id) => {
+                HttpResponse::Ok().json(serde_json::json!({"status": "added", "id": id}))
+            }
+            units::Joined::Invited => {
+                HttpResponse::Accepted().json(serde_json::json!({"status": "invited"}))
+            }
+        },
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// RFC 3339.
+    pub invited_at: String,
+}
+
+/// The caller's pending invitations to join units.
+#[utoipa::path(get, path = "/api/v1/me/invitations", tag = "units", security(("bearer" = [])),
+    responses((status = 200, body = [InvitationView]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn my_invitations(
+    state: web::Data<AppState>,
+    user: ApiUser,
+) -> Result<HttpResponse, AppError> {
+    let list: Vec<InvitationView> = units::invitations(&state, &user.0)
+        .await?
+        .into_iter()
+        .map(|i| InvitationView {
+            id: i.id,
+            unit_id: i.unit_id,
+            unit_name: i.unit_name,
+            invited_at: rfc3339(i.created_at),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Accepts an invitation: the caller joins the unit, whose managers then see their progress.
+#[utoipa::path(post, path = "/api/v1/me/invitations/{id}/accept", tag = "units", security(("bearer" = [])),
+    responses((status = 200, description = "Joined"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    units::answer_invitation(&state, &user.0, *path, true).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}
+
+/// Declines an invitation.
+#[utoipa::path(post, path = "/api/v1/me/invitations/{id}/decline", tag = "units", security(("bearer" = [])),
+    responses((status = 200, description = "Declined"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn decline_invitation(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    units::answer_invitation(&state, &user.0, *path, false).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }
 
 /// Makes a person a manager of a unit (the caller must manage it, or be an administrator).
@@ -448,7 +514,7 @@ pub async fn get_dashboard(
     let d = dashboard::dashboard(&state, &scope, unit, q.year).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(d)),
-        Some("xlsx") => file(Format::Xlsx, "dashboard", &dashboard_sheets(&d)),
+        Some("xlsx") => file(&state, Format::Xlsx, "dashboard", &dashboard_sheets(&d)).await,
         Some(_) => Err(AppError::bad_request("unknown_format")),
     }
 }

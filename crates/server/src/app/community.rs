@@ -50,7 +50,7 @@ pub async fn set_household(
         .await?
         .ok_or_else(AppError::not_found)?;
     scope.unit(h.unit_id)?;
-    scope.person(state, person_id).await?;
+    crate::app::units::person_to_act_on(state, scope, person_id).await?;
     state.store.set_household(person_id, household_id).await?;
     Ok(())
 }
@@ -175,6 +175,11 @@ fn may_organise(scope: &Scope) -> bool {
     scope.mentor || scope.instructor || scope.is_manager()
 }
 
+/// How long after a class it may still be entered (held first, written down later).
+const CLASS_RECORDED_UP_TO: time::Duration = time::Duration::days(366);
+/// How far ahead a class may be scheduled: a sensible plan, and dates every page can show.
+const CLASS_SCHEDULED_UP_TO: time::Duration = time::Duration::days(2 * 366);
+
 pub struct ClassForm {
     pub unit_id: i64,
     pub course_id: String,
@@ -205,6 +210,10 @@ pub async fn create_class(
     let place = f.place.trim();
     if place.is_empty() || place.chars().count() > 200 {
         return Err(AppError::unprocessable("invalid_place"));
+    }
+    let now = state.clock.now();
+    if f.starts_at < now - CLASS_RECORDED_UP_TO || f.starts_at > now + CLASS_SCHEDULED_UP_TO {
+        return Err(AppError::unprocessable("class_date_out_of_range"));
     }
     Ok(state
         .store
@@ -281,7 +290,11 @@ pub async fn candidates(
     Ok(out)
 }
 
-/// Ticks people on the list: each must be someone the caller may see.
+/// People ticked at once: a class list, not a ward's register.
+pub const MAX_TICKED: usize = 500;
+
+/// Ticks people on the list: each must be someone the caller may see, and exist (an
+/// administrator sees every id, including ids nobody has).
 pub async fn tick(
     state: &AppState,
     scope: &Scope,
@@ -289,11 +302,17 @@ pub async fn tick(
     people: &[i64],
 ) -> Result<usize, AppError> {
     let c = class(state, scope, class_id).await?;
-    let mut added = 0;
+    if people.len() > MAX_TICKED {
+        return Err(AppError::unprocessable("too_many_people"));
+    }
+    // Everyone first, so one unknown id records nobody.
     for &p in people {
-        if !scope.sees_person(state, p).await? {
+        if !scope.sees_person(state, p).await? || state.store.user_by_id(p).await?.is_none() {
             return Err(AppError::unprocessable("unknown_person"));
         }
+    }
+    let mut added = 0;
+    for &p in people {
         if state
             .store
             .record_attendance(c.id, p, "list", scope.user.id, state.clock.now())

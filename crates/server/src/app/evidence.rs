@@ -459,14 +459,14 @@ pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppErr
         achievement_title: v.title.clone(),
         competences,
         level,
-        date: v
-            .certificate
-            .completed_at
-            .to_offset(time::macros::offset!(+7))
-            .date(),
+        date: crate::views::in_vietnam(v.certificate.completed_at).date(),
         issuer_name: state.issuer.name.clone(),
         verify_url: state.issuer.base.verify_url(&id),
         certificate_id: id,
+        revoked: v.certificate.revoked_at.map(|at| pdf::RevokedStamp {
+            stamp: tr("certificate.revoked_stamp"),
+            note: tr("certificate.revoked_note").replace("{date}", &crate::views::date_vi(at)),
+        }),
         labels: CertificateLabels {
             title: tr("certificate.title"),
             awarded_to: tr("certificate.awarded_to"),

@@ -1,8 +1,11 @@
 //! Importing people from CSV or XLSX: name, username or phone, group, unit, household, birth
 //! year. A dry run reports every problem with its row number; a real run writes everything in
 //! one transaction or, if any row has a problem, nothing. Importing the same file twice
-//! changes nothing: a person already there with the same name and group is matched, not
-//! created again.
+//! changes nothing: a person already in the caller's units with the same name and group is
+//! matched, not created again. A username taken outside the caller's units is reported as
+//! taken and nothing more (whose it is, or whether name and group match, is not the caller's
+//! to learn); such a person joins only by accepting an invitation. Files are read by
+//! `app::spreadsheet`, with bounds.
 //!
 //! Imported accounts have no password (nobody can sign in with them yet) and no consent
 //! record: the unit imports its own records of people for its task. The person's first
@@ -10,7 +13,6 @@
 //! and choose a password (`app::units::activate`).
 
 use std::collections::{HashMap, HashSet};
-use std::io::Cursor;
 
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
@@ -22,28 +24,7 @@ use crate::auth::{Scope, ROLE_LEARNER};
 use crate::error::AppError;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Csv,
-    Xlsx,
-}
-
-impl FileKind {
-    /// From a content type or a file name.
-    pub fn detect(content_type: &str, file_name: &str) -> Option<Self> {
-        let name = file_name.to_lowercase();
-        if content_type.contains("spreadsheetml") || name.ends_with(".xlsx") {
-            Some(Self::Xlsx)
-        } else if content_type.starts_with("text/csv")
-            || content_type.starts_with("text/plain")
-            || name.ends_with(".csv")
-        {
-            Some(Self::Csv)
-        } else {
-            None
-        }
-    }
-}
+pub use crate::app::spreadsheet::FileKind;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
@@ -78,61 +59,6 @@ fn problem(line: usize, key: &'static str, detail: &str) -> Problem {
         } else {
             format!("{base} ({detail})")
         },
-    }
-}
-
-/// The file as rows of text cells (the header first).
-fn cells(bytes: &[u8], kind: FileKind) -> Result<Vec<Vec<String>>, Problem> {
-    match kind {
-        FileKind::Csv => {
-            let text = match std::str::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    let line = 1 + bytes[..e.valid_up_to()]
-                        .iter()
-                        .filter(|b| **b == b'\n')
-                        .count();
-                    return Err(problem(line, "invalid_encoding", ""));
-                }
-            };
-            let text = text.trim_start_matches('\u{feff}');
-            let mut out = Vec::new();
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(text.as_bytes());
-            for record in reader.records() {
-                let record = record.map_err(|e| {
-                    let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                    problem(line, "invalid_csv", "")
-                })?;
-                out.push(record.iter().map(|c| c.nfc().collect()).collect());
-            }
-            Ok(out)
-        }
-        FileKind::Xlsx => {
-            use calamine::{Data, Reader, Xlsx};
-            let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
-                .map_err(|_| problem(1, "invalid_xlsx", ""))?;
-            let range = wb
-                .worksheet_range_at(0)
-                .ok_or_else(|| problem(1, "invalid_xlsx", ""))?
-                .map_err(|_| problem(1, "invalid_xlsx", ""))?;
-            Ok(range
-                .rows()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| match c {
-                            Data::Empty => String::new(),
-                            Data::String(s) => s.nfc().collect(),
-                            Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
-                            Data::Int(i) => i.to_string(),
-                            other => other.to_string(),
-                        })
-                        .collect()
-                })
-                .collect())
-        }
     }
 }
 
@@ -188,10 +114,15 @@ pub async fn import(
 ) -> Result<Report, AppError> {
     scope.require_manager()?;
     let mut report = Report::default();
-    let table = match cells(bytes, kind) {
+    // Reading a large sheet is seconds of CPU: off the async workers, which serve everyone.
+    let bytes = bytes.to_vec();
+    let read = actix_web::web::block(move || crate::app::spreadsheet::rows(&bytes, kind))
+        .await
+        .map_err(|_| AppError::internal())?;
+    let table = match read {
         Ok(t) => t,
-        Err(p) => {
-            report.problems.push(p);
+        Err(e) => {
+            report.problems.push(problem(e.line, e.key, ""));
             return Ok(report);
         }
     };
@@ -297,12 +228,18 @@ pub async fn import(
                     .problems
                     .push(problem(line, "invalid_household_code", &household_code));
             } else if let Some(h) = state.store.household_by_code(&household_code).await? {
-                if h.unit_id != u.id {
+                if h.unit_id == u.id {
+                    household = Some(PlannedHousehold::Existing(h.id));
+                } else if scope.sees_unit(h.unit_id) {
                     report
                         .problems
                         .push(problem(line, "household_elsewhere", &household_code));
                 } else {
-                    household = Some(PlannedHousehold::Existing(h.id));
+                    // Another unit's household: the code is taken (as creating a household
+                    // would say), and nothing more about it.
+                    report
+                        .problems
+                        .push(problem(line, "household_code_taken", &household_code));
                 }
             } else {
                 match new_households.get(&household_code) {
@@ -332,6 +269,15 @@ pub async fn import(
         };
         let existing = state.store.user_by_username(&username).await?;
         let person = match existing {
+            // Someone outside the caller's scope: the username is taken (as registering would
+            // say), and nothing more; whether name and group match is not the caller's to
+            // learn, and such a person joins only by accepting an invitation.
+            Some(u) if !crate::app::units::may_act_on(state, scope, u.id).await? => {
+                report
+                    .problems
+                    .push(problem(line, "username_unavailable", &username));
+                continue;
+            }
             Some(u) if u.display_name == name && u.group.as_deref() == Some(group.id.as_str()) => {
                 report.existing_people += 1;
                 PlannedPerson::Existing(u.id)
@@ -369,7 +315,7 @@ pub async fn import(
     }
     let outcome: ImportOutcome = state
         .store
-        .apply_import(plan, state.clock.now())
+        .apply_import(plan, scope.user.id, state.clock.now())
         .await
         .map_err(|e| match e {
             hocvuso_store::StoreError::Conflict(_) => AppError::conflict("import_conflict"),

@@ -145,6 +145,21 @@ pub fn deadline(attempt: &Attempt, quiz: &Quiz) -> Option<time::OffsetDateTime> 
         .then(|| attempt.started_at + time::Duration::minutes(i64::from(quiz.time_limit_minutes)))
 }
 
+/// Whether the attempt's time is up (its deadline and the grace both passed).
+fn past_deadline(state: &AppState, attempt: &Attempt, quiz: &Quiz) -> bool {
+    deadline(attempt, quiz).is_some_and(|d| state.clock.now() > d + TIME_LIMIT_GRACE)
+}
+
+/// Saving or checking answers after the deadline is refused: with `on_timeout =
+/// "grade_saved"`, whatever is saved is what gets graded, so a late save would be a late
+/// answer counted.
+fn refuse_late(state: &AppState, attempt: &Attempt, quiz: &Quiz) -> Result<(), AppError> {
+    if past_deadline(state, attempt, quiz) {
+        return Err(AppError::conflict("answers_too_late"));
+    }
+    Ok(())
+}
+
 /// The answers saved so far (the latest `save` step), or none.
 pub async fn saved_answers(
     state: &AppState,
@@ -189,6 +204,7 @@ pub async fn save(
     }
     let course = course(state, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
+    refuse_late(state, &attempt, quiz)?;
     let paper = parse_paper(&attempt)?;
     grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
     let mut merged = saved_answers(state, &attempt).await?;
@@ -218,6 +234,7 @@ pub async fn check(
     if quiz.mode != QuizMode::Practice {
         return Err(AppError::conflict("not_practice"));
     }
+    refuse_late(state, &attempt, quiz)?;
     let paper = parse_paper(&attempt)?;
     let one = BTreeMap::from([(question_id.to_owned(), answer)]);
     let result = grading::grade(&paper, course.quiz_bank(quiz), &one).map_err(grade_error)?;
@@ -260,17 +277,8 @@ pub async fn start_attempt(
 ) -> Result<Started, AppError> {
     let course = course(state, course_id)?;
     let quiz = quiz(course, quiz_id)?;
-    if let Some(open) = state
-        .store
-        .open_attempt(user.id, &course.id, &quiz.id)
-        .await?
-    {
-        let paper = parse_paper(&open)?;
-        let questions = paper::present(&paper, course.quiz_bank(quiz));
-        return Ok(Started {
-            attempt: open,
-            questions,
-        });
+    if let Some(started) = resume(state, user, course, quiz).await? {
+        return Ok(started);
     }
     let earlier = state.store.attempts(user.id, &course.id, &quiz.id).await?;
     let now = state.clock.now();
@@ -333,7 +341,7 @@ pub async fn start_attempt(
     };
     let questions = paper::present(&paper, course.quiz_bank(quiz));
     let paper_json = serde_json::to_string(&paper).map_err(|_| AppError::internal())?;
-    let attempt = state
+    let created = state
         .store
         .create_attempt(NewAttempt {
             id,
@@ -344,8 +352,37 @@ pub async fn start_attempt(
             paper: paper_json,
             at: state.clock.now(),
         })
-        .await?;
-    Ok(Started { attempt, questions })
+        .await;
+    match created {
+        Ok(attempt) => Ok(Started { attempt, questions }),
+        // A parallel start opened one a moment ago: resume it, never a second paper.
+        Err(StoreError::Conflict("open_attempt")) => resume(state, user, course, quiz)
+            .await?
+            .ok_or_else(|| AppError::conflict("conflict")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The learner's open attempt at a quiz, with its questions, if there is one.
+async fn resume(
+    state: &AppState,
+    user: &User,
+    course: &Course,
+    quiz: &Quiz,
+) -> Result<Option<Started>, AppError> {
+    let Some(open) = state
+        .store
+        .open_attempt(user.id, &course.id, &quiz.id)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let paper = parse_paper(&open)?;
+    let questions = paper::present(&paper, course.quiz_bank(quiz));
+    Ok(Some(Started {
+        attempt: open,
+        questions,
+    }))
 }
 
 /// The generator a new paper is drawn with: fresh randomness, or in stories
@@ -453,7 +490,7 @@ pub async fn submit(
     let quiz = quiz(course, &attempt.quiz_id)?;
     let paper = parse_paper(&attempt)?;
     let mut all = saved_answers(state, &attempt).await?;
-    let late = deadline(&attempt, quiz).is_some_and(|d| state.clock.now() > d + TIME_LIMIT_GRACE);
+    let late = past_deadline(state, &attempt, quiz);
     if late {
         match quiz.on_timeout {
             OnTimeout::Refuse => {

@@ -11,5 +11,8 @@ pub mod evidence;
 pub mod import;
 pub mod instructor;
 pub mod learning;
+pub mod ledger;
 pub mod mastery;
+pub mod paging;
+pub mod spreadsheet;
 pub mod units;

@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use hocvuso_store::{NewUnit, PersonRow, Unit, UNIT_KINDS};
+use hocvuso_store::{Invitation, NewUnit, PersonRow, Unit, User, UNIT_KINDS};
 
+use crate::app::paging::Paging;
 use crate::auth::Scope;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -156,19 +157,99 @@ pub async fn create(state: &AppState, scope: &Scope, f: UnitForm) -> Result<Unit
     Ok(unit)
 }
 
-/// Adds a person (by username) to a unit the caller manages.
+/// Whether the caller may act on a person (add them to a unit, make them a mentor or a
+/// manager, put them in a household, activate them): themselves; anyone, for an
+/// administrator; the people of the units they manage. Not mentees: a mentor sees a mentee's
+/// progress because the mentee chose them, which is no consent to anything else.
+pub async fn may_act_on(state: &AppState, scope: &Scope, person_id: i64) -> Result<bool, AppError> {
+    if scope.admin || person_id == scope.user.id {
+        return Ok(true);
+    }
+    if !scope.is_manager() {
+        return Ok(false);
+    }
+    Ok(state
+        .store
+        .is_member_of_any(person_id, &scope.visible_ids())
+        .await?)
+}
+
+/// A person the caller may act on, by id; 404 otherwise, exactly as for nobody.
+pub async fn person_to_act_on(
+    state: &AppState,
+    scope: &Scope,
+    person_id: i64,
+) -> Result<User, AppError> {
+    if !may_act_on(state, scope, person_id).await? {
+        return Err(AppError::not_found());
+    }
+    state
+        .store
+        .user_by_id(person_id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+/// A person the caller may act on, by username; `unknown_person` otherwise, exactly as for a
+/// username nobody has.
+pub async fn person_named(
+    state: &AppState,
+    scope: &Scope,
+    username: &str,
+) -> Result<User, AppError> {
+    let unknown = || AppError::unprocessable("unknown_person");
+    let person = state
+        .store
+        .user_by_username(username.trim())
+        .await?
+        .ok_or_else(unknown)?;
+    if may_act_on(state, scope, person.id).await? {
+        Ok(person)
+    } else {
+        Err(unknown())
+    }
+}
+
+/// What adding someone to a unit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    /// They were in the caller's scope already: now a member (their id).
+    Added(i64),
+    /// Anyone else: invited if the account exists (they join by accepting on their own page);
+    /// the answer is the same when it does not, so the caller learns nothing outside their
+    /// scope.
+    Invited,
+}
+
+/// Adds a person (by username) to a unit the caller manages, or invites them.
 pub async fn add_member(
     state: &AppState,
     scope: &Scope,
     unit_id: i64,
     username: &str,
-) -> Result<i64, AppError> {
+) -> Result<Joined, AppError> {
     scope.unit(unit_id)?;
-    let person = state
-        .store
-        .user_by_username(username.trim())
-        .await?
-        .ok_or_else(|| AppError::unprocessable("unknown_person"))?;
+    let username = username.trim();
+    if username.is_empty() || username.chars().count() > 254 {
+        return Err(AppError::unprocessable("unknown_person"));
+    }
+    let Some(person) = state.store.user_by_username(username).await? else {
+        tracing::info!(by = scope.user.id, unit = unit_id, "invitation to nobody");
+        return Ok(Joined::Invited);
+    };
+    if !may_act_on(state, scope, person.id).await? {
+        state
+            .store
+            .invite(person.id, unit_id, scope.user.id, state.clock.now())
+            .await?;
+        tracing::info!(
+            by = scope.user.id,
+            person = person.id,
+            unit = unit_id,
+            "invited to a unit"
+        );
+        return Ok(Joined::Invited);
+    }
     state.store.add_member(person.id, unit_id).await?;
     tracing::info!(
         by = scope.user.id,
@@ -176,7 +257,44 @@ pub async fn add_member(
         unit = unit_id,
         "member added"
     );
-    Ok(person.id)
+    Ok(Joined::Added(person.id))
+}
+
+/// The caller's pending invitations.
+pub async fn invitations(state: &AppState, user: &User) -> Result<Vec<Invitation>, AppError> {
+    Ok(state.store.invitations_for(user.id).await?)
+}
+
+/// The invited person accepts (joins the unit) or declines; 404 for an invitation that is not
+/// theirs or no longer pending.
+pub async fn answer_invitation(
+    state: &AppState,
+    user: &User,
+    invitation_id: i64,
+    accept: bool,
+) -> Result<(), AppError> {
+    let done = if accept {
+        state
+            .store
+            .accept_invitation(invitation_id, user.id)
+            .await?
+            .is_some()
+    } else {
+        state
+            .store
+            .decline_invitation(invitation_id, user.id)
+            .await?
+    };
+    if !done {
+        return Err(AppError::not_found());
+    }
+    tracing::info!(
+        user = user.id,
+        invitation = invitation_id,
+        accept,
+        "invitation answered"
+    );
+    Ok(())
 }
 
 /// Makes a person a manager of a unit. Administrators, or a manager for a unit below theirs.
@@ -187,11 +305,8 @@ pub async fn add_manager(
     username: &str,
 ) -> Result<(), AppError> {
     scope.unit(unit_id)?;
-    let person = state
-        .store
-        .user_by_username(username.trim())
-        .await?
-        .ok_or_else(|| AppError::unprocessable("unknown_person"))?;
+    // Only someone already in the caller's scope: invite them into the unit first.
+    let person = person_named(state, scope, username).await?;
     state.store.add_manager(person.id, unit_id).await?;
     tracing::info!(
         by = scope.user.id,
@@ -205,7 +320,7 @@ pub async fn add_manager(
 /// Gives a person the mentor role: the person must be in the caller's scope.
 pub async fn make_mentor(state: &AppState, scope: &Scope, person_id: i64) -> Result<(), AppError> {
     scope.require_manager()?;
-    scope.person(state, person_id).await?;
+    person_to_act_on(state, scope, person_id).await?;
     state
         .store
         .grant_role(person_id, crate::auth::ROLE_MENTOR)
@@ -236,7 +351,10 @@ pub async fn set_eligible(
     Ok(())
 }
 
+/// People per page of a unit's list.
 pub const PAGE_SIZE: u64 = 50;
+/// The most people one request returns: a whole list exported as a file.
+pub const EXPORT_MAX: u64 = 100_000;
 
 /// A page of the people of a unit and everything below it, and how many there are (from the
 /// unit's counters: counting a ward's million people per page view would be slow).
@@ -245,8 +363,7 @@ pub async fn people(
     scope: &Scope,
     unit_id: i64,
     group: Option<&str>,
-    page: u64,
-    page_size: u64,
+    paging: Paging,
 ) -> Result<(Vec<PersonRow>, u64), AppError> {
     let units = scope.subtree(unit_id)?;
     let group = group.filter(|g| !g.is_empty());
@@ -261,9 +378,30 @@ pub async fn people(
         .sum();
     let rows = state
         .store
-        .people_in(&units, group, page.saturating_mul(page_size), page_size)
+        .people_in(&units, group, paging.offset(), paging.per_page)
         .await?;
     Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
+
+/// Whether the caller may give an imported account its first password: the person is in
+/// their units *and* an import into their scope created the account (`import_origins`), so
+/// nobody can pull someone else's imported person into their unit and take the account over.
+/// Accounts without a known origin (imported before origins were kept, then in several units)
+/// are for an administrator.
+pub async fn may_activate(
+    state: &AppState,
+    scope: &Scope,
+    person_id: i64,
+) -> Result<User, AppError> {
+    let person = person_to_act_on(state, scope, person_id).await?;
+    match state.store.import_origin(person_id).await? {
+        Some(unit) if scope.sees_unit(unit) => Ok(person),
+        None if scope.admin => Ok(person),
+        _ => Err(AppError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "activation_elsewhere",
+        )),
+    }
 }
 
 /// An imported person's first sign-in, on a manager's (or administrator's) screen: the person
@@ -276,7 +414,7 @@ pub async fn activate(
     consent: bool,
 ) -> Result<(), AppError> {
     scope.require_manager()?;
-    scope.person(state, person_id).await?;
+    may_activate(state, scope, person_id).await?;
     if !consent {
         return Err(AppError::unprocessable("consent_required"));
     }

@@ -25,6 +25,7 @@ use hocvuso_credentials::LearnerRef;
 use hocvuso_store::{CompletionFilter, ExportRow};
 
 use super::{neutralise, parse_bound, Format};
+use crate::app::ledger::Head;
 use crate::auth::scope::Scope;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -131,9 +132,10 @@ pub fn stream(
     filter: CompletionFilter,
     bom: bool,
     audit: i64,
+    head: Head,
 ) -> impl Stream<Item = Result<Bytes, io::Error>> {
     let (chunks, body) = mpsc::channel::<Result<Bytes, io::Error>>(4);
-    actix_web::rt::spawn(run(state, format, filter, bom, audit, chunks));
+    actix_web::rt::spawn(run(state, format, filter, bom, audit, head, chunks));
     futures_util::stream::unfold(body, |mut body| async move {
         body.recv().await.map(|chunk| (chunk, body))
     })
@@ -145,13 +147,14 @@ async fn run(
     filter: CompletionFilter,
     bom: bool,
     audit: i64,
+    head: Head,
     chunks: mpsc::Sender<Result<Bytes, io::Error>>,
 ) {
     let (pages, page_rx) = mpsc::channel::<Vec<ExportRow>>(2);
     let writer = {
         let state = state.clone();
         let out = ChunkWriter::new(chunks.clone());
-        tokio::task::spawn_blocking(move || write_all(&state, format, bom, page_rx, out))
+        tokio::task::spawn_blocking(move || write_all(&state, format, bom, &head, page_rx, out))
     };
     let read = read_pages(&state, format, &filter, pages).await;
     let written = writer.await;
@@ -227,14 +230,17 @@ fn write_all(
     state: &AppState,
     format: Format,
     bom: bool,
+    head: &Head,
     mut pages: mpsc::Receiver<Vec<ExportRow>>,
     out: ChunkWriter,
 ) -> Result<i64, io::Error> {
     let mut sink: Box<dyn Sink + '_> = match format {
-        Format::Csv => Box::new(Csv::new(out, bom)?),
-        Format::Jsonl => Box::new(Jsonl { out }),
-        Format::Xapi => Box::new(Xapi::new(out)),
-        Format::Xlsx => Box::new(Xlsx::new(out).map_err(xlsx_error)?),
+        Format::Csv => Box::new(Csv::new(out, bom, head)?),
+        Format::Jsonl => Box::new(Jsonl {
+            out: json_lines(out, head)?,
+        }),
+        Format::Xapi => Box::new(Xapi::new(json_lines(out, head)?)),
+        Format::Xlsx => Box::new(Xlsx::new(out, head.clone()).map_err(xlsx_error)?),
     };
     let mut rows = 0i64;
     while let Some(page) = pages.blocking_recv() {
@@ -298,10 +304,11 @@ struct Csv {
 }
 
 impl Csv {
-    fn new(mut out: ChunkWriter, bom: bool) -> io::Result<Self> {
+    fn new(mut out: ChunkWriter, bom: bool, head: &Head) -> io::Result<Self> {
         if bom {
             out.write_all("\u{feff}".as_bytes())?;
         }
+        out.write_all(super::ledger_line(head).as_bytes())?;
         let mut w = csv::Writer::from_writer(out);
         w.write_record(COLUMNS)?;
         Ok(Self { w })
@@ -335,6 +342,14 @@ impl Sink for Csv {
         let out = self.w.into_inner().map_err(|e| e.into_error())?;
         out.close()
     }
+}
+
+/// JSON Lines (plain or xAPI) start with one line of metadata, `{"ledger_head": {seq, hash}}`:
+/// the completion ledger's head when the export was made. Every other line is a record.
+fn json_lines(mut out: ChunkWriter, head: &Head) -> io::Result<ChunkWriter> {
+    serde_json::to_writer(&mut out, &serde_json::json!({ "ledger_head": head }))?;
+    out.write_all(b"\n")?;
+    Ok(out)
 }
 
 struct Jsonl {
@@ -427,6 +442,7 @@ struct Xlsx {
     sheet: usize,
     next_row: u32,
     tally: BTreeMap<String, GroupTally>,
+    head: Head,
 }
 
 fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> io::Error {
@@ -434,7 +450,7 @@ fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> io::Error {
 }
 
 impl Xlsx {
-    fn new(out: ChunkWriter) -> Result<Self, rust_xlsxwriter::XlsxError> {
+    fn new(out: ChunkWriter, head: Head) -> Result<Self, rust_xlsxwriter::XlsxError> {
         use rust_xlsxwriter::{Format as XFormat, Workbook};
         let mut wb = Workbook::new();
         wb.add_worksheet().set_name(tr("export.summary_sheet"))?;
@@ -446,6 +462,7 @@ impl Xlsx {
             sheet: 0,
             next_row: 0,
             tally: BTreeMap::new(),
+            head,
         };
         x.new_data_sheet()?;
         Ok(x)
@@ -601,11 +618,29 @@ impl Sink for Xlsx {
 
     fn finish(mut self: Box<Self>, state: &AppState) -> io::Result<()> {
         self.write_summary(state).map_err(xlsx_error)?;
+        self.write_ledger().map_err(xlsx_error)?;
         let Xlsx {
             mut wb, mut out, ..
         } = *self;
         wb.save_to_writer(&mut out).map_err(xlsx_error)?;
         out.close()
+    }
+}
+
+impl Xlsx {
+    /// The last sheet: the completion ledger's head when the export was made.
+    fn write_ledger(&mut self) -> Result<(), rust_xlsxwriter::XlsxError> {
+        let bold = self.bold.clone();
+        let (seq, hash) = (self.head.seq as f64, self.head.hash.clone());
+        let sheet = self.wb.add_worksheet();
+        sheet.set_name(tr("export.ledger_sheet"))?;
+        sheet.write_string_with_format(0, 0, tr("export.ledger_seq"), &bold)?;
+        sheet.write_number(0, 1, seq)?;
+        sheet.write_string_with_format(1, 0, tr("export.ledger_hash"), &bold)?;
+        sheet.write_string(1, 1, hash)?;
+        sheet.set_column_width(0, 28)?;
+        sheet.set_column_width(1, 70)?;
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ pub mod completions;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
 
+use crate::app::ledger::Head;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,9 +104,39 @@ mod tests {
 /// A named sheet: its name, its header row, its rows.
 pub type Sheet = (&'static str, Vec<String>, Vec<Vec<Cell>>);
 
+/// The line every CSV export starts with (after the byte-order mark): the completion ledger's
+/// head when the export was made, so that a ledger later cut short shows against any export
+/// kept (`docs/security.md`). Spreadsheets show it as the first row; CSV readers skip it as a
+/// comment (`#`).
+pub fn ledger_line(head: &Head) -> String {
+    format!("# ledger_head seq={} hash={}\n", head.seq, head.hash)
+}
+
+/// The ledger's head as a response header of every export: `Hocvuso-Ledger-Head: <seq> <hash>`.
+pub fn ledger_header(head: &Head) -> (&'static str, String) {
+    ("Hocvuso-Ledger-Head", format!("{} {}", head.seq, head.hash))
+}
+
+/// The ledger's head as the last sheet of every XLSX export.
+pub fn ledger_sheet(head: &Head) -> Sheet {
+    let t = crate::i18n_global();
+    (
+        "ledger",
+        vec![
+            t.get("export.ledger_seq").to_owned(),
+            t.get("export.ledger_hash").to_owned(),
+        ],
+        vec![vec![
+            Cell::Number(head.seq as f64),
+            head.hash.clone().into(),
+        ]],
+    )
+}
+
 /// Any table as CSV (UTF-8 with a BOM so Excel reads Vietnamese, formula cells neutralised) or
-/// XLSX: for the lists managers export (people, overdue learners) and the dashboard.
-pub fn table(format: Format, sheets: &[Sheet]) -> Result<Vec<u8>, AppError> {
+/// XLSX: for the lists managers export (people, overdue learners) and the dashboard. Both
+/// carry the ledger's head: the CSV's first line, the XLSX's last sheet.
+pub fn table(format: Format, sheets: &[Sheet], head: &Head) -> Result<Vec<u8>, AppError> {
     let failed = |e: &dyn std::fmt::Display| {
         tracing::error!(error = %e, "export failed");
         AppError::internal()
@@ -115,6 +146,7 @@ pub fn table(format: Format, sheets: &[Sheet]) -> Result<Vec<u8>, AppError> {
         Format::Csv | Format::Jsonl | Format::Xapi => {
             // CSV holds one table: the first sheet.
             let mut out = "\u{feff}".as_bytes().to_vec();
+            out.extend_from_slice(ledger_line(head).as_bytes());
             if let Some((_, head, rows)) = sheets.first() {
                 let mut w = csv::Writer::from_writer(&mut out);
                 w.write_record(head).map_err(|e| failed(&e))?;
@@ -130,7 +162,8 @@ pub fn table(format: Format, sheets: &[Sheet]) -> Result<Vec<u8>, AppError> {
             use rust_xlsxwriter::{Format as XFormat, Workbook};
             let mut wb = Workbook::new();
             let bold = XFormat::new().set_bold();
-            for (name, head, rows) in sheets {
+            let ledger = ledger_sheet(head);
+            for (name, head, rows) in sheets.iter().chain(std::iter::once(&ledger)) {
                 let sheet = wb.add_worksheet();
                 sheet.set_name(*name).map_err(|e| failed(&e))?;
                 for (c, h) in head.iter().enumerate() {

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::date_vi;
 
+use super::form::FormFields;
 use super::{redirect, Page, PageResult};
 
 #[derive(Serialize)]
@@ -181,6 +182,45 @@ pub async fn assisted(
 #[derive(Deserialize)]
 pub struct ProfileQuery {
     saved: Option<String>,
+    joined: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InvitationLine {
+    id: i64,
+    unit_name: String,
+    on: String,
+}
+
+#[derive(Deserialize)]
+pub struct InvitationForm {
+    #[serde(default)]
+    csrf: String,
+    /// `accept` or `decline`.
+    #[serde(default)]
+    answer: String,
+}
+
+/// The learner accepts or declines an invitation to join a unit (from their profile).
+pub async fn answer_invitation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    form: web::Form<InvitationForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let accept = match form.answer.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return Err(AppError::bad_request("invalid_form").into()),
+    };
+    crate::app::units::answer_invitation(&state, &user.0, *path, accept).await?;
+    Ok(redirect(if accept {
+        "/profile?joined=1"
+    } else {
+        "/profile?saved=1"
+    }))
 }
 
 /// The learner's profile: their attendance code with its QR code, and their mentor.
@@ -219,8 +259,19 @@ pub async fn profile(
         .reminder_email(user.0.id)
         .await
         .map_err(AppError::from)?;
+    let invitations: Vec<InvitationLine> = crate::app::units::invitations(&state, &user.0)
+        .await?
+        .into_iter()
+        .map(|i| InvitationLine {
+            id: i.id,
+            unit_name: i.unit_name,
+            on: date_vi(i.created_at),
+        })
+        .collect();
     Page::new(&req, &state, Some(&user.0))
         .with("code", &code)
+        .with("invitations", &invitations)
+        .with("joined", &q.joined.is_some())
         .with("email_value", &email.clone().unwrap_or_default())
         .with("email", &email)
         .with("mail_on", &state.settings.mail.is_some())
@@ -287,7 +338,7 @@ struct ClassLine {
 }
 
 fn class_line(state: &AppState, scope: &Scope, c: &hocvuso_store::ClassSession) -> ClassLine {
-    let local = c.starts_at.to_offset(time::macros::offset!(+7));
+    let local = crate::views::in_vietnam(c.starts_at);
     ClassLine {
         id: c.id,
         course_title: state
@@ -312,8 +363,24 @@ fn class_line(state: &AppState, scope: &Scope, c: &hocvuso_store::ClassSession) 
 
 pub async fn classes(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
     let scope = Scope::of(&state, &user.0).await?;
-    let list = app::classes(&state, &scope).await?;
-    let lines: Vec<ClassLine> = list.iter().map(|c| class_line(&state, &scope, c)).collect();
+    let form = NewClassForm {
+        time: "08:00".into(),
+        ..Default::default()
+    };
+    classes_page(&req, &state, &scope, &form, None).await
+}
+
+/// The list of classes and the form for a new one, with what was typed and the error when the
+/// form was refused.
+async fn classes_page(
+    req: &HttpRequest,
+    state: &AppState,
+    scope: &Scope,
+    form: &NewClassForm,
+    error: Option<&AppError>,
+) -> PageResult {
+    let list = app::classes(state, scope).await?;
+    let lines: Vec<ClassLine> = list.iter().map(|c| class_line(state, scope, c)).collect();
     let units: Vec<_> = if scope.instructor {
         scope.tree.all().iter().collect()
     } else {
@@ -330,9 +397,10 @@ pub async fn classes(req: HttpRequest, state: web::Data<AppState>, user: PageUse
         }
         v
     };
-    Page::new(&req, &state, Some(&user.0))
+    let mut page = Page::new(req, state, Some(&scope.user))
         .with("classes", &lines)
         .with("units", &units)
+        .with("form", form)
         .with(
             "courses",
             &state
@@ -341,21 +409,44 @@ pub async fn classes(req: HttpRequest, state: web::Data<AppState>, user: PageUse
                 .iter()
                 .map(|c| (&c.id, &c.title))
                 .collect::<Vec<_>>(),
-        )
-        .render("classes.html")
+        );
+    if let Some(e) = error {
+        page = page.error(e);
+    }
+    page.render("classes.html")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct NewClassForm {
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     csrf: String,
+    #[serde(default)]
     unit_id: i64,
+    #[serde(default)]
     course_id: String,
+    #[serde(default)]
     place: String,
     /// YYYY-MM-DD
+    #[serde(default)]
     date: String,
     /// HH:MM
+    #[serde(default)]
     time: String,
+}
+
+/// The instant a class starts, from the form's local date and time (Vietnam, UTC+7).
+fn class_start(f: &NewClassForm) -> Result<OffsetDateTime, AppError> {
+    let date = Date::parse(
+        f.date.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| AppError::unprocessable("invalid_date"))?;
+    let t = Time::parse(
+        f.time.trim(),
+        time::macros::format_description!("[hour]:[minute]"),
+    )
+    .map_err(|_| AppError::unprocessable("invalid_date"))?;
+    Ok(date.with_time(t).assume_offset(time::macros::offset!(+7)))
 }
 
 pub async fn create_class(
@@ -367,29 +458,29 @@ pub async fn create_class(
     csrf::verify(&req, &form.csrf)?;
     let scope = Scope::of(&state, &user.0).await?;
     let f = form.into_inner();
-    let date = Date::parse(
-        f.date.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| AppError::unprocessable("invalid_date"))?;
-    let t = Time::parse(
-        f.time.trim(),
-        time::macros::format_description!("[hour]:[minute]"),
-    )
-    .map_err(|_| AppError::unprocessable("invalid_date"))?;
-    let starts_at: OffsetDateTime = date.with_time(t).assume_offset(time::macros::offset!(+7));
-    let c = app::create_class(
-        &state,
-        &scope,
-        ClassForm {
-            unit_id: f.unit_id,
-            course_id: f.course_id,
-            place: f.place,
-            starts_at,
-        },
-    )
-    .await?;
-    Ok(redirect(&format!("/classes/{}", c.id)))
+    let created = match class_start(&f) {
+        Ok(starts_at) => {
+            app::create_class(
+                &state,
+                &scope,
+                ClassForm {
+                    unit_id: f.unit_id,
+                    course_id: f.course_id.clone(),
+                    place: f.place.clone(),
+                    starts_at,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(c) => Ok(redirect(&format!("/classes/{}", c.id))),
+        Err(e) if e.status == actix_web::http::StatusCode::UNPROCESSABLE_ENTITY => {
+            classes_page(&req, &state, &scope, &f, Some(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Serialize)]
@@ -452,26 +543,16 @@ pub async fn attend(
     state: web::Data<AppState>,
     user: PageUser,
     path: web::Path<i64>,
-    form: web::Form<Vec<(String, String)>>,
+    body: web::Payload,
 ) -> PageResult {
-    let pairs = form.into_inner();
-    let token = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    csrf::verify(&req, token)?;
     let scope = Scope::of(&state, &user.0).await?;
-    let people: Vec<i64> = pairs
-        .iter()
-        .filter(|(k, _)| k == "p")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    // The class must be the caller's before its form is read.
+    app::class(&state, &scope, *path).await?;
+    let form = FormFields::read(body, 16 * 1024, app::MAX_TICKED + 2).await?;
+    csrf::verify(&req, form.csrf())?;
+    let people: Vec<i64> = form.all("p").filter_map(|v| v.parse().ok()).collect();
     app::tick(&state, &scope, *path, &people).await?;
-    if let Some((_, code)) = pairs
-        .iter()
-        .find(|(k, v)| k == "code" && !v.trim().is_empty())
-    {
+    if let Some(code) = form.all("code").find(|v| !v.trim().is_empty()) {
         app::check_in(&state, &scope, *path, code).await?;
     }
     Ok(redirect(&format!("/classes/{}?recorded=1", *path)))

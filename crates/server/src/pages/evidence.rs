@@ -160,3 +160,41 @@ pub async fn verify_details(
         .map_err(AppError::from)?;
     Ok(redirect("/certificates"))
 }
+
+#[derive(Serialize)]
+struct KeyLine {
+    kid: String,
+    status: &'static str,
+    created_on: String,
+}
+
+/// `/issuer` for people: who issues the certificates, the keys that sign them, and the
+/// ledger's head, to note down and compare later (a ledger cut short shows against it).
+pub async fn issuer_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: Option<&hocvuso_store::User>,
+) -> PageResult {
+    let head = crate::app::ledger::head(&state.store)
+        .await
+        .map_err(AppError::from)?;
+    let ring = state.issuer.ring();
+    let keys: Vec<KeyLine> = ring
+        .keys()
+        .map(|k| KeyLine {
+            kid: k.kid.clone(),
+            status: match k.status {
+                hocvuso_credentials::KeyStatus::Active => "active",
+                hocvuso_credentials::KeyStatus::Earlier { .. } => "earlier",
+                hocvuso_credentials::KeyStatus::Retired { .. } => "retired",
+            },
+            created_on: date_vi(k.created_at),
+        })
+        .collect();
+    Page::new(req, state, user)
+        .with("issuer_name", &state.issuer.name)
+        .with("issuer_url", state.issuer.base.as_str())
+        .with("head", &head)
+        .with("keys", &keys)
+        .render("issuer.html")
+}

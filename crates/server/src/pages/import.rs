@@ -69,7 +69,13 @@ pub async fn upload(
     }
     csrf::verify(&req, &token)?;
     let Some(kind) = kind else {
-        return Err(AppError::unprocessable("unsupported_file").into());
+        // The form again, with the choice the person made and why the file was refused.
+        return Page::new(&req, &state, Some(&user.0))
+            .with("units", &scope.visible_units())
+            .with("groups", &state.catalog.groups)
+            .with("dry_run", &dry_run)
+            .error(&AppError::unprocessable("unsupported_file"))
+            .render("import.html");
     };
     let report = import::import(&state, &scope, &file, kind, dry_run).await?;
     let status = if report.problems.is_empty() {

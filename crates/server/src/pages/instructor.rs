@@ -8,6 +8,7 @@ use crate::auth::{csrf, PageUser};
 use crate::render::text_html;
 use crate::state::AppState;
 
+use super::form::FormFields;
 use super::{Page, PageResult};
 
 #[derive(Serialize)]
@@ -207,34 +208,34 @@ pub async fn essays(req: HttpRequest, state: web::Data<AppState>, user: PageUser
         .render("essays.html")
 }
 
-/// The grading form: `f:<question>` in percent and `c:<question>` comments.
+/// The grading form's limits: a few essays per attempt, each a grade and a comment.
+const GRADE_FORM_BYTES: usize = 128 * 1024;
+const GRADE_FORM_FIELDS: usize = 401;
+
+/// The grading form: `f:<question>` in percent and `c:<question>` comments. The role is
+/// checked before the body is read, and the comments are found through the form's index.
 pub async fn grade(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> PageResult {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let token = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    csrf::verify(&req, token)?;
+    instructor::require_instructor(&user.0)?;
+    let form = FormFields::read(payload, GRADE_FORM_BYTES, GRADE_FORM_FIELDS).await?;
+    csrf::verify(&req, form.csrf())?;
     let mut grades = std::collections::BTreeMap::new();
-    for (k, v) in &pairs {
+    for (k, v) in form.pairs() {
         if let Some(qid) = k.strip_prefix("f:") {
             let percent: f64 = v
                 .trim()
                 .replace(',', ".")
                 .parse()
                 .map_err(|_| crate::AppError::unprocessable("invalid_grade"))?;
-            let comment = pairs
-                .iter()
-                .find(|(ck, _)| ck == &format!("c:{qid}"))
-                .map(|(_, c)| c.clone())
-                .unwrap_or_default();
+            let comment = form
+                .first(&format!("c:{qid}"))
+                .unwrap_or_default()
+                .to_owned();
             grades.insert(
                 qid.to_owned(),
                 instructor::EssayGrade {

@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{date_vi, time_vi};
 
+use super::form::FormFields;
 use super::{redirect, Page, PageError, PageResult};
 
 #[derive(Serialize)]
@@ -439,27 +440,21 @@ impl AttemptItem {
 /// types, the questions do.
 fn answers_from_form(
     questions: &[PresentedQuestion],
-    pairs: &[(String, String)],
+    form: &FormFields,
 ) -> BTreeMap<String, Value> {
-    fn values<'p>(pairs: &'p [(String, String)], name: &str) -> Vec<&'p str> {
-        pairs
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
+    let values = |name: &str| -> Vec<&str> { form.all(name).collect() };
     let mut answers = BTreeMap::new();
     for q in questions {
         let name = format!("a:{}", q.id);
         let answer = match q.r#type {
             "single_choice" | "multiple_choice" => {
-                let chosen: Vec<Value> = values(pairs, &name)
+                let chosen: Vec<Value> = values(&name)
                     .into_iter()
                     .map(|v| Value::String(v.to_owned()))
                     .collect();
                 (!chosen.is_empty()).then_some(Value::Array(chosen))
             }
-            "true_false" => match values(pairs, &name).first().copied() {
+            "true_false" => match values(&name).first().copied() {
                 Some("true") => Some(Value::Bool(true)),
                 Some("false") => Some(Value::Bool(false)),
                 _ => None,
@@ -469,7 +464,7 @@ fn answers_from_form(
                     .options
                     .iter()
                     .filter_map(|item| {
-                        let pos = values(pairs, &format!("{name}:{}", item.id))
+                        let pos = values(&format!("{name}:{}", item.id))
                             .first()?
                             .parse::<usize>()
                             .ok()?;
@@ -487,10 +482,10 @@ fn answers_from_form(
                 })
             }
             "hotspot" => {
-                let x = values(pairs, &format!("{name}.x"))
+                let x = values(&format!("{name}.x"))
                     .first()
                     .and_then(|v| v.parse::<f64>().ok());
-                let y = values(pairs, &format!("{name}.y"))
+                let y = values(&format!("{name}.y"))
                     .first()
                     .and_then(|v| v.parse::<f64>().ok());
                 match (x, y) {
@@ -501,7 +496,7 @@ fn answers_from_form(
             "matching" => {
                 let mut map = serde_json::Map::new();
                 for left in &q.left {
-                    if let Some(v) = values(pairs, &format!("{name}:{}", left.id))
+                    if let Some(v) = values(&format!("{name}:{}", left.id))
                         .first()
                         .filter(|v| !v.is_empty())
                     {
@@ -510,7 +505,7 @@ fn answers_from_form(
                 }
                 (!map.is_empty()).then_some(Value::Object(map))
             }
-            _ => values(pairs, &name)
+            _ => values(&name)
                 .first()
                 .map(|v| v.trim())
                 .filter(|v| !v.is_empty())
@@ -528,9 +523,9 @@ pub async fn submit(
     state: web::Data<AppState>,
     user: PageUser,
     path: web::Path<String>,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> PageResult {
-    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, &body).await?;
+    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, body).await?;
     if attempt.is_submitted() {
         return Ok(redirect(&format!("/attempts/{}", attempt.id)));
     }
@@ -544,9 +539,9 @@ pub async fn save(
     state: web::Data<AppState>,
     user: PageUser,
     path: web::Path<String>,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> PageResult {
-    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, &body).await?;
+    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, body).await?;
     app::save(&state, &user.0, &attempt.id, answers).await?;
     Ok(redirect(&format!("/attempts/{}#saved", attempt.id)))
 }
@@ -563,38 +558,32 @@ pub async fn check(
     user: PageUser,
     path: web::Path<String>,
     query: web::Query<CheckQuery>,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> PageResult {
-    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, &body).await?;
+    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, body).await?;
     let saved = app::save(&state, &user.0, &attempt.id, answers).await?;
     let answer = saved.get(&query.q).cloned().unwrap_or(Value::Null);
     app::check(&state, &user.0, &attempt.id, &query.q, answer).await?;
     Ok(redirect(&format!("/attempts/{}#q-{}", attempt.id, query.q)))
 }
 
-/// Reads an attempt form: size limit, CSRF, then the answers by question type.
+/// An answer form's limits: a paper's questions, an ordering question's items each a field.
+const ANSWER_FORM_BYTES: usize = 64 * 1024;
+const ANSWER_FORM_FIELDS: usize = 2_000;
+
+/// Reads an attempt form: the attempt must be the caller's before the body is read; then the
+/// size and field limits, CSRF, and the answers by question type.
 async fn form_answers(
     req: &HttpRequest,
     state: &AppState,
     user: &hocvuso_store::User,
     attempt_id: &str,
-    body: &[u8],
+    body: web::Payload,
 ) -> Result<(hocvuso_store::Attempt, BTreeMap<String, Value>), PageError> {
-    if body.len() > 64 * 1024 {
-        return Err(PageError(AppError::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-        )));
-    }
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    let token = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    csrf::verify(req, token)?;
     let (attempt, questions) = app::attempt(state, user, attempt_id).await?;
-    let answers = answers_from_form(&questions, &pairs);
+    let form = FormFields::read(body, ANSWER_FORM_BYTES, ANSWER_FORM_FIELDS).await?;
+    csrf::verify(req, form.csrf())?;
+    let answers = answers_from_form(&questions, &form);
     Ok((attempt, answers))
 }
 

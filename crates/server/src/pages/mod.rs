@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod community;
 mod evidence;
+pub mod form;
 mod import;
 mod instructor;
 mod learning;
@@ -23,6 +24,8 @@ use crate::auth::session::Session;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views;
+
+pub use evidence::issuer_page;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(accounts::home))
@@ -109,6 +112,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/profile", web::get().to(community::profile))
         .route("/profile/mentor", web::post().to(community::choose_mentor))
         .route("/profile/email", web::post().to(community::set_email))
+        .route(
+            "/profile/invitations/{id}",
+            web::post().to(community::answer_invitation),
+        )
         .route("/classes", web::get().to(community::classes))
         .route("/classes", web::post().to(community::create_class))
         .route("/classes/{id}", web::get().to(community::class))

@@ -6,13 +6,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::assignments::{self as assign, AssignmentForm};
 use crate::app::dashboard::{self, Dashboard};
+use crate::app::paging::Paging;
 use crate::app::units as app_units;
 use crate::auth::{csrf, PageUser, Scope};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::date_vi;
 
-use super::{redirect, Page, PageResult};
+use super::form::FormFields;
+use super::{redirect, url_encode, Page, PageResult};
 
 #[derive(Deserialize)]
 pub struct DashboardQuery {
@@ -107,16 +109,10 @@ pub async fn people(
 ) -> PageResult {
     let scope = Scope::of(&state, &user.0).await?;
     let unit = scope.unit(*path)?.clone();
-    let page = q.page.unwrap_or(0);
-    let (rows, total) = app_units::people(
-        &state,
-        &scope,
-        unit.id,
-        q.group.as_deref(),
-        page,
-        app_units::PAGE_SIZE,
-    )
-    .await?;
+    let paging = Paging::new(q.page, None, app_units::PAGE_SIZE, app_units::PAGE_SIZE);
+    let page = paging.page;
+    let (rows, total) =
+        app_units::people(&state, &scope, unit.id, q.group.as_deref(), paging).await?;
     let lines: Vec<PersonLine> = rows
         .iter()
         .map(|p| PersonLine {
@@ -143,7 +139,7 @@ pub async fn people(
         .into_iter()
         .map(|h| (h.id, h.code, h.name))
         .collect();
-    let pages = total.div_ceil(app_units::PAGE_SIZE);
+    let pages = paging.pages(total);
     Page::new(&req, &state, Some(&user.0))
         .with("unit", &unit)
         .with("people", &lines)
@@ -196,10 +192,16 @@ pub async fn people_action(
     let unit = *path;
     scope.unit(unit)?;
     let f = form.into_inner();
+    let mut done = f.action.clone();
     let result: Result<(), AppError> = match f.action.as_str() {
-        "member" => app_units::add_member(&state, &scope, unit, &f.username)
-            .await
-            .map(|_| ()),
+        "member" => match app_units::add_member(&state, &scope, unit, &f.username).await {
+            Ok(app_units::Joined::Invited) => {
+                done = "invited".into();
+                Ok(())
+            }
+            Ok(app_units::Joined::Added(_)) => Ok(()),
+            Err(e) => Err(e),
+        },
         "manager" => app_units::add_manager(&state, &scope, unit, &f.username).await,
         "mentor" => match f.person_id {
             Some(p) => app_units::make_mentor(&state, &scope, p).await,
@@ -211,12 +213,7 @@ pub async fn people_action(
                 .map(|_| ())
         }
         "household_member" => {
-            let person = state
-                .store
-                .user_by_username(f.username.trim())
-                .await
-                .map_err(AppError::from)?
-                .ok_or_else(|| AppError::unprocessable("unknown_person"))?;
+            let person = app_units::person_named(&state, &scope, &f.username).await?;
             crate::app::community::set_household(
                 &state,
                 &scope,
@@ -248,7 +245,10 @@ pub async fn people_action(
         _ => Err(AppError::bad_request("invalid_form")),
     };
     result?;
-    Ok(redirect(&format!("/units/{unit}/people?done={}", f.action)))
+    Ok(redirect(&format!(
+        "/units/{unit}/people?done={}",
+        url_encode(&done)
+    )))
 }
 
 #[derive(Deserialize)]
@@ -325,24 +325,20 @@ pub async fn targets_save(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    body: web::Form<Vec<(String, String)>>,
+    body: web::Payload,
 ) -> PageResult {
-    let pairs = body.into_inner();
-    let field = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    csrf::verify(&req, field("csrf"))?;
     let scope = Scope::of(&state, &user.0).await?;
     scope.require_admin()?;
-    let year: i32 = field("year")
+    // Groups × metrics, a few dozen fields.
+    let form = FormFields::read(body, 16 * 1024, 200).await?;
+    csrf::verify(&req, form.csrf())?;
+    let year: i32 = form
+        .first("year")
+        .unwrap_or("")
         .parse()
         .map_err(|_| AppError::unprocessable("invalid_year"))?;
     let mut targets = Vec::new();
-    for (name, value) in &pairs {
+    for (name, value) in form.pairs() {
         // Fields are named t:<group>:<metric>.
         let Some(rest) = name.strip_prefix("t:") else {
             continue;
@@ -607,7 +603,7 @@ pub async fn activate_form(
 ) -> PageResult {
     let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
-    let person = scope.person(&state, *path).await?;
+    let person = app_units::may_activate(&state, &scope, *path).await?;
     Page::new(&req, &state, Some(&user.0))
         .with("person_id", &person.id)
         .with("name", &person.display_name)
@@ -639,7 +635,7 @@ pub async fn activate(
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
     let scope = Scope::of(&state, &user.0).await?;
-    let person = scope.person(&state, *path).await?;
+    let person = app_units::person_to_act_on(&state, &scope, *path).await?;
     match app_units::activate(
         &state,
         &scope,
