@@ -1172,3 +1172,56 @@ async fn the_import_page_keeps_the_dry_run_choice_and_says_why_a_file_is_refused
     );
     Ok(())
 }
+
+#[actix_web::test]
+async fn imported_names_and_first_passwords_follow_the_same_policy_as_registration() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let w = ward(&app).await?;
+    let m1 = manager_of(&app, &w.admin, w.to1, "to.truong.1").await?;
+    // A right-to-left override in a name would reverse what a certificate prints.
+    let r = import(
+        &app,
+        &m1,
+        "name,username,group,unit\nNguyễn\u{202E}Văn An,0905000111,citizen,tdp-1\n"
+            .as_bytes()
+            .to_vec(),
+        "text/csv",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["problems"][0]["error"], "display_name_invisible");
+    // A decomposed name is stored composed (NFC), as registration stores it.
+    let csv = "name,username,group,unit\nNgo\u{0302}\u{0301} Va\u{0306}n  Bình,0905000222,citizen,tdp-1\n";
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri("/api/v1/import")
+                .insert_header(("Authorization", format!("Bearer {m1}")))
+                .insert_header(("Content-Type", "text/csv"))
+                .set_payload(csv),
+        )
+        .await;
+    assert_eq!(r.json()["written"], true, "{}", r.text());
+    let person = app
+        .store
+        .user_by_username("0905000222")
+        .await?
+        .ok_or("imported")?;
+    assert_eq!(person.display_name, "Ngố Văn Bình");
+    // The manager choosing a first password cannot pick a common one or the username.
+    let activate = format!("/api/v1/people/{}/activate", person.id);
+    for weak in ["12345678", "0905000222", "matkhau123"] {
+        let r = app.post(&activate, Some(&m1), activation(weak)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{weak}: {}",
+            r.text()
+        );
+    }
+    let r = app
+        .post(&activate, Some(&m1), activation("cay-bang-truoc-ngo"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    Ok(())
+}

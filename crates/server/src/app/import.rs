@@ -173,12 +173,15 @@ pub async fn import(
         }
         report.rows += 1;
         let before = report.problems.len();
-        let name: String = get(row, Column::Name);
-        if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
-            report
-                .problems
-                .push(problem(line, "invalid_display_name", ""));
-        }
+        // The name is printed on certificates: the same policy as registration (NFC, no
+        // control, bidirectional or invisible characters).
+        let name = match crate::auth::policy::display_name(&get(row, Column::Name)) {
+            Ok(name) => name,
+            Err(e) => {
+                report.problems.push(problem(line, e.key, ""));
+                String::new()
+            }
+        };
         let username = normalise_username(&get(row, Column::Username));
         if !crate::app::accounts::valid_username(&username) {
             report

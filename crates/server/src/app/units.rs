@@ -414,16 +414,13 @@ pub async fn activate(
     consent: bool,
 ) -> Result<(), AppError> {
     scope.require_manager()?;
-    may_activate(state, scope, person_id).await?;
+    let person = may_activate(state, scope, person_id).await?;
     if !consent {
         return Err(AppError::unprocessable("consent_required"));
     }
-    if password.chars().count() < 8 {
-        return Err(AppError::unprocessable("password_too_short"));
-    }
-    if password.len() > 1024 {
-        return Err(AppError::unprocessable("password_too_long"));
-    }
+    // The same policy as every other password: a manager choosing it on the person's behalf
+    // must not pick "12345678" or the username.
+    crate::auth::policy::check_password(password, &person.username)?;
     let hash = crate::app::accounts::hash_password(state, password).await?;
     let done = state
         .store
