@@ -59,9 +59,10 @@ impl Scope {
         })
     }
 
-    /// Manages at least one unit (administrators manage them all).
+    /// Manages at least one unit. Administrators manage them all, even before the first unit
+    /// exists (an import is how the first people and units often arrive).
     pub fn is_manager(&self) -> bool {
-        !self.visible.is_empty()
+        self.admin || !self.visible.is_empty()
     }
 
     /// 403 for callers who manage nothing: the page or endpoint is not for them.
