@@ -18,4 +18,5 @@ mod pages;
 mod path_credentials;
 mod security_accounts;
 mod security_data;
+mod status_list;
 mod units;

@@ -146,6 +146,7 @@ pub fn is_api_path(path: &str) -> bool {
         || path == "/issuer"
         || path.starts_with("/.well-known/")
         || path.starts_with("/keys/")
+        || path.starts_with("/credentials/status/")
 }
 
 /// The error response fitting the request: the contract's JSON for the API, a page otherwise.

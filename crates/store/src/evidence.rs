@@ -2,7 +2,7 @@
 //! revocations, and the export audit log.
 
 use hocvuso_credentials::ledger::{self, Entry, Issue, Record, Revoke};
-use hocvuso_credentials::AchievementKind;
+use hocvuso_credentials::{status_list, AchievementKind};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -14,6 +14,7 @@ use crate::aggregates::{take_back_milestones, Milestones};
 use crate::entity::{
     course_completion, export_audit, learner_status, ledger_entry, path_certificate, user,
 };
+use crate::status_lists::set_revoked_bit;
 use crate::learning::{Completion, NewPathCertificate, PassedFinal};
 use crate::{Result, Store, StoreError};
 
@@ -494,7 +495,8 @@ impl Store {
 
     /// Revokes a certificate of either kind: marks it, appends a revocation entry and, for a
     /// course completion, takes back the milestones it was needed for with every dashboard
-    /// counter that counted them, all in one transaction. `NotFound` for an unknown
+    /// counter that counted them, and sets the bit its credential's `credentialStatus` names,
+    /// all in one transaction. `NotFound` for an unknown
     /// certificate, `Conflict("revoked")` for one already revoked.
     pub async fn revoke_certificate(
         &self,
@@ -507,7 +509,7 @@ impl Store {
         let tx = self.db.begin().await?;
         // A revoked course completion may take back milestones the dashboard counts; a revoked
         // path certificate changes no completion, so no milestone.
-        let revoked_course = if let Some(existing) = course_completion::Entity::find()
+        let (revoked_course, credential) = if let Some(existing) = course_completion::Entity::find()
             .filter(course_completion::Column::CertificateId.eq(certificate_id))
             .one(&tx)
             .await?
@@ -526,7 +528,8 @@ impl Store {
                 tx.rollback().await?;
                 return Err(StoreError::Conflict("revoked"));
             }
-            Some(existing)
+            let credential = existing.credential.clone();
+            (Some(existing), credential)
         } else if let Some(existing) = path_certificate::Entity::find()
             .filter(path_certificate::Column::CertificateId.eq(certificate_id))
             .one(&tx)
@@ -546,13 +549,18 @@ impl Store {
                 tx.rollback().await?;
                 return Err(StoreError::Conflict("revoked"));
             }
-            None
+            (None, existing.credential)
         } else {
             tx.rollback().await?;
             return Err(StoreError::NotFound);
         };
         if let Some(existing) = revoked_course {
             take_back_for(&tx, &existing, groups).await?;
+        }
+        // The credential's bit in its status list, so verifiers that follow `credentialStatus`
+        // see the revocation from the moment it commits.
+        if let Some(index) = credential.as_deref().and_then(status_list::index_in_jwt) {
+            set_revoked_bit(&tx, index, certificate_id, at).await?;
         }
         append_ledger(
             &tx,

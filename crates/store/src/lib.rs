@@ -16,6 +16,7 @@ mod invitations;
 mod learning;
 mod people;
 mod sessions;
+mod status_lists;
 mod throttle;
 mod units;
 
@@ -38,6 +39,7 @@ pub use learning::{
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use sessions::Session;
+pub use status_lists::StatusListVersion;
 pub use throttle::Counter;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 

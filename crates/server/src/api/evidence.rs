@@ -5,7 +5,10 @@ use utoipa::ToSchema;
 
 use hocvuso_credentials::AchievementKind;
 
-use crate::app::evidence::{certificate_pdf, certificate_title, lookup, verify_jwt, verify_url};
+use crate::app::evidence::{
+    certificate_pdf, certificate_title, lookup, served_credential, verify_jwt, verify_url,
+};
+use crate::app::status_list::{matches_etag, signed_list};
 use crate::auth::ApiUser;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -184,10 +187,56 @@ pub async fn credential(
     let v = lookup(&state, &path)
         .await?
         .ok_or_else(unknown_certificate)?;
-    let jwt = v.certificate.credential.ok_or_else(unknown_certificate)?;
+    let jwt = served_credential(&state, &v)
+        .await?
+        .ok_or_else(unknown_certificate)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/vc+jwt"))
         .body(jwt))
+}
+
+/// A revocation status list: a W3C `BitstringStatusListCredential` (131,072 entries, GZIP and
+/// multibase base64url) signed as a VC-JWT with the issuer's key, which every credential's
+/// `credentialStatus.statusListCredential` names. A revocation sets its bit in the
+/// revocation's transaction. `ETag` on every answer; `304` when `If-None-Match` names it.
+#[utoipa::path(get, path = "/credentials/status/{n}", tag = "evidence",
+    params(("n" = u32, Path, description = "The list number (1, 2, …) from `statusListCredential`")),
+    responses(
+        (status = 200, description = "application/vc+jwt: the signed BitstringStatusListCredential", content_type = "application/vc+jwt", body = String,
+            headers(("ETag" = String, description = "Changes when a bit or the signing key changes"), ("Cache-Control" = String, description = "`public, no-cache`: revalidate every time"))),
+        (status = 304, description = "Not modified: `If-None-Match` named the current ETag"),
+        (status = 404, body = crate::error::ErrorBody, description = "no such list")))]
+pub async fn status_list(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let unknown = || AppError::new(actix_web::http::StatusCode::NOT_FOUND, "unknown_status_list");
+    let n: u32 = path
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1 && !path.starts_with('+'))
+        .ok_or_else(unknown)?;
+    let list = signed_list(&state, n).await?.ok_or_else(unknown)?;
+    // Revalidated on every use: a revocation must not wait for a cache to expire, and the
+    // answer to a revalidation is a 304 without a body.
+    let cache = (header::CACHE_CONTROL, "public, no-cache");
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches_etag(v, &list.etag));
+    if not_modified {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, list.etag.clone()))
+            .insert_header(cache)
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/vc+jwt"))
+        .insert_header((header::ETAG, list.etag.clone()))
+        .insert_header(cache)
+        .body(list.jwt.clone()))
 }
 
 /// The printable certificate (A4 PDF with the QR code of its verification page).

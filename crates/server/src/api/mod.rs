@@ -25,6 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/.well-known/jwks.json", web::get().to(evidence::jwks))
         .route("/keys/{thumbprint}", web::get().to(evidence::key))
         .route("/issuer", web::get().to(evidence::issuer))
+        .route(
+            "/credentials/status/{n}",
+            web::get().to(evidence::status_list),
+        )
         .route("/api/openapi.json", web::get().to(openapi::serve))
         .service(
             web::scope("/api/v1")

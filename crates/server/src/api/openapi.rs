@@ -46,7 +46,7 @@ impl Modify for BearerAuth {
         assignments::list, assignments::create, assignments::overdue, assignments::remind,
         assignments::mine, assignments::notifications, assignments::read_notifications,
         evidence::jwks, evidence::key, evidence::issuer, evidence::credential, evidence::pdf,
-        evidence::verify_credential,
+        evidence::verify_credential, evidence::status_list,
         admin::revoke, admin::exports,
     ),
     modifiers(&BearerAuth)

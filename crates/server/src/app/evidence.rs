@@ -4,12 +4,13 @@ use hocvuso_course::{Catalog, Course, Group, Quiz, QuizMode};
 use hocvuso_credentials::openbadges::CredentialRequest;
 use hocvuso_credentials::pdf::{self, CertificateDoc, CertificateLabels};
 use hocvuso_credentials::{
-    vc_jwt, AchievementKind, AchievementRef, CertificateId, Competence, LearnerRef, Level,
+    status_list as credential_status, vc_jwt, AchievementKind, AchievementRef, CertificateId, Competence, LearnerRef, Level,
     Verification,
 };
 use hocvuso_store::{Certificate, NewPathCertificate, StoreError, User};
 use time::OffsetDateTime;
 
+use crate::app::status_list;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -257,6 +258,7 @@ pub fn request(
         content_version: Some(content_version.to_owned()),
         awarded_at,
         issued_at,
+        status: None,
     }
 }
 
@@ -274,8 +276,9 @@ fn sign(state: &AppState, req: &CredentialRequest) -> Option<Signed> {
     }
 }
 
-/// Signs the course credential a completion at `at` would carry. None (logged) when signing
-/// fails: the completion is still recorded, without a credential, rather than lost.
+/// Signs the course credential a completion at `at` would carry, with a status index of its
+/// own. None (logged) when signing fails: the completion is still recorded, without a
+/// credential, rather than lost.
 pub async fn sign_course(
     state: &AppState,
     user: &User,
@@ -284,20 +287,19 @@ pub async fn sign_course(
 ) -> Result<Option<Signed>, AppError> {
     let learner = learner_ref(state, user).await?;
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
-    Ok(sign(
-        state,
-        &request(
-            &state.catalog,
-            &state.issuer.name,
-            &user.display_name,
-            learner,
-            Achievement::Course(course),
-            certificate_id,
-            &course.version,
-            at,
-            at,
-        ),
-    ))
+    let mut req = request(
+        &state.catalog,
+        &state.issuer.name,
+        &user.display_name,
+        learner,
+        Achievement::Course(course),
+        certificate_id,
+        &course.version,
+        at,
+        at,
+    );
+    req.status = Some(status_list::next_index(state).await?);
+    Ok(sign(state, &req))
 }
 
 /// The path certificate a graded attempt earns, signed now: Some only when the attempt is a
@@ -326,20 +328,19 @@ pub async fn path_award(
     }
     let learner = learner_ref(state, user).await?;
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
-    let signed = sign(
-        state,
-        &request(
-            &state.catalog,
-            &state.issuer.name,
-            &user.display_name,
-            learner,
-            Achievement::Path(group),
-            certificate_id.clone(),
-            &course.version,
-            at,
-            at,
-        ),
+    let mut req = request(
+        &state.catalog,
+        &state.issuer.name,
+        &user.display_name,
+        learner,
+        Achievement::Path(group),
+        certificate_id.clone(),
+        &course.version,
+        at,
+        at,
     );
+    req.status = Some(status_list::next_index(state).await?);
+    let signed = sign(state, &req);
     Ok(Some(NewPathCertificate {
         certificate_id: certificate_id.to_string(),
         group_id: group.id.clone(),
@@ -361,39 +362,7 @@ pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certif
     let now = state.clock.now();
     let mut done = Vec::new();
     for c in state.store.certificates_signed_by(&retired.kid).await? {
-        let Some(id) = CertificateId::parse(&c.certificate_id) else {
-            continue;
-        };
-        let achievement = match c.kind {
-            AchievementKind::Course => state
-                .catalog
-                .course(&c.achievement_id)
-                .map(Achievement::Course),
-            AchievementKind::Path => state
-                .catalog
-                .group(&c.achievement_id)
-                .map(Achievement::Path),
-        };
-        let Some(achievement) = achievement else {
-            tracing::warn!(certificate = %c.certificate_id, "cannot re-issue: its course or path is gone from the content");
-            continue;
-        };
-        let Some(user) = state.store.user_by_id(c.user_id).await? else {
-            continue;
-        };
-        let learner = learner_ref(state, &user).await?;
-        let req = request(
-            &state.catalog,
-            &state.issuer.name,
-            &user.display_name,
-            learner,
-            achievement,
-            id,
-            &c.content_version,
-            c.completed_at,
-            now,
-        );
-        let Some(signed) = sign(state, &req) else {
+        let Some(signed) = resign(state, &c, now).await? else {
             continue;
         };
         if state
@@ -410,6 +379,92 @@ pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certif
     }
     tracing::info!(kid = %retired.kid, count = done.len(), "credentials re-issued");
     Ok(done)
+}
+
+/// A stored certificate's credential signed anew with the active key at `now`: same
+/// certificate id, award date and status index (a new one if the old credential had none), a
+/// new `validFrom`. None (logged) when its course or path is gone from the content or signing
+/// fails.
+async fn resign(
+    state: &AppState,
+    c: &Certificate,
+    now: OffsetDateTime,
+) -> Result<Option<Signed>, AppError> {
+    let Some(id) = CertificateId::parse(&c.certificate_id) else {
+        return Ok(None);
+    };
+    let achievement = match c.kind {
+        AchievementKind::Course => state
+            .catalog
+            .course(&c.achievement_id)
+            .map(Achievement::Course),
+        AchievementKind::Path => state
+            .catalog
+            .group(&c.achievement_id)
+            .map(Achievement::Path),
+    };
+    let Some(achievement) = achievement else {
+        tracing::warn!(certificate = %c.certificate_id, "cannot re-sign: its course or path is gone from the content");
+        return Ok(None);
+    };
+    let Some(user) = state.store.user_by_id(c.user_id).await? else {
+        return Ok(None);
+    };
+    let learner = learner_ref(state, &user).await?;
+    let mut req = request(
+        &state.catalog,
+        &state.issuer.name,
+        &user.display_name,
+        learner,
+        achievement,
+        id,
+        &c.content_version,
+        c.completed_at,
+        now,
+    );
+    req.status = match c.credential.as_deref().and_then(credential_status::index_in_jwt) {
+        Some(index) => Some(index),
+        None => Some(status_list::next_index(state).await?),
+    };
+    Ok(sign(state, &req))
+}
+
+/// The credential to serve for a certificate: the stored one, or, for a credential signed
+/// before credentials carried a `credentialStatus`, the same credential re-signed once with a
+/// status index (stored in its place; the bit is set at once if the certificate was revoked).
+/// A credential signed with a retired key is served as it is: re-issue is the administrator's
+/// decision (`hocvuso keys reissue`).
+pub async fn served_credential(state: &AppState, v: &Verified) -> Result<Option<String>, AppError> {
+    let c = &v.certificate;
+    let (Some(jwt), Some(kid)) = (c.credential.as_deref(), c.kid.as_deref()) else {
+        return Ok(c.credential.clone());
+    };
+    if v.key_retired || credential_status::index_in_jwt(jwt).is_some() {
+        return Ok(Some(jwt.to_owned()));
+    }
+    let Some(signed) = resign(state, c, state.clock.now()).await? else {
+        return Ok(Some(jwt.to_owned()));
+    };
+    if !state
+        .store
+        .replace_credential(&c.certificate_id, kid, &signed.kid, &signed.jwt)
+        .await?
+    {
+        // Another request re-signed it a moment ago: serve what is stored now.
+        return Ok(state
+            .store
+            .certificate(&c.certificate_id)
+            .await?
+            .and_then(|(c, _)| c.credential));
+    }
+    if let (Some(at), Some(index)) = (c.revoked_at, credential_status::index_in_jwt(&signed.jwt)) {
+        state
+            .store
+            .set_status_revoked(index, &c.certificate_id, at)
+            .await?;
+    }
+    tracing::info!(certificate = %c.certificate_id, "credential re-signed with a status entry");
+    Ok(Some(signed.jwt))
 }
 
 /// Checks a compact VC-JWT: signature, key, claims, then the ledger's word on revocation.

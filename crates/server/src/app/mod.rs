@@ -15,4 +15,5 @@ pub mod ledger;
 pub mod mastery;
 pub mod paging;
 pub mod spreadsheet;
+pub mod status_list;
 pub mod units;
