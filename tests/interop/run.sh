@@ -45,9 +45,10 @@ done
 
 token=$(curl -fsS "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"username":"quan.tri","password":"mat-khau-dai"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))')
-# Two seeded certificates, from the admin's completions export (JSON Lines).
+# Two seeded certificates, from the admin's completions export (JSON Lines; the first line is
+# the ledger head, not a record).
 mapfile -t certs < <(curl -fsS "$base/api/v1/admin/completions?format=jsonl" -H "authorization: Bearer $token" \
-  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>s.trim().split("\n").slice(0,2).forEach(l=>console.log(JSON.parse(l).certificate_id)))')
+  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>s.trim().split("\n").map(l=>JSON.parse(l)).filter(r=>r.certificate_id).slice(0,2).forEach(r=>console.log(r.certificate_id)))')
 [ "${#certs[@]}" -eq 2 ] || { echo "the seed made fewer than two certificates"; exit 1; }
 
 verify() { (cd tests/interop && node verify-status.mjs "$base" "$1" "$2"); }
