@@ -382,8 +382,8 @@ pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certif
 }
 
 /// A stored certificate's credential signed anew with the active key at `now`: same
-/// certificate id, award date and status index (a new one if the old credential had none), a
-/// new `validFrom`. None (logged) when its course or path is gone from the content or signing
+/// certificate id, award date and status index (a new one if the old credential had none, set
+/// at once for a revoked certificate), a new `validFrom`. None (logged) when its course or path is gone from the content or signing
 /// fails.
 async fn resign(
     state: &AppState,
@@ -422,16 +422,28 @@ async fn resign(
         c.completed_at,
         now,
     );
-    req.status = match c.credential.as_deref().and_then(credential_status::index_in_jwt) {
-        Some(index) => Some(index),
-        None => Some(status_list::next_index(state).await?),
+    let index = match c.credential.as_deref().and_then(credential_status::index_in_jwt) {
+        Some(index) => index,
+        None => {
+            let index = status_list::next_index(state).await?;
+            if let Some(at) = c.revoked_at {
+                // Revoked while its credential had no status entry: the new entry must say so
+                // from the start.
+                state
+                    .store
+                    .set_status_revoked(index, &c.certificate_id, at)
+                    .await?;
+            }
+            index
+        }
     };
+    req.status = Some(index);
     Ok(sign(state, &req))
 }
 
 /// The credential to serve for a certificate: the stored one, or, for a credential signed
 /// before credentials carried a `credentialStatus`, the same credential re-signed once with a
-/// status index (stored in its place; the bit is set at once if the certificate was revoked).
+/// status index (stored in its place; its bit set at once if the certificate was revoked).
 /// A credential signed with a retired key is served as it is: re-issue is the administrator's
 /// decision (`hocvuso keys reissue`).
 pub async fn served_credential(state: &AppState, v: &Verified) -> Result<Option<String>, AppError> {
@@ -457,11 +469,18 @@ pub async fn served_credential(state: &AppState, v: &Verified) -> Result<Option<
             .await?
             .and_then(|(c, _)| c.credential));
     }
-    if let (Some(at), Some(index)) = (c.revoked_at, credential_status::index_in_jwt(&signed.jwt)) {
-        state
-            .store
-            .set_status_revoked(index, &c.certificate_id, at)
-            .await?;
+    // A revocation that read the old credential (no entry) while this one was being signed
+    // could not set the bit: look again now that the new credential is stored.
+    if let (Some((now, _)), Some(index)) = (
+        state.store.certificate(&c.certificate_id).await?,
+        credential_status::index_in_jwt(&signed.jwt),
+    ) {
+        if let Some(at) = now.revoked_at {
+            state
+                .store
+                .set_status_revoked(index, &c.certificate_id, at)
+                .await?;
+        }
     }
     tracing::info!(certificate = %c.certificate_id, "credential re-signed with a status entry");
     Ok(Some(signed.jwt))
