@@ -82,7 +82,11 @@ impl MigrationTrait for Migration {
                         .not_null()
                         .primary_key(),
                 )
-                .col(ColumnDef::new(StatusLists::Version).big_integer().not_null())
+                .col(
+                    ColumnDef::new(StatusLists::Version)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(
                     ColumnDef::new(StatusLists::ChangedAt)
                         .timestamp_with_time_zone()

@@ -115,7 +115,10 @@ async fn revoking_a_certificate_flips_its_bit_in_the_signed_status_list_and_no_o
     let other = complete(&app, "chi.mai", "Trần Thị Mai").await?;
     let learner = app.login("ba.lan", "mat-khau-dai").await?;
     // The fixture course holds the citizen group's final quiz: a path certificate too.
-    let mine = app.get("/api/v1/me/certificates", Some(&learner)).await.json();
+    let mine = app
+        .get("/api/v1/me/certificates", Some(&learner))
+        .await
+        .json();
     let path_cert = mine
         .as_array()
         .and_then(|l| l.iter().find(|c| c["kind"] == "path"))
@@ -164,7 +167,11 @@ async fn revoking_a_certificate_flips_its_bit_in_the_signed_status_list_and_no_o
                 .insert_header((header::IF_NONE_MATCH, before.etag.clone())),
         )
         .await;
-    assert_eq!(stale.status, StatusCode::OK, "the old ETag no longer matches");
+    assert_eq!(
+        stale.status,
+        StatusCode::OK,
+        "the old ETag no longer matches"
+    );
     let after = fetch_list(&app, &list_path).await?;
     assert_ne!(after.etag, before.etag);
     assert!(after.is_set(position));
@@ -183,9 +190,18 @@ async fn revoking_a_certificate_flips_its_bit_in_the_signed_status_list_and_no_o
     assert_eq!(last.count(), 2);
 
     // The server's own verification still says the same.
-    let check = app.get(&format!("/api/v1/certificates/{cert}"), None).await.json();
-    assert_eq!((&check["valid"], &check["revoked"]), (&json!(false), &json!(true)));
-    let check = app.get(&format!("/api/v1/certificates/{other}"), None).await.json();
+    let check = app
+        .get(&format!("/api/v1/certificates/{cert}"), None)
+        .await
+        .json();
+    assert_eq!(
+        (&check["valid"], &check["revoked"]),
+        (&json!(false), &json!(true))
+    );
+    let check = app
+        .get(&format!("/api/v1/certificates/{other}"), None)
+        .await
+        .json();
     assert_eq!(check["valid"], true);
     Ok(())
 }

@@ -172,7 +172,8 @@ mod tests {
 
     #[test]
     fn bits_are_numbered_from_the_left_of_the_first_byte() {
-        let bits = decode(&encode([0, 9, LIST_SIZE as u32 - 1, LIST_SIZE as u32]).unwrap()).unwrap();
+        let bits =
+            decode(&encode([0, 9, LIST_SIZE as u32 - 1, LIST_SIZE as u32]).unwrap()).unwrap();
         assert_eq!(bits.len() as u64, LIST_SIZE / 8);
         assert_eq!(bits[0], 0x80);
         assert_eq!(bits[1], 0x40);

@@ -14,8 +14,8 @@ use crate::aggregates::{take_back_milestones, Milestones};
 use crate::entity::{
     course_completion, export_audit, learner_status, ledger_entry, path_certificate, user,
 };
-use crate::status_lists::set_revoked_bit;
 use crate::learning::{Completion, NewPathCertificate, PassedFinal};
+use crate::status_lists::set_revoked_bit;
 use crate::{Result, Store, StoreError};
 
 /// A certificate of either kind (a completed course, a passed path), as verification,

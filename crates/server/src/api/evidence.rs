@@ -211,7 +211,12 @@ pub async fn status_list(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let unknown = || AppError::new(actix_web::http::StatusCode::NOT_FOUND, "unknown_status_list");
+    let unknown = || {
+        AppError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "unknown_status_list",
+        )
+    };
     let n: u32 = path
         .parse()
         .ok()

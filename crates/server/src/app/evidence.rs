@@ -4,8 +4,8 @@ use hocvuso_course::{Catalog, Course, Group, Quiz, QuizMode};
 use hocvuso_credentials::openbadges::CredentialRequest;
 use hocvuso_credentials::pdf::{self, CertificateDoc, CertificateLabels};
 use hocvuso_credentials::{
-    status_list as credential_status, vc_jwt, AchievementKind, AchievementRef, CertificateId, Competence, LearnerRef, Level,
-    Verification,
+    status_list as credential_status, vc_jwt, AchievementKind, AchievementRef, CertificateId,
+    Competence, LearnerRef, Level, Verification,
 };
 use hocvuso_store::{Certificate, NewPathCertificate, StoreError, User};
 use time::OffsetDateTime;
@@ -422,7 +422,11 @@ async fn resign(
         c.completed_at,
         now,
     );
-    let index = match c.credential.as_deref().and_then(credential_status::index_in_jwt) {
+    let index = match c
+        .credential
+        .as_deref()
+        .and_then(credential_status::index_in_jwt)
+    {
         Some(index) => index,
         None => {
             let index = status_list::next_index(state).await?;

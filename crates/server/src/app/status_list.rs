@@ -100,7 +100,10 @@ pub async fn signed_list(state: &AppState, list: u32) -> Result<Option<Arc<Signe
         tracing::error!(error = %e, list, "cannot sign a status list");
         AppError::internal()
     })?;
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(signed.jwt.as_bytes()))[..32]);
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(signed.jwt.as_bytes()))[..32]
+    );
     let fresh = Arc::new(SignedList {
         version: version.version,
         kid: signed.kid,
