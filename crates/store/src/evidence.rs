@@ -180,13 +180,12 @@ async fn take_back_for(
         .and_then(|s| s.group_id);
     let find = |id: &str| groups.iter().find(|g| g.id == id);
     let own = group_id.as_deref().and_then(find);
-    let course = existing.course_id.as_str();
-    let lost = Milestones {
-        path: own.is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
-        certified: own.is_some_and(|g| g.certified_lost_by_revoking(course)),
-        citizen_path: find(hocvuso_course::CITIZEN_GROUP)
-            .is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
-    };
+    let lost = Milestones::lost_by_revoking(
+        own,
+        find(hocvuso_course::CITIZEN_GROUP),
+        &existing.course_id,
+        &remaining,
+    );
     if lost.any() {
         take_back_milestones(tx, existing.user_id, lost).await?;
     }
