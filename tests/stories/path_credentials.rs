@@ -387,11 +387,8 @@ async fn an_essay_grade_racing_course_completions_for_the_ledger_is_retried_neve
     let grade_path = format!("/api/v1/instructor/attempts/{essay}/grade");
     let lesson_path = "/api/v1/courses/thu-nghiem/lessons/ma-otp/complete";
     let grade_body = json!({"grades": {"q-essay": {"fraction": 1.0}}});
-    let requests = std::iter::once((grade_path.as_str(), &instructor, grade_body)).chain(
-        racers
-            .iter()
-            .map(|token| (lesson_path, token, json!({}))),
-    );
+    let requests = std::iter::once((grade_path.as_str(), &instructor, grade_body))
+        .chain(racers.iter().map(|token| (lesson_path, token, json!({}))));
     let replies = crate::credentials::futures_join_all(
         requests.map(|(path, token, body)| app.post(path, Some(token), body)),
     )
@@ -404,7 +401,10 @@ async fn an_essay_grade_racing_course_completions_for_the_ledger_is_retried_neve
     }
     let records = app.store.ledger_records().await?;
     let head = ledger::verify_chain(&records).map_err(|e| e.to_string())?;
-    assert_eq!(head.seq, 5, "four course completions and one path certificate");
+    assert_eq!(
+        head.seq, 5,
+        "four course completions and one path certificate"
+    );
     assert_eq!(
         records
             .iter()

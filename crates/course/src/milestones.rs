@@ -27,7 +27,11 @@ impl Milestones {
     /// The milestones `completed` (the learner's valid course completions) reaches, for a
     /// learner of group `own` (None: no group, or one the content no longer has); `citizen` is
     /// the citizen group, if the content has it.
-    pub fn reached(own: Option<&Group>, citizen: Option<&Group>, completed: &BTreeSet<String>) -> Self {
+    pub fn reached(
+        own: Option<&Group>,
+        citizen: Option<&Group>,
+        completed: &BTreeSet<String>,
+    ) -> Self {
         Self {
             path: own.is_some_and(|g| g.path_completed(completed)),
             certified: own

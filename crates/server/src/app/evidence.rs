@@ -362,8 +362,8 @@ pub enum Assessed<'a> {
     Quiz(&'a Quiz),
 }
 
-impl Assessed<'_> {
-    fn id(&self) -> &str {
+impl<'a> Assessed<'a> {
+    fn id(&self) -> &'a str {
         match self {
             Assessed::Quiz(q) => &q.id,
         }
