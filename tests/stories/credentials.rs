@@ -405,7 +405,9 @@ async fn concurrent_completions_each_get_their_own_ledger_entry() -> TestResult 
 }
 
 /// Polls every future together on this task, so their transactions overlap.
-async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+pub(crate) async fn futures_join_all<F: std::future::Future>(
+    fs: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
     let mut pinned: Vec<std::pin::Pin<Box<F>>> = fs.map(Box::pin).collect();
     let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {

@@ -99,16 +99,97 @@ pub fn grade(
             feedback,
         });
     }
-    let score_percent = if questions.is_empty() {
+    Ok(AttemptResult {
+        score_percent: score_percent(&questions),
+        questions,
+    })
+}
+
+/// The score of graded questions: their mean fraction, in percent (0 for none).
+fn score_percent(questions: &[QuestionResult]) -> f64 {
+    if questions.is_empty() {
         0.0
     } else {
         let total: f64 = questions.iter().map(|q| q.fraction).sum();
         (total / questions.len() as f64 * 100.0).clamp(0.0, 100.0)
-    };
-    Ok(AttemptResult {
-        score_percent,
-        questions,
-    })
+    }
+}
+
+/// A score as it is recorded and shown: rounded to one decimal place.
+pub fn rounded_score(score_percent: f64) -> f64 {
+    (score_percent * 10.0).round() / 10.0
+}
+
+/// Whether a (rounded) score passes a quiz asking for `pass_percent`.
+pub fn passes(score_percent: f64, pass_percent: u32) -> bool {
+    score_percent >= f64::from(pass_percent)
+}
+
+/// The paper's questions a person must grade (essays), in paper order: a paper with any waits
+/// for an instructor before it passes or fails.
+pub fn graded_by_hand<'p>(paper: &'p Paper, bank: &[Question]) -> Vec<&'p str> {
+    paper
+        .questions
+        .iter()
+        .filter(|pq| resolve(pq, bank).is_some_and(|q| matches!(q.kind, QuestionKind::Essay)))
+        .map(|pq| pq.id.as_str())
+        .collect()
+}
+
+/// An instructor's grade for one question graded by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManualGrade {
+    /// 0–1.
+    pub fraction: f64,
+    /// Shown to the learner first among the question's feedback; blank for none.
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ManualGradeError {
+    /// A question waiting for a grade got none, or a grade names a question that is not
+    /// waiting for one: the grades must cover exactly the questions graded by hand.
+    #[error("the grades do not match the questions waiting for one")]
+    Mismatch,
+    #[error("the grade of question {0} is not a number between 0 and 1")]
+    OutOfRange(String),
+}
+
+/// Lays an instructor's grades over the machine's result for the questions graded by hand
+/// (`awaiting`, from [`graded_by_hand`]): each gets its fraction (correct as [`grade`] decides
+/// it), a comment goes first in its feedback, and the score is computed again over every
+/// question, as [`grade`] computes it.
+pub fn apply_manual(
+    result: &AttemptResult,
+    awaiting: &[&str],
+    grades: &BTreeMap<String, ManualGrade>,
+) -> Result<AttemptResult, ManualGradeError> {
+    if awaiting.iter().any(|id| !grades.contains_key(*id))
+        || grades.keys().any(|id| !awaiting.contains(&id.as_str()))
+    {
+        return Err(ManualGradeError::Mismatch);
+    }
+    if let Some((id, _)) = grades
+        .iter()
+        .find(|(_, g)| !g.fraction.is_finite() || !(0.0..=1.0).contains(&g.fraction))
+    {
+        return Err(ManualGradeError::OutOfRange(id.clone()));
+    }
+    let mut graded = result.clone();
+    for q in &mut graded.questions {
+        if let Some(g) = grades.get(&q.id) {
+            q.fraction = g.fraction;
+            q.correct = g.fraction >= CORRECT;
+            let comment = g.comment.trim();
+            if !comment.is_empty() {
+                q.feedback
+                    .insert(0, Text::new(crate::model::TextFormat::Plain, comment));
+            }
+        }
+    }
+    graded.score_percent = score_percent(&graded.questions);
+    Ok(graded)
 }
 
 fn clamp01(x: f64) -> f64 {

@@ -34,8 +34,8 @@ pub use exports::{CompletionFilter, ExportRow};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
-    Attempt, Completion, GradeOutcome, NewAttempt, NewCompletion, NewPathCertificate, Submission,
-    STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
+    Attempt, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
+    NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use sessions::Session;

@@ -1,13 +1,18 @@
-//! Certificates and their public verification.
+//! Evidence: the one pipeline that turns what a learner did into certificates
+//! (`record_outcome`), certificates and their public verification, re-issue and revocation.
 
-use hocvuso_course::{Catalog, Course, Group, Quiz, QuizMode};
+use hocvuso_assessment::grading::{self, AttemptResult};
+use hocvuso_course::{Catalog, Course, Group, LearnerRecord, Quiz, QuizMode};
 use hocvuso_credentials::openbadges::CredentialRequest;
 use hocvuso_credentials::pdf::{self, CertificateDoc, CertificateLabels};
 use hocvuso_credentials::{
     status_list as credential_status, vc_jwt, AchievementKind, AchievementRef, CertificateId,
     Competence, LearnerRef, Level, Verification,
 };
-use hocvuso_store::{Certificate, NewPathCertificate, StoreError, User};
+use hocvuso_store::{
+    Attempt, Certificate, Completion, Evidence, GradedBy, Grading, NewCompletion,
+    NewPathCertificate, StoreError, User,
+};
 use time::OffsetDateTime;
 
 use crate::app::status_list;
@@ -309,10 +314,11 @@ pub async fn path_award(
     state: &AppState,
     user: &User,
     course: &Course,
-    quiz: &Quiz,
+    assessed: Assessed<'_>,
     passed: bool,
     at: OffsetDateTime,
 ) -> Result<Option<NewPathCertificate>, AppError> {
+    let Assessed::Quiz(quiz) = assessed;
     if !passed || quiz.mode != QuizMode::Test {
         return Ok(None);
     }
@@ -347,6 +353,230 @@ pub async fn path_award(
         content_version: course.version.clone(),
         credential: signed.map(|s| (s.kid, s.jwt)),
     }))
+}
+
+/// What a graded attempt was at. A quiz today; a practice task (a graded sequence of steps,
+/// stored as attempt steps like a quiz) joins here as a variant, saying how it passes and how
+/// a pass counts in the learner's record.
+#[derive(Clone, Copy)]
+pub enum Assessed<'a> {
+    Quiz(&'a Quiz),
+}
+
+impl<'a> Assessed<'a> {
+    fn id(&self) -> &'a str {
+        match self {
+            Assessed::Quiz(q) => &q.id,
+        }
+    }
+
+    fn passes(&self, score_percent: f64) -> bool {
+        match self {
+            Assessed::Quiz(q) => grading::passes(score_percent, u32::from(q.pass_percent)),
+        }
+    }
+
+    /// Adds a pass to the record the course's completion rule reads.
+    fn credit(&self, record: &mut LearnerRecord) {
+        match self {
+            Assessed::Quiz(q) => {
+                record.quizzes_passed.insert(q.id.clone());
+            }
+        }
+    }
+}
+
+/// Something a learner did that may count as evidence.
+pub enum Outcome<'a> {
+    /// A lesson read to the end.
+    Lesson { lesson_id: &'a str },
+    /// An attempt graded: a quiz submitted, its essays graded by an instructor, a practice
+    /// task finished.
+    Graded(GradedAttempt<'a>),
+}
+
+pub struct GradedAttempt<'a> {
+    pub attempt: &'a Attempt,
+    pub assessed: Assessed<'a>,
+    pub by: GradedBy,
+    /// The result as graded (the score not yet rounded).
+    pub result: AttemptResult,
+    /// Some of it waits for a person to grade: recorded as submitted, it neither passes nor
+    /// fails yet.
+    pub pending: bool,
+}
+
+/// What `record_outcome` recorded.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// A graded attempt's result, with the score as recorded (one decimal).
+    pub result: Option<AttemptResult>,
+    /// A graded attempt's final verdict; None for a lesson or while grading is pending.
+    pub passed: Option<bool>,
+    /// The course completion (with its certificate) the outcome caused.
+    pub completion: Option<Completion>,
+    /// The path certificate the outcome earned.
+    pub path_certificate: Option<Certificate>,
+}
+
+/// The one place certificates are awarded. Computes the course score, signs the course
+/// credential and any path credential before the transaction (signing is pure and fast; an
+/// unused signature costs microseconds), then makes one store call that records the outcome
+/// and, if the course's completion rule says so, the completion and the path certificate, all
+/// in one transaction; retried whole when another completion took the ledger's next number
+/// first (`LEDGER_RETRIES`).
+pub async fn record_outcome(
+    state: &AppState,
+    learner: &User,
+    course: &Course,
+    outcome: Outcome<'_>,
+) -> Result<Recorded, AppError> {
+    let now = state.clock.now();
+    let (evidence, recorded, assessed) = match outcome {
+        Outcome::Lesson { lesson_id } => (
+            Evidence::Lesson {
+                lesson_id: lesson_id.to_owned(),
+                content_version: course.version.clone(),
+            },
+            Recorded::default(),
+            None,
+        ),
+        Outcome::Graded(g) => {
+            let score = grading::rounded_score(g.result.score_percent);
+            let passed = (!g.pending).then(|| g.assessed.passes(score));
+            let result = AttemptResult {
+                score_percent: score,
+                ..g.result
+            };
+            let path = match passed {
+                Some(true) => path_award(state, learner, course, g.assessed, true, now).await?,
+                _ => None,
+            };
+            let evidence = Evidence::Graded(Grading {
+                attempt_id: g.attempt.id.clone(),
+                quiz_id: g.assessed.id().to_owned(),
+                by: g.by,
+                result: serde_json::to_string(&result).map_err(|e| {
+                    tracing::error!(error = %e, "cannot serialise a result");
+                    AppError::internal()
+                })?,
+                score_percent: score,
+                passed,
+                path,
+            });
+            let recorded = Recorded {
+                result: Some(result),
+                passed,
+                ..Recorded::default()
+            };
+            (evidence, recorded, Some((g.assessed, passed, score)))
+        }
+    };
+    // A pass, counted in the score and the record it is about to join.
+    let pass = assessed.and_then(|(a, passed, score)| (passed == Some(true)).then_some((a, score)));
+    let may_complete = match assessed {
+        None => true,
+        Some((_, passed, _)) => passed == Some(true),
+    };
+    let (score, signed) = if may_complete {
+        (
+            course_score(state, learner, course, pass.map(|(a, s)| (a.id(), s))).await?,
+            sign_course(state, learner, course, now).await?,
+        )
+    } else {
+        (None, None)
+    };
+    let mut tries = 0;
+    let stored = loop {
+        let signed = signed.clone();
+        let decide = |record: &LearnerRecord| {
+            let mut record = record.clone();
+            if let Some((a, _)) = pass {
+                a.credit(&mut record);
+            }
+            completion_rule(state, learner, course, score, signed)(&record)
+        };
+        match state
+            .store
+            .record_evidence(learner.id, &course.id, now, evidence.clone(), decide)
+            .await
+        {
+            Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
+            done => break done?,
+        }
+    };
+    Ok(Recorded {
+        completion: stored.completion,
+        path_certificate: stored.path_certificate,
+        ..recorded
+    })
+}
+
+/// Decides, inside the store's transaction, whether a record completes the course.
+/// `signed` is the credential signed beforehand; its certificate id becomes the completion's.
+fn completion_rule<'a>(
+    state: &'a AppState,
+    user: &'a User,
+    course: &'a Course,
+    score_percent: Option<f64>,
+    signed: Option<Signed>,
+) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
+    move |record| {
+        course.status(record).completed.then(|| {
+            let (certificate_id, credential) = match signed {
+                Some(s) => (s.certificate_id, Some((s.kid, s.jwt))),
+                None => (
+                    CertificateId::generate(&mut rand::thread_rng()).to_string(),
+                    None,
+                ),
+            };
+            NewCompletion {
+                certificate_id,
+                content_version: course.version.clone(),
+                score_percent,
+                credential,
+                group: user
+                    .group
+                    .as_deref()
+                    .and_then(|g| state.catalog.group(g))
+                    .cloned(),
+                citizen: state.catalog.group(hocvuso_course::CITIZEN_GROUP).cloned(),
+            }
+        })
+    }
+}
+
+/// The best passing score of each quiz, averaged: the score a completion record carries.
+/// `current` is a pass being recorded now, not yet among the stored attempts.
+async fn course_score(
+    state: &AppState,
+    user: &User,
+    course: &Course,
+    current: Option<(&str, f64)>,
+) -> Result<Option<f64>, AppError> {
+    if course.quizzes.is_empty() {
+        return Ok(None);
+    }
+    let mut total = 0.0;
+    for quiz in &course.quizzes {
+        let mut best = state
+            .store
+            .attempts(user.id, &course.id, &quiz.id)
+            .await?
+            .iter()
+            .filter(|a| a.passed == Some(true))
+            .filter_map(|a| a.score_percent)
+            .fold(0.0_f64, f64::max);
+        if let Some((qid, s)) = current {
+            if qid == quiz.id {
+                best = best.max(s);
+            }
+        }
+        total += best;
+    }
+    Ok(Some(
+        (total / course.quizzes.len() as f64 * 10.0).round() / 10.0,
+    ))
 }
 
 /// Re-signs, with the current active key, every credential of either kind that `kid` signed,
