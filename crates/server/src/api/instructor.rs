@@ -20,7 +20,7 @@ pub struct StatisticsQuery {
 /// discrimination index, discriminative efficiency, option/response frequencies and flags for
 /// weak questions, over each learner's first graded attempt.
 #[utoipa::path(get, path = "/api/v1/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics", tag = "instructor", security(("bearer" = [])), params(StatisticsQuery),
-    responses((status = 200, description = "A list of per-question statistics (JSON) or a CSV file"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "A list of per-question statistics (JSON) or, with format=csv, a CSV file", content(("application/json"), ("text/csv"))), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn statistics(
     state: web::Data<AppState>,
     user: ApiUser,
