@@ -137,7 +137,7 @@ fn declare(op: &mut Operation, status: &str) {
 impl Modify for ContractResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        for (status, name, description, retry_after) in SHARED {
+        for (_, name, description, retry_after) in SHARED {
             components.responses.insert(
                 name.to_owned(),
                 RefOr::T(error_response(description, retry_after)),
