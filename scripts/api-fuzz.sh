@@ -77,7 +77,7 @@ fuzz() {
   echo "== fuzzing as $who"
   # Signing out would end the session the rest of the pass uses; those operations are fuzzed
   # in the anonymous pass.
-  "$venv/bin/schemathesis" run "$tmp/openapi.json" --url "$base" \
+  "$venv/bin/schemathesis" --config-file scripts/api-fuzz.toml run "$tmp/openapi.json" --url "$base" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,unsupported_method,allow_header_conformance \
     --max-examples "$examples" --seed "$seed" --workers 2 --request-timeout 20 \
     --generation-database none --no-color --suppress-health-check all \

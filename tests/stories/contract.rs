@@ -104,7 +104,10 @@ async fn the_openapi_document_names_each_operation_once_and_declares_the_pipelin
             }
             if op.get("requestBody").is_some() && path != "/api/v1/import" {
                 for status in ["400", "413", "415"] {
-                    assert!(declares(status), "{method} {path} does not declare {status}");
+                    assert!(
+                        declares(status),
+                        "{method} {path} does not declare {status}"
+                    );
                 }
             }
             if path.contains('{') {
@@ -114,7 +117,10 @@ async fn the_openapi_document_names_each_operation_once_and_declares_the_pipelin
     }
     // The duplicate the validator refused: two operations called `register`.
     assert_eq!(ids["register"], "post /api/v1/auth/register");
-    assert_eq!(ids["register_assisted"], "post /api/v1/mentor/registrations");
+    assert_eq!(
+        ids["register_assisted"],
+        "post /api/v1/mentor/registrations"
+    );
     // Export endpoints declare the files they send besides JSON.
     let people = &paths["/api/v1/units/{id}/people"]["get"]["responses"]["200"]["content"];
     for ct in [
@@ -122,7 +128,10 @@ async fn the_openapi_document_names_each_operation_once_and_declares_the_pipelin
         "text/csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ] {
-        assert!(people.get(ct).is_some(), "people export lacks {ct}: {people}");
+        assert!(
+            people.get(ct).is_some(),
+            "people export lacks {ct}: {people}"
+        );
     }
     // Closed lists come from what the server checks against: the content's groups.
     let group = &doc["components"]["schemas"]["RegisterRequest"]["properties"]["group"]["enum"];
@@ -133,5 +142,32 @@ async fn the_openapi_document_names_each_operation_once_and_declares_the_pipelin
         .filter_map(|g| g.as_str())
         .collect();
     assert!(groups.contains(&"citizen"), "{groups:?}");
+    Ok(())
+}
+
+/// Found by the fuzzer: `GET /api/v1/targets?year=2147483646` answered 200 with targets for a
+/// year no target can be set for (setting takes 2000–2100), breaking the document's schema.
+#[actix_web::test]
+async fn targets_and_dashboards_are_asked_for_the_years_targets_can_be_set_for() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let admin = app.admin("quan.tri.contract").await?;
+    for year in ["1999", "2101", "2147483646", "-5"] {
+        for path in ["/api/v1/targets", "/api/v1/dashboard"] {
+            let r = app.get(&format!("{path}?year={year}"), Some(&admin)).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} {year}: {}",
+                r.text()
+            );
+            assert_eq!(r.json()["error"], "invalid_year", "{path} {year}");
+        }
+    }
+    let r = app.get("/api/v1/targets?year=2030", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r
+        .json()
+        .as_array()
+        .is_some_and(|t| t.iter().all(|t| t["year"] == 2030)));
     Ok(())
 }

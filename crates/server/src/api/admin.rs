@@ -117,7 +117,7 @@ pub struct Revoked {
 /// Revokes a certificate: a new ledger entry with the reason and the admin; the credential then
 /// verifies as revoked.
 #[utoipa::path(post, path = "/api/v1/admin/certificates/{id}/revoke", tag = "admin", security(("bearer" = [])), request_body = RevokeRequest,
-    responses((status = 200, body = Revoked), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 422, body = crate::error::ErrorBody, description = "invalid_revoke_reason"), (status = 200, body = Revoked), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn revoke(
     state: web::Data<AppState>,
     user: ApiUser,

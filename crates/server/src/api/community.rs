@@ -220,7 +220,7 @@ pub async fn create_class(
 
 /// The classes the caller organised or that were held in units they manage.
 #[utoipa::path(get, path = "/api/v1/classes", tag = "community", security(("bearer" = [])),
-    responses((status = 200, body = [ClassView])))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not an instructor, mentor or manager"), (status = 200, body = [ClassView])))]
 pub async fn classes(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     let list = community::classes(&state, &scope).await?;

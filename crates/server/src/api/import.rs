@@ -26,7 +26,7 @@ pub struct ImportQuery {
 /// back with its row number; with any problem, nothing is written (422).
 #[utoipa::path(post, path = "/api/v1/import", tag = "units", security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, description = "The CSV or XLSX file"),
-    responses((status = 200, body = Report), (status = 415, body = crate::error::ErrorBody), (status = 422, body = Report)))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 200, body = Report), (status = 415, body = crate::error::ErrorBody), (status = 422, body = Report)))]
 pub async fn import_people(
     req: HttpRequest,
     state: web::Data<AppState>,

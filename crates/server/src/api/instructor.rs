@@ -104,7 +104,7 @@ pub struct GradeRequest {
 
 /// Grades the essays of a submitted attempt; it is then graded as a whole.
 #[utoipa::path(post, path = "/api/v1/instructor/attempts/{attempt_id}/grade", tag = "instructor", security(("bearer" = [])), request_body = GradeRequest,
-    responses((status = 200, description = "Graded"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not an instructor"), (status = 200, description = "Graded"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn grade(
     state: web::Data<AppState>,
     user: ApiUser,

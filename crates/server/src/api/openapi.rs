@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use hocvuso_course::Catalog;
 use hocvuso_store::UNIT_KINDS;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
-use utoipa::openapi::schema::Schema;
 use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
@@ -147,9 +147,9 @@ impl Modify for ContractResponses {
             for op in operations(item) {
                 let params = op.parameters.as_deref().unwrap_or_default();
                 let has = |place: ParameterIn| {
-                    params
-                        .iter()
-                        .any(|p| std::mem::discriminant(&p.parameter_in) == std::mem::discriminant(&place))
+                    params.iter().any(|p| {
+                        std::mem::discriminant(&p.parameter_in) == std::mem::discriminant(&place)
+                    })
                 };
                 let (in_path, in_query) = (has(ParameterIn::Path), has(ParameterIn::Query));
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
@@ -221,24 +221,35 @@ fn closed_lists(catalog: &Catalog) -> Vec<(Place, Vec<String>)> {
     let owned = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let groups: Vec<String> = catalog.groups.iter().map(|g| g.id.clone()).collect();
     let courses: Vec<String> = catalog.courses.keys().cloned().collect();
-    let mut target_groups = groups.clone();
-    target_groups.push(hocvuso_store::aggregates::ALL_GROUPS.to_owned());
     let mut course_groups = groups.clone();
     course_groups.push("all".to_owned());
     let notice = vec![PRIVACY_NOTICE_VERSION.to_owned()];
     use Place::{Property, Query};
     vec![
         (Property("RegisterRequest", "group"), groups.clone()),
-        (Property("RegisterRequest", "privacy_notice_version"), notice.clone()),
+        (
+            Property("RegisterRequest", "privacy_notice_version"),
+            notice.clone(),
+        ),
         (Property("AssistedRequest", "group"), groups.clone()),
-        (Property("AssistedRequest", "privacy_notice_version"), notice.clone()),
-        (Property("ActivateRequest", "privacy_notice_version"), notice),
+        (
+            Property("AssistedRequest", "privacy_notice_version"),
+            notice.clone(),
+        ),
+        (
+            Property("ActivateRequest", "privacy_notice_version"),
+            notice,
+        ),
         (Property("EligibleRequest", "group"), groups.clone()),
         (Property("NewAssignmentRequest", "group"), groups.clone()),
-        (Property("NewAssignmentRequest", "course_id"), courses.clone()),
+        (
+            Property("NewAssignmentRequest", "course_id"),
+            courses.clone(),
+        ),
         (Property("NewClassRequest", "course_id"), courses),
         (Property("NewUnitRequest", "kind"), owned(&UNIT_KINDS)),
-        (Property("TargetView", "group"), target_groups),
+        // Not `TargetView.group`: the same schema lists the plan's targets, which name groups
+        // this content may not have.
         (Property("TargetView", "metric"), owned(&TARGET_METRICS)),
         (Query("courses", "group"), course_groups),
         (Query("people", "group"), groups.clone()),
@@ -247,7 +258,10 @@ fn closed_lists(catalog: &Catalog) -> Vec<(Place, Vec<String>)> {
         (Query("overdue", "format"), owned(&["json", "csv", "xlsx"])),
         (Query("get_dashboard", "format"), owned(&["json", "xlsx"])),
         (Query("statistics", "format"), owned(&["json", "csv"])),
-        (Query("completions", "format"), owned(&["csv", "xlsx", "jsonl", "xapi"])),
+        (
+            Query("completions", "format"),
+            owned(&["csv", "xlsx", "jsonl", "xapi"]),
+        ),
     ]
 }
 

@@ -95,7 +95,7 @@ pub struct NewUnitRequest {
 
 /// Creates a unit: a top unit (administrators) or one under a unit the caller manages.
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", operation_id = "create_unit", security(("bearer" = [])), request_body = NewUnitRequest,
-    responses((status = 201, body = UnitView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "a top unit, and not an administrator"), (status = 201, body = UnitView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -350,7 +350,7 @@ pub async fn decline_invitation(
 
 /// Makes a person a manager of a unit (the caller must manage it, or be an administrator).
 #[utoipa::path(post, path = "/api/v1/units/{id}/managers", tag = "units", security(("bearer" = [])), request_body = UsernameRequest,
-    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 422, body = crate::error::ErrorBody, description = "unknown_person"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn add_manager(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -400,7 +400,7 @@ pub async fn person(
 
 /// Gives a person in the caller's units the mentor role.
 #[utoipa::path(post, path = "/api/v1/people/{id}/mentor", tag = "units", security(("bearer" = [])),
-    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn make_mentor(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -423,7 +423,7 @@ pub struct ActivateRequest {
 
 /// An imported person's first sign-in, on a manager's screen: their consent and password.
 #[utoipa::path(post, path = "/api/v1/people/{id}/activate", tag = "units", security(("bearer" = [])), request_body = ActivateRequest,
-    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "activation_elsewhere, or not a manager"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn activate(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -457,7 +457,7 @@ pub struct HouseholdView {
 
 /// Creates a household in a unit the caller manages.
 #[utoipa::path(post, path = "/api/v1/households", tag = "units", security(("bearer" = [])), request_body = NewHouseholdRequest,
-    responses((status = 201, body = HouseholdView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 422, body = crate::error::ErrorBody, description = "invalid_household_code or invalid_household_name"), (status = 201, body = HouseholdView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create_household(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -497,6 +497,8 @@ pub async fn household_member(
 pub struct DashboardQuery {
     /// A unit id; default: the caller's outermost unit.
     pub unit: Option<i64>,
+    /// Default: this year.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     /// json (default) or xlsx, for the report to the province.
     pub format: Option<String>,
@@ -505,7 +507,7 @@ pub struct DashboardQuery {
 /// The dashboard of a unit: actual against target per group, households and mentors, the
 /// units below, the ranking of tổ dân phố and a 12-week trend.
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "units", security(("bearer" = [])), params(DashboardQuery),
-    responses((status = 200, description = "The dashboard (JSON), or with format=xlsx the report as a file", content((Dashboard = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The dashboard (JSON), or with format=xlsx the report as a file", content((Dashboard = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "invalid_year")))]
 pub async fn get_dashboard(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -513,11 +515,12 @@ pub async fn get_dashboard(
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
+    let year = q.year.map(dashboard::plan_year).transpose()?;
     let unit = match q.unit {
         Some(u) => u,
         None => dashboard::default_unit(&scope)?,
     };
-    let d = dashboard::dashboard(&state, &scope, unit, q.year).await?;
+    let d = dashboard::dashboard(&state, &scope, unit, year).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(d)),
         Some("xlsx") => file(&state, Format::Xlsx, "dashboard", &dashboard_sheets(&d)).await,
@@ -623,6 +626,8 @@ pub fn dashboard_sheets(d: &Dashboard) -> Vec<Sheet> {
 
 #[derive(Deserialize, IntoParams)]
 pub struct YearQuery {
+    /// Default: this year.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
 }
 
@@ -640,7 +645,7 @@ pub struct TargetView {
 
 /// The year's targets (the plan's section III figures unless an administrator changed them).
 #[utoipa::path(get, path = "/api/v1/targets", tag = "units", security(("bearer" = [])), params(YearQuery),
-    responses((status = 200, body = [TargetView])))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 200, body = [TargetView]), (status = 422, body = crate::error::ErrorBody, description = "invalid_year")))]
 pub async fn targets(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -648,7 +653,7 @@ pub async fn targets(
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
-    let year = q.year.unwrap_or(state.clock.now().year());
+    let year = dashboard::plan_year(q.year.unwrap_or(state.clock.now().year()))?;
     let list: Vec<TargetView> = dashboard::targets(&state, year)
         .await?
         .into_iter()
