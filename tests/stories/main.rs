@@ -7,6 +7,7 @@ mod attempts;
 mod bad_input;
 mod bench;
 mod content;
+mod contract;
 mod credentials;
 mod evidence;
 mod guessing;

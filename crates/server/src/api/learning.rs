@@ -513,7 +513,7 @@ pub struct CheckRequest {
 
 /// Practice mode only: grades one question at once, with its feedback.
 #[utoipa::path(post, path = "/api/v1/attempts/{attempt_id}/check", tag = "assessment", security(("bearer" = [])), request_body = CheckRequest,
-    responses((status = 200, body = QuestionResultView), (status = 409, body = crate::error::ErrorBody, description = "not_practice")))]
+    responses((status = 422, body = crate::error::ErrorBody, description = "unknown_question, invalid_answer or unknown_option"), (status = 200, body = QuestionResultView), (status = 409, body = crate::error::ErrorBody, description = "not_practice")))]
 pub async fn check(
     state: web::Data<AppState>,
     user: ApiUser,
