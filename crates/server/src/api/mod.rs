@@ -40,6 +40,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/me/progress", web::get().to(learning::progress))
                 .route("/me/mastery", web::get().to(learning::mastery))
                 .route("/me/certificates", web::get().to(evidence::my_certificates))
+                .route(
+                    "/me/certificates/details",
+                    web::put().to(evidence::verify_details),
+                )
                 .route("/courses", web::get().to(learning::courses))
                 .route("/courses/{course_id}", web::get().to(learning::course))
                 .route(

@@ -72,6 +72,17 @@ pub fn signed_with_retired_key(state: &AppState, c: &Certificate) -> bool {
         .unwrap_or(false)
 }
 
+/// The learner's choice to show their username, birth year and group on the public
+/// verification of their certificates.
+pub async fn set_verify_shows_details(
+    state: &AppState,
+    user: &User,
+    show: bool,
+) -> Result<(), AppError> {
+    state.store.set_verify_shows_details(user.id, show).await?;
+    Ok(())
+}
+
 /// Looks a certificate of either kind up by its id; None when no such certificate exists (or
 /// the id is not even well-formed).
 pub async fn lookup(state: &AppState, id: &str) -> Result<Option<Verified>, AppError> {

@@ -24,6 +24,9 @@ use crate::auth::{Scope, ROLE_LEARNER};
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The largest file accepted: a ward's list of people fits many times over.
+pub const MAX_FILE: usize = 20 * 1024 * 1024;
+
 pub use crate::app::spreadsheet::FileKind;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
