@@ -466,10 +466,8 @@ pub async fn record_outcome(
                 attempt_id: g.attempt.id.clone(),
                 quiz_id: g.assessed.id().to_owned(),
                 by: g.by,
-                result: serde_json::to_string(&result).map_err(|e| {
-                    tracing::error!(error = %e, "cannot serialise a result");
-                    AppError::internal()
-                })?,
+                result: serde_json::to_string(&result)
+                    .map_err(|e| AppError::internal_because("cannot serialise a result", e))?,
                 score_percent: score,
                 passed,
                 path,

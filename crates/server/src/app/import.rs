@@ -121,7 +121,7 @@ pub async fn import(
     let bytes = bytes.to_vec();
     let read = actix_web::web::block(move || crate::app::spreadsheet::rows(&bytes, kind))
         .await
-        .map_err(|_| AppError::internal())?;
+        .map_err(|e| AppError::internal_because("the spreadsheet reader stopped", e))?;
     let table = match read {
         Ok(t) => t,
         Err(e) => {

@@ -53,7 +53,7 @@ pub async fn authenticate(
     }
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(AppError::internal)?
+        .ok_or_else(|| AppError::internal_because("no application state", "not configured"))?
         .clone();
     let token = match bearer(req) {
         Some(t) => Some(t),

@@ -239,7 +239,7 @@ pub async fn profile(
                 .quiet_zone(true)
                 .build()
         })
-        .map_err(|_| AppError::internal())?;
+        .map_err(|e| AppError::internal_because("cannot draw an attendance QR code", e))?;
     let mentor = match state
         .store
         .mentor_of(user.0.id)
