@@ -79,6 +79,13 @@ impl AppError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
     }
 
+    /// An internal error whose cause is logged here, once, in English (the person sees only
+    /// the generic message): `what` says what failed, `cause` why.
+    pub fn internal_because(what: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "{what}");
+        Self::internal()
+    }
+
     pub fn message(&self, t: &Translations) -> String {
         let base = t.error(self.key);
         if self.detail.is_empty() {

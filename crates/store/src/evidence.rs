@@ -647,7 +647,11 @@ impl Store {
         }
         // The credential's bit in its status list, so verifiers that follow `credentialStatus`
         // see the revocation from the moment it commits.
-        if let Some(index) = revoked.credential.as_deref().and_then(status_list::index_in_jwt) {
+        if let Some(index) = revoked
+            .credential
+            .as_deref()
+            .and_then(status_list::index_in_jwt)
+        {
             set_revoked_bit(&tx, index, certificate_id, at).await?;
         }
         append_ledger(

@@ -151,12 +151,7 @@ pub async fn my_code(state: web::Data<AppState>, user: ApiUser) -> Result<HttpRe
     }))
 }
 
-pub fn check_in_url(state: &AppState, code: &str) -> String {
-    format!(
-        "{}/check-in/{code}",
-        state.settings.public_url.trim_end_matches('/')
-    )
-}
+pub use crate::present::check_in_url;
 
 #[derive(Serialize, ToSchema)]
 pub struct ClassView {

@@ -10,8 +10,7 @@ use crate::auth::{ApiUser, Scope};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The largest file accepted: a ward's list of people fits many times over.
-pub const MAX_FILE: usize = 20 * 1024 * 1024;
+pub use crate::app::import::MAX_FILE;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ImportQuery {

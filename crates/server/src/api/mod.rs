@@ -40,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/me/progress").get(learning::progress))
                 .service(web::resource("/me/mastery").get(learning::mastery))
                 .service(web::resource("/me/certificates").get(evidence::my_certificates))
+                .service(web::resource("/me/certificates/details").put(evidence::verify_details))
                 .service(web::resource("/courses").get(learning::courses))
                 .service(web::resource("/courses/{course_id}").get(learning::course))
                 .service(

@@ -185,7 +185,7 @@ impl Modify for ContractResponses {
         accounts::change_password, accounts::me,
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,
-        evidence::my_certificates, evidence::certificate,
+        evidence::my_certificates, evidence::verify_details, evidence::certificate,
         admin::completions,
         instructor::statistics, instructor::essays, instructor::grade,
         units::list, units::create, units::get, units::people, units::add_member,

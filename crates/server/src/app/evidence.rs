@@ -73,6 +73,17 @@ pub fn signed_with_retired_key(state: &AppState, c: &Certificate) -> bool {
         .unwrap_or(false)
 }
 
+/// The learner's choice to show their username, birth year and group on the public
+/// verification of their certificates.
+pub async fn set_verify_shows_details(
+    state: &AppState,
+    user: &User,
+    show: bool,
+) -> Result<(), AppError> {
+    state.store.set_verify_shows_details(user.id, show).await?;
+    Ok(())
+}
+
 /// Looks a certificate of either kind up by its id; None when no such certificate exists (or
 /// the id is not even well-formed).
 pub async fn lookup(state: &AppState, id: &str) -> Result<Option<Verified>, AppError> {
@@ -456,10 +467,8 @@ pub async fn record_outcome(
                 attempt_id: g.attempt.id.clone(),
                 quiz_id: g.assessed.id().to_owned(),
                 by: g.by,
-                result: serde_json::to_string(&result).map_err(|e| {
-                    tracing::error!(error = %e, "cannot serialise a result");
-                    AppError::internal()
-                })?,
+                result: serde_json::to_string(&result)
+                    .map_err(|e| AppError::internal_because("cannot serialise a result", e))?,
                 score_percent: score,
                 passed,
                 path,

@@ -119,7 +119,8 @@ pub async fn save(
     grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
     let mut merged = saved_answers(state, &attempt).await?;
     merged.extend(answers);
-    let data = serde_json::to_string(&merged).map_err(|_| AppError::internal())?;
+    let data = serde_json::to_string(&merged)
+        .map_err(|e| AppError::internal_because("cannot serialise saved answers", e))?;
     state
         .store
         .append_attempt_step(&attempt, "save", &data, state.clock.now())
@@ -153,7 +154,8 @@ pub async fn check(
         .into_iter()
         .find(|q| q.id == question_id)
         .ok_or_else(|| AppError::unprocessable("unknown_question"))?;
-    let data = serde_json::to_string(&r).map_err(|_| AppError::internal())?;
+    let data = serde_json::to_string(&r)
+        .map_err(|e| AppError::internal_because("cannot serialise a checked answer", e))?;
     state
         .store
         .append_attempt_step(&attempt, "check", &data, state.clock.now())
@@ -250,7 +252,8 @@ pub async fn start_attempt(
         (paper, id)
     };
     let questions = paper::present(&paper, course.quiz_bank(quiz));
-    let paper_json = serde_json::to_string(&paper).map_err(|_| AppError::internal())?;
+    let paper_json = serde_json::to_string(&paper)
+        .map_err(|e| AppError::internal_because("cannot serialise a paper", e))?;
     let created = state
         .store
         .create_attempt(NewAttempt {
@@ -409,10 +412,8 @@ pub async fn submit(
     let answers = all;
     let result = grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
     let pending = !grading::graded_by_hand(&paper, course.quiz_bank(quiz)).is_empty();
-    let answers = serde_json::to_string(&answers).map_err(|e| {
-        tracing::error!(error = %e, "cannot serialise answers");
-        AppError::internal()
-    })?;
+    let answers = serde_json::to_string(&answers)
+        .map_err(|e| AppError::internal_because("cannot serialise answers", e))?;
     let recorded = record_outcome(
         state,
         user,
@@ -426,12 +427,15 @@ pub async fn submit(
         }),
     )
     .await?;
+    let result = recorded.result.ok_or_else(|| {
+        AppError::internal_because("a graded outcome came back without its result", &attempt.id)
+    })?;
     Ok(Graded {
         pending,
         attempt_id: attempt.id,
         course_id: course.id.clone(),
         quiz_id: quiz.id.clone(),
-        result: recorded.result.ok_or_else(AppError::internal)?,
+        result,
         passed: recorded.passed == Some(true),
         completion: recorded.completion,
         path_certificate: recorded.path_certificate,

@@ -288,9 +288,7 @@ pub fn redirect(location: &str) -> HttpResponse {
 }
 
 /// Percent-encodes a path for use in a query string.
-pub fn url_encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
+pub use crate::render::url_encode;
 
 /// Only paths on this site are followed after login (no open redirect): a single leading
 /// `/`, then visible ASCII only. That refuses `//host` and `/\host` (which browsers read as
