@@ -3,7 +3,8 @@
 //!
 //! The JSON shape (documented for authors and tools in `FORMAT.md`) is a list of questions, each
 //! an object with `id` (when the source has one), `type` (one of [`Question::TYPE_KEYS`]), `tags`,
-//! `title`, `format`, `text`, `general_feedback`, and per type `options` and `key`:
+//! `title`, `category` (Moodle's category path, when the source has one), `format`, `text`,
+//! `general_feedback`, and per type `options` and `key`:
 //!
 //! | type | `options` | `key` | more |
 //! |---|---|---|---|
@@ -26,6 +27,7 @@ use std::str::FromStr;
 
 use serde_json::{json, Map, Number, Value};
 
+use crate::decimal::middle_and_half_width;
 use crate::gift::{self, GiftError};
 use crate::model::{
     ChoiceOption, MatchPair, NumericAnswer, NumericValue, OrderingGrading, Question, QuestionKind,
@@ -330,6 +332,9 @@ pub fn question_to_json(question: &Question) -> Value {
     if let Some(title) = &question.title {
         map.insert("title".into(), json!(title));
     }
+    if let Some(category) = &question.category {
+        map.insert("category".into(), json!(category));
+    }
     map.insert("format".into(), json!(format.name()));
     map.insert("text".into(), json!(question.text.text));
     put_text(
@@ -433,7 +438,10 @@ pub fn question_to_json(question: &Question) -> Value {
             }
             let key = match best.map(|a| &a.value) {
                 Some(NumericValue::Exact { number: n, .. }) => number(*n),
-                Some(NumericValue::Range { min, max }) => number(min / 2.0 + max / 2.0),
+                Some(NumericValue::Range { min, max }) => {
+                    let (middle, _) = middle_and_half_width(*min, *max);
+                    middle.parse().map_or(Value::Null, number)
+                }
                 Some(NumericValue::Any) | None => Value::Null,
             };
             map.insert("key".into(), key);
@@ -708,6 +716,7 @@ pub(crate) fn question_from_json(
         Some(_) => r.error("tags", "expected a list of strings"),
     }
     let title = r.string("title").filter(|t| !t.is_empty());
+    let category = r.string("category").filter(|c| !c.trim().is_empty());
     let format = match r.string("format") {
         None => TextFormat::Moodle,
         Some(name) => TextFormat::from_name(&name).unwrap_or_else(|| {
@@ -751,6 +760,7 @@ pub(crate) fn question_from_json(
             id,
             tags,
             title,
+            category,
             text,
             general_feedback,
             kind,

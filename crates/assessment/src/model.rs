@@ -20,6 +20,11 @@ pub struct Question {
     pub tags: Vec<String>,
     /// `::title::`, Moodle's question name.
     pub title: Option<String>,
+    /// Moodle's question category path (`$course$/top/Default for X/Week 1`), from GIFT's
+    /// `$CATEGORY:` or Moodle XML's `<question type="category">`, kept verbatim so that it
+    /// survives every conversion. Courses are this platform's categories; this is only carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     /// The stem. For an embedded answer (`Grant is {~buried =entombed} in Grant's tomb.`) the
     /// answer block is replaced by `_____` the way gift-pegjs does it.
     pub text: Text,
@@ -381,4 +386,22 @@ pub fn moodle_fraction_list() -> String {
         .map(|f| format!("{}", (f * 100.0 * 1e5).round() / 1e5))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The order in which a file that switches categories (GIFT's `$CATEGORY:`, Moodle XML's category
+/// entries) lists a bank, with each question's 0-based position in the bank: the questions without
+/// a category first, because such a file cannot switch back to "no category", then the others in
+/// their order, so that a bank read from such a file is written back in the same order.
+pub(crate) fn category_file_order(questions: &[Question]) -> Vec<(usize, &Question)> {
+    let (mut order, categorised): (Vec<_>, Vec<_>) = questions
+        .iter()
+        .enumerate()
+        .partition(|(_, q)| q.category.is_none());
+    order.extend(categorised);
+    order
+}
+
+/// A category path on one line, as GIFT and Moodle XML hold it.
+pub(crate) fn category_line(path: &str) -> String {
+    path.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -407,6 +407,7 @@ pub fn parse(src: &str) -> Result<Vec<Question>, Vec<QtiError>> {
         title: attr(item, "title")
             .map(str::to_owned)
             .filter(|s| !s.is_empty()),
+        category: None,
         text,
         general_feedback: None,
         kind,

@@ -868,6 +868,7 @@ mod tests {
         Course {
             id: id.into(),
             title: id.into(),
+            category: None,
             summary: String::new(),
             groups: vec![],
             competences: vec![],

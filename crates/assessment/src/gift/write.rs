@@ -3,14 +3,21 @@
 //! that the reader in this crate gets exactly the same question back (explicit `[format]` where a
 //! text would otherwise be misread, explicit weights where an answer starts with `%`).
 
-use crate::model::{NumericValue, Question, QuestionKind, Text, TextFormat};
+use crate::model::{
+    category_file_order, category_line, NumericValue, Question, QuestionKind, Text, TextFormat,
+};
 
 pub(super) fn write(questions: &[Question]) -> String {
     let mut out = String::new();
-    for (k, question) in questions.iter().enumerate() {
+    let mut category: Option<&str> = None;
+    for (k, (_, question)) in category_file_order(questions).into_iter().enumerate() {
         if k > 0 {
             // A blank line ends a question.
             out.push('\n');
+        }
+        if let Some(path) = question.category.as_deref().filter(|&p| Some(p) != category) {
+            out.push_str(&format!("$CATEGORY: {}\n\n", category_line(path)));
+            category = Some(path);
         }
         write_question(&mut out, question);
     }

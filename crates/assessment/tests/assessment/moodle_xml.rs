@@ -82,11 +82,7 @@ fn as_moodle_keeps_it(mut question: Question) -> Question {
     if let QuestionKind::Numerical { answers } = &mut question.kind {
         for answer in answers {
             if let NumericValue::Range { min, max } = answer.value {
-                let middle = min / 2.0 + max / 2.0;
-                answer.value = NumericValue::Exact {
-                    number: middle,
-                    tolerance: max - middle,
-                };
+                answer.value = moodle_xml::range_as_moodle_keeps_it(min, max);
             }
         }
     }
@@ -168,6 +164,7 @@ fn ordering_questions_go_to_moodles_ordering_type_and_back() {
         id: Some("thu-tu".into()),
         tags: vec!["competence-1.2".into()],
         title: Some("Thứ tự".into()),
+        category: None,
         text: Text::moodle("Sắp xếp"),
         general_feedback: None,
         kind: QuestionKind::Ordering {

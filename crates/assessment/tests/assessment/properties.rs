@@ -180,6 +180,7 @@ fn question() -> impl Strategy<Value = Question> {
                 id: has_id.then(String::new),
                 tags: tags.into_iter().map(str::to_owned).collect(),
                 title,
+                category: None,
                 text,
                 general_feedback,
                 kind,
@@ -250,6 +251,7 @@ fn full_bank() -> impl Strategy<Value = Vec<Question>> {
                 id: Some(format!("x{}", base + k)),
                 tags: vec![],
                 title: None,
+                category: None,
                 text,
                 general_feedback: None,
                 kind,
@@ -567,11 +569,7 @@ fn as_moodle_keeps_it(bank: &[Question]) -> Option<Vec<Question>> {
         if let QuestionKind::Numerical { answers } = &mut question.kind {
             for answer in answers {
                 if let NumericValue::Range { min, max } = answer.value {
-                    let middle = min / 2.0 + max / 2.0;
-                    answer.value = NumericValue::Exact {
-                        number: middle,
-                        tolerance: max - middle,
-                    };
+                    answer.value = moodle_xml::range_as_moodle_keeps_it(min, max);
                 }
             }
         }
