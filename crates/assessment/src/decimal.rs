@@ -34,7 +34,8 @@ impl Decimal {
     }
 
     fn at_scale(self, scale: u32) -> Option<i128> {
-        self.mantissa.checked_mul(10i128.checked_pow(scale - self.scale)?)
+        self.mantissa
+            .checked_mul(10i128.checked_pow(scale - self.scale)?)
     }
 
     fn to_text(self) -> String {

@@ -29,6 +29,7 @@ use serde_json::{json, Map, Number, Value};
 
 use crate::decimal::middle_and_half_width;
 use crate::gift::{self, GiftError};
+use crate::media::{Bank, MediaFile};
 use crate::model::{
     ChoiceOption, MatchPair, NumericAnswer, NumericValue, OrderingGrading, Question, QuestionKind,
     Region, Text, TextAnswer, TextFormat,
@@ -196,8 +197,23 @@ impl fmt::Display for ConvertError {
 
 impl std::error::Error for ConvertError {}
 
-/// Reads a bank in any format [`Format`] names.
+/// Reads a bank in any format [`Format`] names. Files embedded in Moodle XML are checked and
+/// dropped; [`read_bank`] keeps them.
 pub fn read(input: &str, from: Format) -> Result<Vec<Question>, ConvertError> {
+    read_bank(input, from).map(|bank| bank.questions)
+}
+
+/// Reads a bank with the media it carries: Moodle XML's embedded files, decoded and checked (see
+/// [`crate::media`]), its texts pointing at `media/<name>`. The other formats carry no files:
+/// their texts refer to the course's `media/` folder directly.
+pub fn read_bank(input: &str, from: Format) -> Result<Bank, ConvertError> {
+    if from == Format::MoodleXml {
+        return moodle_xml::parse_bank(input).map_err(ConvertError::MoodleXml);
+    }
+    read_questions(input, from).map(Bank::new)
+}
+
+fn read_questions(input: &str, from: Format) -> Result<Vec<Question>, ConvertError> {
     match from {
         Format::Gift => gift::parse(input).map_err(ConvertError::Gift),
         Format::MoodleXml => moodle_xml::parse(input).map_err(ConvertError::MoodleXml),
@@ -218,7 +234,22 @@ pub fn read(input: &str, from: Format) -> Result<Vec<Question>, ConvertError> {
 
 /// Writes a bank as GIFT, Moodle XML or JSON; refuses, naming them, questions the format cannot
 /// hold (ordering and hotspot in GIFT, hotspot in Moodle XML, fractions Moodle does not allow).
+/// Moodle XML refuses a reference to a `media/` file it is not given: see [`write_bank`].
 pub fn write(questions: &[Question], to: Format) -> Result<String, ConvertError> {
+    write_bank_parts(questions, &[], to)
+}
+
+/// Writes a bank with its media: Moodle XML embeds the files the texts refer to; GIFT and JSON
+/// keep the `media/<name>` references, and the files go into the course's `media/` folder.
+pub fn write_bank(bank: &Bank, to: Format) -> Result<String, ConvertError> {
+    write_bank_parts(&bank.questions, &bank.media, to)
+}
+
+fn write_bank_parts(
+    questions: &[Question],
+    media: &[MediaFile],
+    to: Format,
+) -> Result<String, ConvertError> {
     match to {
         Format::Gift => {
             let mut errors = Vec::new();
@@ -272,9 +303,8 @@ pub fn write(questions: &[Question], to: Format) -> Result<String, ConvertError>
                 Err(ConvertError::Export { to, errors })
             }
         }
-        Format::MoodleXml => {
-            moodle_xml::write(questions).map_err(|errors| ConvertError::Export { to, errors })
-        }
+        Format::MoodleXml => moodle_xml::write_with_media(questions, media)
+            .map_err(|errors| ConvertError::Export { to, errors }),
         Format::Json => {
             let mut out = serde_json::to_string_pretty(&to_json(questions)).unwrap_or_default();
             out.push('\n');
@@ -289,8 +319,8 @@ pub fn convert(input: &str, from: Format, to: Format) -> Result<String, ConvertE
     if !to.can_write() {
         return Err(ConvertError::CannotWrite(to));
     }
-    let questions = read(input, from)?;
-    write(&questions, to)
+    let bank = read_bank(input, from)?;
+    write_bank(&bank, to)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -295,7 +295,7 @@ fn only_local_urls(value: &str) -> bool {
 /// refusing before decoding anything larger than [`MAX_FILE_BYTES`].
 pub fn decode_base64(encoded: &str) -> Result<Vec<u8>, String> {
     let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.len() / 4 * 3 > MAX_FILE_BYTES + 3 {
+    if compact.len() / 4 * 3 > MAX_FILE_BYTES + 2 {
         return Err(format!(
             "the file is larger than {MAX_FILE_BYTES} bytes, the most a media file may be"
         ));
@@ -381,9 +381,13 @@ fn opens_reference(before: Option<char>) -> bool {
     matches!(before, Some('"' | '\'' | '('))
 }
 
-/// Where a reference ends: the closing quote or parenthesis, a blank, or markup.
-fn ends_reference(c: char) -> bool {
-    matches!(c, '"' | '\'' | ')' | '<' | '>' | '?' | '#') || c.is_whitespace()
+/// Where a reference that follows `opening` ends: at the closing quote of an HTML attribute, or at
+/// the closing parenthesis or a blank in a markdown link.
+fn ends_reference(opening: char, c: char) -> bool {
+    match opening {
+        '"' | '\'' => c == opening || matches!(c, '<' | '>' | '?' | '#'),
+        _ => c == ')' || c.is_whitespace() || matches!(c, '<' | '>' | '?' | '#'),
+    }
 }
 
 /// Rewrites every `<prefix><name>` reference in `text` (see [`opens_reference`]) with `replace`,
@@ -399,7 +403,10 @@ pub(crate) fn rewrite_references(
         out.push_str(&rest[..at]);
         let before = out.chars().next_back();
         let after = &rest[at + prefix.len()..];
-        let end = after.find(ends_reference).unwrap_or(after.len());
+        let opening = before.unwrap_or(' ');
+        let end = after
+            .find(|c| ends_reference(opening, c))
+            .unwrap_or(after.len());
         let name = &after[..end];
         match (opens_reference(before) && !name.is_empty())
             .then(|| replace(name))

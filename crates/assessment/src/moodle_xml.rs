@@ -26,12 +26,13 @@ use roxmltree::{Document, Node};
 use crate::decimal::middle_and_half_width;
 use crate::interchange::ExportError;
 use crate::media::{
-    decode_base64, encode_base64, percent_decode, references, rewrite_references, texts,
-    texts_mut, Bank, MediaCollector, MediaFile, MEDIA_PREFIX,
+    decode_base64, encode_base64, percent_decode, references, rewrite_references, texts, texts_mut,
+    Bank, MediaCollector, MediaFile, MEDIA_PREFIX,
 };
 use crate::model::{
-    category_file_order, category_line, is_moodle_fraction, moodle_fraction_list, ChoiceOption, MatchPair, NumericAnswer, NumericValue,
-    OrderingGrading, Question, QuestionKind, Text, TextAnswer, TextFormat,
+    category_file_order, category_line, is_moodle_fraction, moodle_fraction_list, ChoiceOption,
+    MatchPair, NumericAnswer, NumericValue, OrderingGrading, Question, QuestionKind, Text,
+    TextAnswer, TextFormat,
 };
 
 /// A problem in a Moodle XML file, at a 1-based line, in the question it belongs to (when it
@@ -725,6 +726,17 @@ pub fn write_with_media(
     let mut errors = Vec::new();
     for (k, question) in questions.iter().enumerate() {
         for text in texts(question) {
+            if text.text.contains(PLUGINFILE) {
+                // A Moodle file reference read from GIFT, which cannot carry the file.
+                errors.push(ExportError::new(
+                    k,
+                    question,
+                    format!(
+                        "refers to a Moodle file ({PLUGINFILE}…) that the bank does not carry; put \
+                         the file in the course's media folder and refer to it as media/<name>"
+                    ),
+                ));
+            }
             for name in references(&text.text) {
                 if !media.iter().any(|f| f.name == name) {
                     errors.push(ExportError::new(
@@ -771,7 +783,11 @@ pub fn write_with_media(
         let Some(kind) = moodle_type(question) else {
             continue;
         };
-        if let Some(path) = question.category.as_deref().filter(|&p| Some(p) != category) {
+        if let Some(path) = question
+            .category
+            .as_deref()
+            .filter(|&p| Some(p) != category)
+        {
             category_element(&mut out, path);
             category = Some(path);
         }

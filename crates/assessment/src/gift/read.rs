@@ -190,7 +190,6 @@ fn read_category(chars: &[Ch]) -> Result<Option<String>, GiftError> {
 }
 
 fn read_question(chars: &[Ch], line: usize) -> Result<Question, Errors> {
-
     let mut rest = chars;
     let mut title = None;
     if starts_with_raw(rest, "::") {

@@ -15,7 +15,11 @@ pub(super) fn write(questions: &[Question]) -> String {
             // A blank line ends a question.
             out.push('\n');
         }
-        if let Some(path) = question.category.as_deref().filter(|&p| Some(p) != category) {
+        if let Some(path) = question
+            .category
+            .as_deref()
+            .filter(|&p| Some(p) != category)
+        {
             out.push_str(&format!("$CATEGORY: {}\n\n", category_line(path)));
             category = Some(path);
         }

@@ -10,9 +10,23 @@ use hocvuso_assessment::moodle_xml;
 use crate::support::{all_gift_fixtures, parse_ok, read, without_lines};
 
 #[test]
-fn moodles_nested_categories_fixture_reads_its_questions_and_skips_categories() {
+fn moodles_nested_categories_fixture_reads_its_questions_each_in_its_category() {
     let questions =
         moodle_xml::parse(&read("moodle-xml/nested_categories_with_questions.xml")).unwrap();
+    let categories: Vec<_> = questions
+        .iter()
+        .map(|q| q.category.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        categories,
+        [
+            "$course$/Iota",
+            "$course$/Iota/Kappa",
+            "$course$/Iota/Kappa",
+            "$course$/Iota/Kappa/Lambda",
+            "$course$/Iota/Mu"
+        ]
+    );
     let titles: Vec<_> = questions.iter().map(|q| q.title.clone().unwrap()).collect();
     assert_eq!(
         titles,
@@ -97,9 +111,11 @@ fn every_gift_fixture_survives_a_trip_through_moodle_xml() {
         let written = match moodle_xml::write(&questions) {
             Ok(written) => written,
             Err(errors) => {
-                // Only Moodle's grade rule may refuse a GIFT question.
+                // Only Moodle's grade rule may refuse a GIFT question, and a reference to a
+                // Moodle file that GIFT could not carry.
                 assert!(
-                    errors.iter().all(|e| e.message.contains("Moodle's grades")),
+                    errors.iter().all(|e| e.message.contains("Moodle's grades")
+                        || e.message.contains("@@PLUGINFILE@@")),
                     "{errors:?}"
                 );
                 refused += 1;
@@ -119,7 +135,7 @@ fn every_gift_fixture_survives_a_trip_through_moodle_xml() {
             assert_eq!(read_back, original, "{fixture}\n{written}");
         }
     }
-    assert!(refused <= 2, "{refused} fixtures refused");
+    assert!(refused <= 3, "{refused} fixtures refused");
 }
 
 #[test]
