@@ -160,7 +160,11 @@ fn mark(
                 expected: "a text",
             }),
         },
-        QuestionKind::Choice { multiple, options } => {
+        QuestionKind::Choice {
+            multiple,
+            options,
+            all_or_nothing,
+        } => {
             let chosen_ids: Vec<&str> = match answer {
                 None => Vec::new(),
                 Some(Value::String(id)) => vec![id.as_str()],
@@ -188,7 +192,18 @@ fn mark(
                     "a list with at most one option id (single choice)",
                 ));
             }
-            let fraction = if *multiple {
+            let fraction = if *all_or_nothing {
+                // QTI's match_correct: exactly the right options, or nothing.
+                let exact = paper_question
+                    .options
+                    .iter()
+                    .all(|o| chosen.contains(&o) == (options[o.index].fraction > 0.0));
+                if exact {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else if *multiple {
                 chosen
                     .iter()
                     .map(|o| options[o.index].fraction)
@@ -599,14 +614,20 @@ pub fn max_fraction(question: &Question) -> Option<f64> {
         QuestionKind::Description | QuestionKind::Essay => None,
         QuestionKind::TrueFalse { .. } => Some(1.0),
         QuestionKind::Choice {
+            all_or_nothing: true,
+            ..
+        } => Some(1.0),
+        QuestionKind::Choice {
             multiple: true,
             options,
+            ..
         } => Some(clamp01(
             options.iter().map(|o| o.fraction.max(0.0)).sum::<f64>(),
         )),
         QuestionKind::Choice {
             multiple: false,
             options,
+            ..
         } => Some(best(&mut options.iter().map(|o| o.fraction))),
         QuestionKind::ShortAnswer { answers, .. } => {
             Some(best(&mut answers.iter().map(|a| a.fraction)))
@@ -638,6 +659,7 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
             QuestionKind::Choice {
                 multiple: true,
                 options,
+                ..
             } => Value::Array(
                 paper_question
                     .options
@@ -649,6 +671,7 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
             QuestionKind::Choice {
                 multiple: false,
                 options,
+                ..
             } => {
                 let mut best: Option<&PaperOption> = None;
                 for option in &paper_question.options {

@@ -270,6 +270,18 @@ fn write_bank_parts(
                         ),
                     ));
                 }
+                if let QuestionKind::Choice {
+                    all_or_nothing: true,
+                    ..
+                } = q.kind
+                {
+                    errors.push(ExportError::new(
+                        k,
+                        q,
+                        "GIFT cannot say all_or_nothing; Moodle would give partial marks (convert \
+                         to moodle-xml or json)",
+                    ));
+                }
                 if let QuestionKind::ShortAnswer {
                     case_sensitive,
                     ignore_diacritics,
@@ -391,7 +403,14 @@ pub fn question_to_json(question: &Question) -> Value {
             put_text(&mut map, "feedback_wrong", feedback_wrong.as_ref(), format);
             put_text(&mut map, "feedback_right", feedback_right.as_ref(), format);
         }
-        QuestionKind::Choice { multiple, options } => {
+        QuestionKind::Choice {
+            multiple,
+            options,
+            all_or_nothing,
+        } => {
+            if *all_or_nothing {
+                map.insert("all_or_nothing".into(), json!(true));
+            }
             map.insert(
                 "options".into(),
                 options
@@ -887,6 +906,7 @@ fn options_list<'a>(
 fn read_choice(r: &mut Reader<'_>, multiple: bool, format: TextFormat) -> Option<QuestionKind> {
     // Known even when the options are missing, so that it is not also reported as unknown.
     r.get("key");
+    let all_or_nothing = r.boolean("all_or_nothing");
     let Some((field, items)) = options_list(r, &["options"]) else {
         r.error("options", "missing: the options to choose from");
         return None;
@@ -968,7 +988,11 @@ fn read_choice(r: &mut Reader<'_>, multiple: bool, format: TextFormat) -> Option
             feedback,
         })
         .collect();
-    Some(QuestionKind::Choice { multiple, options })
+    Some(QuestionKind::Choice {
+        multiple,
+        options,
+        all_or_nothing,
+    })
 }
 
 fn read_short_answer(

@@ -114,6 +114,11 @@ pub enum QuestionKind {
     Choice {
         multiple: bool,
         options: Vec<ChoiceOption>,
+        /// Full marks only for exactly the right options, otherwise nothing (QTI's
+        /// `match_correct`, Moodle's "all-or-nothing multiple choice" `multichoiceset`). Off by
+        /// default: Moodle's multichoice adds up the chosen options' fractions.
+        #[serde(default, skip_serializing_if = "is_false")]
+        all_or_nothing: bool,
     },
     ShortAnswer {
         answers: Vec<TextAnswer>,

@@ -347,10 +347,14 @@ fn read_question(node: Node<'_, '_>) -> Result<Question, Vec<MoodleXmlError>> {
     let kind = match kind_name {
         "description" => Some(QuestionKind::Description),
         "essay" => Some(QuestionKind::Essay),
-        "multichoice" => {
+        "multichoice" | "multichoiceset" => {
+            // `multichoiceset` is Moodle's all-or-nothing multiple choice (qtype_multichoiceset):
+            // always several answers, full marks only for exactly the right ones.
+            let all_or_nothing = kind_name == "multichoiceset";
             let single = child(node, "single").map_or("true".to_owned(), content);
             let single = single.trim();
-            let multiple = single == "false" || single == "0" || single.is_empty();
+            let multiple =
+                all_or_nothing || single == "false" || single == "0" || single.is_empty();
             let options: Vec<ChoiceOption> = children(node, "answer")
                 .map(|answer| ChoiceOption {
                     text: answer_text(answer),
@@ -364,7 +368,11 @@ fn read_question(node: Node<'_, '_>) -> Result<Question, Vec<MoodleXmlError>> {
                     "a multichoice question needs at least two answers",
                 ));
             }
-            Some(QuestionKind::Choice { multiple, options })
+            Some(QuestionKind::Choice {
+                multiple,
+                options,
+                all_or_nothing,
+            })
         }
         "truefalse" => {
             let mut answer = true;
@@ -511,7 +519,8 @@ fn read_question(node: Node<'_, '_>) -> Result<Question, Vec<MoodleXmlError>> {
                 node,
                 format!(
                     "Moodle question type `{other}` is not supported (supported: multichoice, \
-                     truefalse, shortanswer, numerical, matching, essay, description, ordering)"
+                     multichoiceset, truefalse, shortanswer, numerical, matching, essay, \
+                     description, ordering)"
                 ),
             ));
             None
@@ -669,6 +678,11 @@ fn moodle_type(question: &Question) -> Option<&'static str> {
         QuestionKind::Description => "description",
         QuestionKind::Essay => "essay",
         QuestionKind::TrueFalse { .. } => "truefalse",
+        QuestionKind::Choice {
+            multiple: true,
+            all_or_nothing: true,
+            ..
+        } => "multichoiceset",
         QuestionKind::Choice { .. } => "multichoice",
         QuestionKind::ShortAnswer { .. } => "shortanswer",
         QuestionKind::Numerical { .. } => "numerical",
@@ -701,6 +715,11 @@ fn category_element(out: &mut String, path: &str) {
 /// The answer fractions Moodle will check on import.
 fn fractions(question: &Question) -> Vec<f64> {
     match &question.kind {
+        // All-or-nothing answers are written as 100% or 0%.
+        QuestionKind::Choice {
+            all_or_nothing: true,
+            ..
+        } => Vec::new(),
         QuestionKind::Choice { options, .. } => options.iter().map(|o| o.fraction).collect(),
         QuestionKind::ShortAnswer { answers, .. } => answers.iter().map(|a| a.fraction).collect(),
         QuestionKind::Numerical { answers } => answers.iter().map(|a| a.fraction).collect(),
@@ -861,16 +880,26 @@ pub fn write_with_media(
                     answer_element(&mut out, fraction, &text, Some(&feedback), "", media);
                 }
             }
-            QuestionKind::Choice { multiple, options } => {
+            QuestionKind::Choice {
+                multiple,
+                options,
+                all_or_nothing,
+            } => {
                 out.push_str(&format!("    <single>{}</single>\n", !multiple));
                 out.push_str("    <shuffleanswers>true</shuffleanswers>\n");
                 out.push_str("    <answernumbering>abc</answernumbering>\n");
                 out.push_str("    <showstandardinstruction>0</showstandardinstruction>\n");
                 combined_feedback(&mut out);
                 for option in options {
+                    // Moodle's all-or-nothing type marks each right answer 100%.
+                    let fraction = match (all_or_nothing, option.fraction > 0.0) {
+                        (true, true) => 1.0,
+                        (true, false) => 0.0,
+                        (false, _) => option.fraction,
+                    };
                     answer_element(
                         &mut out,
-                        option.fraction,
+                        fraction,
                         &option.text,
                         option.feedback.as_ref(),
                         "",

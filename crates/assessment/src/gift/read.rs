@@ -473,7 +473,11 @@ fn choice(inner: &[Ch], format: TextFormat, open_line: usize) -> Result<Question
         ));
     }
     if errors.is_empty() {
-        Ok(QuestionKind::Choice { multiple, options })
+        Ok(QuestionKind::Choice {
+            multiple,
+            options,
+            all_or_nothing: false,
+        })
     } else {
         Err(errors)
     }

@@ -101,7 +101,9 @@ fn write_question(out: &mut String, question: &Question) {
             out.push_str(general_feedback.as_deref().unwrap_or(""));
             out.push('}');
         }
-        QuestionKind::Choice { multiple, options } => {
+        QuestionKind::Choice {
+            multiple, options, ..
+        } => {
             out.push_str("{\n");
             // Moodle: `=` marks a 100% answer of a single-choice question, and a question is
             // single-choice exactly when some answer uses `=`; every other answer uses `~`.

@@ -96,7 +96,11 @@ fn kind() -> impl Strategy<Value = QuestionKind> {
                     .collect();
                 let full = full.index(options.len());
                 options[full].fraction = 1.0;
-                QuestionKind::Choice { multiple, options }
+                QuestionKind::Choice {
+                    multiple,
+                    options,
+                    all_or_nothing: false,
+                }
             }),
         (
             vec((typed_words(), fraction(), feedback()), 1..4),
@@ -481,7 +485,7 @@ proptest! {
     ) {
         let papers: Vec<Paper> = (0..32).map(|seed| draw_all(&bank, seed)).collect();
         for question in &bank {
-            let (Some(id), QuestionKind::Choice { multiple: false, options }) = (&question.id, &question.kind)
+            let (Some(id), QuestionKind::Choice { multiple: false, options, .. }) = (&question.id, &question.kind)
             else {
                 continue;
             };

@@ -88,6 +88,7 @@ fn texts_that_look_like_syntax_are_protected_when_written() {
                         feedback: Some(Text::moodle("[markdown]")),
                     },
                 ],
+                all_or_nothing: false,
             },
         ),
         q(
