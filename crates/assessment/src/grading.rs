@@ -331,7 +331,10 @@ fn mark(
                     ))
                 }
             };
-            let mut right = 0usize;
+            let items = paper_question.left.len();
+            // Equal shares, unless the pairs carry weights (QTI's mapping).
+            let share = |k: usize| pairs[k].weight.unwrap_or(1.0 / items.max(1) as f64);
+            let mut fraction = 0.0;
             for (left_id, option_id) in given {
                 let item = find_option(paper_question, &paper_question.left, left_id)?;
                 let option_id = match option_id {
@@ -346,16 +349,10 @@ fn mark(
                 };
                 let option = find_option(paper_question, &paper_question.options, option_id)?;
                 if pairs[option.index].right == pairs[item.index].right {
-                    right += 1;
+                    fraction += share(item.index);
                 }
             }
-            let items = paper_question.left.len();
-            let fraction = if items == 0 {
-                0.0
-            } else {
-                right as f64 / items as f64
-            };
-            Ok((fraction, Vec::new()))
+            Ok((clamp01(fraction), Vec::new()))
         }
     }
 }

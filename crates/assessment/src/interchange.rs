@@ -270,6 +270,14 @@ fn write_bank_parts(
                         ),
                     ));
                 }
+                if q.kind.has_unequal_match_weights() {
+                    errors.push(ExportError::new(
+                        k,
+                        q,
+                        "GIFT cannot weigh matching items unequally; Moodle would give each the \
+                         same share (convert to json)",
+                    ));
+                }
                 if let QuestionKind::Choice {
                     all_or_nothing: true,
                     ..
@@ -500,7 +508,14 @@ pub fn question_to_json(question: &Question) -> Value {
                 "options".into(),
                 pairs
                     .iter()
-                    .map(|p| json!({"left": text_json(&p.left, format), "right": p.right}))
+                    .map(|p| {
+                        let mut pair =
+                            json!({"left": text_json(&p.left, format), "right": p.right});
+                        if let (Some(weight), Value::Object(map)) = (p.weight, &mut pair) {
+                            map.insert("weight".into(), number(weight));
+                        }
+                        pair
+                    })
                     .collect(),
             );
             map.insert(
@@ -1187,9 +1202,22 @@ fn read_matching(r: &mut Reader<'_>, format: TextFormat) -> Option<QuestionKind>
     let mut pairs = Vec::new();
     for (k, item) in items.iter().enumerate() {
         let e = entry(item);
-        if let Some(unknown) = e.unknown(&["left", "right"]) {
+        if let Some(unknown) = e.unknown(&["left", "right", "weight"]) {
             r.error(format!("{field}[{k}].{unknown}"), "unknown field");
         }
+        let weight = match e.field("weight") {
+            None => None,
+            Some(value) => match value.as_f64().filter(|w| (0.0..=1.0).contains(w)) {
+                Some(weight) => Some(weight),
+                None => {
+                    r.error(
+                        format!("{field}[{k}].weight"),
+                        "expected the pair's share of the marks, from 0 to 1",
+                    );
+                    None
+                }
+            },
+        };
         let left = match e.field("left").map(|v| text_from(v, format)) {
             None => Ok(Text::new(format, "")),
             Some(left) => left,
@@ -1199,6 +1227,7 @@ fn read_matching(r: &mut Reader<'_>, format: TextFormat) -> Option<QuestionKind>
             (Ok(left), Some(right)) if !right.is_empty() => pairs.push(MatchPair {
                 left,
                 right: right.to_owned(),
+                weight,
             }),
             (Err(message), _) => r.error(format!("{field}[{k}].left"), message),
             _ => r.error(

@@ -324,6 +324,31 @@ pub struct MatchPair {
     pub left: Text,
     /// The answer it matches. Moodle keeps right-hand sides as plain strings.
     pub right: String,
+    /// The share of the question's marks this pair earns when matched rightly (QTI's `mapping`
+    /// weights, like 1, 0.5, 0.5, 1 scaled to 1/3, 1/6, 1/6, 1/3). `None`: every item weighs the
+    /// same, as in Moodle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+}
+
+impl QuestionKind {
+    /// Whether a matching question weighs its items unequally, which GIFT and Moodle cannot say.
+    pub fn has_unequal_match_weights(&self) -> bool {
+        let QuestionKind::Matching { pairs } = self else {
+            return false;
+        };
+        let mut weights = pairs
+            .iter()
+            .filter(|p| !p.left.text.is_empty())
+            .map(|p| p.weight);
+        let Some(first) = weights.next() else {
+            return false;
+        };
+        weights.any(|w| match (w, first) {
+            (Some(a), Some(b)) => (a - b).abs() > 1e-9,
+            (a, b) => a != b,
+        })
+    }
 }
 
 impl Question {

@@ -481,7 +481,11 @@ fn read_question(node: Node<'_, '_>) -> Result<Question, Vec<MoodleXmlError>> {
                     let right = child(sub, "answer").map(text_child).unwrap_or_default();
                     let right = right.trim().to_owned();
                     let left = formatted(sub, format);
-                    (!right.is_empty()).then_some(MatchPair { left, right })
+                    (!right.is_empty()).then_some(MatchPair {
+                        left,
+                        right,
+                        weight: None,
+                    })
                 })
                 .collect();
             if pairs.iter().filter(|p| !p.left.text.is_empty()).count() < 2 {
@@ -777,6 +781,14 @@ pub fn write_with_media(
                     "Moodle XML has no {} question type; keep it in questions.toml or json",
                     question.type_key()
                 ),
+            ));
+        }
+        if question.kind.has_unequal_match_weights() {
+            errors.push(ExportError::new(
+                k,
+                question,
+                "Moodle's matching gives every item the same share; this question weighs them \
+                 unequally (keep it in json)",
             ));
         }
         for fraction in fractions(question) {

@@ -7,7 +7,7 @@
 //! | `choiceInteraction`, more choices | multiple choice | a `mapping` scaled by `upperBound` (or the positive values' sum); with `match_correct`, all or nothing (the correct choices marked 1/k); else each correct choice 1/k and any wrong one −100% |
 //! | `textEntryInteraction` (string) | short answer | `mapEntry` values scaled by the best; `caseSensitive` kept (QTI's default is case-sensitive) |
 //! | `textEntryInteraction` (float, integer) | numerical | exact values |
-//! | `matchInteraction` | matching | `directedPair` correct responses; unpaired targets are distractors |
+//! | `matchInteraction` | matching | `directedPair` correct responses, each weighted by its `mapping` value as a share of `upperBound` (or of the pairs' sum); unpaired targets are distractors |
 //! | `orderInteraction` | ordering | the correct order, all or nothing (`match_correct`) |
 //!
 //! The item body becomes the stem (HTML), with a text entry replaced by `_____` as GIFT does, and
@@ -609,13 +609,39 @@ fn matching(
         pairs.push(MatchPair {
             left: content(*node),
             right: plain(*target_node),
+            weight: declaration
+                .mapping
+                .as_ref()
+                .map(|m| m.value(&format!("{id} {target}"))),
         });
+    }
+    if let Some(mapping) = &declaration.mapping {
+        // The pairs' mapped values as shares of the best score (`upperBound`, or their sum).
+        if mapping.default < 0.0 || mapping.entries.iter().any(|e| e.1 < 0.0) {
+            return Err(error(
+                declared_at,
+                "the mapping takes marks off for wrong pairs, which a matching question cannot \
+                 do here",
+            ));
+        }
+        let total: f64 = pairs.iter().filter_map(|p| p.weight).sum();
+        let scale = mapping.upper.filter(|u| *u > 0.0).unwrap_or(total);
+        if scale <= 0.0 {
+            return Err(error(
+                declared_at,
+                "the mapping gives no correct pair a positive score",
+            ));
+        }
+        for pair in &mut pairs {
+            pair.weight = pair.weight.map(|w| (w / scale).clamp(0.0, 1.0));
+        }
     }
     for (id, node) in &targets {
         if !used.contains(id) {
             pairs.push(MatchPair {
                 left: Text::new(TextFormat::Plain, ""),
                 right: plain(*node),
+                weight: None,
             });
         }
     }

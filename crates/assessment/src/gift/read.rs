@@ -507,6 +507,7 @@ fn matching(inner: &[Ch], format: TextFormat, open_line: usize) -> Result<Questi
             continue;
         }
         pairs.push(MatchPair {
+            weight: None,
             left: formatted(&body[..arrow], format, false),
             right,
         });

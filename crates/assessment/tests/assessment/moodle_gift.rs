@@ -107,6 +107,7 @@ mod moodle_importer_test {
         let pair = |left: Text, right: &str| MatchPair {
             left,
             right: right.to_owned(),
+            weight: None,
         };
         assert_eq!(
             q.kind,

@@ -152,12 +152,17 @@ fn kind() -> impl Strategy<Value = QuestionKind> {
             |(pairs, distractor)| {
                 let mut pairs: Vec<MatchPair> = pairs
                     .into_iter()
-                    .map(|(left, right)| MatchPair { left, right })
+                    .map(|(left, right)| MatchPair {
+                        left,
+                        right,
+                        weight: None,
+                    })
                     .collect();
                 if let Some(right) = distractor {
                     pairs.push(MatchPair {
                         left: Text::moodle(""),
                         right,
+                        weight: None,
                     });
                 }
                 QuestionKind::Matching { pairs }

@@ -51,6 +51,84 @@ fn a_match_correct_multiple_choice_item_is_graded_all_or_nothing_as_qti_says() {
     assert!(refused.to_string().contains("all_or_nothing"), "{refused}");
 }
 
+#[test]
+fn a_qti_match_item_keeps_its_mapping_weights_and_grades_by_them() {
+    // 1EdTech's sample: C→R and P→T are worth 1, D→M and L→M 0.5 (3 in all).
+    let q = one("qti/qti22/match.xml");
+    let QuestionKind::Matching { pairs } = &q.kind else {
+        panic!("{:?}", q.kind);
+    };
+    let weights: Vec<(&str, Option<f64>)> = pairs
+        .iter()
+        .map(|p| (p.left.text.as_str(), p.weight))
+        .collect();
+    assert_eq!(
+        weights,
+        [
+            ("Capulet", Some(1.0 / 3.0)),
+            ("Demetrius", Some(0.5 / 3.0)),
+            ("Lysander", Some(0.5 / 3.0)),
+            ("Prospero", Some(1.0 / 3.0)),
+        ]
+    );
+    assert!(q.kind.has_unequal_match_weights());
+    let bank = vec![q.clone()];
+    let rule = paper::DrawRule {
+        count: 1,
+        tags: vec![],
+        shuffle: true,
+    };
+    let drawn = paper::draw(&bank, &rule, &mut rng(3)).unwrap();
+    let shown = paper::present(&drawn, &bank);
+    let shown = &shown[0];
+    let item = |text: &str| {
+        shown
+            .left
+            .iter()
+            .find(|o| o.text.text == text)
+            .unwrap()
+            .id
+            .clone()
+    };
+    let target = |text: &str| {
+        serde_json::json!(
+            shown
+                .options
+                .iter()
+                .find(|o| o.text.text == text)
+                .unwrap()
+                .id
+        )
+    };
+    let mark = |given: &[(&str, &str)]| {
+        let answer: serde_json::Map<String, serde_json::Value> =
+            given.iter().map(|(l, r)| (item(l), target(r))).collect();
+        let answers = BTreeMap::from([(shown.id.clone(), serde_json::Value::Object(answer))]);
+        grading::grade(&drawn, &bank, &answers).unwrap().questions[0].fraction
+    };
+    let all = [
+        ("Capulet", "Romeo and Juliet"),
+        ("Demetrius", "A Midsummer-Night's Dream"),
+        ("Lysander", "A Midsummer-Night's Dream"),
+        ("Prospero", "The Tempest"),
+    ];
+    assert!((mark(&all) - 1.0).abs() < 1e-9);
+    // Capulet alone earns a third; the two lovers together another third, as QTI's map_response.
+    assert!((mark(&all[..1]) - 1.0 / 3.0).abs() < 1e-9);
+    assert!((mark(&all[1..3]) - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(mark(&[("Capulet", "The Tempest")]), 0.0);
+    // JSON keeps the weights; GIFT and Moodle XML cannot say them and refuse, naming the question.
+    let json = interchange::write(&bank, Format::Json).unwrap();
+    assert_eq!(
+        interchange::read(&json, Format::Json).unwrap()[0].kind,
+        q.kind
+    );
+    for to in [Format::Gift, Format::MoodleXml] {
+        let refused = interchange::write(&bank, to).unwrap_err().to_string();
+        assert!(refused.contains("question match"), "{refused}");
+    }
+}
+
 fn qti_free(
     mut questions: Vec<hocvuso_assessment::model::Question>,
 ) -> hocvuso_assessment::model::Question {
@@ -217,7 +295,6 @@ fn qti_items_convert_to_gift_and_json() {
     for fixture in [
         "qti/qti21/choice.xml",
         "qti/qti22/choice_multiple.xml",
-        "qti/qti22/match.xml",
         "qti/qti3/firstexample.xml",
     ] {
         let gift = interchange::convert(&read(fixture), Format::Qti, Format::Gift).unwrap();
@@ -230,7 +307,8 @@ fn qti_items_convert_to_gift_and_json() {
             "{fixture}\n{gift}"
         );
     }
-    // A case-sensitive answer would be marked differently by Moodle's GIFT import.
+    // A case-sensitive answer, like unequal match weights (`match.xml`, see above), would be
+    // marked differently by Moodle's GIFT import.
     let error = interchange::convert(&read("qti/qti22/text_entry.xml"), Format::Qti, Format::Gift)
         .unwrap_err();
     assert!(error.to_string().contains("case_sensitive"), "{error}");
