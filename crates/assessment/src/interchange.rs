@@ -335,6 +335,8 @@ fn write_bank_parts(
 }
 
 /// Reads `input` as `from` and writes it as `to`: what `hocvuso questions convert` prints.
+/// Moodle XML to Moodle XML keeps the embedded files; to GIFT or JSON the texts keep their
+/// `media/<name>` references and the files are left out (use [`read_bank`] to have them).
 pub fn convert(input: &str, from: Format, to: Format) -> Result<String, ConvertError> {
     if !to.can_write() {
         return Err(ConvertError::CannotWrite(to));
