@@ -871,7 +871,6 @@ mod tests {
         Course {
             id: id.into(),
             title: id.into(),
-            category: None,
             summary: String::new(),
             groups: vec![],
             competences: vec![],

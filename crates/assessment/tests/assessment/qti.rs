@@ -40,7 +40,7 @@ fn a_match_correct_multiple_choice_item_is_graded_all_or_nothing_as_qti_says() {
     assert_eq!(mark(&q, &[]), 0.0);
     assert_eq!(grading::max_fraction(&q), Some(1.0));
     // The rule travels: JSON says it, Moodle XML writes Moodle's all-or-nothing type, GIFT cannot.
-    let json = interchange::write(&[q.clone()], Format::Json).unwrap();
+    let json = interchange::write(std::slice::from_ref(&q), Format::Json).unwrap();
     assert!(json.contains("\"all_or_nothing\": true"), "{json}");
     let xml = interchange::convert(&json, Format::Json, Format::MoodleXml).unwrap();
     assert!(xml.contains("<question type=\"multichoiceset\">"), "{xml}");
