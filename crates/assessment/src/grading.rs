@@ -241,7 +241,11 @@ fn mark(
                 expected: "a text",
             }),
         },
-        QuestionKind::Choice { multiple, options } => {
+        QuestionKind::Choice {
+            multiple,
+            options,
+            all_or_nothing,
+        } => {
             let chosen_ids: Vec<&str> = match answer {
                 None => Vec::new(),
                 Some(Value::String(id)) => vec![id.as_str()],
@@ -269,7 +273,18 @@ fn mark(
                     "a list with at most one option id (single choice)",
                 ));
             }
-            let fraction = if *multiple {
+            let fraction = if *all_or_nothing {
+                // QTI's match_correct: exactly the right options, or nothing.
+                let exact = paper_question
+                    .options
+                    .iter()
+                    .all(|o| chosen.contains(&o) == (options[o.index].fraction > 0.0));
+                if exact {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else if *multiple {
                 chosen
                     .iter()
                     .map(|o| options[o.index].fraction)
@@ -397,7 +412,10 @@ fn mark(
                     ))
                 }
             };
-            let mut right = 0usize;
+            let items = paper_question.left.len();
+            // Equal shares, unless the pairs carry weights (QTI's mapping).
+            let share = |k: usize| pairs[k].weight.unwrap_or(1.0 / items.max(1) as f64);
+            let mut fraction = 0.0;
             for (left_id, option_id) in given {
                 let item = find_option(paper_question, &paper_question.left, left_id)?;
                 let option_id = match option_id {
@@ -412,16 +430,10 @@ fn mark(
                 };
                 let option = find_option(paper_question, &paper_question.options, option_id)?;
                 if pairs[option.index].right == pairs[item.index].right {
-                    right += 1;
+                    fraction += share(item.index);
                 }
             }
-            let items = paper_question.left.len();
-            let fraction = if items == 0 {
-                0.0
-            } else {
-                right as f64 / items as f64
-            };
-            Ok((fraction, Vec::new()))
+            Ok((clamp01(fraction), Vec::new()))
         }
     }
 }
@@ -680,14 +692,20 @@ pub fn max_fraction(question: &Question) -> Option<f64> {
         QuestionKind::Description | QuestionKind::Essay => None,
         QuestionKind::TrueFalse { .. } => Some(1.0),
         QuestionKind::Choice {
+            all_or_nothing: true,
+            ..
+        } => Some(1.0),
+        QuestionKind::Choice {
             multiple: true,
             options,
+            ..
         } => Some(clamp01(
             options.iter().map(|o| o.fraction.max(0.0)).sum::<f64>(),
         )),
         QuestionKind::Choice {
             multiple: false,
             options,
+            ..
         } => Some(best(&mut options.iter().map(|o| o.fraction))),
         QuestionKind::ShortAnswer { answers, .. } => {
             Some(best(&mut answers.iter().map(|a| a.fraction)))
@@ -719,6 +737,7 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
             QuestionKind::Choice {
                 multiple: true,
                 options,
+                ..
             } => Value::Array(
                 paper_question
                     .options
@@ -730,6 +749,7 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
             QuestionKind::Choice {
                 multiple: false,
                 options,
+                ..
             } => {
                 let mut best: Option<&PaperOption> = None;
                 for option in &paper_question.options {
