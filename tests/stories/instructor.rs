@@ -141,7 +141,10 @@ async fn an_instructor_imports_a_moodle_export_with_images_and_gets_gift_and_the
     // Tera escapes `/` in what it prints.
     let page = reply.text().replace("&#x2F;", "/");
     // The GIFT points at the course's media folder, and the files are offered for it.
-    assert!(page.contains("media/logo.jpg"), "no media reference in the page");
+    assert!(
+        page.contains("media/logo.jpg"),
+        "no media reference in the page"
+    );
     // The pasted export is echoed back in its field; what the page gives back starts after it.
     let output = page.split("id=\"gift\"").nth(1).ok_or("no GIFT output")?;
     assert!(!output.contains("@@PLUGINFILE@@"));
