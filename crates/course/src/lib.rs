@@ -18,6 +18,7 @@ pub mod placement;
 pub mod problems;
 mod source;
 pub mod stats;
+pub mod task;
 
 pub use catalog::Catalog;
 pub use completion::{CourseStatus, LearnerRecord};
@@ -26,3 +27,4 @@ pub use framework::{Competence, Domain, Framework, Level};
 pub use groups::{Group, CITIZEN_GROUP};
 pub use load::load;
 pub use problems::{Problem, Problems};
+pub use task::Task;
