@@ -16,6 +16,7 @@ mod mail;
 mod migrations;
 mod pages;
 mod path_credentials;
+mod practice;
 mod security_accounts;
 mod security_data;
 mod units;

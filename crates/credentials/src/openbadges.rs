@@ -64,6 +64,18 @@ pub struct CredentialRequest {
     pub awarded_at: OffsetDateTime,
     /// When this credential is signed: `validFrom` and the JWT's `nbf`.
     pub issued_at: OffsetDateTime,
+    /// What the learner did that shows the achievement, beyond the criteria: the practice tasks
+    /// passed (`evidence`, one `Evidence` object each). Empty: no `evidence` property.
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// One piece of evidence: a practice task the learner passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceItem {
+    /// The task's title.
+    pub name: String,
+    /// What was done, in Vietnamese, e.g. `Thực hành trên màn hình mô phỏng: …`.
+    pub narrative: String,
 }
 
 /// The `AchievementCredential` JSON (unsigned).
@@ -110,7 +122,7 @@ pub fn achievement_credential(base: &PublicUrl, req: &CredentialRequest) -> Resu
         map.insert("version".into(), json!(version));
     }
     let salt = req.certificate_id.as_str();
-    Ok(json!({
+    let mut credential = json!({
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": base.verify_url(&req.certificate_id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -132,7 +144,16 @@ pub fn achievement_credential(base: &PublicUrl, req: &CredentialRequest) -> Resu
             "achievement": achievement,
         },
         "credentialSchema": [{ "id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019" }],
-    }))
+    });
+    if let (false, Some(map)) = (req.evidence.is_empty(), credential.as_object_mut()) {
+        let evidence: Vec<Value> = req
+            .evidence
+            .iter()
+            .map(|e| json!({ "type": ["Evidence"], "name": e.name, "narrative": e.narrative }))
+            .collect();
+        map.insert("evidence".into(), Value::Array(evidence));
+    }
+    Ok(credential)
 }
 
 /// The issuer `Profile`, embedded in every credential and served at [`PublicUrl::issuer_id`].

@@ -218,6 +218,7 @@ impl<'a> Signer<'a> {
             &course.version,
             at,
             at,
+            Vec::new(),
         );
         let issued = vc_jwt::issue(&self.ring, &self.issuer.base, &req)
             .map_err(|e| StoreError::Corrupt(format!("cannot sign a seeded credential: {e}")))?;

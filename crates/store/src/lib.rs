@@ -15,6 +15,7 @@ mod import;
 mod invitations;
 mod learning;
 mod people;
+mod practice;
 mod sessions;
 mod throttle;
 mod units;
@@ -36,6 +37,7 @@ pub use learning::{
     Attempt, Completion, GradeOutcome, NewAttempt, NewCompletion, NewPathCertificate, Submission,
     STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
+pub use practice::{NewTaskAttempt, TaskAttempt, TaskFinish};
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use sessions::Session;
 pub use throttle::Counter;

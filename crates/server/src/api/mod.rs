@@ -10,6 +10,7 @@ pub mod import;
 mod instructor;
 pub mod learning;
 mod openapi;
+pub mod practice;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -53,6 +54,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/courses/{course_id}/quizzes/{quiz_id}/attempts",
                     web::post().to(learning::start_attempt),
+                )
+                .route(
+                    "/courses/{course_id}/tasks",
+                    web::get().to(practice::tasks),
+                )
+                .route(
+                    "/courses/{course_id}/tasks/{task_id}/attempts",
+                    web::post().to(practice::start),
+                )
+                .route(
+                    "/task-attempts/{attempt_id}",
+                    web::get().to(practice::get_attempt),
+                )
+                .route(
+                    "/task-attempts/{attempt_id}/answers",
+                    web::post().to(practice::answer),
                 )
                 .route(
                     "/attempts/{attempt_id}",

@@ -3,7 +3,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    accounts, admin, assignments, community, evidence, import, instructor, learning, units,
+    accounts, admin, assignments, community, evidence, import, instructor, learning, practice,
+    units,
 };
 
 struct BearerAuth;
@@ -33,6 +34,7 @@ impl Modify for BearerAuth {
         accounts::change_password, accounts::me,
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,
+        practice::tasks, practice::start, practice::get_attempt, practice::answer,
         evidence::my_certificates, evidence::certificate,
         admin::completions,
         instructor::statistics, instructor::essays, instructor::grade,

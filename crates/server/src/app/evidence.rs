@@ -1,7 +1,9 @@
 //! Certificates and their public verification.
 
 use hocvuso_course::{Catalog, Course, Group, Quiz, QuizMode};
-use hocvuso_credentials::openbadges::CredentialRequest;
+use std::collections::BTreeSet;
+
+use hocvuso_credentials::openbadges::{CredentialRequest, EvidenceItem};
 use hocvuso_credentials::pdf::{self, CertificateDoc, CertificateLabels};
 use hocvuso_credentials::{
     vc_jwt, AchievementKind, AchievementRef, CertificateId, Competence, LearnerRef, Level,
@@ -218,6 +220,7 @@ pub fn request(
     content_version: &str,
     awarded_at: OffsetDateTime,
     issued_at: OffsetDateTime,
+    evidence: Vec<EvidenceItem>,
 ) -> CredentialRequest {
     let (achievement, description, criteria, competences, level) = match achievement {
         Achievement::Course(course) => (
@@ -227,7 +230,11 @@ pub fn request(
                 title: course.title.clone(),
             },
             course.summary.clone(),
-            tr("certificate.criteria_course"),
+            tr(if course.tasks_required {
+                "certificate.criteria_course_tasks"
+            } else {
+                "certificate.criteria_course"
+            }),
             competences_of(catalog, course),
             level_of(catalog, course),
         ),
@@ -257,7 +264,22 @@ pub fn request(
         content_version: Some(content_version.to_owned()),
         awarded_at,
         issued_at,
+        evidence,
     }
+}
+
+/// The evidence a course credential lists: the course's practice tasks the learner passed
+/// (`passed` holds their ids), in course order.
+pub fn task_evidence(course: &Course, passed: &BTreeSet<String>) -> Vec<EvidenceItem> {
+    course
+        .tasks
+        .iter()
+        .filter(|t| passed.contains(&t.id))
+        .map(|t| EvidenceItem {
+            name: t.title.clone(),
+            narrative: tr("certificate.task_evidence").replace("{app}", &t.app),
+        })
+        .collect()
 }
 
 fn sign(state: &AppState, req: &CredentialRequest) -> Option<Signed> {
@@ -274,15 +296,27 @@ fn sign(state: &AppState, req: &CredentialRequest) -> Option<Signed> {
     }
 }
 
-/// Signs the course credential a completion at `at` would carry. None (logged) when signing
-/// fails: the completion is still recorded, without a credential, rather than lost.
+/// Signs the course credential a completion at `at` would carry, listing the practice tasks
+/// passed (and `passing_task`, the one being passed now) as evidence. None (logged) when
+/// signing fails: the completion is still recorded, without a credential, rather than lost.
 pub async fn sign_course(
     state: &AppState,
     user: &User,
     course: &Course,
     at: OffsetDateTime,
+    passing_task: Option<&str>,
 ) -> Result<Option<Signed>, AppError> {
     let learner = learner_ref(state, user).await?;
+    let mut passed = if course.tasks.is_empty() {
+        BTreeSet::new()
+    } else {
+        state
+            .store
+            .learner_record(user.id, &course.id)
+            .await?
+            .tasks_passed
+    };
+    passed.extend(passing_task.map(str::to_owned));
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
     Ok(sign(
         state,
@@ -296,6 +330,7 @@ pub async fn sign_course(
             &course.version,
             at,
             at,
+            task_evidence(course, &passed),
         ),
     ))
 }
@@ -338,6 +373,7 @@ pub async fn path_award(
             &course.version,
             at,
             at,
+            Vec::new(),
         ),
     );
     Ok(Some(NewPathCertificate {
@@ -382,6 +418,17 @@ pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certif
             continue;
         };
         let learner = learner_ref(state, &user).await?;
+        let evidence = match achievement {
+            Achievement::Course(course) if !course.tasks.is_empty() => task_evidence(
+                course,
+                &state
+                    .store
+                    .learner_record(user.id, &course.id)
+                    .await?
+                    .tasks_passed,
+            ),
+            _ => Vec::new(),
+        };
         let req = request(
             &state.catalog,
             &state.issuer.name,
@@ -392,6 +439,7 @@ pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certif
             &c.content_version,
             c.completed_at,
             now,
+            evidence,
         );
         let Some(signed) = sign(state, &req) else {
             continue;

@@ -205,7 +205,7 @@ pub async fn grade_essays(
     let now = state.clock.now();
     let (signed, path) = if passed {
         (
-            crate::app::evidence::sign_course(state, &learner, course, now).await?,
+            crate::app::evidence::sign_course(state, &learner, course, now, None).await?,
             // A pass of the group's final quiz arriving only now, at grading time, earns the
             // path certificate now, in the grading transaction.
             crate::app::evidence::path_award(state, &learner, course, quiz, passed, now).await?,

@@ -14,5 +14,6 @@ pub mod learning;
 pub mod ledger;
 pub mod mastery;
 pub mod paging;
+pub mod practice;
 pub mod spreadsheet;
 pub mod units;

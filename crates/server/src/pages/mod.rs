@@ -10,6 +10,7 @@ pub mod form;
 mod import;
 mod instructor;
 mod learning;
+mod practice;
 mod units;
 
 use actix_files::NamedFile;
@@ -57,6 +58,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/courses/{course_id}/quizzes/{quiz_id}/start",
             web::post().to(learning::start_attempt),
+        )
+        .route(
+            "/courses/{course_id}/tasks/{task_id}",
+            web::get().to(practice::task),
+        )
+        .route(
+            "/courses/{course_id}/tasks/{task_id}/start",
+            web::post().to(practice::start),
+        )
+        .route("/task-attempts/{attempt_id}", web::get().to(practice::attempt))
+        .route(
+            "/task-attempts/{attempt_id}/answer",
+            web::post().to(practice::answer),
         )
         .route("/attempts/{attempt_id}", web::get().to(learning::attempt))
         .route(

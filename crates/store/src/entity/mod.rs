@@ -23,6 +23,8 @@ pub mod path_certificate;
 pub mod quiz_attempt;
 pub mod session;
 pub mod target;
+pub mod task_attempt;
+pub mod task_step;
 pub mod throttle_counter;
 pub mod unit;
 pub mod unit_eligible;
