@@ -21,14 +21,10 @@ fn fixture_with(
     Ok(content)
 }
 
-/// The fixture content where `thu-nghiem` has the practice task and requires it.
+/// The fixture content where `thu-nghiem` requires its practice task (which the plain fixture
+/// has but does not require).
 async fn app_requiring_the_task() -> Result<TestApp, Error> {
     let content = fixture_with(|course| {
-        std::fs::create_dir_all(course.join("tasks"))?;
-        std::fs::copy(
-            workspace_root().join("tests/fixtures/tasks/01-tra-tien-qr.toml"),
-            course.join("tasks/01-tra-tien-qr.toml"),
-        )?;
         let toml = std::fs::read_to_string(course.join("course.toml"))?.replace(
             "prerequisites = []\n",
             "prerequisites = []\ntasks_required = true\n",
