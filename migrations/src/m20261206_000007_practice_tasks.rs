@@ -57,15 +57,31 @@ impl MigrationTrait for Migration {
                         .not_null()
                         .primary_key(),
                 )
-                .col(ColumnDef::new(TaskAttempts::UserId).big_integer().not_null())
-                .col(ColumnDef::new(TaskAttempts::CourseId).string_len(64).not_null())
-                .col(ColumnDef::new(TaskAttempts::TaskId).string_len(64).not_null())
+                .col(
+                    ColumnDef::new(TaskAttempts::UserId)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(TaskAttempts::CourseId)
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(TaskAttempts::TaskId)
+                        .string_len(64)
+                        .not_null(),
+                )
                 .col(
                     ColumnDef::new(TaskAttempts::ContentVersion)
                         .string_len(32)
                         .not_null(),
                 )
-                .col(ColumnDef::new(TaskAttempts::State).string_len(16).not_null())
+                .col(
+                    ColumnDef::new(TaskAttempts::State)
+                        .string_len(16)
+                        .not_null(),
+                )
                 .col(
                     ColumnDef::new(TaskAttempts::StartedAt)
                         .timestamp_with_time_zone()
@@ -112,7 +128,11 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(ColumnDef::new(TaskSteps::AttemptId).string_len(32).not_null())
+                .col(
+                    ColumnDef::new(TaskSteps::AttemptId)
+                        .string_len(32)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(TaskSteps::Seq).integer().not_null())
                 .col(ColumnDef::new(TaskSteps::Kind).string_len(16).not_null())
                 .col(ColumnDef::new(TaskSteps::Data).text().not_null())

@@ -14,8 +14,7 @@ const TASK: &str = "tra-tien-qr";
 fn fixture_with(
     add: impl FnOnce(&std::path::Path) -> std::io::Result<()>,
 ) -> Result<PathBuf, Error> {
-    let content =
-        std::env::temp_dir().join(format!("hvs-content-{:016x}", rand::random::<u64>()));
+    let content = std::env::temp_dir().join(format!("hvs-content-{:016x}", rand::random::<u64>()));
     copy_tree(&fixture_content(), &content)?;
     add(&content.join("courses/thu-nghiem"))?;
     Ok(content)
@@ -31,8 +30,7 @@ async fn app_requiring_the_task() -> Result<TestApp, Error> {
         );
         std::fs::write(course.join("course.toml"), toml)
     })?;
-    let app =
-        TestApp::spawn_with(content.clone(), hocvuso_server::clock::Clock::system()).await;
+    let app = TestApp::spawn_with(content.clone(), hocvuso_server::clock::Clock::system()).await;
     std::fs::remove_dir_all(&content)?;
     app
 }
@@ -70,8 +68,7 @@ async fn studied_learner(app: &TestApp, name: &str) -> Result<String, Error> {
 }
 
 #[actix_web::test]
-async fn a_task_played_right_through_the_api_completes_the_course_that_requires_it() -> TestResult
-{
+async fn a_task_played_right_through_the_api_completes_the_course_that_requires_it() -> TestResult {
     let app = app_requiring_the_task().await?;
     let token = studied_learner(&app, "co.mai").await?;
 
@@ -85,7 +82,10 @@ async fn a_task_played_right_through_the_api_completes_the_course_that_requires_
     assert_eq!(course["tasks"][0]["required"], true);
     assert_eq!(course["tasks"][0]["passed"], false);
     // (The fixture's quiz is also the citizen path's final quiz: a path certificate, not this.)
-    let certificates = app.get("/api/v1/me/certificates", Some(&token)).await.json();
+    let certificates = app
+        .get("/api/v1/me/certificates", Some(&token))
+        .await
+        .json();
     let course_certificates = certificates
         .as_array()
         .ok_or("certificates")?
@@ -95,7 +95,10 @@ async fn a_task_played_right_through_the_api_completes_the_course_that_requires_
     assert_eq!(course_certificates, 0, "{certificates}");
 
     let attempt = start(&app, &token).await;
-    let id = attempt["attempt_id"].as_str().ok_or("attempt id")?.to_owned();
+    let id = attempt["attempt_id"]
+        .as_str()
+        .ok_or("attempt id")?
+        .to_owned();
     let step = &attempt["step"];
     assert_eq!(step["index"], 0);
     assert_eq!(step["ask"]["kind"], "tap");
@@ -150,7 +153,10 @@ async fn a_task_played_right_through_the_api_completes_the_course_that_requires_
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r["course_id"] == "thu-nghiem"))
         .ok_or("progress row")?;
-    assert_eq!((&row["tasks_passed"], &row["tasks_total"]), (&json!(1), &json!(1)));
+    assert_eq!(
+        (&row["tasks_passed"], &row["tasks_total"]),
+        (&json!(1), &json!(1))
+    );
 
     // The credential names the task as evidence.
     let stored = app
@@ -184,7 +190,10 @@ async fn a_task_played_wrong_is_finished_but_not_passed_and_the_course_stays_inc
     let app = app_requiring_the_task().await?;
     let token = studied_learner(&app, "ba.nam").await?;
     let attempt = start(&app, &token).await;
-    let id = attempt["attempt_id"].as_str().ok_or("attempt id")?.to_owned();
+    let id = attempt["attempt_id"]
+        .as_str()
+        .ok_or("attempt id")?
+        .to_owned();
 
     // Answers that do not fit are refused and not recorded.
     let other_step = app
@@ -220,7 +229,10 @@ async fn a_task_played_wrong_is_finished_but_not_passed_and_the_course_stays_inc
     assert_eq!(typo["feedback"], "Gõ 85000.");
     answer(&app, &token, &id, 1, json!({ "text": "85000" })).await;
     let guess = answer(&app, &token, &id, 2, json!({ "choice": 0 })).await;
-    assert_eq!(guess["feedback"], "Không được đoán: hãy dừng lại.", "own feedback");
+    assert_eq!(
+        guess["feedback"], "Không được đoán: hãy dừng lại.",
+        "own feedback"
+    );
     answer(&app, &token, &id, 2, json!({ "choice": 1 })).await;
     let done = answer(&app, &token, &id, 3, json!({ "order": [1, 0, 2] })).await;
     assert_eq!(done["attempt"]["state"], "graded");
@@ -303,7 +315,12 @@ async fn a_task_is_played_in_the_pages_without_javascript() -> TestResult {
     let repeated = app
         .submit_form(
             &format!("{attempt_path}/answer"),
-            &[("step", "3"), ("rank:0", "1"), ("rank:1", "1"), ("rank:2", "3")],
+            &[
+                ("step", "3"),
+                ("rank:0", "1"),
+                ("rank:1", "1"),
+                ("rank:2", "3"),
+            ],
         )
         .await;
     assert_eq!(repeated.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -312,12 +329,23 @@ async fn a_task_is_played_in_the_pages_without_javascript() -> TestResult {
     let result = post_step(
         &app,
         &attempt_path,
-        &[("step", "3"), ("rank:0", "2"), ("rank:1", "1"), ("rank:2", "3")],
+        &[
+            ("step", "3"),
+            ("rank:0", "2"),
+            ("rank:1", "1"),
+            ("rank:2", "3"),
+        ],
     )
     .await;
     assert!(result.contains("Bạn đã đạt bài thực hành."), "{result}");
-    assert!(result.contains("Đúng ngay lần đầu 3&#x2F;4 bước"), "{result}");
-    assert!(result.contains("Xem chứng nhận khóa học"), "the course is complete");
+    assert!(
+        result.contains("Đúng ngay lần đầu 3&#x2F;4 bước"),
+        "{result}"
+    );
+    assert!(
+        result.contains("Xem chứng nhận khóa học"),
+        "the course is complete"
+    );
     Ok(())
 }
 
@@ -365,7 +393,11 @@ fn the_bundled_content_has_practice_tasks_for_every_group() -> TestResult {
             .filter_map(|c| catalog.course(c))
             .map(|c| c.tasks.len())
             .sum();
-        assert!(tasks >= 2, "group {} has {tasks} tasks on its path", group.id);
+        assert!(
+            tasks >= 2,
+            "group {} has {tasks} tasks on its path",
+            group.id
+        );
     }
     Ok(())
 }

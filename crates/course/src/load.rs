@@ -594,7 +594,11 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
     }
     let tasks = load_tasks(root, &dir, &raw, &mut hasher, problems);
     let tasks_required = raw.tasks_required.as_ref().is_some_and(|r| *r.get_ref());
-    if let Some(flag) = raw.tasks_required.as_ref().filter(|_| tasks_required && tasks.is_empty()) {
+    if let Some(flag) = raw
+        .tasks_required
+        .as_ref()
+        .filter(|_| tasks_required && tasks.is_empty())
+    {
         ctx.at(
             problems,
             flag,
@@ -657,7 +661,11 @@ fn load_tasks(
             return Vec::new();
         }
     };
-    let competences: Vec<String> = raw.competences.iter().map(|c| c.get_ref().clone()).collect();
+    let competences: Vec<String> = raw
+        .competences
+        .iter()
+        .map(|c| c.get_ref().clone())
+        .collect();
     let quiz_ids: BTreeSet<&String> = raw.quizzes.iter().map(|q| q.id.get_ref()).collect();
     let mut tasks: Vec<Task> = Vec::new();
     for (name, _) in entries {
@@ -668,11 +676,19 @@ fn load_tasks(
             .filter(|(nn, _)| !nn.is_empty() && nn.bytes().all(|b| b.is_ascii_digit()))
             .map(|(_, slug)| slug);
         let Some(slug) = slug.filter(|s| is_valid_id(s)) else {
-            problems.push(&trel, None, "task file names are NN-slug.toml (e.g. 01-kich-hoat.toml)");
+            problems.push(
+                &trel,
+                None,
+                "task file names are NN-slug.toml (e.g. 01-kich-hoat.toml)",
+            );
             continue;
         };
         if tasks.iter().any(|t| t.id == slug) || quiz_ids.contains(&slug.to_owned()) {
-            problems.push(&trel, None, format!("task id \"{slug}\" is already used in this course"));
+            problems.push(
+                &trel,
+                None,
+                format!("task id \"{slug}\" is already used in this course"),
+            );
             continue;
         }
         let Some(tsrc) = source::read(root, &trel, problems) else {

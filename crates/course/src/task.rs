@@ -88,7 +88,10 @@ pub enum Action {
     /// Tap one of these widgets (positions in the screen).
     Tap(Vec<usize>),
     /// Type into the field at this position; any of `accepted` (compared normalised) is right.
-    Type { field: usize, accepted: Vec<String> },
+    Type {
+        field: usize,
+        accepted: Vec<String>,
+    },
     Choose(Vec<ChoiceOption>),
     /// Put these items in this order; they are shown in `shown_order`.
     Order(Vec<String>),
@@ -391,7 +394,11 @@ pub(crate) fn build(
         title: raw.title.into_inner(),
         summary: raw.summary,
         app: raw.app.into_inner(),
-        competences: raw.competences.into_iter().map(|c| c.into_inner()).collect(),
+        competences: raw
+            .competences
+            .into_iter()
+            .map(|c| c.into_inner())
+            .collect(),
         pass_percent,
         steps,
     })
@@ -424,7 +431,10 @@ fn build_step(
         }
     }
     if s.screen.is_empty() {
-        at(span.clone(), "a step needs a screen (one widget at least)".into());
+        at(
+            span.clone(),
+            "a step needs a screen (one widget at least)".into(),
+        );
     }
     let position = |id: &str| {
         s.screen
@@ -474,7 +484,10 @@ fn build_step(
             }
             _ => at(
                 typed.span(),
-                format!("type.field \"{}\" is not a field widget of this screen", t.field),
+                format!(
+                    "type.field \"{}\" is not a field widget of this screen",
+                    t.field
+                ),
             ),
         }
         if t.accepted.iter().all(|a| normalise_typed(a).is_empty()) {
@@ -490,7 +503,10 @@ fn build_step(
             at(choose.span(), "choose needs two options at least".into());
         }
         if !options.iter().any(|o| o.correct) {
-            at(choose.span(), "choose has no option with correct = true".into());
+            at(
+                choose.span(),
+                "choose has no option with correct = true".into(),
+            );
         }
         if options.iter().any(|o| o.text.trim().is_empty()) {
             at(choose.span(), "a choose option is empty".into());
@@ -612,15 +628,19 @@ feedback = "Thứ tự chưa đúng."
     fn typed_answers_ignore_case_blanks_dots_and_diacritics() {
         let t = task(GOOD).expect("loads");
         for typed in ["0912345678", " 0912.345.678 ", "0912-345-678"] {
-            assert!(t.steps[1]
-                .grade(1, &Answer::Text(typed.into()))
-                .unwrap()
-                .correct);
+            assert!(
+                t.steps[1]
+                    .grade(1, &Answer::Text(typed.into()))
+                    .unwrap()
+                    .correct
+            );
         }
-        assert!(!t.steps[1]
-            .grade(1, &Answer::Text("0912345679".into()))
-            .unwrap()
-            .correct);
+        assert!(
+            !t.steps[1]
+                .grade(1, &Answer::Text("0912345679".into()))
+                .unwrap()
+                .correct
+        );
         assert_eq!(normalise_typed("Nguyễn Văn Đức"), "nguyenvanduc");
     }
 
@@ -641,14 +661,18 @@ feedback = "Thứ tự chưa đúng."
         };
         assert_eq!(items, ["Chọn dịch vụ", "Mở ứng dụng", "Đăng nhập"]);
         // Right order: Mở ứng dụng (shown 1), Đăng nhập (shown 2), Chọn dịch vụ (shown 0).
-        assert!(t.steps[3]
-            .grade(3, &Answer::Order(vec![1, 2, 0]))
-            .unwrap()
-            .correct);
-        assert!(!t.steps[3]
-            .grade(3, &Answer::Order(vec![0, 1, 2]))
-            .unwrap()
-            .correct);
+        assert!(
+            t.steps[3]
+                .grade(3, &Answer::Order(vec![1, 2, 0]))
+                .unwrap()
+                .correct
+        );
+        assert!(
+            !t.steps[3]
+                .grade(3, &Answer::Order(vec![0, 1, 2]))
+                .unwrap()
+                .correct
+        );
         assert_eq!(
             t.steps[3].grade(3, &Answer::Order(vec![1, 1, 0])),
             Err(AnswerError::OutOfRange)

@@ -13,7 +13,9 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::entity::{attempt_step, course_completion, lesson_completion, quiz_attempt, task_attempt};
+use crate::entity::{
+    attempt_step, course_completion, lesson_completion, quiz_attempt, task_attempt,
+};
 use crate::{Result, Store, StoreError};
 
 pub const STATE_IN_PROGRESS: &str = "in_progress";

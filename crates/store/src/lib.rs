@@ -37,8 +37,8 @@ pub use learning::{
     Attempt, Completion, GradeOutcome, NewAttempt, NewCompletion, NewPathCertificate, Submission,
     STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
-pub use practice::{NewTaskAttempt, TaskAttempt, TaskFinish};
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
+pub use practice::{NewTaskAttempt, TaskAttempt, TaskFinish};
 pub use sessions::Session;
 pub use throttle::Counter;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};

@@ -55,10 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/courses/{course_id}/quizzes/{quiz_id}/attempts",
                     web::post().to(learning::start_attempt),
                 )
-                .route(
-                    "/courses/{course_id}/tasks",
-                    web::get().to(practice::tasks),
-                )
+                .route("/courses/{course_id}/tasks", web::get().to(practice::tasks))
                 .route(
                     "/courses/{course_id}/tasks/{task_id}/attempts",
                     web::post().to(practice::start),

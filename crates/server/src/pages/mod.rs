@@ -67,7 +67,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/courses/{course_id}/tasks/{task_id}/start",
             web::post().to(practice::start),
         )
-        .route("/task-attempts/{attempt_id}", web::get().to(practice::attempt))
+        .route(
+            "/task-attempts/{attempt_id}",
+            web::get().to(practice::attempt),
+        )
         .route(
             "/task-attempts/{attempt_id}/answer",
             web::post().to(practice::answer),

@@ -153,7 +153,10 @@ pub async fn attempt(
 /// Turns the step form into an answer of the step's kind. A form that does not give one (no
 /// option chosen, positions missing or repeated) is refused as the API refuses it.
 fn answer_from_form(ask: &Ask, form: &FormFields) -> Result<Answer, AppError> {
-    let number = |name: &str| form.first(name).and_then(|v| v.trim().parse::<usize>().ok());
+    let number = |name: &str| {
+        form.first(name)
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    };
     let invalid = || AppError::unprocessable("invalid_answer");
     match ask {
         Ask::Tap => number("tap").map(Answer::Tap).ok_or_else(invalid),
