@@ -610,8 +610,13 @@ feedback = "Thứ tự chưa đúng."
     #[test]
     fn taps_are_graded_by_the_position_of_the_widget() {
         let t = task(GOOD).expect("loads");
-        assert!(t.steps[0].grade(0, &Answer::Tap(1)).unwrap().correct);
-        let wrong = t.steps[0].grade(0, &Answer::Tap(0)).unwrap();
+        assert!(
+            t.steps[0]
+                .grade(0, &Answer::Tap(1))
+                .expect("graded")
+                .correct
+        );
+        let wrong = t.steps[0].grade(0, &Answer::Tap(0)).expect("graded");
         assert!(!wrong.correct);
         assert_eq!(wrong.feedback, "Tìm nút Đăng nhập.");
         assert_eq!(
@@ -631,14 +636,14 @@ feedback = "Thứ tự chưa đúng."
             assert!(
                 t.steps[1]
                     .grade(1, &Answer::Text(typed.into()))
-                    .unwrap()
+                    .expect("graded")
                     .correct
             );
         }
         assert!(
             !t.steps[1]
                 .grade(1, &Answer::Text("0912345679".into()))
-                .unwrap()
+                .expect("graded")
                 .correct
         );
         assert_eq!(normalise_typed("Nguyễn Văn Đức"), "nguyenvanduc");
@@ -647,10 +652,15 @@ feedback = "Thứ tự chưa đúng."
     #[test]
     fn a_wrong_choice_gets_its_own_feedback() {
         let t = task(GOOD).expect("loads");
-        let g = t.steps[2].grade(2, &Answer::Choice(0)).unwrap();
+        let g = t.steps[2].grade(2, &Answer::Choice(0)).expect("graded");
         assert!(!g.correct);
         assert_eq!(g.feedback, "Không bao giờ.");
-        assert!(t.steps[2].grade(2, &Answer::Choice(1)).unwrap().correct);
+        assert!(
+            t.steps[2]
+                .grade(2, &Answer::Choice(1))
+                .expect("graded")
+                .correct
+        );
     }
 
     #[test]
@@ -664,13 +674,13 @@ feedback = "Thứ tự chưa đúng."
         assert!(
             t.steps[3]
                 .grade(3, &Answer::Order(vec![1, 2, 0]))
-                .unwrap()
+                .expect("graded")
                 .correct
         );
         assert!(
             !t.steps[3]
                 .grade(3, &Answer::Order(vec![0, 1, 2]))
-                .unwrap()
+                .expect("graded")
                 .correct
         );
         assert_eq!(
