@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use hocvuso_course::LearnerRecord;
 use hocvuso_server::app;
-use hocvuso_store::{NewCompletion, Submission, User};
+use hocvuso_store::{Evidence, GradedBy, Grading, NewCompletion, User};
 use hocvuso_stories::{TestApp, TestResult};
 use serde_json::Value;
 
@@ -153,33 +153,48 @@ async fn issuing_a_credential_stays_under_5_ms_of_server_time() -> TestResult {
                     .await
                     .map_err(|e| e.key)?
                     .ok_or("signed")?;
-                let path = app::evidence::path_award(state, &user, course, quiz, true, now)
-                    .await
-                    .map_err(|e| e.key)?;
+                let path = app::evidence::path_award(
+                    state,
+                    &user,
+                    course,
+                    app::evidence::Assessed::Quiz(quiz),
+                    true,
+                    now,
+                )
+                .await
+                .map_err(|e| e.key)?;
                 signing.push(t.elapsed());
                 let group = state.catalog.group("citizen").cloned();
-                let submission = Submission {
-                    answers: serde_json::to_string(&key)?,
+                let grading = Grading {
+                    attempt_id: attempt.id.clone(),
+                    quiz_id: quiz.id.clone(),
+                    by: GradedBy::Submission {
+                        answers: serde_json::to_string(&key)?,
+                    },
                     result: serde_json::to_string(&result)?,
                     score_percent: 100.0,
-                    passed: true,
-                    at: now,
-                    needs_grading: false,
+                    passed: Some(true),
                     path,
                 };
                 let t = Instant::now();
                 let outcome = app
                     .store
-                    .submit_attempt(&attempt, submission, |_record: &LearnerRecord| {
-                        Some(NewCompletion {
-                            certificate_id: signed.certificate_id,
-                            content_version: course.version.clone(),
-                            score_percent: Some(100.0),
-                            citizen: group.clone(),
-                            group,
-                            credential: Some((signed.kid, signed.jwt)),
-                        })
-                    })
+                    .record_evidence(
+                        user.id,
+                        &course.id,
+                        now,
+                        Evidence::Graded(grading),
+                        |_record: &LearnerRecord| {
+                            Some(NewCompletion {
+                                certificate_id: signed.certificate_id,
+                                content_version: course.version.clone(),
+                                score_percent: Some(100.0),
+                                citizen: group.clone(),
+                                group,
+                                credential: Some((signed.kid, signed.jwt)),
+                            })
+                        },
+                    )
                     .await?;
                 transaction.push(t.elapsed());
                 if outcome.completion.is_none() || outcome.path_certificate.is_none() {

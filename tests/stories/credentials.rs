@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hocvuso_credentials::ledger::{self, BreakKind};
@@ -405,7 +405,9 @@ async fn concurrent_completions_each_get_their_own_ledger_entry() -> TestResult 
 }
 
 /// Polls every future together on this task, so their transactions overlap.
-async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+pub(crate) async fn futures_join_all<F: std::future::Future>(
+    fs: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
     let mut pinned: Vec<std::pin::Pin<Box<F>>> = fs.map(Box::pin).collect();
     let mut out: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
@@ -426,4 +428,44 @@ async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -
     })
     .await;
     out.into_iter().flatten().collect()
+}
+
+#[actix_web::test]
+async fn a_learner_can_make_the_same_verification_choice_through_the_api() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("ong.nam").await?;
+    let cert = app.complete_fixture_course(&token).await?;
+    let path = "/api/v1/me/certificates/details";
+    assert_eq!(
+        app.api(Method::PUT, path, None, Some(json!({"show": true})))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let on = app
+        .api(Method::PUT, path, Some(&token), Some(json!({"show": true})))
+        .await;
+    assert_eq!(on.status, StatusCode::NO_CONTENT, "{}", on.text());
+    let shown = app.page(&format!("/verify/{cert}")).await.text();
+    // The details list (username, group) appears only after the choice.
+    assert!(shown.contains("<dl>"), "{shown}");
+    app.api(
+        Method::PUT,
+        path,
+        Some(&token),
+        Some(json!({"show": false})),
+    )
+    .await;
+    let hidden = app.page(&format!("/verify/{cert}")).await.text();
+    assert!(!hidden.contains("<dl>"), "{hidden}");
+    let bad = app
+        .api(
+            Method::PUT,
+            path,
+            Some(&token),
+            Some(json!({"show": "yes"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text());
+    Ok(())
 }

@@ -112,6 +112,53 @@ async fn the_import_page_reports_problems_with_their_lines() -> TestResult {
 }
 
 #[actix_web::test]
+async fn an_instructor_imports_a_moodle_export_with_images_and_gets_gift_and_the_media_files(
+) -> TestResult {
+    let app = TestApp::spawn().await?;
+    app.admin("giang.vien").await?;
+    app.page("/login").await;
+    app.submit_form(
+        "/login",
+        &[
+            ("username", "giang.vien"),
+            ("password", "mat-khau-quan-tri"),
+        ],
+    )
+    .await;
+    app.page("/instructor/import").await;
+    // Moodle's own export: two true/false questions with JPEGs in texts and feedback. Pasted, it
+    // is larger than the site's usual form limit.
+    let export = std::fs::read_to_string(
+        hocvuso_stories::workspace_root().join("tests/fixtures/moodle-xml/truefalse.xml"),
+    )?;
+    let reply = app
+        .submit_form(
+            "/instructor/import",
+            &[("from", "moodle-xml"), ("text", &export)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    // Tera escapes `/` in what it prints.
+    let page = reply.text().replace("&#x2F;", "/");
+    // The GIFT points at the course's media folder, and the files are offered for it.
+    assert!(
+        page.contains("media/logo.jpg"),
+        "no media reference in the page"
+    );
+    // The pasted export is echoed back in its field; what the page gives back starts after it.
+    let output = page.split("id=\"gift\"").nth(1).ok_or("no GIFT output")?;
+    assert!(!output.contains("@@PLUGINFILE@@"));
+    for name in ["logo.jpg", "infos.jpg", "thumbdown.jpg", "thumbup.jpg"] {
+        assert!(
+            page.contains(&format!("download=\"{name}\"")),
+            "{name} not offered"
+        );
+    }
+    assert!(page.contains("data:image/jpeg;base64,/9j/"));
+    Ok(())
+}
+
+#[actix_web::test]
 async fn an_essay_waits_for_an_instructor_and_then_passes() -> TestResult {
     let app = TestApp::spawn().await?;
     let token = app.learner("ba.lan").await?;

@@ -320,6 +320,105 @@ async fn a_final_quiz_passed_when_the_instructor_grades_its_essay_issues_the_pat
 }
 
 #[actix_web::test]
+async fn an_essay_grade_racing_course_completions_for_the_ledger_is_retried_never_refused(
+) -> TestResult {
+    // The citizen path ends with the essay quiz, so the grade issues a path certificate: it
+    // needs the ledger's next number as much as the completions racing it do.
+    let content = std::env::temp_dir().join(format!("hvs-content-{:016x}", rand::random::<u64>()));
+    copy_tree(&fixture_content(), &content)?;
+    let groups = std::fs::read_to_string(content.join("groups.toml"))?.replace(
+        "final_quiz = \"thu-nghiem/kiem-tra\"",
+        "final_quiz = \"on-tap/tu-luan\"",
+    );
+    std::fs::write(content.join("groups.toml"), groups)?;
+    let app = TestApp::spawn_with(content.clone(), hocvuso_server::clock::Clock::system()).await;
+    std::fs::remove_dir_all(&content)?;
+    let app = app?;
+
+    let writer = app.learner("ba.lan").await?;
+    let attempt = app
+        .post(
+            "/api/v1/courses/on-tap/quizzes/tu-luan/attempts",
+            Some(&writer),
+            json!({}),
+        )
+        .await
+        .json();
+    let essay = attempt["attempt_id"].as_str().ok_or("id")?.to_owned();
+    let submitted = app
+        .post(
+            &format!("/api/v1/attempts/{essay}/submit"),
+            Some(&writer),
+            json!({"answers": {"q-essay": "Tôi dùng một câu dài làm mật khẩu."}}),
+        )
+        .await;
+    assert_eq!(submitted.json()["pending_grading"], true);
+    // Learners one lesson short of completing the course: their last lesson completes it.
+    let mut racers = Vec::new();
+    for name in ["hv.mot", "hv.hai", "hv.ba", "hv.bon"] {
+        let token = app.learner(name).await?;
+        let me = app.user_id(&token).await?;
+        app.post(
+            "/api/v1/courses/thu-nghiem/lessons/mat-khau/complete",
+            Some(&token),
+            json!({}),
+        )
+        .await;
+        let attempt = app
+            .post(
+                "/api/v1/courses/thu-nghiem/quizzes/kiem-tra/attempts",
+                Some(&token),
+                json!({}),
+            )
+            .await
+            .json();
+        let id = attempt["attempt_id"].as_str().ok_or("id")?.to_owned();
+        let key = app.key_for(&id, me).await?;
+        let passed = app
+            .post(
+                &format!("/api/v1/attempts/{id}/submit"),
+                Some(&token),
+                json!({"answers": key}),
+            )
+            .await
+            .json();
+        assert_eq!(passed["passed"], true, "{passed}");
+        assert!(passed.get("certificate_id").is_none(), "a lesson is left");
+        racers.push(token);
+    }
+    let instructor = app.admin("giang.vien").await?;
+    let grade_path = format!("/api/v1/instructor/attempts/{essay}/grade");
+    let lesson_path = "/api/v1/courses/thu-nghiem/lessons/ma-otp/complete";
+    let grade_body = json!({"grades": {"q-essay": {"fraction": 1.0}}});
+    let requests = std::iter::once((grade_path.as_str(), &instructor, grade_body))
+        .chain(racers.iter().map(|token| (lesson_path, token, json!({}))));
+    let replies = crate::credentials::futures_join_all(
+        requests.map(|(path, token, body)| app.post(path, Some(token), body)),
+    )
+    .await;
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    for r in &replies[1..] {
+        assert_eq!(r.json()["course_completed"], true, "{}", r.text());
+    }
+    let records = app.store.ledger_records().await?;
+    let head = ledger::verify_chain(&records).map_err(|e| e.to_string())?;
+    assert_eq!(
+        head.seq, 5,
+        "four course completions and one path certificate"
+    );
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| matches!(&r.entry, Entry::Issue(i) if i.kind == AchievementKind::Path))
+            .count(),
+        1
+    );
+    Ok(())
+}
+
+#[actix_web::test]
 async fn certificates_signed_with_a_retired_key_are_not_evidence_until_re_issued() -> TestResult {
     let app = TestApp::spawn().await?;
     let token = app.learner("ba.lan").await?;

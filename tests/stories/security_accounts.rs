@@ -621,10 +621,10 @@ async fn every_refused_request_answers_in_the_contracts_shape_or_as_a_page() -> 
                 .insert_header((header::AUTHORIZATION, format!("Bearer {token}"))),
             StatusCode::BAD_REQUEST,
         ),
-        // A method the route does not take (the router answers as for an unknown path).
+        // A method the route does not take.
         (
             TestRequest::delete().uri("/api/v1/me"),
-            StatusCode::NOT_FOUND,
+            StatusCode::METHOD_NOT_ALLOWED,
         ),
     ];
     for (req, status) in api_cases {
@@ -670,7 +670,10 @@ async fn every_refused_request_answers_in_the_contracts_shape_or_as_a_page() -> 
             TestRequest::get().uri("/assignments/abc"),
             StatusCode::NOT_FOUND,
         ),
-        (TestRequest::delete().uri("/login"), StatusCode::NOT_FOUND),
+        (
+            TestRequest::delete().uri("/login"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
     ];
     for (mut req, status) in page_cases {
         for (name, value) in app.cookie_jar() {

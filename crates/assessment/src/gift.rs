@@ -8,7 +8,8 @@
 //! * Questions are separated by blank lines. Lines starting with `//` are comments; Moodle reads
 //!   `[id:...]` and `[tag:...]` from the comments of the question's own block (a blank line
 //!   between the comment and the question detaches it, as in Moodle).
-//! * `$CATEGORY:` blocks are skipped: categories are a Moodle storage concern, ours are courses.
+//! * A `$CATEGORY:` block puts the questions after it in that category ([`Question::category`]);
+//!   the writer writes one before the first question of each category.
 //! * `::title::`, then the stem, then one `{...}` answer block. Text after the block makes an
 //!   embedded ("missing word") question; its stem gets `_____` where the block was.
 //! * `####` starts the general feedback (the last one in the block, like Moodle's `strrpos`).

@@ -99,16 +99,97 @@ pub fn grade(
             feedback,
         });
     }
-    let score_percent = if questions.is_empty() {
+    Ok(AttemptResult {
+        score_percent: score_percent(&questions),
+        questions,
+    })
+}
+
+/// The score of graded questions: their mean fraction, in percent (0 for none).
+fn score_percent(questions: &[QuestionResult]) -> f64 {
+    if questions.is_empty() {
         0.0
     } else {
         let total: f64 = questions.iter().map(|q| q.fraction).sum();
         (total / questions.len() as f64 * 100.0).clamp(0.0, 100.0)
-    };
-    Ok(AttemptResult {
-        score_percent,
-        questions,
-    })
+    }
+}
+
+/// A score as it is recorded and shown: rounded to one decimal place.
+pub fn rounded_score(score_percent: f64) -> f64 {
+    (score_percent * 10.0).round() / 10.0
+}
+
+/// Whether a (rounded) score passes a quiz asking for `pass_percent`.
+pub fn passes(score_percent: f64, pass_percent: u32) -> bool {
+    score_percent >= f64::from(pass_percent)
+}
+
+/// The paper's questions a person must grade (essays), in paper order: a paper with any waits
+/// for an instructor before it passes or fails.
+pub fn graded_by_hand<'p>(paper: &'p Paper, bank: &[Question]) -> Vec<&'p str> {
+    paper
+        .questions
+        .iter()
+        .filter(|pq| resolve(pq, bank).is_some_and(|q| matches!(q.kind, QuestionKind::Essay)))
+        .map(|pq| pq.id.as_str())
+        .collect()
+}
+
+/// An instructor's grade for one question graded by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManualGrade {
+    /// 0–1.
+    pub fraction: f64,
+    /// Shown to the learner first among the question's feedback; blank for none.
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ManualGradeError {
+    /// A question waiting for a grade got none, or a grade names a question that is not
+    /// waiting for one: the grades must cover exactly the questions graded by hand.
+    #[error("the grades do not match the questions waiting for one")]
+    Mismatch,
+    #[error("the grade of question {0} is not a number between 0 and 1")]
+    OutOfRange(String),
+}
+
+/// Lays an instructor's grades over the machine's result for the questions graded by hand
+/// (`awaiting`, from [`graded_by_hand`]): each gets its fraction (correct as [`grade`] decides
+/// it), a comment goes first in its feedback, and the score is computed again over every
+/// question, as [`grade`] computes it.
+pub fn apply_manual(
+    result: &AttemptResult,
+    awaiting: &[&str],
+    grades: &BTreeMap<String, ManualGrade>,
+) -> Result<AttemptResult, ManualGradeError> {
+    if awaiting.iter().any(|id| !grades.contains_key(*id))
+        || grades.keys().any(|id| !awaiting.contains(&id.as_str()))
+    {
+        return Err(ManualGradeError::Mismatch);
+    }
+    if let Some((id, _)) = grades
+        .iter()
+        .find(|(_, g)| !g.fraction.is_finite() || !(0.0..=1.0).contains(&g.fraction))
+    {
+        return Err(ManualGradeError::OutOfRange(id.clone()));
+    }
+    let mut graded = result.clone();
+    for q in &mut graded.questions {
+        if let Some(g) = grades.get(&q.id) {
+            q.fraction = g.fraction;
+            q.correct = g.fraction >= CORRECT;
+            let comment = g.comment.trim();
+            if !comment.is_empty() {
+                q.feedback
+                    .insert(0, Text::new(crate::model::TextFormat::Plain, comment));
+            }
+        }
+    }
+    graded.score_percent = score_percent(&graded.questions);
+    Ok(graded)
 }
 
 fn clamp01(x: f64) -> f64 {
@@ -160,7 +241,11 @@ fn mark(
                 expected: "a text",
             }),
         },
-        QuestionKind::Choice { multiple, options } => {
+        QuestionKind::Choice {
+            multiple,
+            options,
+            all_or_nothing,
+        } => {
             let chosen_ids: Vec<&str> = match answer {
                 None => Vec::new(),
                 Some(Value::String(id)) => vec![id.as_str()],
@@ -188,7 +273,18 @@ fn mark(
                     "a list with at most one option id (single choice)",
                 ));
             }
-            let fraction = if *multiple {
+            let fraction = if *all_or_nothing {
+                // QTI's match_correct: exactly the right options, or nothing.
+                let exact = paper_question
+                    .options
+                    .iter()
+                    .all(|o| chosen.contains(&o) == (options[o.index].fraction > 0.0));
+                if exact {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else if *multiple {
                 chosen
                     .iter()
                     .map(|o| options[o.index].fraction)
@@ -316,7 +412,10 @@ fn mark(
                     ))
                 }
             };
-            let mut right = 0usize;
+            let items = paper_question.left.len();
+            // Equal shares, unless the pairs carry weights (QTI's mapping).
+            let share = |k: usize| pairs[k].weight.unwrap_or(1.0 / items.max(1) as f64);
+            let mut fraction = 0.0;
             for (left_id, option_id) in given {
                 let item = find_option(paper_question, &paper_question.left, left_id)?;
                 let option_id = match option_id {
@@ -331,16 +430,10 @@ fn mark(
                 };
                 let option = find_option(paper_question, &paper_question.options, option_id)?;
                 if pairs[option.index].right == pairs[item.index].right {
-                    right += 1;
+                    fraction += share(item.index);
                 }
             }
-            let items = paper_question.left.len();
-            let fraction = if items == 0 {
-                0.0
-            } else {
-                right as f64 / items as f64
-            };
-            Ok((fraction, Vec::new()))
+            Ok((clamp01(fraction), Vec::new()))
         }
     }
 }
@@ -599,14 +692,20 @@ pub fn max_fraction(question: &Question) -> Option<f64> {
         QuestionKind::Description | QuestionKind::Essay => None,
         QuestionKind::TrueFalse { .. } => Some(1.0),
         QuestionKind::Choice {
+            all_or_nothing: true,
+            ..
+        } => Some(1.0),
+        QuestionKind::Choice {
             multiple: true,
             options,
+            ..
         } => Some(clamp01(
             options.iter().map(|o| o.fraction.max(0.0)).sum::<f64>(),
         )),
         QuestionKind::Choice {
             multiple: false,
             options,
+            ..
         } => Some(best(&mut options.iter().map(|o| o.fraction))),
         QuestionKind::ShortAnswer { answers, .. } => {
             Some(best(&mut answers.iter().map(|a| a.fraction)))
@@ -638,6 +737,7 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
             QuestionKind::Choice {
                 multiple: true,
                 options,
+                ..
             } => Value::Array(
                 paper_question
                     .options
@@ -649,6 +749,7 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
             QuestionKind::Choice {
                 multiple: false,
                 options,
+                ..
             } => {
                 let mut best: Option<&PaperOption> = None;
                 for option in &paper_question.options {

@@ -3,7 +3,8 @@
 //!
 //! The JSON shape (documented for authors and tools in `FORMAT.md`) is a list of questions, each
 //! an object with `id` (when the source has one), `type` (one of [`Question::TYPE_KEYS`]), `tags`,
-//! `title`, `format`, `text`, `general_feedback`, and per type `options` and `key`:
+//! `title`, `category` (Moodle's category path, when the source has one), `format`, `text`,
+//! `general_feedback`, and per type `options` and `key`:
 //!
 //! | type | `options` | `key` | more |
 //! |---|---|---|---|
@@ -26,7 +27,9 @@ use std::str::FromStr;
 
 use serde_json::{json, Map, Number, Value};
 
+use crate::decimal::middle_and_half_width;
 use crate::gift::{self, GiftError};
+use crate::media::{Bank, MediaFile};
 use crate::model::{
     ChoiceOption, MatchPair, NumericAnswer, NumericValue, OrderingGrading, Question, QuestionKind,
     Region, Text, TextAnswer, TextFormat,
@@ -194,8 +197,23 @@ impl fmt::Display for ConvertError {
 
 impl std::error::Error for ConvertError {}
 
-/// Reads a bank in any format [`Format`] names.
+/// Reads a bank in any format [`Format`] names. Files embedded in Moodle XML are checked and
+/// dropped; [`read_bank`] keeps them.
 pub fn read(input: &str, from: Format) -> Result<Vec<Question>, ConvertError> {
+    read_bank(input, from).map(|bank| bank.questions)
+}
+
+/// Reads a bank with the media it carries: Moodle XML's embedded files, decoded and checked (see
+/// [`crate::media`]), its texts pointing at `media/<name>`. The other formats carry no files:
+/// their texts refer to the course's `media/` folder directly.
+pub fn read_bank(input: &str, from: Format) -> Result<Bank, ConvertError> {
+    if from == Format::MoodleXml {
+        return moodle_xml::parse_bank(input).map_err(ConvertError::MoodleXml);
+    }
+    read_questions(input, from).map(Bank::new)
+}
+
+fn read_questions(input: &str, from: Format) -> Result<Vec<Question>, ConvertError> {
     match from {
         Format::Gift => gift::parse(input).map_err(ConvertError::Gift),
         Format::MoodleXml => moodle_xml::parse(input).map_err(ConvertError::MoodleXml),
@@ -216,7 +234,22 @@ pub fn read(input: &str, from: Format) -> Result<Vec<Question>, ConvertError> {
 
 /// Writes a bank as GIFT, Moodle XML or JSON; refuses, naming them, questions the format cannot
 /// hold (ordering and hotspot in GIFT, hotspot in Moodle XML, fractions Moodle does not allow).
+/// Moodle XML refuses a reference to a `media/` file it is not given: see [`write_bank`].
 pub fn write(questions: &[Question], to: Format) -> Result<String, ConvertError> {
+    write_bank_parts(questions, &[], to)
+}
+
+/// Writes a bank with its media: Moodle XML embeds the files the texts refer to; GIFT and JSON
+/// keep the `media/<name>` references, and the files go into the course's `media/` folder.
+pub fn write_bank(bank: &Bank, to: Format) -> Result<String, ConvertError> {
+    write_bank_parts(&bank.questions, &bank.media, to)
+}
+
+fn write_bank_parts(
+    questions: &[Question],
+    media: &[MediaFile],
+    to: Format,
+) -> Result<String, ConvertError> {
     match to {
         Format::Gift => {
             let mut errors = Vec::new();
@@ -235,6 +268,26 @@ pub fn write(questions: &[Question], to: Format) -> Result<String, ConvertError>
                                 ""
                             }
                         ),
+                    ));
+                }
+                if q.kind.has_unequal_match_weights() {
+                    errors.push(ExportError::new(
+                        k,
+                        q,
+                        "GIFT cannot weigh matching items unequally; Moodle would give each the \
+                         same share (convert to json)",
+                    ));
+                }
+                if let QuestionKind::Choice {
+                    all_or_nothing: true,
+                    ..
+                } = q.kind
+                {
+                    errors.push(ExportError::new(
+                        k,
+                        q,
+                        "GIFT cannot say all_or_nothing; Moodle would give partial marks (convert \
+                         to moodle-xml or json)",
                     ));
                 }
                 if let QuestionKind::ShortAnswer {
@@ -270,9 +323,8 @@ pub fn write(questions: &[Question], to: Format) -> Result<String, ConvertError>
                 Err(ConvertError::Export { to, errors })
             }
         }
-        Format::MoodleXml => {
-            moodle_xml::write(questions).map_err(|errors| ConvertError::Export { to, errors })
-        }
+        Format::MoodleXml => moodle_xml::write_with_media(questions, media)
+            .map_err(|errors| ConvertError::Export { to, errors }),
         Format::Json => {
             let mut out = serde_json::to_string_pretty(&to_json(questions)).unwrap_or_default();
             out.push('\n');
@@ -283,12 +335,14 @@ pub fn write(questions: &[Question], to: Format) -> Result<String, ConvertError>
 }
 
 /// Reads `input` as `from` and writes it as `to`: what `hocvuso questions convert` prints.
+/// Moodle XML to Moodle XML keeps the embedded files; to GIFT or JSON the texts keep their
+/// `media/<name>` references and the files are left out (use [`read_bank`] to have them).
 pub fn convert(input: &str, from: Format, to: Format) -> Result<String, ConvertError> {
     if !to.can_write() {
         return Err(ConvertError::CannotWrite(to));
     }
-    let questions = read(input, from)?;
-    write(&questions, to)
+    let bank = read_bank(input, from)?;
+    write_bank(&bank, to)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +384,9 @@ pub fn question_to_json(question: &Question) -> Value {
     if let Some(title) = &question.title {
         map.insert("title".into(), json!(title));
     }
+    if let Some(category) = &question.category {
+        map.insert("category".into(), json!(category));
+    }
     map.insert("format".into(), json!(format.name()));
     map.insert("text".into(), json!(question.text.text));
     put_text(
@@ -356,7 +413,14 @@ pub fn question_to_json(question: &Question) -> Value {
             put_text(&mut map, "feedback_wrong", feedback_wrong.as_ref(), format);
             put_text(&mut map, "feedback_right", feedback_right.as_ref(), format);
         }
-        QuestionKind::Choice { multiple, options } => {
+        QuestionKind::Choice {
+            multiple,
+            options,
+            all_or_nothing,
+        } => {
+            if *all_or_nothing {
+                map.insert("all_or_nothing".into(), json!(true));
+            }
             map.insert(
                 "options".into(),
                 options
@@ -433,7 +497,10 @@ pub fn question_to_json(question: &Question) -> Value {
             }
             let key = match best.map(|a| &a.value) {
                 Some(NumericValue::Exact { number: n, .. }) => number(*n),
-                Some(NumericValue::Range { min, max }) => number(min / 2.0 + max / 2.0),
+                Some(NumericValue::Range { min, max }) => {
+                    let (middle, _) = middle_and_half_width(*min, *max);
+                    middle.parse().map_or(Value::Null, number)
+                }
                 Some(NumericValue::Any) | None => Value::Null,
             };
             map.insert("key".into(), key);
@@ -443,7 +510,14 @@ pub fn question_to_json(question: &Question) -> Value {
                 "options".into(),
                 pairs
                     .iter()
-                    .map(|p| json!({"left": text_json(&p.left, format), "right": p.right}))
+                    .map(|p| {
+                        let mut pair =
+                            json!({"left": text_json(&p.left, format), "right": p.right});
+                        if let (Some(weight), Value::Object(map)) = (p.weight, &mut pair) {
+                            map.insert("weight".into(), number(weight));
+                        }
+                        pair
+                    })
                     .collect(),
             );
             map.insert(
@@ -708,6 +782,7 @@ pub(crate) fn question_from_json(
         Some(_) => r.error("tags", "expected a list of strings"),
     }
     let title = r.string("title").filter(|t| !t.is_empty());
+    let category = r.string("category").filter(|c| !c.trim().is_empty());
     let format = match r.string("format") {
         None => TextFormat::Moodle,
         Some(name) => TextFormat::from_name(&name).unwrap_or_else(|| {
@@ -751,6 +826,7 @@ pub(crate) fn question_from_json(
             id,
             tags,
             title,
+            category,
             text,
             general_feedback,
             kind,
@@ -847,6 +923,7 @@ fn options_list<'a>(
 fn read_choice(r: &mut Reader<'_>, multiple: bool, format: TextFormat) -> Option<QuestionKind> {
     // Known even when the options are missing, so that it is not also reported as unknown.
     r.get("key");
+    let all_or_nothing = r.boolean("all_or_nothing");
     let Some((field, items)) = options_list(r, &["options"]) else {
         r.error("options", "missing: the options to choose from");
         return None;
@@ -928,7 +1005,11 @@ fn read_choice(r: &mut Reader<'_>, multiple: bool, format: TextFormat) -> Option
             feedback,
         })
         .collect();
-    Some(QuestionKind::Choice { multiple, options })
+    Some(QuestionKind::Choice {
+        multiple,
+        options,
+        all_or_nothing,
+    })
 }
 
 fn read_short_answer(
@@ -1123,9 +1204,22 @@ fn read_matching(r: &mut Reader<'_>, format: TextFormat) -> Option<QuestionKind>
     let mut pairs = Vec::new();
     for (k, item) in items.iter().enumerate() {
         let e = entry(item);
-        if let Some(unknown) = e.unknown(&["left", "right"]) {
+        if let Some(unknown) = e.unknown(&["left", "right", "weight"]) {
             r.error(format!("{field}[{k}].{unknown}"), "unknown field");
         }
+        let weight = match e.field("weight") {
+            None => None,
+            Some(value) => match value.as_f64().filter(|w| (0.0..=1.0).contains(w)) {
+                Some(weight) => Some(weight),
+                None => {
+                    r.error(
+                        format!("{field}[{k}].weight"),
+                        "expected the pair's share of the marks, from 0 to 1",
+                    );
+                    None
+                }
+            },
+        };
         let left = match e.field("left").map(|v| text_from(v, format)) {
             None => Ok(Text::new(format, "")),
             Some(left) => left,
@@ -1135,6 +1229,7 @@ fn read_matching(r: &mut Reader<'_>, format: TextFormat) -> Option<QuestionKind>
             (Ok(left), Some(right)) if !right.is_empty() => pairs.push(MatchPair {
                 left,
                 right: right.to_owned(),
+                weight,
             }),
             (Err(message), _) => r.error(format!("{field}[{k}].left"), message),
             _ => r.error(

@@ -20,6 +20,11 @@ pub struct Question {
     pub tags: Vec<String>,
     /// `::title::`, Moodle's question name.
     pub title: Option<String>,
+    /// Moodle's question category path (`$course$/top/Default for X/Week 1`), from GIFT's
+    /// `$CATEGORY:` or Moodle XML's `<question type="category">`, kept verbatim so that it
+    /// survives every conversion. Courses are this platform's categories; this is only carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     /// The stem. For an embedded answer (`Grant is {~buried =entombed} in Grant's tomb.`) the
     /// answer block is replaced by `_____` the way gift-pegjs does it.
     pub text: Text,
@@ -109,6 +114,11 @@ pub enum QuestionKind {
     Choice {
         multiple: bool,
         options: Vec<ChoiceOption>,
+        /// Full marks only for exactly the right options, otherwise nothing (QTI's
+        /// `match_correct`, Moodle's "all-or-nothing multiple choice" `multichoiceset`). Off by
+        /// default: Moodle's multichoice adds up the chosen options' fractions.
+        #[serde(default, skip_serializing_if = "is_false")]
+        all_or_nothing: bool,
     },
     ShortAnswer {
         answers: Vec<TextAnswer>,
@@ -314,6 +324,31 @@ pub struct MatchPair {
     pub left: Text,
     /// The answer it matches. Moodle keeps right-hand sides as plain strings.
     pub right: String,
+    /// The share of the question's marks this pair earns when matched rightly (QTI's `mapping`
+    /// weights, like 1, 0.5, 0.5, 1 scaled to 1/3, 1/6, 1/6, 1/3). `None`: every item weighs the
+    /// same, as in Moodle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+}
+
+impl QuestionKind {
+    /// Whether a matching question weighs its items unequally, which GIFT and Moodle cannot say.
+    pub fn has_unequal_match_weights(&self) -> bool {
+        let QuestionKind::Matching { pairs } = self else {
+            return false;
+        };
+        let mut weights = pairs
+            .iter()
+            .filter(|p| !p.left.text.is_empty())
+            .map(|p| p.weight);
+        let Some(first) = weights.next() else {
+            return false;
+        };
+        weights.any(|w| match (w, first) {
+            (Some(a), Some(b)) => (a - b).abs() > 1e-9,
+            (a, b) => a != b,
+        })
+    }
 }
 
 impl Question {
@@ -381,4 +416,22 @@ pub fn moodle_fraction_list() -> String {
         .map(|f| format!("{}", (f * 100.0 * 1e5).round() / 1e5))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The order in which a file that switches categories (GIFT's `$CATEGORY:`, Moodle XML's category
+/// entries) lists a bank, with each question's 0-based position in the bank: the questions without
+/// a category first, because such a file cannot switch back to "no category", then the others in
+/// their order, so that a bank read from such a file is written back in the same order.
+pub(crate) fn category_file_order(questions: &[Question]) -> Vec<(usize, &Question)> {
+    let (mut order, categorised): (Vec<_>, Vec<_>) = questions
+        .iter()
+        .enumerate()
+        .partition(|(_, q)| q.category.is_none());
+    order.extend(categorised);
+    order
+}
+
+/// A category path on one line, as GIFT and Moodle XML hold it.
+pub(crate) fn category_line(path: &str) -> String {
+    path.split_whitespace().collect::<Vec<_>>().join(" ")
 }

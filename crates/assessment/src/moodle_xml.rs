@@ -2,8 +2,9 @@
 //! question type GIFT has (multichoice single and multiple, truefalse, shortanswer, numerical,
 //! matching, essay, description) and Moodle's `ordering`.
 //!
-//! * `<question type="category">` entries are skipped: categories are Moodle storage, ours are
-//!   courses.
+//! * `<question type="category">` entries put the questions after them in that category: the path
+//!   is kept in [`Question::category`] and written back as a category entry before the first
+//!   question of each category.
 //! * `<idnumber>` is the question's id, `<tags><tag><text>` its tags, `<name>` its title.
 //! * Moodle's rule for answer fractions holds both ways: a fraction must be one of Moodle's allowed
 //!   grades (`question_bank::fraction_options_full()`, see [`is_moodle_fraction`]); Moodle refuses
@@ -14,28 +15,46 @@
 //! * What the model does not keep is dropped on import: default grade, penalty, hints, combined
 //!   feedback, numerical units, essay response settings, ordering layout and item subsets.
 //!
-//! Errors carry the 1-based line of the element at fault (roxmltree gives positions).
+//! Errors carry the 1-based line of the element at fault (roxmltree gives positions) and the
+//! number and name of the question it belongs to.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use roxmltree::{Document, Node};
 
+use crate::decimal::middle_and_half_width;
 use crate::interchange::ExportError;
+use crate::media::{
+    decode_base64, encode_base64, percent_decode, references, rewrite_references, texts, texts_mut,
+    Bank, MediaCollector, MediaFile, MEDIA_PREFIX,
+};
 use crate::model::{
-    is_moodle_fraction, moodle_fraction_list, ChoiceOption, MatchPair, NumericAnswer, NumericValue,
-    OrderingGrading, Question, QuestionKind, Text, TextAnswer, TextFormat,
+    category_file_order, category_line, is_moodle_fraction, moodle_fraction_list, ChoiceOption,
+    MatchPair, NumericAnswer, NumericValue, OrderingGrading, Question, QuestionKind, Text,
+    TextAnswer, TextFormat,
 };
 
-/// A problem in a Moodle XML file, at a 1-based line.
+/// A problem in a Moodle XML file, at a 1-based line, in the question it belongs to (when it
+/// belongs to one), so that an author can find it in Moodle's question bank too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MoodleXmlError {
     pub line: usize,
+    /// The question's 1-based position among the file's questions (category entries not
+    /// counted), and its `<name>`.
+    pub question: Option<(usize, String)>,
     pub message: String,
 }
 
 impl fmt::Display for MoodleXmlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
+        write!(f, "line {}", self.line)?;
+        match &self.question {
+            Some((number, name)) if name.is_empty() => write!(f, ", question {number}")?,
+            Some((number, name)) => write!(f, ", question {number} \"{name}\"")?,
+            None => {}
+        }
+        write!(f, ": {}", self.message)
     }
 }
 
@@ -48,6 +67,7 @@ fn line(node: Node<'_, '_>) -> usize {
 fn error(node: Node<'_, '_>, message: impl Into<String>) -> MoodleXmlError {
     MoodleXmlError {
         line: line(node),
+        question: None,
         message: message.into(),
     }
 }
@@ -107,11 +127,20 @@ fn optional_text(node: Option<Node<'_, '_>>, default: TextFormat) -> Option<Text
         .filter(|t| !t.text.is_empty())
 }
 
-/// Reads a whole Moodle XML file: every question, or every problem found.
+/// Reads a whole Moodle XML file: every question, or every problem found. Embedded files are
+/// checked and dropped; [`parse_bank`] keeps them.
 pub fn parse(src: &str) -> Result<Vec<Question>, Vec<MoodleXmlError>> {
+    parse_bank(src).map(|bank| bank.questions)
+}
+
+/// Reads a whole Moodle XML file with its embedded files: every question (its
+/// `@@PLUGINFILE@@/name` references rewritten to `media/<safe name>`) and every file a text refers
+/// to, or every problem found.
+pub fn parse_bank(src: &str) -> Result<Bank, Vec<MoodleXmlError>> {
     let document = Document::parse(src).map_err(|e| {
         vec![MoodleXmlError {
             line: e.pos().row as usize,
+            question: None,
             message: format!("not well-formed XML: {e}"),
         }]
     })?;
@@ -127,6 +156,9 @@ pub fn parse(src: &str) -> Result<Vec<Question>, Vec<MoodleXmlError>> {
     }
     let mut questions = Vec::new();
     let mut errors = Vec::new();
+    let mut category = None;
+    let mut number = 0;
+    let mut media = MediaCollector::default();
     for node in root.children().filter(Node::is_element) {
         if node.tag_name().name() != "question" {
             errors.push(error(
@@ -135,14 +167,124 @@ pub fn parse(src: &str) -> Result<Vec<Question>, Vec<MoodleXmlError>> {
             ));
             continue;
         }
-        match read_question(node) {
-            Ok(Some(question)) => questions.push(question),
-            Ok(None) => {}
-            Err(mut problems) => errors.append(&mut problems),
+        if node.attribute("type") == Some("category") {
+            // Moodle: the questions after a category entry go into that category.
+            category = child(node, "category")
+                .map(text_child)
+                .map(|path| path.trim().to_owned())
+                .filter(|path| !path.is_empty());
+            continue;
+        }
+        number += 1;
+        match read_question(node).and_then(|mut question| {
+            attach_media(node, &mut question, &mut media)?;
+            Ok(question)
+        }) {
+            Ok(mut question) => {
+                question.category = category.clone();
+                questions.push(question);
+            }
+            Err(problems) => {
+                let name = question_name(node);
+                errors.extend(problems.into_iter().map(|problem| MoodleXmlError {
+                    question: Some((number, name.clone())),
+                    ..problem
+                }));
+            }
         }
     }
     if errors.is_empty() {
-        Ok(questions)
+        Ok(Bank {
+            questions,
+            media: media.into_files(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Moodle's placeholder for a question's own file area in its texts.
+const PLUGINFILE: &str = "@@PLUGINFILE@@/";
+
+/// Decodes the `<file>` elements of a question into `media` and points the question's
+/// `@@PLUGINFILE@@/` references at `media/<safe name>`. Moodle scopes files by text area; here
+/// they are per question, so two different files of one name in one question are refused.
+fn attach_media(
+    node: Node<'_, '_>,
+    question: &mut Question,
+    media: &mut MediaCollector,
+) -> Result<(), Vec<MoodleXmlError>> {
+    let mut errors = Vec::new();
+    // Name in the source (path included, without the leading `/`) → safe name, with the bytes.
+    let mut names: HashMap<String, (String, Vec<u8>)> = HashMap::new();
+    let mut refused = Vec::new();
+    for file in node.descendants().filter(|n| n.has_tag_name("file")) {
+        let written = file.attribute("name").unwrap_or("").trim();
+        let path = file.attribute("path").unwrap_or("/").trim();
+        let key = format!("{}{written}", path.trim_start_matches('/'));
+        refused.push(key.clone());
+        if file
+            .attribute("encoding")
+            .is_some_and(|e| !e.trim().eq_ignore_ascii_case("base64"))
+        {
+            errors.push(error(file, "only base64 <file> elements can be read"));
+            continue;
+        }
+        let bytes = match decode_base64(&content(file)) {
+            Ok(bytes) => bytes,
+            Err(why) => {
+                errors.push(error(file, format!("<file name=\"{written}\">: {why}")));
+                continue;
+            }
+        };
+        if let Some((_, known)) = names.get(&key) {
+            if *known != bytes {
+                errors.push(error(
+                    file,
+                    format!(
+                        "two different files are called `{key}` in this question; rename one in \
+                         Moodle"
+                    ),
+                ));
+            }
+            continue;
+        }
+        match media.add(&key, bytes.clone()) {
+            Ok(safe) => {
+                refused.pop();
+                names.insert(key, (safe, bytes));
+            }
+            Err(why) => errors.push(error(file, why)),
+        }
+    }
+    let mut missing = Vec::new();
+    for text in texts_mut(question) {
+        text.text = rewrite_references(&text.text, PLUGINFILE, |written| {
+            let key = percent_decode(written);
+            match names.get(&key) {
+                Some((safe, _)) => Some(format!("{MEDIA_PREFIX}{safe}")),
+                None => {
+                    // A refused file is reported once, as refused.
+                    if !missing.contains(&key) && !refused.contains(&key) {
+                        missing.push(key);
+                    }
+                    None
+                }
+            }
+        });
+    }
+    for key in missing {
+        errors.push(error(
+            node,
+            format!(
+                "a text refers to {PLUGINFILE}{key} but the question has no <file name=\"{key}\">, \
+                 so the image or sound would be missing (export the question from Moodle again, \
+                 with its files)"
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
     } else {
         Err(errors)
     }
@@ -169,14 +311,19 @@ fn fraction(answer: Node<'_, '_>, errors: &mut Vec<MoodleXmlError>) -> f64 {
     }
 }
 
-fn read_question(node: Node<'_, '_>) -> Result<Option<Question>, Vec<MoodleXmlError>> {
+/// A question's `<name>`, trimmed.
+fn question_name(node: Node<'_, '_>) -> String {
+    child(node, "name")
+        .map(text_child)
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+fn read_question(node: Node<'_, '_>) -> Result<Question, Vec<MoodleXmlError>> {
     let kind_name = node.attribute("type").unwrap_or("");
-    if kind_name == "category" {
-        return Ok(None);
-    }
     let mut errors = Vec::new();
-    let name = child(node, "name").map(text_child).unwrap_or_default();
-    let title = Some(name.trim().to_owned()).filter(|n| !n.is_empty());
+    let title = Some(question_name(node)).filter(|n| !n.is_empty());
     let text = child(node, "questiontext")
         .map(|n| formatted(n, TextFormat::Html))
         .unwrap_or_else(|| Text::new(TextFormat::Html, ""));
@@ -200,10 +347,14 @@ fn read_question(node: Node<'_, '_>) -> Result<Option<Question>, Vec<MoodleXmlEr
     let kind = match kind_name {
         "description" => Some(QuestionKind::Description),
         "essay" => Some(QuestionKind::Essay),
-        "multichoice" => {
+        "multichoice" | "multichoiceset" => {
+            // `multichoiceset` is Moodle's all-or-nothing multiple choice (qtype_multichoiceset):
+            // always several answers, full marks only for exactly the right ones.
+            let all_or_nothing = kind_name == "multichoiceset";
             let single = child(node, "single").map_or("true".to_owned(), content);
             let single = single.trim();
-            let multiple = single == "false" || single == "0" || single.is_empty();
+            let multiple =
+                all_or_nothing || single == "false" || single == "0" || single.is_empty();
             let options: Vec<ChoiceOption> = children(node, "answer")
                 .map(|answer| ChoiceOption {
                     text: answer_text(answer),
@@ -217,7 +368,11 @@ fn read_question(node: Node<'_, '_>) -> Result<Option<Question>, Vec<MoodleXmlEr
                     "a multichoice question needs at least two answers",
                 ));
             }
-            Some(QuestionKind::Choice { multiple, options })
+            Some(QuestionKind::Choice {
+                multiple,
+                options,
+                all_or_nothing,
+            })
         }
         "truefalse" => {
             let mut answer = true;
@@ -326,7 +481,11 @@ fn read_question(node: Node<'_, '_>) -> Result<Option<Question>, Vec<MoodleXmlEr
                     let right = child(sub, "answer").map(text_child).unwrap_or_default();
                     let right = right.trim().to_owned();
                     let left = formatted(sub, format);
-                    (!right.is_empty()).then_some(MatchPair { left, right })
+                    (!right.is_empty()).then_some(MatchPair {
+                        left,
+                        right,
+                        weight: None,
+                    })
                 })
                 .collect();
             if pairs.iter().filter(|p| !p.left.text.is_empty()).count() < 2 {
@@ -364,22 +523,24 @@ fn read_question(node: Node<'_, '_>) -> Result<Option<Question>, Vec<MoodleXmlEr
                 node,
                 format!(
                     "Moodle question type `{other}` is not supported (supported: multichoice, \
-                     truefalse, shortanswer, numerical, matching, essay, description, ordering)"
+                     multichoiceset, truefalse, shortanswer, numerical, matching, essay, \
+                     description, ordering)"
                 ),
             ));
             None
         }
     };
     match kind {
-        Some(kind) if errors.is_empty() => Ok(Some(Question {
+        Some(kind) if errors.is_empty() => Ok(Question {
             id,
             tags,
             title,
+            category: None,
             text,
             general_feedback,
             kind,
             line: line(node),
-        })),
+        }),
         _ => Err(errors),
     }
 }
@@ -418,16 +579,46 @@ fn text_element(indent: usize, text: &str) -> String {
     }
 }
 
-fn formatted_element(out: &mut String, indent: usize, name: &str, text: Option<&Text>) {
+/// `<text>` with the files it refers to after it, as Moodle's exporter writes a text area: each
+/// `media/<name>` reference becomes `@@PLUGINFILE@@/<name>` and its file a base64 `<file>`.
+fn text_with_files(indent: usize, text: &str, media: &[MediaFile]) -> String {
+    let mut files = Vec::new();
+    let text = rewrite_references(text, MEDIA_PREFIX, |name| {
+        let file = media.iter().find(|f| f.name == name)?;
+        if !files.iter().any(|f: &&MediaFile| f.name == name) {
+            files.push(file);
+        }
+        Some(format!("{PLUGINFILE}{name}"))
+    });
+    let mut out = text_element(indent, &text);
+    for file in files {
+        out.push_str(&format!(
+            "{}<file name=\"{}\" path=\"/\" encoding=\"base64\">{}</file>\n",
+            " ".repeat(indent),
+            escape(&file.name),
+            encode_base64(&file.bytes)
+        ));
+    }
+    out
+}
+
+fn formatted_element(
+    out: &mut String,
+    indent: usize,
+    name: &str,
+    text: Option<&Text>,
+    media: &[MediaFile],
+) {
     let pad = " ".repeat(indent);
     let format = text.map_or(TextFormat::Html, |t| t.format);
     out.push_str(&format!(
         "{pad}<{name} format=\"{}\">\n",
         format_name(format)
     ));
-    out.push_str(&text_element(
+    out.push_str(&text_with_files(
         indent + 2,
         text.map_or("", |t| t.text.as_str()),
+        media,
     ));
     out.push_str(&format!("{pad}</{name}>\n"));
 }
@@ -443,16 +634,17 @@ fn answer_element(
     text: &Text,
     feedback: Option<&Text>,
     extra: &str,
+    media: &[MediaFile],
 ) {
     out.push_str(&format!(
         "    <answer fraction=\"{}\" format=\"{}\">\n",
         percent(fraction),
         format_name(text.format)
     ));
-    out.push_str(&text_element(6, &text.text));
+    out.push_str(&text_with_files(6, &text.text, media));
     out.push_str(extra);
     if let Some(feedback) = feedback {
-        formatted_element(out, 6, "feedback", Some(feedback));
+        formatted_element(out, 6, "feedback", Some(feedback), media);
     }
     out.push_str("    </answer>\n");
 }
@@ -490,6 +682,11 @@ fn moodle_type(question: &Question) -> Option<&'static str> {
         QuestionKind::Description => "description",
         QuestionKind::Essay => "essay",
         QuestionKind::TrueFalse { .. } => "truefalse",
+        QuestionKind::Choice {
+            multiple: true,
+            all_or_nothing: true,
+            ..
+        } => "multichoiceset",
         QuestionKind::Choice { .. } => "multichoice",
         QuestionKind::ShortAnswer { .. } => "shortanswer",
         QuestionKind::Numerical { .. } => "numerical",
@@ -499,9 +696,34 @@ fn moodle_type(question: &Question) -> Option<&'static str> {
     })
 }
 
+/// What Moodle keeps of a range `min..max`: its middle give or take half its width, both the
+/// shortest exact decimals (so `3.1415..3.1425` is `3.142` give or take `0.0005`, without float
+/// noise).
+pub fn range_as_moodle_keeps_it(min: f64, max: f64) -> NumericValue {
+    let (middle, half_width) = middle_and_half_width(min, max);
+    match (middle.parse(), half_width.parse()) {
+        (Ok(number), Ok(tolerance)) => NumericValue::Exact { number, tolerance },
+        _ => NumericValue::Range { min, max },
+    }
+}
+
+/// A category entry as Moodle's exporter writes it: the questions after it go into `path`.
+fn category_element(out: &mut String, path: &str) {
+    out.push_str("<!-- question: 0  -->\n  <question type=\"category\">\n    <category>\n");
+    out.push_str(&text_element(6, &category_line(path)));
+    out.push_str("    </category>\n");
+    formatted_element(out, 4, "info", None, &[]);
+    out.push_str("    <idnumber></idnumber>\n  </question>\n\n");
+}
+
 /// The answer fractions Moodle will check on import.
 fn fractions(question: &Question) -> Vec<f64> {
     match &question.kind {
+        // All-or-nothing answers are written as 100% or 0%.
+        QuestionKind::Choice {
+            all_or_nothing: true,
+            ..
+        } => Vec::new(),
         QuestionKind::Choice { options, .. } => options.iter().map(|o| o.fraction).collect(),
         QuestionKind::ShortAnswer { answers, .. } => answers.iter().map(|a| a.fraction).collect(),
         QuestionKind::Numerical { answers } => answers.iter().map(|a| a.fraction).collect(),
@@ -514,8 +736,43 @@ fn fractions(question: &Question) -> Vec<f64> {
 /// not one of Moodle's grades. `case_sensitive` becomes `usecase`; `ignore_diacritics` has no
 /// Moodle equivalent and is dropped.
 pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
+    write_with_media(questions, &[])
+}
+
+/// Writes questions as [`write`] does, with the files their texts refer to (`media/<name>`)
+/// embedded as Moodle does it: `@@PLUGINFILE@@/<name>` in the text and a base64 `<file>` after it.
+/// A reference to a file that is not in `media` is an error naming the question.
+pub fn write_with_media(
+    questions: &[Question],
+    media: &[MediaFile],
+) -> Result<String, Vec<ExportError>> {
     let mut errors = Vec::new();
     for (k, question) in questions.iter().enumerate() {
+        for text in texts(question) {
+            if text.text.contains(PLUGINFILE) {
+                // A Moodle file reference read from GIFT, which cannot carry the file.
+                errors.push(ExportError::new(
+                    k,
+                    question,
+                    format!(
+                        "refers to a Moodle file ({PLUGINFILE}…) that the bank does not carry; put \
+                         the file in the course's media folder and refer to it as media/<name>"
+                    ),
+                ));
+            }
+            for name in references(&text.text) {
+                if !media.iter().any(|f| f.name == name) {
+                    errors.push(ExportError::new(
+                        k,
+                        question,
+                        format!(
+                            "refers to {MEDIA_PREFIX}{name}, which is not among the media given \
+                             (give the course's media folder)"
+                        ),
+                    ));
+                }
+            }
+        }
         if moodle_type(question).is_none() {
             errors.push(ExportError::new(
                 k,
@@ -524,6 +781,14 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                     "Moodle XML has no {} question type; keep it in questions.toml or json",
                     question.type_key()
                 ),
+            ));
+        }
+        if question.kind.has_unequal_match_weights() {
+            errors.push(ExportError::new(
+                k,
+                question,
+                "Moodle's matching gives every item the same share; this question weighs them \
+                 unequally (keep it in json)",
             ));
         }
         for fraction in fractions(question) {
@@ -544,10 +809,19 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
         return Err(errors);
     }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n");
-    for (k, question) in questions.iter().enumerate() {
+    let mut category: Option<&str> = None;
+    for (k, question) in category_file_order(questions) {
         let Some(kind) = moodle_type(question) else {
             continue;
         };
+        if let Some(path) = question
+            .category
+            .as_deref()
+            .filter(|&p| Some(p) != category)
+        {
+            category_element(&mut out, path);
+            category = Some(path);
+        }
         out.push_str(&format!("<!-- question: {}  -->\n", k + 1));
         out.push_str(&format!("  <question type=\"{kind}\">\n"));
         out.push_str("    <name>\n");
@@ -557,12 +831,12 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
             .unwrap_or_else(|| default_name(&question.text));
         out.push_str(&text_element(6, &name));
         out.push_str("    </name>\n");
-        formatted_element(&mut out, 4, "questiontext", Some(&question.text));
+        formatted_element(&mut out, 4, "questiontext", Some(&question.text), media);
         let general = question
             .general_feedback
             .clone()
             .unwrap_or_else(|| Text::new(question.text.format, ""));
-        formatted_element(&mut out, 4, "generalfeedback", Some(&general));
+        formatted_element(&mut out, 4, "generalfeedback", Some(&general), media);
         let penalty = match &question.kind {
             QuestionKind::TrueFalse { .. } => "1",
             QuestionKind::Essay | QuestionKind::Description => "0",
@@ -587,7 +861,7 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                 "partiallycorrectfeedback",
                 "incorrectfeedback",
             ] {
-                formatted_element(out, 4, name, Some(&empty));
+                formatted_element(out, 4, name, Some(&empty), &[]);
             }
         };
         match &question.kind {
@@ -598,8 +872,8 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                 out.push_str("    <responsefieldlines>10</responsefieldlines>\n");
                 out.push_str("    <attachments>0</attachments>\n");
                 out.push_str("    <attachmentsrequired>0</attachmentsrequired>\n");
-                formatted_element(&mut out, 4, "graderinfo", Some(&empty));
-                formatted_element(&mut out, 4, "responsetemplate", Some(&empty));
+                formatted_element(&mut out, 4, "graderinfo", Some(&empty), &[]);
+                formatted_element(&mut out, 4, "responsetemplate", Some(&empty), &[]);
             }
             QuestionKind::TrueFalse {
                 answer,
@@ -615,22 +889,33 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                     let fraction = if says == *answer { 1.0 } else { 0.0 };
                     let text = Text::new(TextFormat::Moodle, says.to_string());
                     let feedback = on.clone().unwrap_or_else(|| empty.clone());
-                    answer_element(&mut out, fraction, &text, Some(&feedback), "");
+                    answer_element(&mut out, fraction, &text, Some(&feedback), "", media);
                 }
             }
-            QuestionKind::Choice { multiple, options } => {
+            QuestionKind::Choice {
+                multiple,
+                options,
+                all_or_nothing,
+            } => {
                 out.push_str(&format!("    <single>{}</single>\n", !multiple));
                 out.push_str("    <shuffleanswers>true</shuffleanswers>\n");
                 out.push_str("    <answernumbering>abc</answernumbering>\n");
                 out.push_str("    <showstandardinstruction>0</showstandardinstruction>\n");
                 combined_feedback(&mut out);
                 for option in options {
+                    // Moodle's all-or-nothing type marks each right answer 100%.
+                    let fraction = match (all_or_nothing, option.fraction > 0.0) {
+                        (true, true) => 1.0,
+                        (true, false) => 0.0,
+                        (false, _) => option.fraction,
+                    };
                     answer_element(
                         &mut out,
-                        option.fraction,
+                        fraction,
                         &option.text,
                         option.feedback.as_ref(),
                         "",
+                        media,
                     );
                 }
             }
@@ -651,6 +936,7 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                         &text,
                         answer.feedback.as_ref(),
                         "",
+                        media,
                     );
                 }
             }
@@ -660,13 +946,10 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                     // importer does.
                     let (written, tolerance) = match answer.value {
                         NumericValue::Exact { number, tolerance } => {
-                            (format!("{number}"), tolerance)
+                            (format!("{number}"), format!("{tolerance}"))
                         }
-                        NumericValue::Range { min, max } => {
-                            let middle = min / 2.0 + max / 2.0;
-                            (format!("{middle}"), max - middle)
-                        }
-                        NumericValue::Any => ("*".to_owned(), 0.0),
+                        NumericValue::Range { min, max } => middle_and_half_width(min, max),
+                        NumericValue::Any => ("*".to_owned(), "0".to_owned()),
                     };
                     let text = Text::new(TextFormat::Moodle, written);
                     let extra = format!("      <tolerance>{tolerance}</tolerance>\n");
@@ -676,6 +959,7 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                         &text,
                         answer.feedback.as_ref(),
                         &extra,
+                        media,
                     );
                 }
                 out.push_str("    <unitgradingtype>0</unitgradingtype>\n");
@@ -691,7 +975,7 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                         "    <subquestion format=\"{}\">\n",
                         format_name(pair.left.format)
                     ));
-                    out.push_str(&text_element(6, &pair.left.text));
+                    out.push_str(&text_with_files(6, &pair.left.text, media));
                     out.push_str("      <answer>\n");
                     out.push_str(&text_element(8, &pair.right));
                     out.push_str("      </answer>\n");
@@ -716,7 +1000,7 @@ pub fn write(questions: &[Question]) -> Result<String, Vec<ExportError>> {
                         k + 1,
                         format_name(item.format)
                     ));
-                    out.push_str(&text_element(6, &item.text));
+                    out.push_str(&text_with_files(6, &item.text, media));
                     out.push_str("    </answer>\n");
                 }
             }

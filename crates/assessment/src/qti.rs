@@ -4,10 +4,10 @@
 //! | QTI interaction | question | marks |
 //! |---|---|---|
 //! | `choiceInteraction`, `maxChoices="1"` | single choice | a `mapping` scaled by its best value; else the correct choice 100% |
-//! | `choiceInteraction`, more choices | multiple choice | a `mapping` scaled by `upperBound` (or the positive values' sum); else each correct choice 1/k and any wrong one −100% |
+//! | `choiceInteraction`, more choices | multiple choice | a `mapping` scaled by `upperBound` (or the positive values' sum); with `match_correct`, all or nothing (the correct choices marked 1/k); else each correct choice 1/k and any wrong one −100% |
 //! | `textEntryInteraction` (string) | short answer | `mapEntry` values scaled by the best; `caseSensitive` kept (QTI's default is case-sensitive) |
 //! | `textEntryInteraction` (float, integer) | numerical | exact values |
-//! | `matchInteraction` | matching | `directedPair` correct responses; unpaired targets are distractors |
+//! | `matchInteraction` | matching | `directedPair` correct responses, each weighted by its `mapping` value as a share of `upperBound` (or of the pairs' sum); unpaired targets are distractors |
 //! | `orderInteraction` | ordering | the correct order, all or nothing (`match_correct`) |
 //!
 //! The item body becomes the stem (HTML), with a text entry replaced by `_____` as GIFT does, and
@@ -15,9 +15,7 @@
 //!
 //! Left out, with a clear error naming the line: other interactions (inline choice, hotspot,
 //! graphic, slider, extended text...), items with several interactions, custom response
-//! processing beyond the standard templates' meaning, a source matched to several targets. QTI
-//! scores that Moodle's model cannot hold are approximated as the table says: a `match_correct`
-//! multiple choice gives partial credit for an incomplete right set, where QTI gives 0.
+//! processing beyond the standard templates' meaning, a source matched to several targets.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -392,7 +390,7 @@ pub fn parse(src: &str) -> Result<Vec<Question>, Vec<QtiError>> {
     let text = Text::new(TextFormat::Html, tidy(&stem));
 
     let kind = match name(interaction).as_str() {
-        "choiceInteraction" => choice(interaction, declaration, *declared_at),
+        "choiceInteraction" => choice(interaction, declaration, *declared_at, template(item)),
         "textEntryInteraction" => text_entry(declaration, *declared_at),
         "matchInteraction" => matching(interaction, declaration, *declared_at),
         _ => ordering(interaction, declaration, *declared_at),
@@ -407,6 +405,7 @@ pub fn parse(src: &str) -> Result<Vec<Question>, Vec<QtiError>> {
         title: attr(item, "title")
             .map(str::to_owned)
             .filter(|s| !s.is_empty()),
+        category: None,
         text,
         general_feedback: None,
         kind,
@@ -414,15 +413,32 @@ pub fn parse(src: &str) -> Result<Vec<Question>, Vec<QtiError>> {
     }])
 }
 
+/// The standard response processing template the item names (`match_correct`, `map_response`,
+/// ...), from the end of its URL; empty for custom processing.
+fn template<'a>(item: Node<'a, '_>) -> &'a str {
+    child(item, "responseProcessing")
+        .and_then(|rp| attr(rp, "template"))
+        .map(|url| {
+            url.rsplit('/')
+                .next()
+                .unwrap_or(url)
+                .trim_end_matches(".xml")
+        })
+        .unwrap_or("")
+}
+
 fn choice(
     interaction: Node<'_, '_>,
     declaration: &Declaration,
     declared_at: Node<'_, '_>,
+    template: &str,
 ) -> Result<QuestionKind, QtiError> {
     let max_choices = attr(interaction, "maxChoices")
         .and_then(|m| m.trim().parse::<u32>().ok())
         .unwrap_or(1);
     let multiple = max_choices != 1 || declaration.cardinality == "multiple";
+    // `match_correct` scores 1 for exactly the correct set and 0 otherwise.
+    let all_or_nothing = multiple && declaration.mapping.is_none() && template == "match_correct";
     let choices: Vec<(String, Text)> = children_named(interaction, "simpleChoice")
         .map(|c| (attr(c, "identifier").unwrap_or("").to_owned(), content(c)))
         .collect();
@@ -462,6 +478,8 @@ fn choice(
                     (true, false) => 1.0,
                     (false, false) => 0.0,
                     (true, true) => 1.0 / k as f64,
+                    // All or nothing needs no penalty: a wrong choice already scores 0.
+                    (false, true) if all_or_nothing => 0.0,
                     (false, true) => -1.0,
                 })
                 .collect()
@@ -476,7 +494,11 @@ fn choice(
             feedback: None,
         })
         .collect();
-    Ok(QuestionKind::Choice { multiple, options })
+    Ok(QuestionKind::Choice {
+        multiple,
+        options,
+        all_or_nothing,
+    })
 }
 
 fn text_entry(
@@ -587,13 +609,39 @@ fn matching(
         pairs.push(MatchPair {
             left: content(*node),
             right: plain(*target_node),
+            weight: declaration
+                .mapping
+                .as_ref()
+                .map(|m| m.value(&format!("{id} {target}"))),
         });
+    }
+    if let Some(mapping) = &declaration.mapping {
+        // The pairs' mapped values as shares of the best score (`upperBound`, or their sum).
+        if mapping.default < 0.0 || mapping.entries.iter().any(|e| e.1 < 0.0) {
+            return Err(error(
+                declared_at,
+                "the mapping takes marks off for wrong pairs, which a matching question cannot \
+                 do here",
+            ));
+        }
+        let total: f64 = pairs.iter().filter_map(|p| p.weight).sum();
+        let scale = mapping.upper.filter(|u| *u > 0.0).unwrap_or(total);
+        if scale <= 0.0 {
+            return Err(error(
+                declared_at,
+                "the mapping gives no correct pair a positive score",
+            ));
+        }
+        for pair in &mut pairs {
+            pair.weight = pair.weight.map(|w| (w / scale).clamp(0.0, 1.0));
+        }
     }
     for (id, node) in &targets {
         if !used.contains(id) {
             pairs.push(MatchPair {
                 left: Text::new(TextFormat::Plain, ""),
                 right: plain(*node),
+                weight: None,
             });
         }
     }

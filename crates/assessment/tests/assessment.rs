@@ -8,6 +8,8 @@
 //! * `drawing` and `grading`: attempts, step by step.
 //! * `interchange`: the JSON shape and `convert` (GIFT → JSON → GIFT for every fixture).
 //! * `moodle_xml`: Moodle XML import and export.
+//! * `conversions`: Moodle's own exports with embedded images and sound kept both ways, categories
+//!   through every format, errors naming the question, ranges without float noise.
 //! * `new_types`: ordering, hotspot and the short-answer options.
 //! * `statistics`: item statistics against a hand-computed example, and mastery.
 //! * `qti`: QTI 2.1, 2.2 and 3.0 items.
@@ -18,6 +20,8 @@
 // The fixtures ask for pi to three places: the approximation is the point.
 #![allow(clippy::approx_constant)]
 
+#[path = "assessment/conversions.rs"]
+mod conversions;
 #[path = "assessment/drawing.rs"]
 mod drawing;
 #[path = "assessment/errors.rs"]

@@ -526,7 +526,10 @@ fn check_bank(course: &Course, quality: &mut BankQuality, problems: &mut Problem
             }
         };
         let mut has_banned = false;
-        if let QuestionKind::Choice { multiple, options } = &question.kind {
+        if let QuestionKind::Choice {
+            multiple, options, ..
+        } = &question.kind
+        {
             for option in options {
                 match banned_option(&option.text.text) {
                     Some(_) if source.waives(Waiver::AllOfTheAbove) => has_banned = true,

@@ -68,6 +68,7 @@ fn main() {
         awarded_at: datetime!(2025-11-20 03:10 UTC),
         issued_at: datetime!(2025-11-20 03:10 UTC),
         evidence: Vec::new(),
+        status: None,
     };
     let now = datetime!(2026-01-01 0:00 UTC);
 

@@ -6,6 +6,8 @@
 //!   reordering made behind the platform's back is found and named; [`audit`] compares what
 //!   the database holds (completions, path certificates, their credentials) with it.
 //! * [`openbadges`]: the Open Badges 3.0 `AchievementCredential` (W3C VC data model 2.0).
+//! * [`status_list`]: each credential's `credentialStatus` and the signed Bitstring Status List
+//!   credentials that publish revocations.
 //! * [`vc_jwt`]: that credential signed as a VC-JWT (Ed25519, `alg: EdDSA`) and verified.
 //! * [`keys`]: the issuer's Ed25519 key ring (active, earlier and retired keys, JWKS);
 //!   [`key_store`] is the one module that touches files, to keep the ring in a directory.
@@ -23,6 +25,7 @@ pub mod keys;
 pub mod ledger;
 pub mod openbadges;
 pub mod pdf;
+pub mod status_list;
 pub mod vc_jwt;
 pub mod xapi;
 

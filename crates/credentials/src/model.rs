@@ -21,6 +21,7 @@ use crate::{CertificateId, Error};
 /// | [`competence_url`](Self::competence_url) | `/framework/competences/{code}` | (identifier; a framework page may serve it) |
 /// | [`level_url`](Self::level_url) | `/framework/levels/{n}` | (identifier) |
 /// | [`quiz_url`](Self::quiz_url) | `/courses/{course}/quizzes/{quiz}` | (xAPI activity id) |
+/// | [`status_list_url`](Self::status_list_url) | `/credentials/status/{n}` | the signed revocation list ([`crate::status_list`]) |
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PublicUrl(String);
 
@@ -97,6 +98,20 @@ impl PublicUrl {
 
     pub fn quiz_url(&self, course_id: &str, quiz_id: &str) -> String {
         self.join(&["courses", course_id, "quizzes", quiz_id])
+    }
+
+    /// The `BitstringStatusListCredential` of list `n` (1, 2, …).
+    pub fn status_list_url(&self, n: u32) -> String {
+        self.join(&["credentials", "status", &n.to_string()])
+    }
+
+    /// The list number at the end of a [`status_list_url`](Self::status_list_url) of any base.
+    pub fn status_list_in(url: &str) -> Option<u32> {
+        let (base, n) = url.rsplit_once('/')?;
+        if !base.ends_with("/credentials/status") || n.starts_with('+') {
+            return None;
+        }
+        n.parse().ok().filter(|&n| n >= 1)
     }
 
     /// An IRI for one of our xAPI extensions.

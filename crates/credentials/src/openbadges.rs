@@ -21,6 +21,8 @@
 //!   framework code) plus one for the level (`targetType: ext:ProficiencyLevel`, `targetCode` =
 //!   the level number). The issue asks for the level as an alignment; the schema also allows a
 //!   `ResultDescription`, which needs a result per learner and says nothing more here.
+//! * `credentialStatus`: a W3C Bitstring Status List entry ([`crate::status_list`]), so a
+//!   verifier who follows it sees a revocation without asking about this one credential.
 //! * no `proof`: the VC-JWT around the credential is the proof ([`crate::vc_jwt`]). A
 //!   `credentialSchema` entry names the schema, as the spec's examples do.
 
@@ -30,6 +32,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 use unicode_normalization::UnicodeNormalization;
 
+use crate::status_list::{self, StatusIndex};
 use crate::{
     AchievementKind, AchievementRef, CertificateId, Competence, Error, LearnerRef, Level, PublicUrl,
 };
@@ -64,6 +67,9 @@ pub struct CredentialRequest {
     pub awarded_at: OffsetDateTime,
     /// When this credential is signed: `validFrom` and the JWT's `nbf`.
     pub issued_at: OffsetDateTime,
+    /// Its bit in the revocation status lists (`credentialStatus`); None only for documents
+    /// that are never served as evidence (tests, benchmarks).
+    pub status: Option<StatusIndex>,
     /// What the learner did that shows the achievement, beyond the criteria: the practice tasks
     /// passed (`evidence`, one `Evidence` object each). Empty: no `evidence` property.
     pub evidence: Vec<EvidenceItem>,
@@ -145,6 +151,9 @@ pub fn achievement_credential(base: &PublicUrl, req: &CredentialRequest) -> Resu
         },
         "credentialSchema": [{ "id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019" }],
     });
+    if let (Some(index), Some(map)) = (req.status, credential.as_object_mut()) {
+        map.insert("credentialStatus".into(), status_list::entry(base, index));
+    }
     if let (false, Some(map)) = (req.evidence.is_empty(), credential.as_object_mut()) {
         let evidence: Vec<Value> = req
             .evidence

@@ -104,6 +104,10 @@ mod support {
             awarded_at: datetime!(2025-11-20 03:10:00 UTC),
             issued_at: ISSUED,
             evidence: Vec::new(),
+            status: Some(hocvuso_credentials::status_list::StatusIndex {
+                list: 1,
+                position: 4711,
+            }),
         }
     }
 }

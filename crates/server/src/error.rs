@@ -79,6 +79,13 @@ impl AppError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
     }
 
+    /// An internal error whose cause is logged here, once, in English (the person sees only
+    /// the generic message): `what` says what failed, `cause` why.
+    pub fn internal_because(what: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "{what}");
+        Self::internal()
+    }
+
     pub fn message(&self, t: &Translations) -> String {
         let base = t.error(self.key);
         if self.detail.is_empty() {
@@ -146,6 +153,7 @@ pub fn is_api_path(path: &str) -> bool {
         || path == "/issuer"
         || path.starts_with("/.well-known/")
         || path.starts_with("/keys/")
+        || path.starts_with("/credentials/status/")
 }
 
 /// The error response fitting the request: the contract's JSON for the API, a page otherwise.

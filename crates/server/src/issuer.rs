@@ -16,6 +16,8 @@ pub struct Issuer {
     /// The issuing unit printed on certificates and named in credentials.
     pub name: String,
     cache: RwLock<Cached>,
+    /// This instance's block of status indexes and the status lists it has signed.
+    pub status_lists: crate::app::status_list::StatusLists,
 }
 
 struct Cached {
@@ -58,6 +60,7 @@ impl Issuer {
                 ring: Arc::new(ring),
                 mtime,
             }),
+            status_lists: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod issuer;
 pub mod mail;
 pub mod pages;
+pub mod present;
 pub mod render;
 pub mod seed;
 pub mod settings;

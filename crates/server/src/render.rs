@@ -13,6 +13,11 @@ pub fn text_html(t: &Text) -> String {
     }
 }
 
+/// A text as one component of a URL (a query value, a path segment).
+pub fn url_encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,15 +184,36 @@ pub struct Signer<'a> {
     issuer: &'a Issuer,
     ring: std::sync::Arc<KeyRing>,
     head: Option<Record>,
+    /// Status indexes: the allocator's next one at the start, and the next this seed gives.
+    /// Seeding writes to an empty database alone, so it numbers its credentials itself and
+    /// reserves what it used at the end ([`Signer::reserve_used`]).
+    first_status: u64,
+    next_status: u64,
 }
 
 impl<'a> Signer<'a> {
     pub async fn new(store: &Store, issuer: &'a Issuer) -> Result<Signer<'a>, StoreError> {
+        let first_status = store.next_status_index().await?;
         Ok(Self {
             issuer,
             ring: issuer.ring(),
             head: store.ledger_head().await?,
+            first_status,
+            next_status: first_status,
         })
+    }
+
+    /// Reserves the status indexes the seeded credentials took; a conflict if another process
+    /// reserved indexes meanwhile (their credentials would share bits with ours).
+    pub async fn reserve_used(&self, store: &Store, at: OffsetDateTime) -> Result<(), StoreError> {
+        let used = self.next_status - self.first_status;
+        if used == 0 {
+            return Ok(());
+        }
+        if store.reserve_status_indexes(used, at).await? != self.first_status {
+            return Err(StoreError::Conflict("status_index"));
+        }
+        Ok(())
     }
 
     /// The credential (compact JWT and key id) and the ledger row of one completion.
@@ -208,7 +229,7 @@ impl<'a> Signer<'a> {
         at: OffsetDateTime,
         score: f64,
     ) -> Result<((String, String), Vec<Value>), StoreError> {
-        let req = crate::app::evidence::request(
+        let mut req = crate::app::evidence::request(
             catalog,
             &self.issuer.name,
             learner_name,
@@ -220,6 +241,11 @@ impl<'a> Signer<'a> {
             at,
             Vec::new(),
         );
+        req.status = Some(
+            hocvuso_credentials::status_list::StatusIndex::from_global(self.next_status)
+                .ok_or_else(|| StoreError::Corrupt("status index beyond the last list".into()))?,
+        );
+        self.next_status += 1;
         let issued = vc_jwt::issue(&self.ring, &self.issuer.base, &req)
             .map_err(|e| StoreError::Corrupt(format!("cannot sign a seeded credential: {e}")))?;
         let record = ledger::append(
@@ -720,6 +746,9 @@ pub async fn seed(
         credentials += b.ledger.len() as u64;
         write(store, b).await?;
         progress(done);
+    }
+    if let Some(signer) = &signer {
+        signer.reserve_used(store, today).await?;
     }
     store
         .reset_sequences(&["users", "households", "units"])

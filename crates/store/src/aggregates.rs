@@ -461,22 +461,9 @@ pub(crate) async fn role_granted<C: ConnectionTrait>(
     apply(c, &units, &mentor_contribution(c, user_id).await?, 1).await
 }
 
-/// A learner's milestones, as reached by a completion or taken back by a revocation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Milestones {
-    /// Their own group's path.
-    pub path: bool,
-    /// Their own group's final test.
-    pub certified: bool,
-    /// The citizen path, whatever their group: what makes their household a digital family.
-    pub citizen_path: bool,
-}
-
-impl Milestones {
-    pub fn any(&self) -> bool {
-        self.path || self.certified || self.citizen_path
-    }
-}
+/// A learner's milestones: the course crate's rules decide them, the functions below record
+/// them and take them back with the counters that count them.
+pub use hocvuso_course::Milestones;
 
 /// Runs `change` inside the mentor's and the household's before/after checks, when the learner
 /// has them: whatever `change` does to the learner's milestones, the mentor's at-bar count and
@@ -868,14 +855,15 @@ impl Store {
                 .as_deref()
                 .and_then(|g| groups.iter().find(|x| x.id == g));
             let set: BTreeSet<String> = done.valid.iter().map(|(c, _)| c.clone()).collect();
-            let lost = |g: Option<&hocvuso_course::Group>| {
-                g.is_some_and(|g| {
-                    done.revoked
-                        .iter()
-                        .filter(|r| !set.contains(*r))
-                        .any(|r| g.path_lost_by_revoking(r, &set))
-                })
-            };
+            let reached = Milestones::reached(group, citizen, &set);
+            // What the revocations the counters may never have seen took back (a course
+            // completed again since is not lost).
+            let lost = done
+                .revoked
+                .iter()
+                .filter(|r| !set.contains(*r))
+                .map(|r| Milestones::lost_by_revoking(group, citizen, r, &set))
+                .fold(Milestones::default(), Milestones::or);
             let none_at = Expr::value(Option::<OffsetDateTime>::None);
             let none_week = Expr::value(Option::<i32>::None);
             let mut update = learner_status::Entity::update_many()
@@ -883,7 +871,7 @@ impl Store {
             let mut any = false;
             if status.path_completed_at.is_none() {
                 if let Some(at) = group
-                    .filter(|g| g.path_completed(&set))
+                    .filter(|_| reached.path)
                     .and_then(|g| path_at(g, &done))
                 {
                     update = update
@@ -891,7 +879,7 @@ impl Store {
                         .col_expr(learner_status::Column::PathWeek, Expr::value(week_of(at)));
                     any = true;
                 }
-            } else if lost(group) {
+            } else if lost.path {
                 update = update
                     .col_expr(learner_status::Column::PathCompletedAt, none_at.clone())
                     .col_expr(learner_status::Column::PathWeek, none_week.clone());
@@ -911,9 +899,7 @@ impl Store {
                         );
                     any = true;
                 }
-            } else if certifying
-                .is_some_and(|c| !set.contains(c) && done.revoked.iter().any(|r| r == c))
-            {
+            } else if lost.certified {
                 update = update
                     .col_expr(learner_status::Column::CertifiedAt, none_at.clone())
                     .col_expr(learner_status::Column::CertifiedWeek, none_week);
@@ -921,14 +907,14 @@ impl Store {
             }
             if status.citizen_path_at.is_none() {
                 if let Some(at) = citizen
-                    .filter(|g| g.path_completed(&set))
+                    .filter(|_| reached.citizen_path)
                     .and_then(|g| path_at(g, &done))
                 {
                     update =
                         update.col_expr(learner_status::Column::CitizenPathAt, Expr::value(at));
                     any = true;
                 }
-            } else if lost(citizen) {
+            } else if lost.citizen_path {
                 update = update.col_expr(learner_status::Column::CitizenPathAt, none_at);
                 any = true;
             }

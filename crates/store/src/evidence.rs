@@ -2,7 +2,7 @@
 //! revocations, and the export audit log.
 
 use hocvuso_credentials::ledger::{self, Entry, Issue, Record, Revoke};
-use hocvuso_credentials::AchievementKind;
+use hocvuso_credentials::{status_list, AchievementKind};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -15,6 +15,7 @@ use crate::entity::{
     course_completion, export_audit, learner_status, ledger_entry, path_certificate, user,
 };
 use crate::learning::{Completion, NewPathCertificate, PassedFinal};
+use crate::status_lists::set_revoked_bit;
 use crate::{Result, Store, StoreError};
 
 /// A certificate of either kind (a completed course, a passed path), as verification,
@@ -83,6 +84,167 @@ impl From<path_certificate::Model> for Certificate {
             credential: m.credential,
         }
     }
+}
+
+/// A column both certificate tables have.
+#[derive(Clone, Copy)]
+enum Col {
+    Id,
+    CertificateId,
+    UserId,
+    Kid,
+    Credential,
+    RevokedAt,
+    RevokedReason,
+}
+
+/// One of the two tables holding certificates (`course_completions`, `path_certificates`):
+/// every query by certificate id, learner or key is written once over this, and run on both.
+trait CertificateTable: EntityTrait
+where
+    Self::Model: Into<Certificate> + Send + Sync,
+{
+    fn col(c: Col) -> Self::Column;
+    fn row_id(m: &Self::Model) -> i64;
+}
+
+impl CertificateTable for course_completion::Entity {
+    fn col(c: Col) -> Self::Column {
+        use course_completion::Column as C;
+        match c {
+            Col::Id => C::Id,
+            Col::CertificateId => C::CertificateId,
+            Col::UserId => C::UserId,
+            Col::Kid => C::Kid,
+            Col::Credential => C::Credential,
+            Col::RevokedAt => C::RevokedAt,
+            Col::RevokedReason => C::RevokedReason,
+        }
+    }
+    fn row_id(m: &Self::Model) -> i64 {
+        m.id
+    }
+}
+
+impl CertificateTable for path_certificate::Entity {
+    fn col(c: Col) -> Self::Column {
+        use path_certificate::Column as C;
+        match c {
+            Col::Id => C::Id,
+            Col::CertificateId => C::CertificateId,
+            Col::UserId => C::UserId,
+            Col::Kid => C::Kid,
+            Col::Credential => C::Credential,
+            Col::RevokedAt => C::RevokedAt,
+            Col::RevokedReason => C::RevokedReason,
+        }
+    }
+    fn row_id(m: &Self::Model) -> i64 {
+        m.id
+    }
+}
+
+/// The certificates of one table whose `col` equals `value`.
+async fn find_in<T, C>(db: &C, col: Col, value: sea_orm::Value) -> Result<Vec<Certificate>>
+where
+    T: CertificateTable,
+    T::Model: Into<Certificate> + Send + Sync,
+    C: ConnectionTrait,
+{
+    Ok(T::find()
+        .filter(T::col(col).eq(value))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// The certificates of both kinds whose `col` equals `value`: course completions first.
+async fn find_both<C: ConnectionTrait>(
+    db: &C,
+    col: Col,
+    value: sea_orm::Value,
+) -> Result<Vec<Certificate>> {
+    let mut out = find_in::<course_completion::Entity, _>(db, col, value.clone()).await?;
+    out.extend(find_in::<path_certificate::Entity, _>(db, col, value).await?);
+    Ok(out)
+}
+
+/// Marks a certificate of table `T` revoked: None when `T` has no such certificate,
+/// `Conflict("revoked")` when it is revoked already.
+async fn revoke_in<T>(
+    tx: &DatabaseTransaction,
+    certificate_id: &str,
+    reason: &str,
+    at: OffsetDateTime,
+) -> Result<Option<Certificate>>
+where
+    T: CertificateTable,
+    T::Model: Into<Certificate> + Send + Sync,
+{
+    let Some(existing) = T::find()
+        .filter(T::col(Col::CertificateId).eq(certificate_id))
+        .one(tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let updated = T::update_many()
+        .col_expr(T::col(Col::RevokedAt), Expr::value(Some(at)))
+        .col_expr(
+            T::col(Col::RevokedReason),
+            Expr::value(Some(reason.to_owned())),
+        )
+        .filter(T::col(Col::CertificateId).eq(certificate_id))
+        .filter(T::col(Col::RevokedAt).is_null())
+        .exec(tx)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::Conflict("revoked"));
+    }
+    Ok(Some(existing.into()))
+}
+
+/// Replaces the credential `old_kid` signed on a certificate of table `T`; whether it did.
+async fn replace_in<T, C>(
+    db: &C,
+    certificate_id: &str,
+    old_kid: &str,
+    new_kid: &str,
+    jwt: &str,
+) -> Result<bool>
+where
+    T: CertificateTable,
+    T::Model: Into<Certificate> + Send + Sync,
+    C: ConnectionTrait,
+{
+    let updated = T::update_many()
+        .col_expr(T::col(Col::Kid), Expr::value(Some(new_kid.to_owned())))
+        .col_expr(T::col(Col::Credential), Expr::value(Some(jwt.to_owned())))
+        .filter(T::col(Col::CertificateId).eq(certificate_id))
+        .filter(T::col(Col::Kid).eq(old_kid))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected > 0)
+}
+
+/// A page of table `T`'s certificates after row id `after`, in id order, with their row ids.
+async fn page_of<T, C>(db: &C, after: i64, limit: u64) -> Result<Vec<(i64, Certificate)>>
+where
+    T: CertificateTable,
+    T::Model: Into<Certificate> + Send + Sync,
+    C: ConnectionTrait,
+{
+    Ok(T::find()
+        .filter(T::col(Col::Id).gt(after))
+        .order_by_asc(T::col(Col::Id))
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (T::row_id(&m), m.into()))
+        .collect())
 }
 
 /// Issues a path certificate inside the grading transaction, unless the learner already has one
@@ -161,7 +323,7 @@ pub(crate) async fn award_path_if(
 /// counted them, inside the revocation's transaction.
 async fn take_back_for(
     tx: &DatabaseTransaction,
-    existing: &course_completion::Model,
+    existing: &Certificate,
     groups: &[hocvuso_course::Group],
 ) -> Result<()> {
     let remaining: std::collections::BTreeSet<String> = course_completion::Entity::find()
@@ -180,13 +342,12 @@ async fn take_back_for(
         .and_then(|s| s.group_id);
     let find = |id: &str| groups.iter().find(|g| g.id == id);
     let own = group_id.as_deref().and_then(find);
-    let course = existing.course_id.as_str();
-    let lost = Milestones {
-        path: own.is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
-        certified: own.is_some_and(|g| g.certified_lost_by_revoking(course)),
-        citizen_path: find(hocvuso_course::CITIZEN_GROUP)
-            .is_some_and(|g| g.path_lost_by_revoking(course, &remaining)),
-    };
+    let lost = Milestones::lost_by_revoking(
+        own,
+        find(hocvuso_course::CITIZEN_GROUP),
+        &existing.course_id,
+        &remaining,
+    );
     if lost.any() {
         take_back_milestones(tx, existing.user_id, lost).await?;
     }
@@ -373,18 +534,10 @@ impl Store {
         &self,
         certificate_id: &str,
     ) -> Result<Option<(Certificate, crate::User)>> {
-        let found: Option<Certificate> = match course_completion::Entity::find()
-            .filter(course_completion::Column::CertificateId.eq(certificate_id))
-            .one(&self.db)
+        let found = find_both(&self.db, Col::CertificateId, certificate_id.into())
             .await?
-        {
-            Some(c) => Some(c.into()),
-            None => path_certificate::Entity::find()
-                .filter(path_certificate::Column::CertificateId.eq(certificate_id))
-                .one(&self.db)
-                .await?
-                .map(Certificate::from),
-        };
+            .into_iter()
+            .next();
         let Some(mut c) = found else {
             return Ok(None);
         };
@@ -425,25 +578,13 @@ impl Store {
         after: i64,
         limit: u64,
     ) -> Result<Vec<(i64, Certificate, Option<String>)>> {
-        let rows: Vec<(i64, Certificate)> = match kind {
-            AchievementKind::Course => course_completion::Entity::find()
-                .filter(course_completion::Column::Id.gt(after))
-                .order_by_asc(course_completion::Column::Id)
-                .limit(limit)
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|m| (m.id, Certificate::from(m)))
-                .collect(),
-            AchievementKind::Path => path_certificate::Entity::find()
-                .filter(path_certificate::Column::Id.gt(after))
-                .order_by_asc(path_certificate::Column::Id)
-                .limit(limit)
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|m| (m.id, Certificate::from(m)))
-                .collect(),
+        let rows = match kind {
+            AchievementKind::Course => {
+                page_of::<course_completion::Entity, _>(&self.db, after, limit).await?
+            }
+            AchievementKind::Path => {
+                page_of::<path_certificate::Entity, _>(&self.db, after, limit).await?
+            }
         };
         let mut users: Vec<i64> = rows.iter().map(|(_, c)| c.user_id).collect();
         users.sort_unstable();
@@ -473,28 +614,15 @@ impl Store {
 
     /// Every certificate of a learner, both kinds, oldest first.
     pub async fn certificates_for_user(&self, user_id: i64) -> Result<Vec<Certificate>> {
-        let mut out: Vec<Certificate> = course_completion::Entity::find()
-            .filter(course_completion::Column::UserId.eq(user_id))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Certificate::from)
-            .collect();
-        out.extend(
-            path_certificate::Entity::find()
-                .filter(path_certificate::Column::UserId.eq(user_id))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(Certificate::from),
-        );
+        let mut out = find_both(&self.db, Col::UserId, user_id.into()).await?;
         out.sort_by_key(|c| c.completed_at);
         Ok(out)
     }
 
     /// Revokes a certificate of either kind: marks it, appends a revocation entry and, for a
     /// course completion, takes back the milestones it was needed for with every dashboard
-    /// counter that counted them, all in one transaction. `NotFound` for an unknown
+    /// counter that counted them, and sets the bit its credential's `credentialStatus` names,
+    /// all in one transaction. `NotFound` for an unknown
     /// certificate, `Conflict("revoked")` for one already revoked.
     pub async fn revoke_certificate(
         &self,
@@ -505,54 +633,26 @@ impl Store {
         groups: &[hocvuso_course::Group],
     ) -> Result<Certificate> {
         let tx = self.db.begin().await?;
+        let revoked =
+            match revoke_in::<course_completion::Entity>(&tx, certificate_id, reason, at).await? {
+                Some(c) => c,
+                None => revoke_in::<path_certificate::Entity>(&tx, certificate_id, reason, at)
+                    .await?
+                    .ok_or(StoreError::NotFound)?,
+            };
         // A revoked course completion may take back milestones the dashboard counts; a revoked
         // path certificate changes no completion, so no milestone.
-        let revoked_course = if let Some(existing) = course_completion::Entity::find()
-            .filter(course_completion::Column::CertificateId.eq(certificate_id))
-            .one(&tx)
-            .await?
+        if revoked.kind == AchievementKind::Course {
+            take_back_for(&tx, &revoked, groups).await?;
+        }
+        // The credential's bit in its status list, so verifiers that follow `credentialStatus`
+        // see the revocation from the moment it commits.
+        if let Some(index) = revoked
+            .credential
+            .as_deref()
+            .and_then(status_list::index_in_jwt)
         {
-            let updated = course_completion::Entity::update_many()
-                .col_expr(course_completion::Column::RevokedAt, Some(at).into())
-                .col_expr(
-                    course_completion::Column::RevokedReason,
-                    Some(reason.to_owned()).into(),
-                )
-                .filter(course_completion::Column::Id.eq(existing.id))
-                .filter(course_completion::Column::RevokedAt.is_null())
-                .exec(&tx)
-                .await?;
-            if updated.rows_affected != 1 {
-                tx.rollback().await?;
-                return Err(StoreError::Conflict("revoked"));
-            }
-            Some(existing)
-        } else if let Some(existing) = path_certificate::Entity::find()
-            .filter(path_certificate::Column::CertificateId.eq(certificate_id))
-            .one(&tx)
-            .await?
-        {
-            let updated = path_certificate::Entity::update_many()
-                .col_expr(path_certificate::Column::RevokedAt, Some(at).into())
-                .col_expr(
-                    path_certificate::Column::RevokedReason,
-                    Some(reason.to_owned()).into(),
-                )
-                .filter(path_certificate::Column::Id.eq(existing.id))
-                .filter(path_certificate::Column::RevokedAt.is_null())
-                .exec(&tx)
-                .await?;
-            if updated.rows_affected != 1 {
-                tx.rollback().await?;
-                return Err(StoreError::Conflict("revoked"));
-            }
-            None
-        } else {
-            tx.rollback().await?;
-            return Err(StoreError::NotFound);
-        };
-        if let Some(existing) = revoked_course {
-            take_back_for(&tx, &existing, groups).await?;
+            set_revoked_bit(&tx, index, certificate_id, at).await?;
         }
         append_ledger(
             &tx,
@@ -575,21 +675,7 @@ impl Store {
     /// Every certificate, of either kind, whose stored credential `kid` signed (to report and
     /// re-issue when a key is retired), oldest first.
     pub async fn certificates_signed_by(&self, kid: &str) -> Result<Vec<Certificate>> {
-        let mut out: Vec<Certificate> = course_completion::Entity::find()
-            .filter(course_completion::Column::Kid.eq(kid))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Certificate::from)
-            .collect();
-        out.extend(
-            path_certificate::Entity::find()
-                .filter(path_certificate::Column::Kid.eq(kid))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(Certificate::from),
-        );
+        let mut out = find_both(&self.db, Col::Kid, kid.into()).await?;
         out.sort_by_key(|c| c.completed_at);
         Ok(out)
     }
@@ -605,36 +691,22 @@ impl Store {
         new_kid: &str,
         jwt: &str,
     ) -> Result<bool> {
-        let courses = course_completion::Entity::update_many()
-            .col_expr(
-                course_completion::Column::Kid,
-                Some(new_kid.to_owned()).into(),
+        Ok(replace_in::<course_completion::Entity, _>(
+            &self.db,
+            certificate_id,
+            old_kid,
+            new_kid,
+            jwt,
+        )
+        .await?
+            || replace_in::<path_certificate::Entity, _>(
+                &self.db,
+                certificate_id,
+                old_kid,
+                new_kid,
+                jwt,
             )
-            .col_expr(
-                course_completion::Column::Credential,
-                Some(jwt.to_owned()).into(),
-            )
-            .filter(course_completion::Column::CertificateId.eq(certificate_id))
-            .filter(course_completion::Column::Kid.eq(old_kid))
-            .exec(&self.db)
-            .await?;
-        if courses.rows_affected > 0 {
-            return Ok(true);
-        }
-        let paths = path_certificate::Entity::update_many()
-            .col_expr(
-                path_certificate::Column::Kid,
-                Some(new_kid.to_owned()).into(),
-            )
-            .col_expr(
-                path_certificate::Column::Credential,
-                Some(jwt.to_owned()).into(),
-            )
-            .filter(path_certificate::Column::CertificateId.eq(certificate_id))
-            .filter(path_certificate::Column::Kid.eq(old_kid))
-            .exec(&self.db)
-            .await?;
-        Ok(paths.rows_affected > 0)
+            .await?)
     }
 
     /// Records an export as it starts (so an export that dies half-way is still on record) and

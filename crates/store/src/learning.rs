@@ -74,16 +74,45 @@ pub struct NewAttempt {
     pub at: OffsetDateTime,
 }
 
+/// What a learner's action adds to their record: `Store::record_evidence` writes it, and any
+/// course completion and path certificate it brings, in one transaction.
 #[derive(Clone)]
-pub struct Submission {
-    pub answers: String,
+pub enum Evidence {
+    /// A lesson read to the end (recorded once; reading it again adds nothing).
+    Lesson {
+        lesson_id: String,
+        content_version: String,
+    },
+    /// An attempt graded: by the machine when it is submitted, or by an instructor later.
+    Graded(Grading),
+    /// An answer to a practice task's current step; its last answer finishes the attempt.
+    TaskAnswer(crate::practice::TaskAnswer),
+}
+
+/// Who graded an attempt, which decides its state change and the step that records it.
+#[derive(Clone)]
+pub enum GradedBy {
+    /// The learner submitted it (`in_progress` → `graded`, or `submitted` while a person must
+    /// grade it): a `submit` step holding the answers (JSON).
+    Submission { answers: String },
+    /// An instructor graded what waited for them (`submitted` → `graded`): a `grade` step
+    /// holding the grader and the grades (JSON).
+    Instructor { step: String },
+}
+
+/// A grade to record, decided (and any path credential signed) before the transaction.
+#[derive(Clone)]
+pub struct Grading {
+    pub attempt_id: String,
+    /// The quiz (or other graded activity) the attempt is at.
+    pub quiz_id: String,
+    pub by: GradedBy,
+    /// The result (JSON).
     pub result: String,
     pub score_percent: f64,
-    pub passed: bool,
-    pub at: OffsetDateTime,
-    /// Essays wait for an instructor: the attempt is `submitted`, not yet `graded`, and neither
-    /// passes nor completes anything until then.
-    pub needs_grading: bool,
+    /// None while the attempt waits for a person to grade it: it then neither passes nor
+    /// completes anything.
+    pub passed: Option<bool>,
     /// The path certificate this attempt earns if it is graded as passed: the caller sets it
     /// only for a test-mode attempt at the learner's group's final quiz. The store issues it
     /// once per learner and group, in the grading transaction.
@@ -100,9 +129,9 @@ pub struct NewPathCertificate {
     pub credential: Option<(String, String)>,
 }
 
-/// What grading an attempt recorded besides the grade.
+/// What recording evidence brought besides itself.
 #[derive(Debug, Clone, Default)]
-pub struct GradeOutcome {
+pub struct Recorded {
     /// The course completion it caused.
     pub completion: Option<Completion>,
     /// The path certificate it earned (None when the learner already had theirs).
@@ -183,44 +212,50 @@ impl Store {
         record_in(&self.db, user_id, None).await
     }
 
-    /// Marks a lesson complete (idempotent); then, in the same transaction, asks `decide` whether
-    /// the course is now complete and records the completion if so.
-    pub async fn complete_lesson<F>(
+    /// Records a learner's evidence (a lesson read, an attempt graded); then, in the same
+    /// transaction, asks `decide` (the course's completion rule) whether the course is now
+    /// complete and records the completion if so, and issues the path certificate a passed
+    /// final quiz earns. The one write behind every certificate.
+    pub async fn record_evidence<F>(
         &self,
         user_id: i64,
         course_id: &str,
-        lesson_id: &str,
-        content_version: &str,
         at: OffsetDateTime,
+        evidence: Evidence,
         decide: F,
-    ) -> Result<Option<Completion>>
+    ) -> Result<Recorded>
     where
         F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
     {
         let tx = self.db.begin().await?;
-        lesson_completion::Entity::insert(lesson_completion::ActiveModel {
-            user_id: Set(user_id),
-            course_id: Set(course_id.to_owned()),
-            lesson_id: Set(lesson_id.to_owned()),
-            content_version: Set(content_version.to_owned()),
-            completed_at: Set(at),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::columns([
-                lesson_completion::Column::UserId,
-                lesson_completion::Column::CourseId,
-                lesson_completion::Column::LessonId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .do_nothing()
-        .exec(&tx)
-        .await?;
-        let completion = complete_course_if(&tx, user_id, course_id, at, decide).await?;
+        let recorded = match evidence {
+            Evidence::Lesson {
+                lesson_id,
+                content_version,
+            } => {
+                record_lesson(&tx, user_id, course_id, &lesson_id, &content_version, at).await?;
+                Recorded {
+                    completion: complete_course_if(&tx, user_id, course_id, at, decide).await?,
+                    path_certificate: None,
+                }
+            }
+            Evidence::Graded(grading) => {
+                finish_grading(&tx, user_id, course_id, at, grading, decide).await?
+            }
+            Evidence::TaskAnswer(answer) => {
+                let passed = crate::practice::record_task_answer(&tx, &answer, at).await?;
+                Recorded {
+                    completion: if passed {
+                        complete_course_if(&tx, user_id, course_id, at, decide).await?
+                    } else {
+                        None
+                    },
+                    path_certificate: None,
+                }
+            }
+        };
         tx.commit().await?;
-        Ok(completion)
+        Ok(recorded)
     }
 
     pub async fn count_attempts(
@@ -309,90 +344,6 @@ impl Store {
             .map(Attempt::from))
     }
 
-    /// Grades an attempt exactly once. The state change is conditional on the attempt still being
-    /// in progress, so two concurrent submissions cannot both succeed; the step, the grade and a
-    /// course completion (if `decide` says so) are written in the same transaction.
-    pub async fn submit_attempt<F>(
-        &self,
-        attempt: &Attempt,
-        submission: Submission,
-        decide: F,
-    ) -> Result<GradeOutcome>
-    where
-        F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
-    {
-        let tx = self.db.begin().await?;
-        let (state, passed) = if submission.needs_grading {
-            (STATE_SUBMITTED, None)
-        } else {
-            (STATE_GRADED, Some(submission.passed))
-        };
-        let updated = quiz_attempt::Entity::update_many()
-            .col_expr(quiz_attempt::Column::State, state.into())
-            .col_expr(quiz_attempt::Column::SubmittedAt, submission.at.into())
-            .col_expr(
-                quiz_attempt::Column::ScorePercent,
-                submission.score_percent.into(),
-            )
-            .col_expr(quiz_attempt::Column::Passed, passed.into())
-            .col_expr(
-                quiz_attempt::Column::Result,
-                submission.result.clone().into(),
-            )
-            .filter(quiz_attempt::Column::Id.eq(attempt.id.clone()))
-            .filter(quiz_attempt::Column::UserId.eq(attempt.user_id))
-            .filter(quiz_attempt::Column::State.eq(STATE_IN_PROGRESS))
-            .exec(&tx)
-            .await?;
-        if updated.rows_affected != 1 {
-            tx.rollback().await?;
-            return Err(StoreError::AlreadySubmitted);
-        }
-        let seq = attempt_step::Entity::find()
-            .filter(attempt_step::Column::AttemptId.eq(attempt.id.clone()))
-            .count(&tx)
-            .await? as i32;
-        append_step(
-            &tx,
-            &attempt.id,
-            seq,
-            "submit",
-            &submission.answers,
-            submission.at,
-        )
-        .await?;
-        let mut outcome = GradeOutcome::default();
-        if !submission.needs_grading {
-            outcome.completion = complete_course_if(
-                &tx,
-                attempt.user_id,
-                &attempt.course_id,
-                submission.at,
-                decide,
-            )
-            .await?;
-            if submission.passed {
-                if let Some(path) = submission.path {
-                    outcome.path_certificate = crate::evidence::award_path_if(
-                        &tx,
-                        PassedFinal {
-                            user_id: attempt.user_id,
-                            course_id: &attempt.course_id,
-                            quiz_id: &attempt.quiz_id,
-                            attempt_id: &attempt.id,
-                            score_percent: submission.score_percent,
-                            at: submission.at,
-                        },
-                        path,
-                    )
-                    .await?;
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
     /// Every graded attempt at a quiz, oldest first, with the answers that were graded (the
     /// `submit` step's data). For item statistics.
     pub async fn graded_attempts(
@@ -435,89 +386,23 @@ impl Store {
             .await?;
         let mut out = Vec::new();
         for a in attempts {
-            let answers = attempt_step::Entity::find()
-                .filter(attempt_step::Column::AttemptId.eq(a.id.clone()))
-                .filter(attempt_step::Column::Kind.eq("submit"))
-                .one(&self.db)
-                .await?
-                .map(|s| s.data)
-                .unwrap_or_else(|| "{}".into());
+            let answers = submitted_answers(&self.db, &a.id).await?;
             out.push((Attempt::from(a), answers));
         }
         Ok(out)
     }
 
-    /// An instructor's grade for a submitted attempt: the new result, a `grade` step naming the
-    /// grader, and any course completion it brings, in one transaction; only once.
-    pub async fn grade_submitted_attempt<F>(
-        &self,
-        attempt_id: &str,
-        grade: Submission,
-        step_data: &str,
-        decide: F,
-    ) -> Result<GradeOutcome>
-    where
-        F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
-    {
-        let tx = self.db.begin().await?;
-        let Some(attempt) = quiz_attempt::Entity::find_by_id(attempt_id.to_owned())
-            .one(&tx)
+    /// One attempt waiting for an instructor's grade, with its submitted answers.
+    pub async fn attempt_awaiting_grading(&self, id: &str) -> Result<Option<(Attempt, String)>> {
+        let Some(a) = quiz_attempt::Entity::find_by_id(id.to_owned())
+            .filter(quiz_attempt::Column::State.eq(STATE_SUBMITTED))
+            .one(&self.db)
             .await?
         else {
-            tx.rollback().await?;
-            return Err(StoreError::NotFound);
+            return Ok(None);
         };
-        let updated = quiz_attempt::Entity::update_many()
-            .col_expr(quiz_attempt::Column::State, STATE_GRADED.into())
-            .col_expr(
-                quiz_attempt::Column::ScorePercent,
-                grade.score_percent.into(),
-            )
-            .col_expr(quiz_attempt::Column::Passed, grade.passed.into())
-            .col_expr(quiz_attempt::Column::Result, grade.result.clone().into())
-            .filter(quiz_attempt::Column::Id.eq(attempt_id))
-            .filter(quiz_attempt::Column::State.eq(STATE_SUBMITTED))
-            .exec(&tx)
-            .await?;
-        if updated.rows_affected != 1 {
-            tx.rollback().await?;
-            return Err(StoreError::AlreadySubmitted);
-        }
-        let seq = attempt_step::Entity::find()
-            .filter(attempt_step::Column::AttemptId.eq(attempt_id))
-            .count(&tx)
-            .await? as i32;
-        append_step(&tx, attempt_id, seq, "grade", step_data, grade.at).await?;
-        let mut outcome = GradeOutcome {
-            completion: complete_course_if(
-                &tx,
-                attempt.user_id,
-                &attempt.course_id,
-                grade.at,
-                decide,
-            )
-            .await?,
-            path_certificate: None,
-        };
-        if grade.passed {
-            if let Some(path) = grade.path {
-                outcome.path_certificate = crate::evidence::award_path_if(
-                    &tx,
-                    PassedFinal {
-                        user_id: attempt.user_id,
-                        course_id: &attempt.course_id,
-                        quiz_id: &attempt.quiz_id,
-                        attempt_id: &attempt.id,
-                        score_percent: grade.score_percent,
-                        at: grade.at,
-                    },
-                    path,
-                )
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(outcome)
+        let answers = submitted_answers(&self.db, &a.id).await?;
+        Ok(Some((Attempt::from(a), answers)))
     }
 
     /// A learner's graded attempts, oldest submission first (for mastery).
@@ -609,6 +494,133 @@ impl Store {
             .map(Completion::from)
             .collect())
     }
+}
+
+/// The answers an attempt was submitted with (its `submit` step), `{}` if none.
+async fn submitted_answers<C: ConnectionTrait>(db: &C, attempt_id: &str) -> Result<String> {
+    Ok(attempt_step::Entity::find()
+        .filter(attempt_step::Column::AttemptId.eq(attempt_id))
+        .filter(attempt_step::Column::Kind.eq("submit"))
+        .one(db)
+        .await?
+        .map(|s| s.data)
+        .unwrap_or_else(|| "{}".into()))
+}
+
+/// Marks a lesson complete, once.
+async fn record_lesson(
+    tx: &DatabaseTransaction,
+    user_id: i64,
+    course_id: &str,
+    lesson_id: &str,
+    content_version: &str,
+    at: OffsetDateTime,
+) -> Result<()> {
+    lesson_completion::Entity::insert(lesson_completion::ActiveModel {
+        user_id: Set(user_id),
+        course_id: Set(course_id.to_owned()),
+        lesson_id: Set(lesson_id.to_owned()),
+        content_version: Set(content_version.to_owned()),
+        completed_at: Set(at),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            lesson_completion::Column::UserId,
+            lesson_completion::Column::CourseId,
+            lesson_completion::Column::LessonId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .do_nothing()
+    .exec(tx)
+    .await?;
+    Ok(())
+}
+
+/// Records a grade exactly once, inside the caller's transaction: the state change is
+/// conditional on the attempt still waiting for this grade (in progress for a submission,
+/// submitted for an instructor's), so two concurrent grades cannot both succeed; then the step,
+/// and, once the attempt has a final grade, the course completion `decide` asks for and the
+/// path certificate a pass earns.
+async fn finish_grading<F>(
+    tx: &DatabaseTransaction,
+    user_id: i64,
+    course_id: &str,
+    at: OffsetDateTime,
+    grading: Grading,
+    decide: F,
+) -> Result<Recorded>
+where
+    F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
+{
+    let (from, to, step_kind, step_data) = match &grading.by {
+        GradedBy::Submission { answers } => (
+            STATE_IN_PROGRESS,
+            if grading.passed.is_some() {
+                STATE_GRADED
+            } else {
+                STATE_SUBMITTED
+            },
+            "submit",
+            answers,
+        ),
+        GradedBy::Instructor { step } => (STATE_SUBMITTED, STATE_GRADED, "grade", step),
+    };
+    if to == STATE_GRADED && grading.passed.is_none() {
+        return Err(StoreError::Corrupt(
+            "an attempt graded without a pass or fail".into(),
+        ));
+    }
+    let mut update = quiz_attempt::Entity::update_many()
+        .col_expr(quiz_attempt::Column::State, to.into())
+        .col_expr(
+            quiz_attempt::Column::ScorePercent,
+            grading.score_percent.into(),
+        )
+        .col_expr(quiz_attempt::Column::Passed, grading.passed.into())
+        .col_expr(quiz_attempt::Column::Result, grading.result.clone().into());
+    if from == STATE_IN_PROGRESS {
+        update = update.col_expr(quiz_attempt::Column::SubmittedAt, at.into());
+    }
+    let updated = update
+        .filter(quiz_attempt::Column::Id.eq(grading.attempt_id.clone()))
+        .filter(quiz_attempt::Column::UserId.eq(user_id))
+        .filter(quiz_attempt::Column::State.eq(from))
+        .exec(tx)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::AlreadySubmitted);
+    }
+    let seq = attempt_step::Entity::find()
+        .filter(attempt_step::Column::AttemptId.eq(grading.attempt_id.clone()))
+        .count(tx)
+        .await? as i32;
+    append_step(tx, &grading.attempt_id, seq, step_kind, step_data, at).await?;
+    let Some(passed) = grading.passed else {
+        return Ok(Recorded::default());
+    };
+    let mut recorded = Recorded {
+        completion: complete_course_if(tx, user_id, course_id, at, decide).await?,
+        path_certificate: None,
+    };
+    if let (true, Some(path)) = (passed, grading.path) {
+        recorded.path_certificate = crate::evidence::award_path_if(
+            tx,
+            PassedFinal {
+                user_id,
+                course_id,
+                quiz_id: &grading.quiz_id,
+                attempt_id: &grading.attempt_id,
+                score_percent: grading.score_percent,
+                at,
+            },
+            path,
+        )
+        .await?;
+    }
+    Ok(recorded)
 }
 
 async fn append_step(
@@ -728,21 +740,11 @@ where
             .await?
             .into_iter()
             .collect();
-        let reached = crate::aggregates::Milestones {
-            path: new
-                .group
-                .as_ref()
-                .is_some_and(|g| g.path_completed(&completed)),
-            certified: new
-                .group
-                .as_ref()
-                .and_then(|g| g.certifying_course())
-                .is_some_and(|c| completed.contains(c)),
-            citizen_path: new
-                .citizen
-                .as_ref()
-                .is_some_and(|g| g.path_completed(&completed)),
-        };
+        let reached = hocvuso_course::Milestones::reached(
+            new.group.as_ref(),
+            new.citizen.as_ref(),
+            &completed,
+        );
         if reached.any() {
             crate::aggregates::record_milestones(tx, user_id, reached, at).await?;
         }

@@ -17,6 +17,7 @@ mod learning;
 mod people;
 mod practice;
 mod sessions;
+mod status_lists;
 mod throttle;
 mod units;
 
@@ -34,12 +35,13 @@ pub use exports::{CompletionFilter, ExportRow};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
-    Attempt, Completion, GradeOutcome, NewAttempt, NewCompletion, NewPathCertificate, Submission,
-    STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
+    Attempt, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
+    NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
-pub use practice::{NewTaskAttempt, TaskAttempt, TaskFinish};
+pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
 pub use sessions::Session;
+pub use status_lists::StatusListVersion;
 pub use throttle::Counter;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 

@@ -4,7 +4,6 @@
 //! means (next step, first tries, passed) are `hocvuso_course::task` functions the server calls
 //! before it asks the store to write.
 
-use hocvuso_course::LearnerRecord;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -12,7 +11,7 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use crate::entity::{task_attempt, task_step};
-use crate::learning::{complete_course_if, Completion, NewCompletion};
+
 use crate::{Result, Store, StoreError, STATE_GRADED, STATE_IN_PROGRESS};
 
 #[derive(Debug, Clone)]
@@ -148,74 +147,67 @@ impl Store {
             .map(|s| (s.kind, s.data))
             .collect())
     }
+}
 
-    /// Records one graded answer. When it finishes the attempt (`finish`), the same
-    /// transaction closes the attempt (only if still open: an attempt finishes once) and asks
-    /// `decide` whether the course is now complete, recording the completion if so.
-    /// `expected_seq` is the step number the caller graded against: an answer recorded by
-    /// another request in between makes this one `Conflict("step")`, never a second grade.
-    pub async fn record_task_answer<F>(
-        &self,
-        attempt: &TaskAttempt,
-        expected_seq: usize,
-        data: &str,
-        finish: Option<TaskFinish>,
-        at: OffsetDateTime,
-        decide: F,
-    ) -> Result<Option<Completion>>
-    where
-        F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
-    {
-        let tx = self.db.begin().await?;
-        let open = task_attempt::Entity::find_by_id(attempt.id.clone())
-            .filter(task_attempt::Column::State.eq(STATE_IN_PROGRESS))
-            .one(&tx)
-            .await?;
-        if open.is_none() {
-            tx.rollback().await?;
-            return Err(StoreError::AlreadySubmitted);
-        }
-        let seq = task_step::Entity::find()
-            .filter(task_step::Column::AttemptId.eq(attempt.id.clone()))
-            .count(&tx)
-            .await? as usize;
-        if seq != expected_seq {
-            tx.rollback().await?;
-            return Err(StoreError::Conflict("step"));
-        }
-        append_step(&tx, &attempt.id, seq as i32, "answer", data, at)
-            .await
-            .map_err(|e| match e {
-                StoreError::Db(db) => StoreError::unique_or_db(db, "step"),
-                other => other,
-            })?;
-        let mut completion = None;
-        if let Some(finish) = finish {
-            let updated = task_attempt::Entity::update_many()
-                .col_expr(task_attempt::Column::State, STATE_GRADED.into())
-                .col_expr(task_attempt::Column::FinishedAt, at.into())
-                .col_expr(
-                    task_attempt::Column::ScorePercent,
-                    finish.score_percent.into(),
-                )
-                .col_expr(task_attempt::Column::Passed, finish.passed.into())
-                .filter(task_attempt::Column::Id.eq(attempt.id.clone()))
-                .filter(task_attempt::Column::State.eq(STATE_IN_PROGRESS))
-                .exec(&tx)
-                .await?;
-            if updated.rows_affected != 1 {
-                tx.rollback().await?;
-                return Err(StoreError::AlreadySubmitted);
-            }
-            if finish.passed {
-                completion =
-                    complete_course_if(&tx, attempt.user_id, &attempt.course_id, at, decide)
-                        .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(completion)
+/// An answer to the current step of a practice task, recorded by `Store::record_evidence`:
+/// one `answer` step, and when it is the last, the attempt finished with its result.
+#[derive(Clone)]
+pub struct TaskAnswer {
+    pub attempt: TaskAttempt,
+    /// The step number the answer expects to be (another tab may have answered first).
+    pub expected_seq: usize,
+    /// The answer with its grade (JSON).
+    pub data: String,
+    pub finish: Option<TaskFinish>,
+}
+
+/// Records a task answer inside the evidence transaction; whether it passed the task (so the
+/// course's completion rule may be asked).
+pub(crate) async fn record_task_answer(
+    tx: &DatabaseTransaction,
+    answer: &TaskAnswer,
+    at: OffsetDateTime,
+) -> Result<bool> {
+    let attempt = &answer.attempt;
+    let open = task_attempt::Entity::find_by_id(attempt.id.clone())
+        .filter(task_attempt::Column::State.eq(STATE_IN_PROGRESS))
+        .one(tx)
+        .await?;
+    if open.is_none() {
+        return Err(StoreError::AlreadySubmitted);
     }
+    let seq = task_step::Entity::find()
+        .filter(task_step::Column::AttemptId.eq(attempt.id.clone()))
+        .count(tx)
+        .await? as usize;
+    if seq != answer.expected_seq {
+        return Err(StoreError::Conflict("step"));
+    }
+    append_step(tx, &attempt.id, seq as i32, "answer", &answer.data, at)
+        .await
+        .map_err(|e| match e {
+            StoreError::Db(db) => StoreError::unique_or_db(db, "step"),
+            other => other,
+        })?;
+    let Some(finish) = &answer.finish else {
+        return Ok(false);
+    };
+    let updated = task_attempt::Entity::update_many()
+        .col_expr(task_attempt::Column::State, STATE_GRADED.into())
+        .col_expr(task_attempt::Column::FinishedAt, at.into())
+        .col_expr(
+            task_attempt::Column::ScorePercent,
+            finish.score_percent.into(),
+        )
+        .col_expr(task_attempt::Column::Passed, finish.passed.into())
+        .filter(task_attempt::Column::Id.eq(attempt.id.clone()))
+        .filter(task_attempt::Column::State.eq(STATE_IN_PROGRESS))
+        .exec(tx)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(StoreError::AlreadySubmitted);
+    }
+    Ok(finish.passed)
 }
 
 async fn append_step(

@@ -43,15 +43,16 @@ pub(super) fn parse(src: &str) -> Result<Vec<Question>, Errors> {
     let mut questions = Vec::new();
     let mut errors = Vec::new();
     let mut block: Vec<(usize, &str)> = Vec::new();
+    let mut category = None;
     for (index, line) in src.split('\n').enumerate() {
         if line.chars().all(is_php_space) {
-            read_block(&block, &mut questions, &mut errors);
+            read_block(&block, &mut category, &mut questions, &mut errors);
             block.clear();
         } else {
             block.push((index + 1, line));
         }
     }
-    read_block(&block, &mut questions, &mut errors);
+    read_block(&block, &mut category, &mut questions, &mut errors);
     if errors.is_empty() {
         Ok(questions)
     } else {
@@ -59,8 +60,14 @@ pub(super) fn parse(src: &str) -> Result<Vec<Question>, Errors> {
     }
 }
 
-/// Reads one blank-line-separated block: comments (for id and tags), then at most one question.
-fn read_block(block: &[(usize, &str)], out: &mut Vec<Question>, errors: &mut Errors) {
+/// Reads one blank-line-separated block: comments (for id and tags), then at most one question,
+/// or a `$CATEGORY:` line that puts the questions after it in that category.
+fn read_block(
+    block: &[(usize, &str)],
+    category: &mut Option<String>,
+    out: &mut Vec<Question>,
+    errors: &mut Errors,
+) {
     let mut comments = String::new();
     let mut body = Vec::new();
     for &(number, line) in block {
@@ -76,8 +83,17 @@ fn read_block(block: &[(usize, &str)], out: &mut Vec<Question>, errors: &mut Err
         return;
     };
     let chars = characters(&body);
-    match read_question(trim(&chars), first_line) {
-        Ok(Some(mut question)) => {
+    let chars = trim(&chars);
+    if starts_with_raw(chars, "$CATEGORY:") {
+        match read_category(chars) {
+            Ok(path) => *category = path,
+            Err(problem) => errors.push(problem),
+        }
+        return;
+    }
+    match read_question(chars, first_line) {
+        Ok(mut question) => {
+            question.category = category.clone();
             question.id = comment_values(&comments, "[id:", char::is_control)
                 .into_iter()
                 .find(|id| !id.is_empty());
@@ -89,7 +105,6 @@ fn read_block(block: &[(usize, &str)], out: &mut Vec<Question>, errors: &mut Err
             .collect();
             out.push(question);
         }
-        Ok(None) => {}
         Err(mut problems) => errors.append(&mut problems),
     }
 }
@@ -160,19 +175,21 @@ fn starts_with_raw(t: &[Ch], prefix: &str) -> bool {
     find_seq(t, prefix) == Some(0)
 }
 
-/// Returns `Ok(None)` for a `$CATEGORY:` block.
-fn read_question(chars: &[Ch], line: usize) -> Result<Option<Question>, Errors> {
-    if starts_with_raw(chars, "$CATEGORY:") {
-        if let Some(next) = chars.iter().find(|c| c.raw('\n')) {
-            return Err(vec![GiftError::new(
-                next.line,
-                "a `$CATEGORY:` line must be followed by a blank line \
-                 (Moodle would read this line as part of the category name and lose the question)",
-            )]);
-        }
-        return Ok(None);
+/// The category path of a `$CATEGORY:` block, as Moodle reads it (the rest of the line, trimmed);
+/// an empty path goes back to no category.
+fn read_category(chars: &[Ch]) -> Result<Option<String>, GiftError> {
+    if let Some(next) = chars.iter().find(|c| c.raw('\n')) {
+        return Err(GiftError::new(
+            next.line,
+            "a `$CATEGORY:` line must be followed by a blank line \
+             (Moodle would read this line as part of the category name and lose the question)",
+        ));
     }
+    let path = render(trim(&chars["$CATEGORY:".len()..]), false);
+    Ok(Some(path).filter(|p| !p.is_empty()))
+}
 
+fn read_question(chars: &[Ch], line: usize) -> Result<Question, Errors> {
     let mut rest = chars;
     let mut title = None;
     if starts_with_raw(rest, "::") {
@@ -192,15 +209,16 @@ fn read_question(chars: &[Ch], line: usize) -> Result<Option<Question>, Errors> 
     let close = rest.iter().position(|c| c.raw('}'));
     let (open, close) = match (open, close) {
         (None, None) => {
-            return Ok(Some(Question {
+            return Ok(Question {
                 id: None,
                 tags: Vec::new(),
                 title,
+                category: None,
                 text: formatted(rest, TextFormat::Moodle, false),
                 general_feedback: None,
                 kind: QuestionKind::Description,
                 line,
-            }));
+            });
         }
         (Some(open), None) => {
             return Err(vec![GiftError::new(
@@ -287,15 +305,16 @@ fn read_question(chars: &[Ch], line: usize) -> Result<Option<Question>, Errors> 
         short_answer(inner, format, open_line)?
     };
 
-    Ok(Some(Question {
+    Ok(Question {
         id: None,
         tags: Vec::new(),
         title,
+        category: None,
         text,
         general_feedback,
         kind,
         line,
-    }))
+    })
 }
 
 /// A text with its optional `[format]` prefix; `default` is the format of the enclosing question.
@@ -454,7 +473,11 @@ fn choice(inner: &[Ch], format: TextFormat, open_line: usize) -> Result<Question
         ));
     }
     if errors.is_empty() {
-        Ok(QuestionKind::Choice { multiple, options })
+        Ok(QuestionKind::Choice {
+            multiple,
+            options,
+            all_or_nothing: false,
+        })
     } else {
         Err(errors)
     }
@@ -484,6 +507,7 @@ fn matching(inner: &[Ch], format: TextFormat, open_line: usize) -> Result<Questi
             continue;
         }
         pairs.push(MatchPair {
+            weight: None,
             left: formatted(&body[..arrow], format, false),
             right,
         });

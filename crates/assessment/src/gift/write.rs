@@ -3,14 +3,25 @@
 //! that the reader in this crate gets exactly the same question back (explicit `[format]` where a
 //! text would otherwise be misread, explicit weights where an answer starts with `%`).
 
-use crate::model::{NumericValue, Question, QuestionKind, Text, TextFormat};
+use crate::model::{
+    category_file_order, category_line, NumericValue, Question, QuestionKind, Text, TextFormat,
+};
 
 pub(super) fn write(questions: &[Question]) -> String {
     let mut out = String::new();
-    for (k, question) in questions.iter().enumerate() {
+    let mut category: Option<&str> = None;
+    for (k, (_, question)) in category_file_order(questions).into_iter().enumerate() {
         if k > 0 {
             // A blank line ends a question.
             out.push('\n');
+        }
+        if let Some(path) = question
+            .category
+            .as_deref()
+            .filter(|&p| Some(p) != category)
+        {
+            out.push_str(&format!("$CATEGORY: {}\n\n", category_line(path)));
+            category = Some(path);
         }
         write_question(&mut out, question);
     }
@@ -90,7 +101,9 @@ fn write_question(out: &mut String, question: &Question) {
             out.push_str(general_feedback.as_deref().unwrap_or(""));
             out.push('}');
         }
-        QuestionKind::Choice { multiple, options } => {
+        QuestionKind::Choice {
+            multiple, options, ..
+        } => {
             out.push_str("{\n");
             // Moodle: `=` marks a 100% answer of a single-choice question, and a question is
             // single-choice exactly when some answer uses `=`; every other answer uses `~`.

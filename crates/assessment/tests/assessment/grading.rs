@@ -383,3 +383,110 @@ fn max_fraction_tells_which_questions_can_be_fully_right() {
     let max: Vec<Option<f64>> = bank.iter().map(grading::max_fraction).collect();
     assert_eq!(max, [Some(0.5), Some(0.5), None]);
 }
+
+/// A paper with one essay and one single-choice question, the essay drawn as a quiz with
+/// `essays = true` draws it.
+fn essay_attempt() -> (Vec<Question>, Paper) {
+    let bank = crate::support::parse_ok(
+        "// [id:essay]\nVì sao nên bật xác thực hai bước?{}\n\n// [id:single]\nThủ đô?{=Hà Nội ~Huế}",
+    );
+    let rule = DrawRule {
+        count: 2,
+        tags: vec![],
+        shuffle: false,
+    };
+    let paper = paper::draw_with_essays(&bank, &rule, &mut rng(3)).unwrap();
+    (bank, paper)
+}
+
+fn manual(fraction: f64, comment: &str) -> grading::ManualGrade {
+    grading::ManualGrade {
+        fraction,
+        comment: comment.into(),
+    }
+}
+
+#[test]
+fn only_essays_wait_for_a_person_to_grade_them() {
+    let (bank, paper) = essay_attempt();
+    assert_eq!(grading::graded_by_hand(&paper, &bank), vec!["essay"]);
+    let plain = crate::support::bank();
+    let drawn = paper::draw(
+        &plain,
+        &DrawRule {
+            count: 2,
+            tags: vec![],
+            shuffle: false,
+        },
+        &mut rng(1),
+    )
+    .unwrap();
+    assert!(grading::graded_by_hand(&drawn, &plain).is_empty());
+}
+
+#[test]
+fn an_instructors_grade_replaces_the_essays_zero_and_the_score_is_computed_again() {
+    let (bank, paper) = essay_attempt();
+    let mut answers = grading::answer_key(&paper, &bank);
+    answers.insert("essay".into(), json!("Vì mật khẩu có thể bị lộ."));
+    let machine = grading::grade(&paper, &bank, &answers).unwrap();
+    assert_eq!(machine.score_percent, 50.0, "the essay scores nothing yet");
+    let grades = BTreeMap::from([("essay".to_owned(), manual(0.8, "  Tốt.  "))]);
+    let graded = grading::apply_manual(&machine, &["essay"], &grades).unwrap();
+    assert!((graded.score_percent - 90.0).abs() < 1e-9);
+    let essay = graded.questions.iter().find(|q| q.id == "essay").unwrap();
+    assert_eq!(essay.fraction, 0.8);
+    assert!(!essay.correct, "0.8 is not full marks");
+    assert_eq!(essay.feedback[0].text, "Tốt.");
+    let full = grading::apply_manual(
+        &machine,
+        &["essay"],
+        &BTreeMap::from([("essay".to_owned(), manual(1.0, " "))]),
+    )
+    .unwrap();
+    let essay = full.questions.iter().find(|q| q.id == "essay").unwrap();
+    assert!(essay.correct);
+    assert!(essay.feedback.is_empty(), "a blank comment adds nothing");
+    assert_eq!(full.score_percent, 100.0);
+}
+
+#[test]
+fn manual_grades_must_cover_exactly_the_questions_waiting_for_one() {
+    let (bank, paper) = essay_attempt();
+    let machine = grading::grade(&paper, &bank, &BTreeMap::new()).unwrap();
+    assert_eq!(
+        grading::apply_manual(&machine, &["essay"], &BTreeMap::new()),
+        Err(grading::ManualGradeError::Mismatch)
+    );
+    let extra = BTreeMap::from([
+        ("essay".to_owned(), manual(1.0, "")),
+        ("single".to_owned(), manual(1.0, "")),
+    ]);
+    assert_eq!(
+        grading::apply_manual(&machine, &["essay"], &extra),
+        Err(grading::ManualGradeError::Mismatch),
+        "a machine-graded question cannot be graded again by hand"
+    );
+}
+
+#[test]
+fn a_manual_grade_outside_zero_to_one_is_refused() {
+    let (bank, paper) = essay_attempt();
+    let machine = grading::grade(&paper, &bank, &BTreeMap::new()).unwrap();
+    for bad in [1.5, -0.1, f64::NAN, f64::INFINITY] {
+        let grades = BTreeMap::from([("essay".to_owned(), manual(bad, ""))]);
+        assert_eq!(
+            grading::apply_manual(&machine, &["essay"], &grades),
+            Err(grading::ManualGradeError::OutOfRange("essay".into())),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn scores_are_recorded_to_one_decimal_and_pass_at_the_quizs_percent() {
+    assert_eq!(grading::rounded_score(66.666_666), 66.7);
+    assert_eq!(grading::rounded_score(80.0), 80.0);
+    assert!(grading::passes(80.0, 80));
+    assert!(!grading::passes(79.9, 80));
+}

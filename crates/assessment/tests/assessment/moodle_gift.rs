@@ -107,6 +107,7 @@ mod moodle_importer_test {
         let pair = |left: Text, right: &str| MatchPair {
             left,
             right: right.to_owned(),
+            weight: None,
         };
         assert_eq!(
             q.kind,
@@ -166,7 +167,8 @@ mod moodle_importer_test {
                         fraction: 0.0,
                         feedback: Some(Text::moodle("wrong, it's yellow")),
                     },
-                ]
+                ],
+                all_or_nothing: false,
             }
         );
     }
@@ -174,7 +176,10 @@ mod moodle_importer_test {
     #[test]
     fn multichoice_multi_has_negative_weights() {
         let q = one(&questions(), "colours");
-        let QuestionKind::Choice { multiple, options } = &q.kind else {
+        let QuestionKind::Choice {
+            multiple, options, ..
+        } = &q.kind
+        else {
             panic!("{q:?}");
         };
         assert!(multiple);
@@ -342,7 +347,10 @@ mod category_file {
                  greeting:</a><br /><br />What language is being spoken?"
             )
         );
-        let QuestionKind::Choice { multiple, options } = &greeting.kind else {
+        let QuestionKind::Choice {
+            multiple, options, ..
+        } = &greeting.kind
+        else {
             panic!("{greeting:?}");
         };
         assert!(!multiple);

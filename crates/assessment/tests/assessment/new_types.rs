@@ -16,6 +16,7 @@ fn question(id: &str, kind: QuestionKind) -> Question {
         id: Some(id.into()),
         tags: vec![],
         title: None,
+        category: None,
         text: Text::moodle("?"),
         general_feedback: None,
         kind,

@@ -96,7 +96,11 @@ fn kind() -> impl Strategy<Value = QuestionKind> {
                     .collect();
                 let full = full.index(options.len());
                 options[full].fraction = 1.0;
-                QuestionKind::Choice { multiple, options }
+                QuestionKind::Choice {
+                    multiple,
+                    options,
+                    all_or_nothing: false,
+                }
             }),
         (
             vec((typed_words(), fraction(), feedback()), 1..4),
@@ -148,12 +152,17 @@ fn kind() -> impl Strategy<Value = QuestionKind> {
             |(pairs, distractor)| {
                 let mut pairs: Vec<MatchPair> = pairs
                     .into_iter()
-                    .map(|(left, right)| MatchPair { left, right })
+                    .map(|(left, right)| MatchPair {
+                        left,
+                        right,
+                        weight: None,
+                    })
                     .collect();
                 if let Some(right) = distractor {
                     pairs.push(MatchPair {
                         left: Text::moodle(""),
                         right,
+                        weight: None,
                     });
                 }
                 QuestionKind::Matching { pairs }
@@ -180,6 +189,7 @@ fn question() -> impl Strategy<Value = Question> {
                 id: has_id.then(String::new),
                 tags: tags.into_iter().map(str::to_owned).collect(),
                 title,
+                category: None,
                 text,
                 general_feedback,
                 kind,
@@ -250,6 +260,7 @@ fn full_bank() -> impl Strategy<Value = Vec<Question>> {
                 id: Some(format!("x{}", base + k)),
                 tags: vec![],
                 title: None,
+                category: None,
                 text,
                 general_feedback: None,
                 kind,
@@ -479,7 +490,7 @@ proptest! {
     ) {
         let papers: Vec<Paper> = (0..32).map(|seed| draw_all(&bank, seed)).collect();
         for question in &bank {
-            let (Some(id), QuestionKind::Choice { multiple: false, options }) = (&question.id, &question.kind)
+            let (Some(id), QuestionKind::Choice { multiple: false, options, .. }) = (&question.id, &question.kind)
             else {
                 continue;
             };
@@ -567,11 +578,7 @@ fn as_moodle_keeps_it(bank: &[Question]) -> Option<Vec<Question>> {
         if let QuestionKind::Numerical { answers } = &mut question.kind {
             for answer in answers {
                 if let NumericValue::Range { min, max } = answer.value {
-                    let middle = min / 2.0 + max / 2.0;
-                    answer.value = NumericValue::Exact {
-                        number: middle,
-                        tolerance: max - middle,
-                    };
+                    answer.value = moodle_xml::range_as_moodle_keeps_it(min, max);
                 }
             }
         }

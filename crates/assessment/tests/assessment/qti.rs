@@ -1,10 +1,140 @@
 //! QTI 2.1, 2.2 and 3.0 items.
 
+use std::collections::BTreeMap;
+
+use hocvuso_assessment::grading;
 use hocvuso_assessment::interchange::{self, Format};
 use hocvuso_assessment::model::{OrderingGrading, QuestionKind, TextFormat};
+use hocvuso_assessment::paper;
 use hocvuso_assessment::qti;
 
-use crate::support::read;
+use crate::support::{read, rng};
+
+/// The fraction one question of a bank earns for the options showing `texts`.
+fn mark(question: &hocvuso_assessment::model::Question, texts: &[&str]) -> f64 {
+    let bank = vec![question.clone()];
+    let rule = paper::DrawRule {
+        count: 1,
+        tags: vec![],
+        shuffle: true,
+    };
+    let drawn = paper::draw(&bank, &rule, &mut rng(7)).unwrap();
+    let shown = paper::present(&drawn, &bank);
+    let ids: Vec<serde_json::Value> = texts
+        .iter()
+        .map(|t| {
+            let option = shown[0].options.iter().find(|o| o.text.text == *t).unwrap();
+            serde_json::json!(option.id)
+        })
+        .collect();
+    let answers = BTreeMap::from([(shown[0].id.clone(), serde_json::Value::Array(ids))]);
+    grading::grade(&drawn, &bank, &answers).unwrap().questions[0].fraction
+}
+
+#[test]
+fn a_match_correct_multiple_choice_item_is_graded_all_or_nothing_as_qti_says() {
+    let q = one("qti/qti3/QTI3multiplechoice2.xml");
+    assert_eq!(mark(&q, &["Hydrogen", "Oxygen"]), 1.0);
+    assert_eq!(mark(&q, &["Hydrogen"]), 0.0);
+    assert_eq!(mark(&q, &["Hydrogen", "Oxygen", "Carbon"]), 0.0);
+    assert_eq!(mark(&q, &[]), 0.0);
+    assert_eq!(grading::max_fraction(&q), Some(1.0));
+    // The rule travels: JSON says it, Moodle XML writes Moodle's all-or-nothing type, GIFT cannot.
+    let json = interchange::write(std::slice::from_ref(&q), Format::Json).unwrap();
+    assert!(json.contains("\"all_or_nothing\": true"), "{json}");
+    let xml = interchange::convert(&json, Format::Json, Format::MoodleXml).unwrap();
+    assert!(xml.contains("<question type=\"multichoiceset\">"), "{xml}");
+    let back = qti_free(interchange::read(&xml, Format::MoodleXml).unwrap());
+    assert_eq!(mark(&back, &["Hydrogen", "Oxygen"]), 1.0);
+    assert_eq!(mark(&back, &["Oxygen"]), 0.0);
+    let refused = interchange::write(&[q], Format::Gift).unwrap_err();
+    assert!(refused.to_string().contains("all_or_nothing"), "{refused}");
+}
+
+#[test]
+fn a_qti_match_item_keeps_its_mapping_weights_and_grades_by_them() {
+    // 1EdTech's sample: C→R and P→T are worth 1, D→M and L→M 0.5 (3 in all).
+    let q = one("qti/qti22/match.xml");
+    let QuestionKind::Matching { pairs } = &q.kind else {
+        panic!("{:?}", q.kind);
+    };
+    let weights: Vec<(&str, Option<f64>)> = pairs
+        .iter()
+        .map(|p| (p.left.text.as_str(), p.weight))
+        .collect();
+    assert_eq!(
+        weights,
+        [
+            ("Capulet", Some(1.0 / 3.0)),
+            ("Demetrius", Some(0.5 / 3.0)),
+            ("Lysander", Some(0.5 / 3.0)),
+            ("Prospero", Some(1.0 / 3.0)),
+        ]
+    );
+    assert!(q.kind.has_unequal_match_weights());
+    let bank = vec![q.clone()];
+    let rule = paper::DrawRule {
+        count: 1,
+        tags: vec![],
+        shuffle: true,
+    };
+    let drawn = paper::draw(&bank, &rule, &mut rng(3)).unwrap();
+    let shown = paper::present(&drawn, &bank);
+    let shown = &shown[0];
+    let item = |text: &str| {
+        shown
+            .left
+            .iter()
+            .find(|o| o.text.text == text)
+            .unwrap()
+            .id
+            .clone()
+    };
+    let target = |text: &str| {
+        serde_json::json!(
+            shown
+                .options
+                .iter()
+                .find(|o| o.text.text == text)
+                .unwrap()
+                .id
+        )
+    };
+    let mark = |given: &[(&str, &str)]| {
+        let answer: serde_json::Map<String, serde_json::Value> =
+            given.iter().map(|(l, r)| (item(l), target(r))).collect();
+        let answers = BTreeMap::from([(shown.id.clone(), serde_json::Value::Object(answer))]);
+        grading::grade(&drawn, &bank, &answers).unwrap().questions[0].fraction
+    };
+    let all = [
+        ("Capulet", "Romeo and Juliet"),
+        ("Demetrius", "A Midsummer-Night's Dream"),
+        ("Lysander", "A Midsummer-Night's Dream"),
+        ("Prospero", "The Tempest"),
+    ];
+    assert!((mark(&all) - 1.0).abs() < 1e-9);
+    // Capulet alone earns a third; the two lovers together another third, as QTI's map_response.
+    assert!((mark(&all[..1]) - 1.0 / 3.0).abs() < 1e-9);
+    assert!((mark(&all[1..3]) - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(mark(&[("Capulet", "The Tempest")]), 0.0);
+    // JSON keeps the weights; GIFT and Moodle XML cannot say them and refuse, naming the question.
+    let json = interchange::write(&bank, Format::Json).unwrap();
+    assert_eq!(
+        interchange::read(&json, Format::Json).unwrap()[0].kind,
+        q.kind
+    );
+    for to in [Format::Gift, Format::MoodleXml] {
+        let refused = interchange::write(&bank, to).unwrap_err().to_string();
+        assert!(refused.contains("question match"), "{refused}");
+    }
+}
+
+fn qti_free(
+    mut questions: Vec<hocvuso_assessment::model::Question>,
+) -> hocvuso_assessment::model::Question {
+    assert_eq!(questions.len(), 1);
+    questions.remove(0)
+}
 
 fn one(fixture: &str) -> hocvuso_assessment::model::Question {
     let mut questions = qti::parse(&read(fixture)).unwrap_or_else(|e| panic!("{fixture}: {e:?}"));
@@ -46,7 +176,10 @@ fn a_qti_22_multiple_choice_mapping_becomes_moodle_fractions() {
     let q = one("qti/qti22/choice_multiple.xml");
     // H and O map to 1, Cl to -1, the rest to the default -2; upperBound 2 is full marks.
     assert_eq!(fractions(&q.kind), [0.5, -1.0, -1.0, 0.5, -1.0, -0.5]);
-    let QuestionKind::Choice { multiple, options } = &q.kind else {
+    let QuestionKind::Choice {
+        multiple, options, ..
+    } = &q.kind
+    else {
         panic!()
     };
     assert!(*multiple);
@@ -106,11 +239,16 @@ fn qti_3_items_read_in_kebab_case() {
     assert!(first.text.text.contains("adrenal glands"));
 
     let multiple = one("qti/qti3/QTI3multiplechoice2.xml");
-    // match_correct: each right choice 1/2, any wrong one -100%.
-    assert_eq!(
-        fractions(&multiple.kind),
-        [0.5, -1.0, -1.0, 0.5, -1.0, -1.0]
-    );
+    // match_correct: the right choices marked, graded all or nothing.
+    assert_eq!(fractions(&multiple.kind), [0.5, 0.0, 0.0, 0.5, 0.0, 0.0]);
+    assert!(matches!(
+        multiple.kind,
+        QuestionKind::Choice {
+            multiple: true,
+            all_or_nothing: true,
+            ..
+        }
+    ));
 
     let order = one("qti/qti3/QTI3-order.xml");
     let QuestionKind::Ordering { items, grading } = &order.kind else {
@@ -157,7 +295,6 @@ fn qti_items_convert_to_gift_and_json() {
     for fixture in [
         "qti/qti21/choice.xml",
         "qti/qti22/choice_multiple.xml",
-        "qti/qti22/match.xml",
         "qti/qti3/firstexample.xml",
     ] {
         let gift = interchange::convert(&read(fixture), Format::Qti, Format::Gift).unwrap();
@@ -170,7 +307,8 @@ fn qti_items_convert_to_gift_and_json() {
             "{fixture}\n{gift}"
         );
     }
-    // A case-sensitive answer would be marked differently by Moodle's GIFT import.
+    // A case-sensitive answer, like unequal match weights (`match.xml`, see above), would be
+    // marked differently by Moodle's GIFT import.
     let error = interchange::convert(&read("qti/qti22/text_entry.xml"), Format::Qti, Format::Gift)
         .unwrap_err();
     assert!(error.to_string().contains("case_sensitive"), "{error}");

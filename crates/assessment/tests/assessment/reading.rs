@@ -120,7 +120,10 @@ fn a_file_of_real_course_questions_round_trips() {
     let questions = parse_ok(src);
     assert_eq!(questions[0].id.as_deref(), Some("lua-dao-01"));
     assert_eq!(questions[0].tags, ["competence-4.2", "level-1"]);
-    let QuestionKind::Choice { multiple, options } = &questions[0].kind else {
+    let QuestionKind::Choice {
+        multiple, options, ..
+    } = &questions[0].kind
+    else {
         panic!();
     };
     assert!(!multiple);

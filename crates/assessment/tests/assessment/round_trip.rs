@@ -57,6 +57,7 @@ fn texts_that_look_like_syntax_are_protected_when_written() {
         id: Some("x".into()),
         tags: vec![],
         title: None,
+        category: None,
         text: Text::moodle(text),
         general_feedback: None,
         kind,
@@ -87,6 +88,7 @@ fn texts_that_look_like_syntax_are_protected_when_written() {
                         feedback: Some(Text::moodle("[markdown]")),
                     },
                 ],
+                all_or_nothing: false,
             },
         ),
         q(

@@ -12,12 +12,16 @@ use crate::state::AppState;
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// 3–64 characters: letters, digits, `.`, `_`, `-` (a phone number is fine).
+    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub username: String,
     /// At least 8 characters, not only spaces, not the username, not a common password.
+    #[schema(min_length = 8, max_length = 1024, pattern = "\\S")]
     pub password: String,
+    #[schema(min_length = 1, max_length = 120, pattern = "\\S")]
     pub display_name: String,
     /// A group id from `content/groups.toml`.
     pub group: String,
+    #[schema(minimum = 1900)]
     pub birth_year: Option<i32>,
     /// The privacy notice version the client showed and the person accepted. Clients must show
     /// the notice (`GET /privacy`) and collect consent before calling; when given, it must be
@@ -145,6 +149,7 @@ pub async fn logout_everywhere(
 pub struct PasswordChange {
     pub current_password: String,
     /// The same rules as at registration.
+    #[schema(min_length = 8, max_length = 1024, pattern = "\\S")]
     pub new_password: String,
 }
 

@@ -34,7 +34,7 @@ pub struct CompletionsQuery {
 /// administrators (everything) and unit managers (their units' learners only). The file
 /// streams; each export is recorded in the audit log before the first byte leaves.
 #[utoipa::path(get, path = "/api/v1/admin/completions", tag = "admin", security(("bearer" = [])), params(CompletionsQuery),
-    responses((status = 200, description = "The file, streamed"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, description = "The unit is not one the caller may see", body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The file, streamed: CSV, XLSX, or JSON Lines (jsonl and xapi)", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/x-ndjson"))), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, description = "The unit is not one the caller may see", body = crate::error::ErrorBody)))]
 pub async fn completions(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -103,6 +103,7 @@ pub async fn completions(
 #[derive(Deserialize, ToSchema)]
 pub struct RevokeRequest {
     /// Why, shown on the public verification page.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -116,7 +117,7 @@ pub struct Revoked {
 /// Revokes a certificate: a new ledger entry with the reason and the admin; the credential then
 /// verifies as revoked.
 #[utoipa::path(post, path = "/api/v1/admin/certificates/{id}/revoke", tag = "admin", security(("bearer" = [])), request_body = RevokeRequest,
-    responses((status = 200, body = Revoked), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 422, body = crate::error::ErrorBody, description = "invalid_revoke_reason"), (status = 200, body = Revoked), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn revoke(
     state: web::Data<AppState>,
     user: ApiUser,

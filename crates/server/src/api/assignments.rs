@@ -46,12 +46,13 @@ pub struct NewAssignmentRequest {
     pub unit_id: i64,
     pub group: Option<String>,
     /// YYYY-MM-DD.
+    #[schema(format = Date)]
     pub due_on: String,
 }
 
 /// Assigns a course to a unit the caller manages (or one group in it), with a due date; every
 /// assigned learner gets a notification.
-#[utoipa::path(post, path = "/api/v1/assignments", tag = "assignments", security(("bearer" = [])), request_body = NewAssignmentRequest,
+#[utoipa::path(post, path = "/api/v1/assignments", tag = "assignments", operation_id = "create_assignment", security(("bearer" = [])), request_body = NewAssignmentRequest,
     responses((status = 201, body = AssignmentView), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -75,7 +76,7 @@ pub async fn create(
 }
 
 /// The assignments of the units the caller manages.
-#[utoipa::path(get, path = "/api/v1/assignments", tag = "assignments", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/assignments", tag = "assignments", operation_id = "list_assignments", security(("bearer" = [])),
     responses((status = 200, body = [AssignmentView]), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
@@ -91,7 +92,7 @@ pub struct OverdueQuery {
 
 /// Who is overdue on an assignment (personal data: managers of its unit only).
 #[utoipa::path(get, path = "/api/v1/assignments/{id}/overdue", tag = "assignments", security(("bearer" = [])), params(OverdueQuery),
-    responses((status = 200, body = [PersonView]), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The overdue people (JSON), or with format=csv or xlsx a file", content((Vec<PersonView> = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn overdue(
     state: web::Data<AppState>,
     user: ApiUser,

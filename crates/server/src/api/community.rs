@@ -28,10 +28,14 @@ pub async fn mentees(state: web::Data<AppState>, user: ApiUser) -> Result<HttpRe
 
 #[derive(Deserialize, ToSchema)]
 pub struct AssistedRequest {
+    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub username: String,
+    #[schema(min_length = 8, max_length = 1024, pattern = "\\S")]
     pub password: String,
+    #[schema(min_length = 1, max_length = 120, pattern = "\\S")]
     pub display_name: String,
     pub group: String,
+    #[schema(minimum = 1900)]
     pub birth_year: Option<i32>,
     /// The neighbour read the notice on the mentor's screen and agreed.
     pub consent: bool,
@@ -46,7 +50,7 @@ pub struct AssistedRequest {
 }
 
 /// A mentor registers a neighbour on the mentor's own phone; the record notes who helped.
-#[utoipa::path(post, path = "/api/v1/mentor/registrations", tag = "community", security(("bearer" = [])), request_body = AssistedRequest,
+#[utoipa::path(post, path = "/api/v1/mentor/registrations", tag = "community", operation_id = "register_assisted", security(("bearer" = [])), request_body = AssistedRequest,
     responses((status = 201, body = UserView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn register(
     state: web::Data<AppState>,
@@ -102,6 +106,7 @@ pub async fn choose_mentor(
 pub struct ReminderEmail {
     /// The address reminders are sent to; null (or empty, when setting) for none. Used for
     /// nothing else; removing it withdraws the consent given with it.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
 }
 
@@ -146,12 +151,7 @@ pub async fn my_code(state: web::Data<AppState>, user: ApiUser) -> Result<HttpRe
     }))
 }
 
-pub fn check_in_url(state: &AppState, code: &str) -> String {
-    format!(
-        "{}/check-in/{code}",
-        state.settings.public_url.trim_end_matches('/')
-    )
-}
+pub use crate::present::check_in_url;
 
 #[derive(Serialize, ToSchema)]
 pub struct ClassView {
@@ -180,8 +180,10 @@ impl From<&ClassSession> for ClassView {
 pub struct NewClassRequest {
     pub unit_id: i64,
     pub course_id: String,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub place: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub starts_at: String,
 }
 
@@ -213,7 +215,7 @@ pub async fn create_class(
 
 /// The classes the caller organised or that were held in units they manage.
 #[utoipa::path(get, path = "/api/v1/classes", tag = "community", security(("bearer" = [])),
-    responses((status = 200, body = [ClassView])))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not an instructor, mentor or manager"), (status = 200, body = [ClassView])))]
 pub async fn classes(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     let list = community::classes(&state, &scope).await?;
@@ -264,6 +266,7 @@ pub async fn class(
 pub struct AttendanceRequest {
     /// People ticked on the list.
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub people: Vec<i64>,
     /// Or a learner's attendance code.
     pub code: Option<String>,

@@ -3,13 +3,14 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use hocvuso_credentials::AchievementKind;
-
-use crate::app::evidence::{certificate_pdf, certificate_title, lookup, verify_jwt, verify_url};
+use crate::app::evidence::{
+    certificate_pdf, lookup, served_credential, set_verify_shows_details, verify_jwt,
+};
+use crate::app::status_list::{matches_etag, signed_list};
 use crate::auth::ApiUser;
 use crate::error::AppError;
+use crate::present::evidence::{my_certificate_views, VerifiedView};
 use crate::state::AppState;
-use crate::views::rfc3339;
 
 #[derive(Serialize, ToSchema)]
 pub struct MyCertificate {
@@ -27,13 +28,6 @@ pub struct MyCertificate {
     pub verify_url: String,
 }
 
-fn kind_key(kind: AchievementKind) -> &'static str {
-    match kind {
-        AchievementKind::Course => "course",
-        AchievementKind::Path => "path",
-    }
-}
-
 /// The caller's certificates: one per completed course, and one per group whose final quiz
 /// they passed.
 #[utoipa::path(get, path = "/api/v1/me/certificates", tag = "evidence", security(("bearer" = [])), responses((status = 200, body = [MyCertificate])))]
@@ -41,20 +35,40 @@ pub async fn my_certificates(
     state: web::Data<AppState>,
     user: ApiUser,
 ) -> Result<HttpResponse, AppError> {
-    let list = state.store.certificates_for_user(user.0.id).await?;
+    let list = my_certificate_views(&state, &user.0).await?;
     Ok(HttpResponse::Ok().json(
         list.into_iter()
             .map(|c| MyCertificate {
-                verify_url: verify_url(&state, &c.certificate_id),
-                title: certificate_title(&state, &c),
-                kind: kind_key(c.kind).to_owned(),
-                group_id: (c.kind == AchievementKind::Path).then(|| c.achievement_id.clone()),
-                id: c.certificate_id,
+                verify_url: c.verify_url,
+                title: c.title,
+                kind: c.kind.to_owned(),
+                group_id: c.group_id,
+                id: c.id,
                 course_id: c.course_id,
-                issued_at: rfc3339(c.completed_at),
+                issued_at: c.issued_at,
             })
             .collect::<Vec<_>>(),
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VerifyDetails {
+    /// Show the username, birth year and group on the public verification of the caller's
+    /// certificates (off by default).
+    pub show: bool,
+}
+
+/// The learner's choice to show their username, birth year and group when their certificates
+/// are checked: the API twin of the opt-in on the certificates page.
+#[utoipa::path(put, path = "/api/v1/me/certificates/details", tag = "evidence", security(("bearer" = [])), request_body = VerifyDetails,
+    responses((status = 204, description = "Saved")))]
+pub async fn verify_details(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<VerifyDetails>,
+) -> Result<HttpResponse, AppError> {
+    set_verify_shows_details(&state, &user.0, body.show).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -94,19 +108,18 @@ pub async fn certificate(
             "unknown_certificate",
         )
     })?;
-    let valid = v.valid();
-    let c = v.certificate;
+    let v = VerifiedView::of(&state, v);
     Ok(HttpResponse::Ok().json(CertificateCheck {
-        valid,
-        kind: kind_key(c.kind).to_owned(),
-        learner: v.learner.display_name,
+        valid: v.valid,
+        kind: v.kind.to_owned(),
+        learner: v.learner,
         course: v.title,
-        group_id: (c.kind == AchievementKind::Path).then(|| c.achievement_id.clone()),
-        course_id: c.course_id,
-        issued_at: rfc3339(c.completed_at),
-        revoked: c.revoked_at.is_some(),
-        revoked_at: c.revoked_at.map(rfc3339),
-        revoked_reason: c.revoked_reason,
+        group_id: v.group_id,
+        course_id: v.course_id,
+        issued_at: v.issued_at,
+        revoked: v.revoked,
+        revoked_at: v.revoked_at,
+        revoked_reason: v.revoked_reason,
         key_retired: v.key_retired,
     }))
 }
@@ -184,10 +197,61 @@ pub async fn credential(
     let v = lookup(&state, &path)
         .await?
         .ok_or_else(unknown_certificate)?;
-    let jwt = v.certificate.credential.ok_or_else(unknown_certificate)?;
+    let jwt = served_credential(&state, &v)
+        .await?
+        .ok_or_else(unknown_certificate)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/vc+jwt"))
         .body(jwt))
+}
+
+/// A revocation status list: a W3C `BitstringStatusListCredential` (131,072 entries, GZIP and
+/// multibase base64url) signed as a VC-JWT with the issuer's key, which every credential's
+/// `credentialStatus.statusListCredential` names. A revocation sets its bit in the
+/// revocation's transaction. `ETag` on every answer; `304` when `If-None-Match` names it.
+#[utoipa::path(get, path = "/credentials/status/{n}", tag = "evidence",
+    params(("n" = u32, Path, description = "The list number (1, 2, …) from `statusListCredential`")),
+    responses(
+        (status = 200, description = "application/vc+jwt: the signed BitstringStatusListCredential", content_type = "application/vc+jwt", body = String,
+            headers(("ETag" = String, description = "Changes when a bit or the signing key changes"), ("Cache-Control" = String, description = "`public, no-cache`: revalidate every time"))),
+        (status = 304, description = "Not modified: `If-None-Match` named the current ETag"),
+        (status = 404, body = crate::error::ErrorBody, description = "no such list")))]
+pub async fn status_list(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let unknown = || {
+        AppError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "unknown_status_list",
+        )
+    };
+    let n: u32 = path
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1 && !path.starts_with('+'))
+        .ok_or_else(unknown)?;
+    let list = signed_list(&state, n).await?.ok_or_else(unknown)?;
+    // Revalidated on every use: a revocation must not wait for a cache to expire, and the
+    // answer to a revalidation is a 304 without a body.
+    let cache = (header::CACHE_CONTROL, "public, no-cache");
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches_etag(v, &list.etag));
+    if not_modified {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, list.etag.clone()))
+            .insert_header(cache)
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/vc+jwt"))
+        .insert_header((header::ETAG, list.etag.clone()))
+        .insert_header(cache)
+        .body(list.jwt.clone()))
 }
 
 /// The printable certificate (A4 PDF with the QR code of its verification page).

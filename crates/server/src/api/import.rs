@@ -10,8 +10,7 @@ use crate::auth::{ApiUser, Scope};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The largest file accepted: a ward's list of people fits many times over.
-pub const MAX_FILE: usize = 20 * 1024 * 1024;
+pub use crate::app::import::MAX_FILE;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ImportQuery {
@@ -25,8 +24,8 @@ pub struct ImportQuery {
 /// as the body with `Content-Type: text/csv` (UTF-8) or the XLSX type. Every problem comes
 /// back with its row number; with any problem, nothing is written (422).
 #[utoipa::path(post, path = "/api/v1/import", tag = "units", security(("bearer" = [])), params(ImportQuery),
-    request_body(content = String, description = "The CSV or XLSX file"),
-    responses((status = 200, body = Report), (status = 415, body = crate::error::ErrorBody), (status = 422, body = Report)))]
+    request_body(description = "The CSV (UTF-8) or XLSX file", content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    responses((status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 200, body = Report), (status = 415, body = crate::error::ErrorBody), (status = 422, body = Report)))]
 pub async fn import_people(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -20,7 +20,7 @@ pub struct StatisticsQuery {
 /// discrimination index, discriminative efficiency, option/response frequencies and flags for
 /// weak questions, over each learner's first graded attempt.
 #[utoipa::path(get, path = "/api/v1/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics", tag = "instructor", security(("bearer" = [])), params(StatisticsQuery),
-    responses((status = 200, description = "A list of per-question statistics (JSON) or a CSV file"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "A list of per-question statistics (JSON) or, with format=csv, a CSV file", content(("application/json"), ("text/csv"))), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn statistics(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -104,7 +104,7 @@ pub struct GradeRequest {
 
 /// Grades the essays of a submitted attempt; it is then graded as a whole.
 #[utoipa::path(post, path = "/api/v1/instructor/attempts/{attempt_id}/grade", tag = "instructor", security(("bearer" = [])), request_body = GradeRequest,
-    responses((status = 200, description = "Graded"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not an instructor"), (status = 200, description = "Graded"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn grade(
     state: web::Data<AppState>,
     user: ApiUser,

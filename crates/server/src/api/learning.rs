@@ -4,7 +4,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use hocvuso_assessment::grading::AttemptResult;
 use hocvuso_assessment::paper::PresentedQuestion;
 use hocvuso_course::Course;
 
@@ -12,7 +11,11 @@ use crate::app::learning as app;
 use crate::auth::session::authenticate;
 use crate::auth::ApiUser;
 use crate::error::AppError;
-use crate::render::text_html;
+pub use crate::present::learning::{
+    question_views, stored_result, submit_response, ImageView, OptionView, QuestionResultView,
+    QuestionView, SubmitResponse,
+};
+use crate::present::media_url;
 use crate::state::AppState;
 use crate::views::rfc3339;
 
@@ -188,10 +191,7 @@ pub async fn lesson(
         title: lesson.title.clone(),
         minutes: lesson.minutes,
         html: lesson.html.clone(),
-        audio: lesson
-            .audio
-            .as_ref()
-            .map(|a| format!("/media/{}/{}", course.id, a.trim_start_matches("media/"))),
+        audio: lesson.audio.as_ref().map(|a| media_url(&course.id, a)),
         sources: lesson.sources.clone(),
         completed: record.lessons_completed.contains(&lesson.id),
     }))
@@ -220,67 +220,6 @@ pub async fn complete_lesson(
         course_completed: completion.is_some(),
         certificate_id: completion.map(|c| c.certificate_id),
     }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct OptionView {
-    /// The attempt's own id for this option.
-    pub id: String,
-    /// Sanitised HTML.
-    pub text: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct QuestionView {
-    /// The question's id in the bank.
-    pub id: String,
-    /// single_choice, multiple_choice, true_false, short_answer, numerical, matching.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: Option<String>,
-    /// Sanitised HTML.
-    pub text: String,
-    /// Choices, or for matching the right-hand items.
-    pub options: Vec<OptionView>,
-    /// Matching only: the left-hand items; answer with a map left id → option id.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub left: Vec<OptionView>,
-    /// Hotspot only: the image to tap; answer with `{"x": n, "y": n}` in its pixels.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<ImageView>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ImageView {
-    pub src: String,
-    pub width: u32,
-    pub height: u32,
-    pub alt: String,
-}
-
-/// Ordering questions list their items in `options`; answer with the item ids in order.
-pub fn question_views(course_id: &str, questions: &[PresentedQuestion]) -> Vec<QuestionView> {
-    let opt = |o: &hocvuso_assessment::paper::PresentedOption| OptionView {
-        id: o.id.clone(),
-        text: text_html(&o.text),
-    };
-    questions
-        .iter()
-        .map(|q| QuestionView {
-            id: q.id.clone(),
-            kind: q.r#type.to_owned(),
-            title: q.title.clone(),
-            text: text_html(&q.text),
-            options: q.options.iter().map(opt).collect(),
-            left: q.left.iter().map(opt).collect(),
-            image: q.image.as_ref().map(|i| ImageView {
-                src: format!("/media/{course_id}/{}", i.src.trim_start_matches("media/")),
-                width: i.width,
-                height: i.height,
-                alt: i.alt.clone(),
-            }),
-        })
-        .collect()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -359,16 +298,7 @@ pub async fn get_attempt(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (attempt, questions) = app::attempt(&state, &user.0, &path).await?;
-    let result = match (&attempt.result, attempt.passed) {
-        (Some(r), passed) => {
-            let parsed: AttemptResult =
-                serde_json::from_str(r).map_err(|_| AppError::internal())?;
-            let mut view = submit_response(&parsed, passed.unwrap_or(false), None);
-            view.pending_grading = passed.is_none();
-            Some(view)
-        }
-        _ => None,
-    };
+    let result = stored_result(&attempt)?;
     Ok(HttpResponse::Ok().json(attempt_view(&state, &attempt, &questions, result).await?))
 }
 
@@ -378,63 +308,6 @@ pub struct SubmitRequest {
     /// answer), a number (numerical), or an object left id → option id (matching).
     #[schema(value_type = Object)]
     pub answers: BTreeMap<String, serde_json::Value>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct QuestionResultView {
-    pub id: String,
-    pub correct: bool,
-    /// 0–1.
-    pub fraction: f64,
-    /// Sanitised HTML, or null.
-    pub feedback: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SubmitResponse {
-    pub score_percent: f64,
-    pub passed: bool,
-    pub questions: Vec<QuestionResultView>,
-    /// True while essays wait for an instructor's grade: the score is provisional and the
-    /// attempt neither passes nor fails yet.
-    pub pending_grading: bool,
-    /// Set when this submission completed the course.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_id: Option<String>,
-    /// Set when this submission passed the learner's group's final quiz for the first time: the
-    /// path certificate it earned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path_certificate_id: Option<String>,
-}
-
-pub fn submit_response(
-    r: &AttemptResult,
-    passed: bool,
-    certificate_id: Option<String>,
-) -> SubmitResponse {
-    SubmitResponse {
-        score_percent: r.score_percent,
-        passed,
-        questions: r
-            .questions
-            .iter()
-            .map(|q| QuestionResultView {
-                id: q.id.clone(),
-                correct: q.correct,
-                fraction: q.fraction,
-                feedback: (!q.feedback.is_empty()).then(|| {
-                    q.feedback
-                        .iter()
-                        .map(text_html)
-                        .collect::<Vec<_>>()
-                        .join("<br>")
-                }),
-            })
-            .collect(),
-        certificate_id,
-        path_certificate_id: None,
-        pending_grading: false,
-    }
 }
 
 /// Submits answers; graded at once on the server. A second submission is refused (409).
@@ -522,7 +395,7 @@ pub struct CheckRequest {
 
 /// Practice mode only: grades one question at once, with its feedback.
 #[utoipa::path(post, path = "/api/v1/attempts/{attempt_id}/check", tag = "assessment", security(("bearer" = [])), request_body = CheckRequest,
-    responses((status = 200, body = QuestionResultView), (status = 409, body = crate::error::ErrorBody, description = "not_practice")))]
+    responses((status = 422, body = crate::error::ErrorBody, description = "unknown_question, invalid_answer or unknown_option"), (status = 200, body = QuestionResultView), (status = 409, body = crate::error::ErrorBody, description = "not_practice")))]
 pub async fn check(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -531,18 +404,7 @@ pub async fn check(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let r = app::check(&state, &user.0, &path, &body.question_id, body.answer).await?;
-    Ok(HttpResponse::Ok().json(QuestionResultView {
-        id: r.id.clone(),
-        correct: r.correct,
-        fraction: r.fraction,
-        feedback: (!r.feedback.is_empty()).then(|| {
-            r.feedback
-                .iter()
-                .map(text_html)
-                .collect::<Vec<_>>()
-                .join("<br>")
-        }),
-    }))
+    Ok(HttpResponse::Ok().json(QuestionResultView::from(&r)))
 }
 
 /// The caller's mastery per competence (4 of the last 5 answers right, or shown by the group's

@@ -17,160 +17,130 @@ use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
 
 use crate::error::AppError;
 
-pub use openapi::ApiDoc;
+pub use openapi::{document, ApiDoc};
 
 const JSON_LIMIT: usize = 64 * 1024;
 
+/// Every path is one resource with all its methods, so a method a path does not take answers
+/// 405 with `Allow` (reshaped into the contract's JSON by `error::contract_errors`), not 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/.well-known/jwks.json", web::get().to(evidence::jwks))
-        .route("/keys/{thumbprint}", web::get().to(evidence::key))
-        .route("/issuer", web::get().to(evidence::issuer))
-        .route("/api/openapi.json", web::get().to(openapi::serve))
+    cfg.service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/.well-known/jwks.json").get(evidence::jwks))
+        .service(web::resource("/keys/{thumbprint}").get(evidence::key))
+        .service(web::resource("/issuer").get(evidence::issuer))
+        .service(web::resource("/credentials/status/{n}").get(evidence::status_list))
+        .service(web::resource("/api/openapi.json").get(openapi::serve))
         .service(
             web::scope("/api/v1")
-                .route("/auth/register", web::post().to(accounts::register))
-                .route("/auth/login", web::post().to(accounts::login))
-                .route("/auth/logout", web::post().to(accounts::logout))
-                .route(
-                    "/auth/logout-everywhere",
-                    web::post().to(accounts::logout_everywhere),
+                .service(web::resource("/auth/register").post(accounts::register))
+                .service(web::resource("/auth/login").post(accounts::login))
+                .service(web::resource("/auth/logout").post(accounts::logout))
+                .service(web::resource("/auth/logout-everywhere").post(accounts::logout_everywhere))
+                .service(web::resource("/me").get(accounts::me))
+                .service(web::resource("/me/password").put(accounts::change_password))
+                .service(web::resource("/me/progress").get(learning::progress))
+                .service(web::resource("/me/mastery").get(learning::mastery))
+                .service(web::resource("/me/certificates").get(evidence::my_certificates))
+                .service(web::resource("/me/certificates/details").put(evidence::verify_details))
+                .service(web::resource("/courses").get(learning::courses))
+                .service(web::resource("/courses/{course_id}").get(learning::course))
+                .service(web::resource("/courses/{course_id}/tasks").get(practice::tasks))
+                .service(
+                    web::resource("/courses/{course_id}/tasks/{task_id}/attempts")
+                        .post(practice::start),
                 )
-                .route("/me/password", web::put().to(accounts::change_password))
-                .route("/me", web::get().to(accounts::me))
-                .route("/me/progress", web::get().to(learning::progress))
-                .route("/me/mastery", web::get().to(learning::mastery))
-                .route("/me/certificates", web::get().to(evidence::my_certificates))
-                .route("/courses", web::get().to(learning::courses))
-                .route("/courses/{course_id}", web::get().to(learning::course))
-                .route(
-                    "/courses/{course_id}/lessons/{lesson_id}",
-                    web::get().to(learning::lesson),
+                .service(web::resource("/task-attempts/{attempt_id}").get(practice::get_attempt))
+                .service(
+                    web::resource("/task-attempts/{attempt_id}/answers").post(practice::answer),
                 )
-                .route(
-                    "/courses/{course_id}/lessons/{lesson_id}/complete",
-                    web::post().to(learning::complete_lesson),
+                .service(
+                    web::resource("/courses/{course_id}/lessons/{lesson_id}").get(learning::lesson),
                 )
-                .route(
-                    "/courses/{course_id}/quizzes/{quiz_id}/attempts",
-                    web::post().to(learning::start_attempt),
+                .service(
+                    web::resource("/courses/{course_id}/lessons/{lesson_id}/complete")
+                        .post(learning::complete_lesson),
                 )
-                .route("/courses/{course_id}/tasks", web::get().to(practice::tasks))
-                .route(
-                    "/courses/{course_id}/tasks/{task_id}/attempts",
-                    web::post().to(practice::start),
+                .service(
+                    web::resource("/courses/{course_id}/quizzes/{quiz_id}/attempts")
+                        .post(learning::start_attempt),
                 )
-                .route(
-                    "/task-attempts/{attempt_id}",
-                    web::get().to(practice::get_attempt),
+                .service(web::resource("/attempts/{attempt_id}").get(learning::get_attempt))
+                .service(web::resource("/attempts/{attempt_id}/submit").post(learning::submit))
+                .service(
+                    web::resource("/attempts/{attempt_id}/answers").post(learning::save_answers),
                 )
-                .route(
-                    "/task-attempts/{attempt_id}/answers",
-                    web::post().to(practice::answer),
+                .service(web::resource("/attempts/{attempt_id}/check").post(learning::check))
+                .service(web::resource("/certificates/{id}").get(evidence::certificate))
+                .service(web::resource("/certificates/{id}/credential").get(evidence::credential))
+                .service(web::resource("/certificates/{id}/pdf").get(evidence::pdf))
+                .service(web::resource("/credentials/verify").post(evidence::verify_credential))
+                .service(web::resource("/admin/completions").get(admin::completions))
+                .service(
+                    web::resource("/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics")
+                        .get(instructor::statistics),
                 )
-                .route(
-                    "/attempts/{attempt_id}",
-                    web::get().to(learning::get_attempt),
+                .service(web::resource("/instructor/essays").get(instructor::essays))
+                .service(
+                    web::resource("/instructor/attempts/{attempt_id}/grade")
+                        .post(instructor::grade),
                 )
-                .route(
-                    "/attempts/{attempt_id}/submit",
-                    web::post().to(learning::submit),
+                .service(web::resource("/units").get(units::list).post(units::create))
+                .service(web::resource("/units/{id}").get(units::get))
+                .service(web::resource("/units/{id}/people").get(units::people))
+                .service(web::resource("/units/{id}/members").post(units::add_member))
+                .service(web::resource("/units/{id}/managers").post(units::add_manager))
+                .service(web::resource("/units/{id}/eligible").put(units::set_eligible))
+                .service(web::resource("/me/invitations").get(units::my_invitations))
+                .service(
+                    web::resource("/me/invitations/{id}/accept").post(units::accept_invitation),
                 )
-                .route(
-                    "/attempts/{attempt_id}/answers",
-                    web::post().to(learning::save_answers),
+                .service(
+                    web::resource("/me/invitations/{id}/decline").post(units::decline_invitation),
                 )
-                .route(
-                    "/attempts/{attempt_id}/check",
-                    web::post().to(learning::check),
-                )
-                .route("/certificates/{id}", web::get().to(evidence::certificate))
-                .route(
-                    "/certificates/{id}/credential",
-                    web::get().to(evidence::credential),
-                )
-                .route("/certificates/{id}/pdf", web::get().to(evidence::pdf))
-                .route(
-                    "/credentials/verify",
-                    web::post().to(evidence::verify_credential),
-                )
-                .route("/admin/completions", web::get().to(admin::completions))
-                .route(
-                    "/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics",
-                    web::get().to(instructor::statistics),
-                )
-                .route("/instructor/essays", web::get().to(instructor::essays))
-                .route(
-                    "/instructor/attempts/{attempt_id}/grade",
-                    web::post().to(instructor::grade),
-                )
-                .route("/units", web::get().to(units::list))
-                .route("/units", web::post().to(units::create))
-                .route("/units/{id}", web::get().to(units::get))
-                .route("/units/{id}/people", web::get().to(units::people))
-                .route("/units/{id}/members", web::post().to(units::add_member))
-                .route("/units/{id}/managers", web::post().to(units::add_manager))
-                .route("/units/{id}/eligible", web::put().to(units::set_eligible))
-                .route("/me/invitations", web::get().to(units::my_invitations))
-                .route(
-                    "/me/invitations/{id}/accept",
-                    web::post().to(units::accept_invitation),
-                )
-                .route(
-                    "/me/invitations/{id}/decline",
-                    web::post().to(units::decline_invitation),
-                )
-                .route("/people/{id}", web::get().to(units::person))
-                .route("/people/{id}/mentor", web::post().to(units::make_mentor))
-                .route("/people/{id}/activate", web::post().to(units::activate))
-                .route("/households", web::post().to(units::create_household))
-                .route(
-                    "/households/{id}/members",
-                    web::post().to(units::household_member),
-                )
+                .service(web::resource("/people/{id}").get(units::person))
+                .service(web::resource("/people/{id}/mentor").post(units::make_mentor))
+                .service(web::resource("/people/{id}/activate").post(units::activate))
+                .service(web::resource("/households").post(units::create_household))
+                .service(web::resource("/households/{id}/members").post(units::household_member))
                 // Read by the handler itself, up to `import::MAX_FILE`, once the caller is
                 // known to be a manager.
-                .route("/import", web::post().to(import::import_people))
-                .route("/dashboard", web::get().to(units::get_dashboard))
-                .route("/targets", web::get().to(units::targets))
-                .route("/targets", web::put().to(units::set_targets))
-                .route("/mentor/mentees", web::get().to(community::mentees))
-                .route("/mentor/registrations", web::post().to(community::register))
-                .route("/me/mentor", web::put().to(community::choose_mentor))
-                .route("/me/email", web::get().to(community::my_email))
-                .route("/me/email", web::put().to(community::set_my_email))
-                .route("/me/attendance-code", web::get().to(community::my_code))
-                .route("/classes", web::get().to(community::classes))
-                .route("/classes", web::post().to(community::create_class))
-                .route("/classes/{id}", web::get().to(community::class))
-                .route(
-                    "/classes/{id}/attendance",
-                    web::post().to(community::attend),
+                .service(web::resource("/import").post(import::import_people))
+                .service(web::resource("/dashboard").get(units::get_dashboard))
+                .service(
+                    web::resource("/targets")
+                        .get(units::targets)
+                        .put(units::set_targets),
                 )
-                .route("/assignments", web::get().to(assignments::list))
-                .route("/assignments", web::post().to(assignments::create))
-                .route(
-                    "/assignments/{id}/overdue",
-                    web::get().to(assignments::overdue),
+                .service(web::resource("/mentor/mentees").get(community::mentees))
+                .service(web::resource("/mentor/registrations").post(community::register))
+                .service(web::resource("/me/mentor").put(community::choose_mentor))
+                .service(
+                    web::resource("/me/email")
+                        .get(community::my_email)
+                        .put(community::set_my_email),
                 )
-                .route(
-                    "/assignments/{id}/remind",
-                    web::post().to(assignments::remind),
+                .service(web::resource("/me/attendance-code").get(community::my_code))
+                .service(
+                    web::resource("/classes")
+                        .get(community::classes)
+                        .post(community::create_class),
                 )
-                .route("/me/assignments", web::get().to(assignments::mine))
-                .route(
-                    "/me/notifications",
-                    web::get().to(assignments::notifications),
+                .service(web::resource("/classes/{id}").get(community::class))
+                .service(web::resource("/classes/{id}/attendance").post(community::attend))
+                .service(
+                    web::resource("/assignments")
+                        .get(assignments::list)
+                        .post(assignments::create),
                 )
-                .route(
-                    "/me/notifications/read",
-                    web::post().to(assignments::read_notifications),
+                .service(web::resource("/assignments/{id}/overdue").get(assignments::overdue))
+                .service(web::resource("/assignments/{id}/remind").post(assignments::remind))
+                .service(web::resource("/me/assignments").get(assignments::mine))
+                .service(web::resource("/me/notifications").get(assignments::notifications))
+                .service(
+                    web::resource("/me/notifications/read").post(assignments::read_notifications),
                 )
-                .route(
-                    "/admin/certificates/{id}/revoke",
-                    web::post().to(admin::revoke),
-                )
-                .route("/admin/exports", web::get().to(admin::exports))
+                .service(web::resource("/admin/certificates/{id}/revoke").post(admin::revoke))
+                .service(web::resource("/admin/exports").get(admin::exports))
                 .default_service(web::to(not_found)),
         );
 }

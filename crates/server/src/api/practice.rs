@@ -191,7 +191,7 @@ pub fn attempt_view(s: &TaskState<'_>) -> TaskAttemptView {
 }
 
 /// A course's practice tasks with the caller's standing.
-#[utoipa::path(get, path = "/api/v1/courses/{course_id}/tasks", tag = "practice", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/courses/{course_id}/tasks", operation_id = "list_tasks", tag = "practice", security(("bearer" = [])),
     responses((status = 200, body = [TaskItem]), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn tasks(
     state: web::Data<AppState>,
@@ -205,7 +205,7 @@ pub async fn tasks(
 }
 
 /// Starts an attempt at a task, or resumes the open one.
-#[utoipa::path(post, path = "/api/v1/courses/{course_id}/tasks/{task_id}/attempts", tag = "practice", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/courses/{course_id}/tasks/{task_id}/attempts", operation_id = "start_task_attempt", tag = "practice", security(("bearer" = [])),
     responses((status = 200, body = TaskAttemptView), (status = 404, body = crate::error::ErrorBody),
         (status = 429, body = crate::error::ErrorBody, description = "too many attempts started in an hour")))]
 pub async fn start(
@@ -220,7 +220,7 @@ pub async fn start(
 }
 
 /// A task attempt: the current step's screen and question, or the result.
-#[utoipa::path(get, path = "/api/v1/task-attempts/{attempt_id}", tag = "practice", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/task-attempts/{attempt_id}", operation_id = "get_task_attempt", tag = "practice", security(("bearer" = [])),
     responses((status = 200, body = TaskAttemptView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_attempt(
     state: web::Data<AppState>,
@@ -252,7 +252,7 @@ pub struct AnswerResponse {
 
 /// Answers the current step. A wrong answer is recorded (it counts against the first try) and
 /// the same step is asked again; a right one moves on; the last one finishes the attempt.
-#[utoipa::path(post, path = "/api/v1/task-attempts/{attempt_id}/answers", tag = "practice", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/task-attempts/{attempt_id}/answers", operation_id = "answer_task_step", tag = "practice", security(("bearer" = [])),
     request_body = AnswerRequest,
     responses((status = 200, body = AnswerResponse), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody, description = "not the current step, or the attempt is finished"),

@@ -71,7 +71,7 @@ impl From<&PersonRow> for PersonView {
 }
 
 /// The units the caller may see (all of them for an administrator).
-#[utoipa::path(get, path = "/api/v1/units", tag = "units", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", operation_id = "list_units", security(("bearer" = [])),
     responses((status = 200, body = [UnitView]), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
@@ -86,14 +86,16 @@ pub async fn list(state: web::Data<AppState>, user: ApiUser) -> Result<HttpRespo
 #[derive(Deserialize, ToSchema)]
 pub struct NewUnitRequest {
     pub parent_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     pub kind: String,
 }
 
 /// Creates a unit: a top unit (administrators) or one under a unit the caller manages.
-#[utoipa::path(post, path = "/api/v1/units", tag = "units", security(("bearer" = [])), request_body = NewUnitRequest,
-    responses((status = 201, body = UnitView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/units", tag = "units", operation_id = "create_unit", security(("bearer" = [])), request_body = NewUnitRequest,
+    responses((status = 403, body = crate::error::ErrorBody, description = "a top unit, and not an administrator"), (status = 201, body = UnitView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -123,7 +125,7 @@ pub struct UnitDetail {
 }
 
 /// One unit the caller may see, with the units directly below it.
-#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", operation_id = "get_unit", security(("bearer" = [])),
     responses((status = 200, body = UnitDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -161,7 +163,7 @@ pub struct PeoplePage {
 
 /// The people of a unit and everything below it (personal data: managers of the unit only).
 #[utoipa::path(get, path = "/api/v1/units/{id}/people", tag = "units", security(("bearer" = [])), params(PeopleQuery),
-    responses((status = 200, body = PeoplePage), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "A page of people (JSON); with format=csv or xlsx, the whole list as a file", content((PeoplePage = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn people(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -348,7 +350,7 @@ pub async fn decline_invitation(
 
 /// Makes a person a manager of a unit (the caller must manage it, or be an administrator).
 #[utoipa::path(post, path = "/api/v1/units/{id}/managers", tag = "units", security(("bearer" = [])), request_body = UsernameRequest,
-    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 422, body = crate::error::ErrorBody, description = "unknown_person"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn add_manager(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -363,6 +365,7 @@ pub async fn add_manager(
 #[derive(Deserialize, ToSchema)]
 pub struct EligibleRequest {
     pub group: String,
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub eligible: i64,
 }
 
@@ -397,7 +400,7 @@ pub async fn person(
 
 /// Gives a person in the caller's units the mentor role.
 #[utoipa::path(post, path = "/api/v1/people/{id}/mentor", tag = "units", security(("bearer" = [])),
-    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn make_mentor(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -411,6 +414,7 @@ pub async fn make_mentor(
 #[derive(Deserialize, ToSchema)]
 pub struct ActivateRequest {
     /// The password the person chose.
+    #[schema(min_length = 8, max_length = 1024, pattern = "\\S")]
     pub password: String,
     /// The person read the privacy notice on the manager's screen and agreed.
     pub consent: bool,
@@ -419,7 +423,7 @@ pub struct ActivateRequest {
 
 /// An imported person's first sign-in, on a manager's screen: their consent and password.
 #[utoipa::path(post, path = "/api/v1/people/{id}/activate", tag = "units", security(("bearer" = [])), request_body = ActivateRequest,
-    responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "activation_elsewhere, or not a manager"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn activate(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -437,7 +441,9 @@ pub async fn activate(
 #[derive(Deserialize, ToSchema)]
 pub struct NewHouseholdRequest {
     pub unit_id: i64,
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
 }
 
@@ -451,7 +457,7 @@ pub struct HouseholdView {
 
 /// Creates a household in a unit the caller manages.
 #[utoipa::path(post, path = "/api/v1/households", tag = "units", security(("bearer" = [])), request_body = NewHouseholdRequest,
-    responses((status = 201, body = HouseholdView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 422, body = crate::error::ErrorBody, description = "invalid_household_code or invalid_household_name"), (status = 201, body = HouseholdView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create_household(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -491,6 +497,8 @@ pub async fn household_member(
 pub struct DashboardQuery {
     /// A unit id; default: the caller's outermost unit.
     pub unit: Option<i64>,
+    /// Default: this year.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     /// json (default) or xlsx, for the report to the province.
     pub format: Option<String>,
@@ -499,7 +507,7 @@ pub struct DashboardQuery {
 /// The dashboard of a unit: actual against target per group, households and mentors, the
 /// units below, the ranking of tổ dân phố and a 12-week trend.
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "units", security(("bearer" = [])), params(DashboardQuery),
-    responses((status = 200, body = Dashboard), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The dashboard (JSON), or with format=xlsx the report as a file", content((Dashboard = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "invalid_year")))]
 pub async fn get_dashboard(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -507,11 +515,12 @@ pub async fn get_dashboard(
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
+    let year = q.year.map(dashboard::plan_year).transpose()?;
     let unit = match q.unit {
         Some(u) => u,
         None => dashboard::default_unit(&scope)?,
     };
-    let d = dashboard::dashboard(&state, &scope, unit, q.year).await?;
+    let d = dashboard::dashboard(&state, &scope, unit, year).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(d)),
         Some("xlsx") => file(&state, Format::Xlsx, "dashboard", &dashboard_sheets(&d)).await,
@@ -617,22 +626,26 @@ pub fn dashboard_sheets(d: &Dashboard) -> Vec<Sheet> {
 
 #[derive(Deserialize, IntoParams)]
 pub struct YearQuery {
+    /// Default: this year.
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct TargetView {
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// A group id, or "*" for digital_households and mentors_at_bar.
     pub group: String,
     /// path_completed, certified, digital_households or mentors_at_bar.
     pub metric: String,
+    #[schema(minimum = 0, maximum = 100)]
     pub percent: f64,
 }
 
 /// The year's targets (the plan's section III figures unless an administrator changed them).
 #[utoipa::path(get, path = "/api/v1/targets", tag = "units", security(("bearer" = [])), params(YearQuery),
-    responses((status = 200, body = [TargetView])))]
+    responses((status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 200, body = [TargetView]), (status = 422, body = crate::error::ErrorBody, description = "invalid_year")))]
 pub async fn targets(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -640,7 +653,7 @@ pub async fn targets(
 ) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
-    let year = q.year.unwrap_or(state.clock.now().year());
+    let year = dashboard::plan_year(q.year.unwrap_or(state.clock.now().year()))?;
     let list: Vec<TargetView> = dashboard::targets(&state, year)
         .await?
         .into_iter()

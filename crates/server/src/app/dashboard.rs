@@ -75,8 +75,20 @@ pub struct NewTarget {
     pub percent: f64,
 }
 
+/// The years targets and dashboards are kept for.
+pub const PLAN_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// `year` when targets can exist for it; 422 `invalid_year` otherwise.
+pub fn plan_year(year: i32) -> Result<i32, AppError> {
+    if PLAN_YEARS.contains(&year) {
+        Ok(year)
+    } else {
+        Err(AppError::unprocessable("invalid_year"))
+    }
+}
+
 fn check_target(state: &AppState, t: &NewTarget) -> Result<(), AppError> {
-    if !(2000..=2100).contains(&t.year) {
+    if !PLAN_YEARS.contains(&t.year) {
         return Err(AppError::unprocessable("invalid_year"));
     }
     if !TARGET_METRICS.contains(&t.metric.as_str()) {

@@ -1,17 +1,22 @@
-//! Certificates and their public verification.
+//! Evidence: the one pipeline that turns what a learner did into certificates
+//! (`record_outcome`), certificates and their public verification, re-issue and revocation.
 
-use hocvuso_course::{Catalog, Course, Group, Quiz, QuizMode};
-use std::collections::BTreeSet;
-
+use hocvuso_assessment::grading::{self, AttemptResult};
+use hocvuso_course::{Catalog, Course, Group, LearnerRecord, Quiz, QuizMode, Task};
 use hocvuso_credentials::openbadges::{CredentialRequest, EvidenceItem};
 use hocvuso_credentials::pdf::{self, CertificateDoc, CertificateLabels};
 use hocvuso_credentials::{
-    vc_jwt, AchievementKind, AchievementRef, CertificateId, Competence, LearnerRef, Level,
-    Verification,
+    status_list as credential_status, vc_jwt, AchievementKind, AchievementRef, CertificateId,
+    Competence, LearnerRef, Level, Verification,
 };
-use hocvuso_store::{Certificate, NewPathCertificate, StoreError, User};
+use hocvuso_store::{
+    Attempt, Certificate, Completion, Evidence, GradedBy, Grading, NewCompletion,
+    NewPathCertificate, StoreError, TaskAnswer, User,
+};
+use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
+use crate::app::status_list;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -67,6 +72,17 @@ pub fn signed_with_retired_key(state: &AppState, c: &Certificate) -> bool {
         .as_deref()
         .and_then(|kid| state.issuer.ring().find(kid).map(|k| k.is_retired()))
         .unwrap_or(false)
+}
+
+/// The learner's choice to show their username, birth year and group on the public
+/// verification of their certificates.
+pub async fn set_verify_shows_details(
+    state: &AppState,
+    user: &User,
+    show: bool,
+) -> Result<(), AppError> {
+    state.store.set_verify_shows_details(user.id, show).await?;
+    Ok(())
 }
 
 /// Looks a certificate of either kind up by its id; None when no such certificate exists (or
@@ -264,6 +280,7 @@ pub fn request(
         content_version: Some(content_version.to_owned()),
         awarded_at,
         issued_at,
+        status: None,
         evidence,
     }
 }
@@ -296,9 +313,9 @@ fn sign(state: &AppState, req: &CredentialRequest) -> Option<Signed> {
     }
 }
 
-/// Signs the course credential a completion at `at` would carry, listing the practice tasks
-/// passed (and `passing_task`, the one being passed now) as evidence. None (logged) when
-/// signing fails: the completion is still recorded, without a credential, rather than lost.
+/// Signs the course credential a completion at `at` would carry, with a status index of its
+/// own. None (logged) when signing fails: the completion is still recorded, without a
+/// credential, rather than lost.
 pub async fn sign_course(
     state: &AppState,
     user: &User,
@@ -318,21 +335,20 @@ pub async fn sign_course(
     };
     passed.extend(passing_task.map(str::to_owned));
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
-    Ok(sign(
-        state,
-        &request(
-            &state.catalog,
-            &state.issuer.name,
-            &user.display_name,
-            learner,
-            Achievement::Course(course),
-            certificate_id,
-            &course.version,
-            at,
-            at,
-            task_evidence(course, &passed),
-        ),
-    ))
+    let mut req = request(
+        &state.catalog,
+        &state.issuer.name,
+        &user.display_name,
+        learner,
+        Achievement::Course(course),
+        certificate_id,
+        &course.version,
+        at,
+        at,
+        task_evidence(course, &passed),
+    );
+    req.status = Some(status_list::next_index(state).await?);
+    Ok(sign(state, &req))
 }
 
 /// The path certificate a graded attempt earns, signed now: Some only when the attempt is a
@@ -342,10 +358,11 @@ pub async fn path_award(
     state: &AppState,
     user: &User,
     course: &Course,
-    quiz: &Quiz,
+    assessed: Assessed<'_>,
     passed: bool,
     at: OffsetDateTime,
 ) -> Result<Option<NewPathCertificate>, AppError> {
+    let Assessed::Quiz(quiz) = assessed;
     if !passed || quiz.mode != QuizMode::Test {
         return Ok(None);
     }
@@ -361,27 +378,275 @@ pub async fn path_award(
     }
     let learner = learner_ref(state, user).await?;
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
-    let signed = sign(
-        state,
-        &request(
-            &state.catalog,
-            &state.issuer.name,
-            &user.display_name,
-            learner,
-            Achievement::Path(group),
-            certificate_id.clone(),
-            &course.version,
-            at,
-            at,
-            Vec::new(),
-        ),
+    let mut req = request(
+        &state.catalog,
+        &state.issuer.name,
+        &user.display_name,
+        learner,
+        Achievement::Path(group),
+        certificate_id.clone(),
+        &course.version,
+        at,
+        at,
+        Vec::new(),
     );
+    req.status = Some(status_list::next_index(state).await?);
+    let signed = sign(state, &req);
     Ok(Some(NewPathCertificate {
         certificate_id: certificate_id.to_string(),
         group_id: group.id.clone(),
         content_version: course.version.clone(),
         credential: signed.map(|s| (s.kid, s.jwt)),
     }))
+}
+
+/// What a graded attempt was at. A quiz today; a practice task (a graded sequence of steps,
+/// stored as attempt steps like a quiz) joins here as a variant, saying how it passes and how
+/// a pass counts in the learner's record.
+#[derive(Clone, Copy)]
+pub enum Assessed<'a> {
+    Quiz(&'a Quiz),
+}
+
+impl<'a> Assessed<'a> {
+    fn id(&self) -> &'a str {
+        match self {
+            Assessed::Quiz(q) => &q.id,
+        }
+    }
+
+    fn passes(&self, score_percent: f64) -> bool {
+        match self {
+            Assessed::Quiz(q) => grading::passes(score_percent, u32::from(q.pass_percent)),
+        }
+    }
+
+    /// Adds a pass to the record the course's completion rule reads.
+    fn credit(&self, record: &mut LearnerRecord) {
+        match self {
+            Assessed::Quiz(q) => {
+                record.quizzes_passed.insert(q.id.clone());
+            }
+        }
+    }
+}
+
+/// Something a learner did that may count as evidence.
+pub enum Outcome<'a> {
+    /// A lesson read to the end.
+    Lesson { lesson_id: &'a str },
+    /// An attempt graded: a quiz submitted, its essays graded by an instructor.
+    Graded(GradedAttempt<'a>),
+    /// An answer to a practice task's current step, graded by the course crate's step rules;
+    /// the last one finishes the attempt, and a passed task may complete the course.
+    TaskAnswer { task: &'a Task, answer: TaskAnswer },
+}
+
+pub struct GradedAttempt<'a> {
+    pub attempt: &'a Attempt,
+    pub assessed: Assessed<'a>,
+    pub by: GradedBy,
+    /// The result as graded (the score not yet rounded).
+    pub result: AttemptResult,
+    /// Some of it waits for a person to grade: recorded as submitted, it neither passes nor
+    /// fails yet.
+    pub pending: bool,
+}
+
+/// What `record_outcome` recorded.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// A graded attempt's result, with the score as recorded (one decimal).
+    pub result: Option<AttemptResult>,
+    /// A graded attempt's final verdict; None for a lesson or while grading is pending.
+    pub passed: Option<bool>,
+    /// The course completion (with its certificate) the outcome caused.
+    pub completion: Option<Completion>,
+    /// The path certificate the outcome earned.
+    pub path_certificate: Option<Certificate>,
+}
+
+/// The one place certificates are awarded. Computes the course score, signs the course
+/// credential and any path credential before the transaction (signing is pure and fast; an
+/// unused signature costs microseconds), then makes one store call that records the outcome
+/// and, if the course's completion rule says so, the completion and the path certificate, all
+/// in one transaction; retried whole when another completion took the ledger's next number
+/// first (`LEDGER_RETRIES`).
+pub async fn record_outcome(
+    state: &AppState,
+    learner: &User,
+    course: &Course,
+    outcome: Outcome<'_>,
+) -> Result<Recorded, AppError> {
+    let now = state.clock.now();
+    let (evidence, recorded, assessed, passing_task) = match outcome {
+        Outcome::Lesson { lesson_id } => (
+            Evidence::Lesson {
+                lesson_id: lesson_id.to_owned(),
+                content_version: course.version.clone(),
+            },
+            Recorded::default(),
+            None,
+            None,
+        ),
+        Outcome::TaskAnswer { task, answer } => {
+            let passed = answer.finish.as_ref().map(|f| f.passed);
+            (
+                Evidence::TaskAnswer(answer),
+                Recorded {
+                    passed,
+                    ..Recorded::default()
+                },
+                None,
+                (passed == Some(true)).then_some(task),
+            )
+        }
+        Outcome::Graded(g) => {
+            let score = grading::rounded_score(g.result.score_percent);
+            let passed = (!g.pending).then(|| g.assessed.passes(score));
+            let result = AttemptResult {
+                score_percent: score,
+                ..g.result
+            };
+            let path = match passed {
+                Some(true) => path_award(state, learner, course, g.assessed, true, now).await?,
+                _ => None,
+            };
+            let evidence = Evidence::Graded(Grading {
+                attempt_id: g.attempt.id.clone(),
+                quiz_id: g.assessed.id().to_owned(),
+                by: g.by,
+                result: serde_json::to_string(&result)
+                    .map_err(|e| AppError::internal_because("cannot serialise a result", e))?,
+                score_percent: score,
+                passed,
+                path,
+            });
+            let recorded = Recorded {
+                result: Some(result),
+                passed,
+                ..Recorded::default()
+            };
+            (evidence, recorded, Some((g.assessed, passed, score)), None)
+        }
+    };
+    // A pass, counted in the score and the record it is about to join.
+    let pass = assessed.and_then(|(a, passed, score)| (passed == Some(true)).then_some((a, score)));
+    let may_complete = match (&evidence, assessed) {
+        (Evidence::TaskAnswer(_), _) => passing_task.is_some(),
+        (_, None) => true,
+        (_, Some((_, passed, _))) => passed == Some(true),
+    };
+    let (score, signed) = if may_complete {
+        (
+            course_score(state, learner, course, pass.map(|(a, s)| (a.id(), s))).await?,
+            sign_course(
+                state,
+                learner,
+                course,
+                now,
+                passing_task.map(|t| t.id.as_str()),
+            )
+            .await?,
+        )
+    } else {
+        (None, None)
+    };
+    let mut tries = 0;
+    let stored = loop {
+        let signed = signed.clone();
+        let decide = |record: &LearnerRecord| {
+            let mut record = record.clone();
+            if let Some((a, _)) = pass {
+                a.credit(&mut record);
+            }
+            // The task being passed is not yet visible as passed inside the record.
+            if let Some(task) = passing_task {
+                record.tasks_passed.insert(task.id.clone());
+            }
+            completion_rule(state, learner, course, score, signed)(&record)
+        };
+        match state
+            .store
+            .record_evidence(learner.id, &course.id, now, evidence.clone(), decide)
+            .await
+        {
+            Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
+            done => break done?,
+        }
+    };
+    Ok(Recorded {
+        completion: stored.completion,
+        path_certificate: stored.path_certificate,
+        ..recorded
+    })
+}
+
+/// Decides, inside the store's transaction, whether a record completes the course.
+/// `signed` is the credential signed beforehand; its certificate id becomes the completion's.
+pub(crate) fn completion_rule<'a>(
+    state: &'a AppState,
+    user: &'a User,
+    course: &'a Course,
+    score_percent: Option<f64>,
+    signed: Option<Signed>,
+) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
+    move |record| {
+        course.status(record).completed.then(|| {
+            let (certificate_id, credential) = match signed {
+                Some(s) => (s.certificate_id, Some((s.kid, s.jwt))),
+                None => (
+                    CertificateId::generate(&mut rand::thread_rng()).to_string(),
+                    None,
+                ),
+            };
+            NewCompletion {
+                certificate_id,
+                content_version: course.version.clone(),
+                score_percent,
+                credential,
+                group: user
+                    .group
+                    .as_deref()
+                    .and_then(|g| state.catalog.group(g))
+                    .cloned(),
+                citizen: state.catalog.group(hocvuso_course::CITIZEN_GROUP).cloned(),
+            }
+        })
+    }
+}
+
+/// The best passing score of each quiz, averaged: the score a completion record carries.
+/// `current` is a pass being recorded now, not yet among the stored attempts.
+pub(crate) async fn course_score(
+    state: &AppState,
+    user: &User,
+    course: &Course,
+    current: Option<(&str, f64)>,
+) -> Result<Option<f64>, AppError> {
+    if course.quizzes.is_empty() {
+        return Ok(None);
+    }
+    let mut total = 0.0;
+    for quiz in &course.quizzes {
+        let mut best = state
+            .store
+            .attempts(user.id, &course.id, &quiz.id)
+            .await?
+            .iter()
+            .filter(|a| a.passed == Some(true))
+            .filter_map(|a| a.score_percent)
+            .fold(0.0_f64, f64::max);
+        if let Some((qid, s)) = current {
+            if qid == quiz.id {
+                best = best.max(s);
+            }
+        }
+        total += best;
+    }
+    Ok(Some(
+        (total / course.quizzes.len() as f64 * 10.0).round() / 10.0,
+    ))
 }
 
 /// Re-signs, with the current active key, every credential of either kind that `kid` signed,
@@ -397,51 +662,7 @@ pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certif
     let now = state.clock.now();
     let mut done = Vec::new();
     for c in state.store.certificates_signed_by(&retired.kid).await? {
-        let Some(id) = CertificateId::parse(&c.certificate_id) else {
-            continue;
-        };
-        let achievement = match c.kind {
-            AchievementKind::Course => state
-                .catalog
-                .course(&c.achievement_id)
-                .map(Achievement::Course),
-            AchievementKind::Path => state
-                .catalog
-                .group(&c.achievement_id)
-                .map(Achievement::Path),
-        };
-        let Some(achievement) = achievement else {
-            tracing::warn!(certificate = %c.certificate_id, "cannot re-issue: its course or path is gone from the content");
-            continue;
-        };
-        let Some(user) = state.store.user_by_id(c.user_id).await? else {
-            continue;
-        };
-        let learner = learner_ref(state, &user).await?;
-        let evidence = match achievement {
-            Achievement::Course(course) if !course.tasks.is_empty() => task_evidence(
-                course,
-                &state
-                    .store
-                    .learner_record(user.id, &course.id)
-                    .await?
-                    .tasks_passed,
-            ),
-            _ => Vec::new(),
-        };
-        let req = request(
-            &state.catalog,
-            &state.issuer.name,
-            &user.display_name,
-            learner,
-            achievement,
-            id,
-            &c.content_version,
-            c.completed_at,
-            now,
-            evidence,
-        );
-        let Some(signed) = sign(state, &req) else {
+        let Some(signed) = resign(state, &c, now).await? else {
             continue;
         };
         if state
@@ -458,6 +679,116 @@ pub async fn reissue_signed_by(state: &AppState, kid: &str) -> Result<Vec<Certif
     }
     tracing::info!(kid = %retired.kid, count = done.len(), "credentials re-issued");
     Ok(done)
+}
+
+/// A stored certificate's credential signed anew with the active key at `now`: same
+/// certificate id, award date and status index (a new one if the old credential had none, set
+/// at once for a revoked certificate), a new `validFrom`. None (logged) when its course or path is gone from the content or signing
+/// fails.
+async fn resign(
+    state: &AppState,
+    c: &Certificate,
+    now: OffsetDateTime,
+) -> Result<Option<Signed>, AppError> {
+    let Some(id) = CertificateId::parse(&c.certificate_id) else {
+        return Ok(None);
+    };
+    let achievement = match c.kind {
+        AchievementKind::Course => state
+            .catalog
+            .course(&c.achievement_id)
+            .map(Achievement::Course),
+        AchievementKind::Path => state
+            .catalog
+            .group(&c.achievement_id)
+            .map(Achievement::Path),
+    };
+    let Some(achievement) = achievement else {
+        tracing::warn!(certificate = %c.certificate_id, "cannot re-sign: its course or path is gone from the content");
+        return Ok(None);
+    };
+    let Some(user) = state.store.user_by_id(c.user_id).await? else {
+        return Ok(None);
+    };
+    let learner = learner_ref(state, &user).await?;
+    let mut req = request(
+        &state.catalog,
+        &state.issuer.name,
+        &user.display_name,
+        learner,
+        achievement,
+        id,
+        &c.content_version,
+        c.completed_at,
+        now,
+        Vec::new(),
+    );
+    let index = match c
+        .credential
+        .as_deref()
+        .and_then(credential_status::index_in_jwt)
+    {
+        Some(index) => index,
+        None => {
+            let index = status_list::next_index(state).await?;
+            if let Some(at) = c.revoked_at {
+                // Revoked while its credential had no status entry: the new entry must say so
+                // from the start.
+                state
+                    .store
+                    .set_status_revoked(index, &c.certificate_id, at)
+                    .await?;
+            }
+            index
+        }
+    };
+    req.status = Some(index);
+    Ok(sign(state, &req))
+}
+
+/// The credential to serve for a certificate: the stored one, or, for a credential signed
+/// before credentials carried a `credentialStatus`, the same credential re-signed once with a
+/// status index (stored in its place; its bit set at once if the certificate was revoked).
+/// A credential signed with a retired key is served as it is: re-issue is the administrator's
+/// decision (`hocvuso keys reissue`).
+pub async fn served_credential(state: &AppState, v: &Verified) -> Result<Option<String>, AppError> {
+    let c = &v.certificate;
+    let (Some(jwt), Some(kid)) = (c.credential.as_deref(), c.kid.as_deref()) else {
+        return Ok(c.credential.clone());
+    };
+    if v.key_retired || credential_status::index_in_jwt(jwt).is_some() {
+        return Ok(Some(jwt.to_owned()));
+    }
+    let Some(signed) = resign(state, c, state.clock.now()).await? else {
+        return Ok(Some(jwt.to_owned()));
+    };
+    if !state
+        .store
+        .replace_credential(&c.certificate_id, kid, &signed.kid, &signed.jwt)
+        .await?
+    {
+        // Another request re-signed it a moment ago: serve what is stored now.
+        return Ok(state
+            .store
+            .certificate(&c.certificate_id)
+            .await?
+            .and_then(|(c, _)| c.credential));
+    }
+    // A revocation that read the old credential (no entry) while this one was being signed
+    // could not set the bit: look again now that the new credential is stored.
+    if let (Some((now, _)), Some(index)) = (
+        state.store.certificate(&c.certificate_id).await?,
+        credential_status::index_in_jwt(&signed.jwt),
+    ) {
+        if let Some(at) = now.revoked_at {
+            state
+                .store
+                .set_status_revoked(index, &c.certificate_id, at)
+                .await?;
+        }
+    }
+    tracing::info!(certificate = %c.certificate_id, "credential re-signed with a status entry");
+    Ok(Some(signed.jwt))
 }
 
 /// Checks a compact VC-JWT: signature, key, claims, then the ledger's word on revocation.

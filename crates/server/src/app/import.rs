@@ -24,6 +24,9 @@ use crate::auth::{Scope, ROLE_LEARNER};
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The largest file accepted: a ward's list of people fits many times over.
+pub const MAX_FILE: usize = 20 * 1024 * 1024;
+
 pub use crate::app::spreadsheet::FileKind;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -118,7 +121,7 @@ pub async fn import(
     let bytes = bytes.to_vec();
     let read = actix_web::web::block(move || crate::app::spreadsheet::rows(&bytes, kind))
         .await
-        .map_err(|_| AppError::internal())?;
+        .map_err(|e| AppError::internal_because("the spreadsheet reader stopped", e))?;
     let table = match read {
         Ok(t) => t,
         Err(e) => {

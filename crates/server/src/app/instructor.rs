@@ -3,12 +3,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use hocvuso_assessment::grading::AttemptResult;
+use hocvuso_assessment::grading::{self, AttemptResult, ManualGrade, ManualGradeError};
 use hocvuso_assessment::paper::Paper;
 use hocvuso_assessment::statistics::{self, QuestionStatistics, Thresholds};
-use hocvuso_store::User;
+use hocvuso_course::{Course, Quiz};
+use hocvuso_store::{Attempt, GradedBy, User};
 use serde_json::Value;
 
+use crate::app::evidence::{record_outcome, Assessed, GradedAttempt, Outcome};
 use crate::auth::{ROLE_ADMIN, ROLE_INSTRUCTOR};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -78,42 +80,64 @@ pub async fn essay_queue(state: &AppState, user: &User) -> Result<Vec<EssayItem>
     require_instructor(user)?;
     let mut out = Vec::new();
     for (attempt, answers) in state.store.attempts_awaiting_grading().await? {
-        let Some(course) = state.catalog.course(&attempt.course_id) else {
-            continue;
-        };
-        let Some(quiz) = course.quiz(&attempt.quiz_id) else {
-            continue;
-        };
-        let Ok(paper) = serde_json::from_str::<Paper>(&attempt.paper) else {
-            continue;
-        };
-        let answers: BTreeMap<String, Value> = serde_json::from_str(&answers).unwrap_or_default();
-        for pq in &paper.questions {
-            let Some(q) = course
-                .quiz_bank(quiz)
-                .iter()
-                .find(|q| q.id.as_deref() == Some(pq.id.as_str()))
-            else {
-                continue;
-            };
-            if matches!(q.kind, hocvuso_assessment::model::QuestionKind::Essay) {
-                out.push(EssayItem {
-                    attempt_id: attempt.id.clone(),
-                    course_id: course.id.clone(),
-                    course_title: course.title.clone(),
-                    quiz_id: quiz.id.clone(),
-                    question_id: pq.id.clone(),
-                    question: crate::render::text_html(&q.text),
-                    answer: answers
-                        .get(&pq.id)
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned(),
-                });
-            }
+        if let Some(waiting) = Waiting::of(state, &attempt, &answers) {
+            out.extend(waiting.items(&attempt));
         }
     }
     Ok(out)
+}
+
+/// A submitted attempt whose essays wait for a grade, read against the content it was drawn
+/// from. None when its course, quiz or paper is gone or unreadable (left out of the queue).
+struct Waiting<'a> {
+    course: &'a Course,
+    quiz: &'a Quiz,
+    paper: Paper,
+    answers: BTreeMap<String, Value>,
+}
+
+impl<'a> Waiting<'a> {
+    fn of(state: &'a AppState, attempt: &Attempt, answers: &str) -> Option<Self> {
+        let course = state.catalog.course(&attempt.course_id)?;
+        let quiz = course.quiz(&attempt.quiz_id)?;
+        let paper = serde_json::from_str::<Paper>(&attempt.paper)
+            .map_err(|e| tracing::warn!(attempt = %attempt.id, error = %e, "unreadable paper left out of the grading queue"))
+            .ok()?;
+        Some(Self {
+            course,
+            quiz,
+            paper,
+            answers: serde_json::from_str(answers).unwrap_or_default(),
+        })
+    }
+
+    /// The essays, in paper order.
+    fn essays(&self) -> Vec<&str> {
+        grading::graded_by_hand(&self.paper, self.course.quiz_bank(self.quiz))
+    }
+
+    fn items(&self, attempt: &Attempt) -> Vec<EssayItem> {
+        let bank = self.course.quiz_bank(self.quiz);
+        self.essays()
+            .into_iter()
+            .filter_map(|id| bank.iter().find(|q| q.id.as_deref() == Some(id)))
+            .filter_map(|q| q.id.as_deref().map(|id| (id, q)))
+            .map(|(id, q)| EssayItem {
+                attempt_id: attempt.id.clone(),
+                course_id: self.course.id.clone(),
+                course_title: self.course.title.clone(),
+                quiz_id: self.quiz.id.clone(),
+                question_id: id.to_owned(),
+                question: crate::render::text_html(&q.text),
+                answer: self
+                    .answers
+                    .get(id)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -125,7 +149,8 @@ pub struct EssayGrade {
 }
 
 /// Grades every essay of a submitted attempt; the attempt is then graded (passed or not) and may
-/// complete the learner's course.
+/// complete the learner's course and earn their path certificate, through the one evidence
+/// pipeline.
 pub async fn grade_essays(
     state: &AppState,
     user: &User,
@@ -133,112 +158,63 @@ pub async fn grade_essays(
     grades: BTreeMap<String, EssayGrade>,
 ) -> Result<(), AppError> {
     require_instructor(user)?;
-    let queue = essay_queue(state, user).await?;
-    let essays: Vec<&EssayItem> = queue
-        .iter()
-        .filter(|e| e.attempt_id == attempt_id)
-        .collect();
-    let first = essays.first().ok_or_else(AppError::not_found)?;
-    if essays.iter().any(|e| !grades.contains_key(&e.question_id))
-        || grades
-            .keys()
-            .any(|k| !essays.iter().any(|e| &e.question_id == k))
-    {
-        return Err(AppError::unprocessable("essays_ungraded"));
+    if attempt_id.len() > 64 {
+        return Err(AppError::not_found());
     }
-    if grades
-        .values()
-        .any(|g| !(0.0..=1.0).contains(&g.fraction) || !g.fraction.is_finite())
-    {
-        return Err(AppError::unprocessable("invalid_grade"));
-    }
-    let course = state
-        .catalog
-        .course(&first.course_id)
-        .ok_or_else(AppError::not_found)?;
-    let quiz = course
-        .quiz(&first.quiz_id)
-        .ok_or_else(AppError::not_found)?;
-    let attempt = state
+    let (attempt, answers) = state
         .store
-        .attempts_awaiting_grading()
+        .attempt_awaiting_grading(attempt_id)
         .await?
-        .into_iter()
-        .map(|(a, _)| a)
-        .find(|a| a.id == attempt_id)
         .ok_or_else(AppError::not_found)?;
-    let mut result: AttemptResult = attempt
+    let waiting = Waiting::of(state, &attempt, &answers).ok_or_else(AppError::not_found)?;
+    let essays = waiting.essays();
+    if essays.is_empty() {
+        return Err(AppError::not_found());
+    }
+    let machine: AttemptResult = attempt
         .result
         .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok())
-        .ok_or_else(AppError::internal)?;
-    for q in &mut result.questions {
-        if let Some(g) = grades.get(&q.id) {
-            q.fraction = g.fraction;
-            q.correct = g.fraction >= 0.9999;
-            if !g.comment.trim().is_empty() {
-                q.feedback.insert(
-                    0,
-                    hocvuso_assessment::model::Text::new(
-                        hocvuso_assessment::model::TextFormat::Plain,
-                        g.comment.trim(),
-                    ),
-                );
-            }
-        }
-    }
-    let n = result.questions.len().max(1) as f64;
-    let score =
-        (result.questions.iter().map(|q| q.fraction).sum::<f64>() / n * 1000.0).round() / 10.0;
-    result.score_percent = score;
-    let passed = score >= f64::from(quiz.pass_percent);
+        .ok_or("no result")
+        .and_then(|r| serde_json::from_str(r).map_err(|_| "unreadable result"))
+        .map_err(|cause| {
+            tracing::error!(attempt = %attempt.id, cause, "a submitted attempt has no readable result");
+            AppError::internal()
+        })?;
+    let manual: BTreeMap<String, ManualGrade> = grades
+        .iter()
+        .map(|(id, g)| {
+            (
+                id.clone(),
+                ManualGrade {
+                    fraction: g.fraction,
+                    comment: g.comment.clone(),
+                },
+            )
+        })
+        .collect();
+    let result = grading::apply_manual(&machine, &essays, &manual).map_err(|e| match e {
+        ManualGradeError::Mismatch => AppError::unprocessable("essays_ungraded"),
+        ManualGradeError::OutOfRange(_) => AppError::unprocessable("invalid_grade"),
+    })?;
     let learner = state
         .store
         .user_by_id(attempt.user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let course_score = if passed {
-        crate::app::learning::course_score(state, &learner, course, Some((&quiz.id, score))).await?
-    } else {
-        None
-    };
-    let now = state.clock.now();
-    let (signed, path) = if passed {
-        (
-            crate::app::evidence::sign_course(state, &learner, course, now, None).await?,
-            // A pass of the group's final quiz arriving only now, at grading time, earns the
-            // path certificate now, in the grading transaction.
-            crate::app::evidence::path_award(state, &learner, course, quiz, passed, now).await?,
-        )
-    } else {
-        (None, None)
-    };
-    let step = serde_json::json!({"grader": user.id, "grades": grades.iter().map(|(k, g)| (k.clone(), serde_json::json!({"fraction": g.fraction, "comment": g.comment}))).collect::<serde_json::Map<_, _>>()});
-    state
-        .store
-        .grade_submitted_attempt(
-            attempt_id,
-            hocvuso_store::Submission {
-                answers: String::new(),
-                result: serde_json::to_string(&result).map_err(|_| AppError::internal())?,
-                score_percent: score,
-                passed,
-                at: now,
-                needs_grading: false,
-                path,
-            },
-            &step.to_string(),
-            |record: &hocvuso_course::LearnerRecord| {
-                let mut record = record.clone();
-                if passed {
-                    record.quizzes_passed.insert(quiz.id.clone());
-                }
-                crate::app::learning::completion_rule(state, &learner, course, course_score, signed)(
-                    &record,
-                )
-            },
-        )
-        .await?;
+    let step = serde_json::json!({"grader": user.id, "grades": manual}).to_string();
+    record_outcome(
+        state,
+        &learner,
+        waiting.course,
+        Outcome::Graded(GradedAttempt {
+            attempt: &attempt,
+            assessed: Assessed::Quiz(waiting.quiz),
+            by: GradedBy::Instructor { step },
+            result,
+            pending: false,
+        }),
+    )
+    .await?;
     tracing::info!(attempt = attempt_id, grader = user.id, "essays graded");
     Ok(())
 }

@@ -5,14 +5,11 @@ use std::collections::BTreeMap;
 use hocvuso_assessment::grading::{self, AttemptResult, GradeError, QuestionResult};
 use hocvuso_assessment::paper::{self, Paper, PresentedQuestion};
 use hocvuso_course::{Course, CourseStatus, LearnerRecord, OnTimeout, Quiz, QuizMode};
-use hocvuso_credentials::CertificateId;
-use hocvuso_store::{
-    Attempt, Certificate, Completion, NewAttempt, NewCompletion, StoreError, Submission, User,
-};
+use hocvuso_store::{Attempt, Certificate, Completion, GradedBy, NewAttempt, StoreError, User};
 use rand::Rng;
 use serde_json::Value;
 
-use crate::app::evidence::{path_award, sign_course, Signed, LEDGER_RETRIES};
+use crate::app::evidence::{record_outcome, Assessed, GradedAttempt, Outcome};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -34,72 +31,6 @@ pub async fn status(
     Ok((course.status(&record), record))
 }
 
-/// Decides, inside the store's transaction, whether a record completes the course.
-/// `signed` is the credential signed beforehand; its certificate id becomes the completion's.
-pub(crate) fn completion_rule<'a>(
-    state: &'a AppState,
-    user: &'a User,
-    course: &'a Course,
-    score_percent: Option<f64>,
-    signed: Option<Signed>,
-) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
-    move |record| {
-        course.status(record).completed.then(|| {
-            let (certificate_id, credential) = match signed {
-                Some(s) => (s.certificate_id, Some((s.kid, s.jwt))),
-                None => (
-                    CertificateId::generate(&mut rand::thread_rng()).to_string(),
-                    None,
-                ),
-            };
-            NewCompletion {
-                certificate_id,
-                content_version: course.version.clone(),
-                score_percent,
-                credential,
-                group: user
-                    .group
-                    .as_deref()
-                    .and_then(|g| state.catalog.group(g))
-                    .cloned(),
-                citizen: state.catalog.group(hocvuso_course::CITIZEN_GROUP).cloned(),
-            }
-        })
-    }
-}
-
-/// The best passing score of each quiz, averaged: the score a completion record carries.
-pub(crate) async fn course_score(
-    state: &AppState,
-    user: &User,
-    course: &Course,
-    current: Option<(&str, f64)>,
-) -> Result<Option<f64>, AppError> {
-    if course.quizzes.is_empty() {
-        return Ok(None);
-    }
-    let mut total = 0.0;
-    for quiz in &course.quizzes {
-        let mut best = state
-            .store
-            .attempts(user.id, &course.id, &quiz.id)
-            .await?
-            .iter()
-            .filter(|a| a.passed == Some(true))
-            .filter_map(|a| a.score_percent)
-            .fold(0.0_f64, f64::max);
-        if let Some((qid, s)) = current {
-            if qid == quiz.id {
-                best = best.max(s);
-            }
-        }
-        total += best;
-    }
-    Ok(Some(
-        (total / course.quizzes.len() as f64 * 10.0).round() / 10.0,
-    ))
-}
-
 /// Marks a lesson complete (idempotent). Returns the course completion it caused, if any.
 pub async fn complete_lesson(
     state: &AppState,
@@ -109,29 +40,8 @@ pub async fn complete_lesson(
 ) -> Result<Option<Completion>, AppError> {
     let course = course(state, course_id)?;
     course.lesson(lesson_id).ok_or_else(AppError::not_found)?;
-    let score = course_score(state, user, course, None).await?;
-    let now = state.clock.now();
-    // Signed whether or not this lesson completes the course: the transaction decides, and an
-    // unused signature costs microseconds.
-    let signed = sign_course(state, user, course, now, None).await?;
-    let mut tries = 0;
-    loop {
-        match state
-            .store
-            .complete_lesson(
-                user.id,
-                &course.id,
-                lesson_id,
-                &course.version,
-                now,
-                completion_rule(state, user, course, score, signed.clone()),
-            )
-            .await
-        {
-            Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
-            done => return Ok(done?),
-        }
-    }
+    let recorded = record_outcome(state, user, course, Outcome::Lesson { lesson_id }).await?;
+    Ok(recorded.completion)
 }
 
 /// Attempts a learner may start in an hour, across retries.
@@ -209,7 +119,8 @@ pub async fn save(
     grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
     let mut merged = saved_answers(state, &attempt).await?;
     merged.extend(answers);
-    let data = serde_json::to_string(&merged).map_err(|_| AppError::internal())?;
+    let data = serde_json::to_string(&merged)
+        .map_err(|e| AppError::internal_because("cannot serialise saved answers", e))?;
     state
         .store
         .append_attempt_step(&attempt, "save", &data, state.clock.now())
@@ -243,7 +154,8 @@ pub async fn check(
         .into_iter()
         .find(|q| q.id == question_id)
         .ok_or_else(|| AppError::unprocessable("unknown_question"))?;
-    let data = serde_json::to_string(&r).map_err(|_| AppError::internal())?;
+    let data = serde_json::to_string(&r)
+        .map_err(|e| AppError::internal_because("cannot serialise a checked answer", e))?;
     state
         .store
         .append_attempt_step(&attempt, "check", &data, state.clock.now())
@@ -340,7 +252,8 @@ pub async fn start_attempt(
         (paper, id)
     };
     let questions = paper::present(&paper, course.quiz_bank(quiz));
-    let paper_json = serde_json::to_string(&paper).map_err(|_| AppError::internal())?;
+    let paper_json = serde_json::to_string(&paper)
+        .map_err(|e| AppError::internal_because("cannot serialise a paper", e))?;
     let created = state
         .store
         .create_attempt(NewAttempt {
@@ -438,16 +351,6 @@ pub async fn attempt(
     Ok((attempt, questions))
 }
 
-/// Whether a paper holds essays, which an instructor must grade.
-pub fn has_essays(paper: &Paper, bank: &[hocvuso_assessment::model::Question]) -> bool {
-    paper.questions.iter().any(|pq| {
-        bank.iter().any(|q| {
-            q.id.as_deref() == Some(pq.id.as_str())
-                && matches!(q.kind, hocvuso_assessment::model::QuestionKind::Essay)
-        })
-    })
-}
-
 pub struct Graded {
     /// Waiting for an instructor to grade its essays.
     pub pending: bool,
@@ -508,64 +411,34 @@ pub async fn submit(
     }
     let answers = all;
     let result = grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
-    let score = (result.score_percent * 10.0).round() / 10.0;
-    let passed = score >= f64::from(quiz.pass_percent);
-    let course_score = if passed {
-        course_score(state, user, course, Some((&quiz.id, score))).await?
-    } else {
-        None
-    };
-    let needs_grading = has_essays(&paper, course.quiz_bank(quiz));
-    let now = state.clock.now();
-    let (signed, path) = if passed && !needs_grading {
-        (
-            sign_course(state, user, course, now, None).await?,
-            path_award(state, user, course, quiz, passed, now).await?,
-        )
-    } else {
-        (None, None)
-    };
-    let submission = Submission {
-        needs_grading,
-        path,
-        answers: serde_json::to_string(&answers).map_err(|_| AppError::internal())?,
-        result: serde_json::to_string(&result).map_err(|_| AppError::internal())?,
-        score_percent: score,
-        passed,
-        at: now,
-    };
-    let mut tries = 0;
-    let outcome = loop {
-        let signed = signed.clone();
-        let decide = |record: &LearnerRecord| {
-            // The attempt being graded is not yet visible as passed inside the record.
-            let mut record = record.clone();
-            if passed {
-                record.quizzes_passed.insert(quiz.id.clone());
-            }
-            completion_rule(state, user, course, course_score, signed)(&record)
-        };
-        match state
-            .store
-            .submit_attempt(&attempt, submission.clone(), decide)
-            .await
-        {
-            Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
-            done => break done?,
-        }
-    };
+    let pending = !grading::graded_by_hand(&paper, course.quiz_bank(quiz)).is_empty();
+    let answers = serde_json::to_string(&answers)
+        .map_err(|e| AppError::internal_because("cannot serialise answers", e))?;
+    let recorded = record_outcome(
+        state,
+        user,
+        course,
+        Outcome::Graded(GradedAttempt {
+            attempt: &attempt,
+            assessed: Assessed::Quiz(quiz),
+            by: GradedBy::Submission { answers },
+            result,
+            pending,
+        }),
+    )
+    .await?;
+    let result = recorded.result.ok_or_else(|| {
+        AppError::internal_because("a graded outcome came back without its result", &attempt.id)
+    })?;
     Ok(Graded {
-        pending: needs_grading,
+        pending,
         attempt_id: attempt.id,
         course_id: course.id.clone(),
         quiz_id: quiz.id.clone(),
-        result: AttemptResult {
-            score_percent: score,
-            ..result
-        },
-        passed: passed && !needs_grading,
-        completion: outcome.completion,
-        path_certificate: outcome.path_certificate,
+        result,
+        passed: recorded.passed == Some(true),
+        completion: recorded.completion,
+        path_certificate: recorded.path_certificate,
     })
 }
 

@@ -16,4 +16,5 @@ pub mod mastery;
 pub mod paging;
 pub mod practice;
 pub mod spreadsheet;
+pub mod status_list;
 pub mod units;

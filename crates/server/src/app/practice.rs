@@ -4,12 +4,14 @@
 
 use hocvuso_course::task::{Answer, AnswerError, StepGrade, TaskProgress};
 use hocvuso_course::{Course, LearnerRecord, Task};
-use hocvuso_store::{Completion, NewTaskAttempt, StoreError, TaskAttempt, TaskFinish, User};
+use hocvuso_store::{
+    Completion, NewTaskAttempt, StoreError, TaskAnswer, TaskAttempt, TaskFinish, User,
+};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::app::evidence::{sign_course, LEDGER_RETRIES};
-use crate::app::learning::{completion_rule, course, course_score};
+use crate::app::evidence::{record_outcome, Outcome};
+use crate::app::learning::course;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -176,42 +178,29 @@ pub async fn answer<'a>(
     let expected_seq = 1 + current.grades.len();
     let now = state.clock.now();
     let (course, task) = (current.course, current.task);
-    let (signed, score) = if progress.passed {
-        (
-            sign_course(state, user, course, now, Some(&task.id)).await?,
-            course_score(state, user, course, None).await?,
-        )
-    } else {
-        (None, None)
+    let answered = TaskAnswer {
+        attempt: current.attempt.clone(),
+        expected_seq,
+        data,
+        finish: finish.clone(),
     };
-    let mut tries = 0;
-    let completion = loop {
-        let signed = signed.clone();
-        let passed = progress.passed;
-        let decide = |record: &LearnerRecord| {
-            // The attempt being finished is not yet visible as passed inside the record.
-            let mut record = record.clone();
-            if passed {
-                record.tasks_passed.insert(task.id.clone());
-            }
-            completion_rule(state, user, course, score, signed)(&record)
-        };
-        // AWARD CALL SITE (practice tasks): the one place a passed task can complete a course.
-        // When `app::evidence::record_outcome` (the single evidence pipeline) is on main, this
-        // call goes through it instead of the store's completion closure.
-        match state
-            .store
-            .record_task_answer(&current.attempt, expected_seq, &data, finish, now, decide)
-            .await
-        {
-            Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
-            Err(StoreError::Conflict("step")) => {
-                return Err(AppError::conflict("not_current_step"))
-            }
-            Err(StoreError::AlreadySubmitted) => return Err(AppError::conflict("task_finished")),
-            done => break done?,
-        }
-    };
+    let recorded = record_outcome(
+        state,
+        user,
+        course,
+        Outcome::TaskAnswer {
+            task,
+            answer: answered,
+        },
+    )
+    .await
+    .map_err(|e| match e.key {
+        // Another tab answered this step, or finished the attempt, first.
+        "conflict" => AppError::conflict("not_current_step"),
+        "already_submitted" => AppError::conflict("task_finished"),
+        _ => e,
+    })?;
+    let completion = recorded.completion;
     if let Some(f) = finish {
         current.attempt.state = hocvuso_store::STATE_GRADED.to_owned();
         current.attempt.score_percent = Some(f.score_percent);

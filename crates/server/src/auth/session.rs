@@ -53,7 +53,7 @@ pub async fn authenticate(
     }
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(AppError::internal)?
+        .ok_or_else(|| AppError::internal_because("no application state", "not configured"))?
         .clone();
     let token = match bearer(req) {
         Some(t) => Some(t),
@@ -151,7 +151,7 @@ impl FromRequest for PageUser {
                     } else {
                         "/courses"
                     };
-                    let location = format!("/login?next={}", crate::pages::url_encode(next));
+                    let location = format!("/login?next={}", crate::render::url_encode(next));
                     Err(actix_web::error::InternalError::from_response(
                         "login required",
                         HttpResponse::SeeOther()
@@ -160,7 +160,7 @@ impl FromRequest for PageUser {
                     )
                     .into())
                 }
-                Err(e) => Err(crate::pages::PageError(e).into()),
+                Err(e) => Err(crate::error::error_for(req.path(), e)),
             }
         })
     }
@@ -178,7 +178,7 @@ impl FromRequest for MaybeUser {
         Box::pin(async move {
             let s = authenticate(&req, true)
                 .await
-                .map_err(crate::pages::PageError)?;
+                .map_err(|e| crate::error::error_for(req.path(), e))?;
             Ok(MaybeUser(s.map(|s| s.user)))
         })
     }

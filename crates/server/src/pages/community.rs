@@ -5,11 +5,11 @@ use actix_web::{web, HttpRequest};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, Time};
 
-use crate::api::community::check_in_url;
 use crate::app::accounts::{Registration, PRIVACY_NOTICE_VERSION};
 use crate::app::community::{self as app, AssistedRegistration, ClassForm};
 use crate::auth::{csrf, PageUser, Scope};
 use crate::error::AppError;
+use crate::present::check_in_url;
 use crate::state::AppState;
 use crate::views::date_vi;
 
@@ -239,7 +239,7 @@ pub async fn profile(
                 .quiet_zone(true)
                 .build()
         })
-        .map_err(|_| AppError::internal())?;
+        .map_err(|e| AppError::internal_because("cannot draw an attendance QR code", e))?;
     let mentor = match state
         .store
         .mentor_of(user.0.id)

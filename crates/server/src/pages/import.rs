@@ -48,7 +48,7 @@ pub async fn upload(
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| AppError::bad_request("invalid_form"))?;
-            if data.len() + chunk.len() > crate::api::import::MAX_FILE {
+            if data.len() + chunk.len() > crate::app::import::MAX_FILE {
                 return Err(AppError::new(
                     actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",

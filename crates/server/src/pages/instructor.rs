@@ -1,7 +1,8 @@
 use actix_web::{web, HttpRequest};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use hocvuso_assessment::interchange::{self, Format};
+use hocvuso_assessment::media::{self, MediaFile, MediaKind};
 
 use crate::app::instructor;
 use crate::auth::{csrf, PageUser};
@@ -115,13 +116,9 @@ pub async fn statistics(
         .render("statistics.html")
 }
 
-#[derive(Deserialize, Serialize, Default)]
+#[derive(Serialize, Default)]
 pub struct ImportForm {
-    #[serde(default, skip_serializing)]
-    csrf: String,
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     text: String,
 }
 
@@ -130,6 +127,40 @@ struct Preview {
     id: String,
     kind: String,
     text: String,
+}
+
+/// A media file the pasted bank carries, for the instructor to save into the course's `media/`
+/// folder (the server never writes course files: content is reviewed like code).
+#[derive(Serialize)]
+struct MediaPreview {
+    path: String,
+    kind: &'static str,
+    kilobytes: String,
+    /// A `data:` URL, to show an image and to download the file.
+    data_url: String,
+    image: bool,
+}
+
+impl MediaPreview {
+    fn of(file: &MediaFile) -> Self {
+        let kind = file.kind();
+        let mime = match kind {
+            Some(MediaKind::Png) => "image/png",
+            Some(MediaKind::Jpeg) => "image/jpeg",
+            Some(MediaKind::Gif) => "image/gif",
+            Some(MediaKind::Webp) => "image/webp",
+            Some(MediaKind::Svg) => "image/svg+xml",
+            Some(MediaKind::Mp3) => "audio/mpeg",
+            None => "application/octet-stream",
+        };
+        Self {
+            path: file.path(),
+            kind: kind.map_or("?", MediaKind::label),
+            kilobytes: crate::views::format_number_vi(file.bytes.len() as f64 / 1024.0),
+            data_url: format!("data:{mime};base64,{}", media::encode_base64(&file.bytes)),
+            image: kind.is_some_and(|k| k != MediaKind::Mp3),
+        }
+    }
 }
 
 pub async fn import_form(
@@ -149,17 +180,27 @@ pub async fn import_form(
         .render("bank_import.html")
 }
 
+/// The import form's limits: a pasted bank with its embedded images (Moodle XML carries them as
+/// base64), read only after the role check. Larger banks go through `hocvuso questions convert`.
+const IMPORT_FORM_BYTES: usize = 8 * 1024 * 1024;
+const IMPORT_FORM_FIELDS: usize = 4;
+
 /// Reads a pasted bank (GIFT, Moodle XML, QTI), shows every question or every problem with its
-/// line, and gives it back as GIFT for the course's questions.gift.
+/// line and question, gives it back as GIFT for the course's questions.gift, and lists the media
+/// files a Moodle XML bank embeds, for the course's media folder.
 pub async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    form: web::Form<ImportForm>,
+    payload: web::Payload,
 ) -> PageResult {
     instructor::require_instructor(&user.0)?;
-    csrf::verify(&req, &form.csrf)?;
-    let form = form.into_inner();
+    let fields = FormFields::read(payload, IMPORT_FORM_BYTES, IMPORT_FORM_FIELDS).await?;
+    csrf::verify(&req, fields.csrf())?;
+    let form = ImportForm {
+        from: fields.first("from").unwrap_or_default().to_owned(),
+        text: fields.first("text").unwrap_or_default().to_owned(),
+    };
     let page = Page::new(&req, &state, Some(&user.0));
     let Ok(from) = form.from.parse::<Format>() else {
         return page
@@ -167,9 +208,10 @@ pub async fn import(
             .error(&crate::AppError::unprocessable("unknown_format"))
             .render("bank_import.html");
     };
-    match interchange::read(&form.text, from) {
-        Ok(questions) => {
-            let preview: Vec<Preview> = questions
+    match interchange::read_bank(&form.text, from) {
+        Ok(bank) => {
+            let preview: Vec<Preview> = bank
+                .questions
                 .iter()
                 .map(|q| Preview {
                     id: q.id.clone().unwrap_or_default(),
@@ -177,9 +219,11 @@ pub async fn import(
                     text: text_html(&q.text),
                 })
                 .collect();
-            let gift = interchange::convert(&form.text, from, Format::Gift).unwrap_or_default();
+            let media: Vec<MediaPreview> = bank.media.iter().map(MediaPreview::of).collect();
+            let gift = interchange::write_bank(&bank, Format::Gift).unwrap_or_default();
             page.with("form", &form)
                 .with("preview", &preview)
+                .with("media", &media)
                 .with("gift", &gift)
                 .render("bank_import.html")
         }

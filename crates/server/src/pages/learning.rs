@@ -4,14 +4,14 @@ use actix_web::{web, HttpRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use hocvuso_assessment::grading::AttemptResult;
 use hocvuso_assessment::paper::PresentedQuestion;
 use hocvuso_course::Course;
 
-use crate::api::learning::{question_views, submit_response, QuestionView, SubmitResponse};
 use crate::app::learning as app;
 use crate::auth::{csrf, PageUser};
 use crate::error::AppError;
+use crate::present::learning::{question_views, stored_result, QuestionView, SubmitResponse};
+use crate::present::{feedback_html, media_url};
 use crate::state::AppState;
 use crate::views::{date_vi, time_vi};
 
@@ -208,10 +208,7 @@ pub async fn lesson(
         .learner_record(user.id, &course.id)
         .await
         .map_err(AppError::from)?;
-    let audio = lesson
-        .audio
-        .as_ref()
-        .map(|a| format!("/media/{}/{}", course.id, a.trim_start_matches("media/")));
+    let audio = lesson.audio.as_ref().map(|a| media_url(&course.id, a));
     Page::new(&req, &state, Some(&user))
         .with("course", course)
         .with("lesson", lesson)
@@ -313,10 +310,7 @@ pub async fn attempt(
         .with("course", course)
         .with("quiz", quiz)
         .with("attempt_id", &attempt.id);
-    if let Some(r) = &attempt.result {
-        let parsed: AttemptResult = serde_json::from_str(r).map_err(|_| AppError::internal())?;
-        let mut result = submit_response(&parsed, attempt.passed.unwrap_or(false), None);
-        result.pending_grading = attempt.passed.is_none();
+    if let Some(result) = stored_result(&attempt)? {
         let certificate_id = state
             .store
             .completions_for_user(user.id)
@@ -402,13 +396,7 @@ impl AttemptItem {
             tapped: false,
             check: check.map(|r| CheckView {
                 correct: r.correct,
-                feedback: (!r.feedback.is_empty()).then(|| {
-                    r.feedback
-                        .iter()
-                        .map(crate::render::text_html)
-                        .collect::<Vec<_>>()
-                        .join("<br>")
-                }),
+                feedback: feedback_html(&r.feedback),
             }),
             choices: (1..=q.options.len()).collect(),
             q,

@@ -28,122 +28,112 @@ use crate::views;
 
 pub use evidence::issuer_page;
 
+/// Every path is one resource with all its methods, so a method a path does not take answers
+/// 405 with `Allow` (as the error page, by `error::contract_errors`), not 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(accounts::home))
-        .route("/register", web::get().to(accounts::register_form))
-        .route("/register", web::post().to(accounts::register))
-        .route("/login", web::get().to(accounts::login_form))
-        .route("/login", web::post().to(accounts::login))
-        .route("/logout", web::post().to(accounts::logout))
-        .route(
-            "/logout/everywhere",
-            web::post().to(accounts::logout_everywhere),
+    cfg.service(web::resource("/").get(accounts::home))
+        .service(
+            web::resource("/register")
+                .get(accounts::register_form)
+                .post(accounts::register),
         )
-        .route("/account", web::get().to(accounts::account))
-        .route(
-            "/account/password",
-            web::post().to(accounts::change_password),
+        .service(
+            web::resource("/login")
+                .get(accounts::login_form)
+                .post(accounts::login),
         )
-        .route("/privacy", web::get().to(accounts::privacy))
-        .route("/courses", web::get().to(learning::catalog))
-        .route("/courses/{course_id}", web::get().to(learning::course))
-        .route(
-            "/courses/{course_id}/lessons/{lesson_id}",
-            web::get().to(learning::lesson),
+        .service(web::resource("/logout").post(accounts::logout))
+        .service(web::resource("/logout/everywhere").post(accounts::logout_everywhere))
+        .service(web::resource("/account").get(accounts::account))
+        .service(web::resource("/account/password").post(accounts::change_password))
+        .service(web::resource("/privacy").get(accounts::privacy))
+        .service(web::resource("/courses").get(learning::catalog))
+        .service(web::resource("/courses/{course_id}").get(learning::course))
+        .service(web::resource("/courses/{course_id}/lessons/{lesson_id}").get(learning::lesson))
+        .service(
+            web::resource("/courses/{course_id}/lessons/{lesson_id}/complete")
+                .post(learning::complete_lesson),
         )
-        .route(
-            "/courses/{course_id}/lessons/{lesson_id}/complete",
-            web::post().to(learning::complete_lesson),
+        .service(
+            web::resource("/courses/{course_id}/quizzes/{quiz_id}/start")
+                .post(learning::start_attempt),
         )
-        .route(
-            "/courses/{course_id}/quizzes/{quiz_id}/start",
-            web::post().to(learning::start_attempt),
+        .service(web::resource("/courses/{course_id}/tasks/{task_id}").get(practice::task))
+        .service(web::resource("/courses/{course_id}/tasks/{task_id}/start").post(practice::start))
+        .service(web::resource("/task-attempts/{attempt_id}").get(practice::attempt))
+        .service(web::resource("/task-attempts/{attempt_id}/answer").post(practice::answer))
+        .service(web::resource("/attempts/{attempt_id}").get(learning::attempt))
+        .service(web::resource("/attempts/{attempt_id}/submit").post(learning::submit))
+        .service(web::resource("/attempts/{attempt_id}/save").post(learning::save))
+        .service(web::resource("/attempts/{attempt_id}/check").post(learning::check))
+        .service(web::resource("/progress").get(learning::progress))
+        .service(web::resource("/certificates").get(evidence::my_certificates))
+        .service(web::resource("/certificates/details").post(evidence::verify_details))
+        .service(web::resource("/verify").get(evidence::verify_form))
+        .service(web::resource("/verify/{id}").get(evidence::verify))
+        .service(web::resource("/admin").get(admin::dashboard))
+        .service(web::resource("/instructor").get(instructor::home))
+        .service(
+            web::resource("/instructor/import")
+                .get(instructor::import_form)
+                .post(instructor::import),
         )
-        .route(
-            "/courses/{course_id}/tasks/{task_id}",
-            web::get().to(practice::task),
+        .service(web::resource("/instructor/essays").get(instructor::essays))
+        .service(web::resource("/instructor/attempts/{attempt_id}/grade").post(instructor::grade))
+        .service(
+            web::resource("/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics")
+                .get(instructor::statistics),
         )
-        .route(
-            "/courses/{course_id}/tasks/{task_id}/start",
-            web::post().to(practice::start),
+        .service(web::resource("/dashboard").get(units::dashboard))
+        .service(
+            web::resource("/import")
+                .get(import::form)
+                .post(import::upload),
         )
-        .route(
-            "/task-attempts/{attempt_id}",
-            web::get().to(practice::attempt),
+        .service(
+            web::resource("/units/{id}/people")
+                .get(units::people)
+                .post(units::people_action),
         )
-        .route(
-            "/task-attempts/{attempt_id}/answer",
-            web::post().to(practice::answer),
+        .service(
+            web::resource("/people/{id}/activate")
+                .get(units::activate_form)
+                .post(units::activate),
         )
-        .route("/attempts/{attempt_id}", web::get().to(learning::attempt))
-        .route(
-            "/attempts/{attempt_id}/submit",
-            web::post().to(learning::submit),
+        .service(
+            web::resource("/targets")
+                .get(units::targets_form)
+                .post(units::targets_save),
         )
-        .route(
-            "/attempts/{attempt_id}/save",
-            web::post().to(learning::save),
+        .service(
+            web::resource("/assignments")
+                .get(units::assignments)
+                .post(units::assign),
         )
-        .route(
-            "/attempts/{attempt_id}/check",
-            web::post().to(learning::check),
+        .service(web::resource("/assignments/{id}").get(units::assignment))
+        .service(web::resource("/assignments/{id}/remind").post(units::remind))
+        .service(web::resource("/due").get(units::due))
+        .service(web::resource("/mentor").get(community::mentor))
+        .service(
+            web::resource("/mentor/register")
+                .get(community::assisted_form)
+                .post(community::assisted),
         )
-        .route("/progress", web::get().to(learning::progress))
-        .route("/certificates", web::get().to(evidence::my_certificates))
-        .route(
-            "/certificates/details",
-            web::post().to(evidence::verify_details),
+        .service(web::resource("/profile").get(community::profile))
+        .service(web::resource("/profile/mentor").post(community::choose_mentor))
+        .service(web::resource("/profile/email").post(community::set_email))
+        .service(web::resource("/profile/invitations/{id}").post(community::answer_invitation))
+        .service(
+            web::resource("/classes")
+                .get(community::classes)
+                .post(community::create_class),
         )
-        .route("/verify", web::get().to(evidence::verify_form))
-        .route("/verify/{id}", web::get().to(evidence::verify))
-        .route("/admin", web::get().to(admin::dashboard))
-        .route("/instructor", web::get().to(instructor::home))
-        .route("/instructor/import", web::get().to(instructor::import_form))
-        .route("/instructor/essays", web::get().to(instructor::essays))
-        .route(
-            "/instructor/attempts/{attempt_id}/grade",
-            web::post().to(instructor::grade),
-        )
-        .route("/instructor/import", web::post().to(instructor::import))
-        .route(
-            "/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics",
-            web::get().to(instructor::statistics),
-        )
-        .route("/dashboard", web::get().to(units::dashboard))
-        .route("/import", web::get().to(import::form))
-        .route("/import", web::post().to(import::upload))
-        .route("/units/{id}/people", web::get().to(units::people))
-        .route("/units/{id}/people", web::post().to(units::people_action))
-        .route("/people/{id}/activate", web::get().to(units::activate_form))
-        .route("/people/{id}/activate", web::post().to(units::activate))
-        .route("/targets", web::get().to(units::targets_form))
-        .route("/targets", web::post().to(units::targets_save))
-        .route("/assignments", web::get().to(units::assignments))
-        .route("/assignments", web::post().to(units::assign))
-        .route("/assignments/{id}", web::get().to(units::assignment))
-        .route("/assignments/{id}/remind", web::post().to(units::remind))
-        .route("/due", web::get().to(units::due))
-        .route("/mentor", web::get().to(community::mentor))
-        .route("/mentor/register", web::get().to(community::assisted_form))
-        .route("/mentor/register", web::post().to(community::assisted))
-        .route("/profile", web::get().to(community::profile))
-        .route("/profile/mentor", web::post().to(community::choose_mentor))
-        .route("/profile/email", web::post().to(community::set_email))
-        .route(
-            "/profile/invitations/{id}",
-            web::post().to(community::answer_invitation),
-        )
-        .route("/classes", web::get().to(community::classes))
-        .route("/classes", web::post().to(community::create_class))
-        .route("/classes/{id}", web::get().to(community::class))
-        .route(
-            "/classes/{id}/attendance",
-            web::post().to(community::attend),
-        )
-        .route("/check-in/{code}", web::get().to(community::check_in_form))
-        .route("/admin/revoke", web::post().to(admin::revoke))
-        .route("/static/site.css", web::get().to(stylesheet))
-        .route("/media/{course_id}/{path:.*}", web::get().to(media));
+        .service(web::resource("/classes/{id}").get(community::class))
+        .service(web::resource("/classes/{id}/attendance").post(community::attend))
+        .service(web::resource("/check-in/{code}").get(community::check_in_form))
+        .service(web::resource("/admin/revoke").post(admin::revoke))
+        .service(web::resource("/static/site.css").get(stylesheet))
+        .service(web::resource("/media/{course_id}/{path:.*}").get(media));
 }
 
 /// A failure shown as a page, in Vietnamese, with the right status.
@@ -303,9 +293,7 @@ pub fn redirect(location: &str) -> HttpResponse {
 }
 
 /// Percent-encodes a path for use in a query string.
-pub fn url_encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
+pub use crate::render::url_encode;
 
 /// Only paths on this site are followed after login (no open redirect): a single leading
 /// `/`, then visible ASCII only. That refuses `//host` and `/\host` (which browsers read as
