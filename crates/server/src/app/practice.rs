@@ -182,7 +182,7 @@ pub async fn answer<'a>(
         attempt: current.attempt.clone(),
         expected_seq,
         data,
-        finish: finish.clone(),
+        finish,
     };
     let recorded = record_outcome(
         state,
