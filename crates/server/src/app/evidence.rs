@@ -572,6 +572,12 @@ pub async fn record_outcome(
             .await
         {
             Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
+            // Two completions at once may deadlock on the counters they both update
+            // (PostgreSQL aborts one); running the transaction again is the cure.
+            Err(e) if e.is_transient() && tries < LEDGER_RETRIES => {
+                tracing::warn!(error = %e, "evidence transaction retried after a deadlock");
+                tries += 1
+            }
             done => break done?,
         }
     };
