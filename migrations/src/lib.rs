@@ -12,6 +12,7 @@ mod m20261205_000002_citizen_path;
 mod m20261206_000001_sessions;
 mod m20261206_000002_scope_and_integrity;
 mod m20261206_000006_status_list;
+mod m20261206_000007_practice_tasks;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_sessions::Migration),
             Box::new(m20261206_000002_scope_and_integrity::Migration),
             Box::new(m20261206_000006_status_list::Migration),
+            Box::new(m20261206_000007_practice_tasks::Migration),
         ]
     }
 }

@@ -149,7 +149,7 @@ async fn issuing_a_credential_stays_under_5_ms_of_server_time() -> TestResult {
                         .map_err(|e| format!("{e:?}"))?;
                 let now = state.clock.now();
                 let t = Instant::now();
-                let signed = app::evidence::sign_course(state, &user, course, now)
+                let signed = app::evidence::sign_course(state, &user, course, now, None)
                     .await
                     .map_err(|e| e.key)?
                     .ok_or("signed")?;

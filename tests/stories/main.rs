@@ -17,6 +17,7 @@ mod mail;
 mod migrations;
 mod pages;
 mod path_credentials;
+mod practice;
 mod security_accounts;
 mod security_data;
 mod status_list;

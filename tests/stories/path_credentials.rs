@@ -17,7 +17,10 @@ use crate::credentials::schema_validator;
 const PATH_TITLE: &str = "Lộ trình kỹ năng số: Người dân";
 
 /// Decodes a VC-JWT with an independent JOSE library against the published JWKS.
-async fn decode_with_jwks(app: &TestApp, jwt: &str) -> Result<Value, hocvuso_stories::Error> {
+pub(crate) async fn decode_with_jwks(
+    app: &TestApp,
+    jwt: &str,
+) -> Result<Value, hocvuso_stories::Error> {
     let jwks: jsonwebtoken::jwk::JwkSet =
         serde_json::from_slice(&app.get("/.well-known/jwks.json", None).await.body)?;
     let header = jsonwebtoken::decode_header(jwt)?;

@@ -1,4 +1,5 @@
-//! Completion rules: a course is complete when every lesson is complete and every quiz passed.
+//! Completion rules: a course is complete when every lesson is complete, every quiz passed and,
+//! when the course requires them, every practice task passed.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,8 @@ use crate::Course;
 pub struct LearnerRecord {
     pub lessons_completed: BTreeSet<String>,
     pub quizzes_passed: BTreeSet<String>,
+    /// Practice tasks passed.
+    pub tasks_passed: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,6 +22,9 @@ pub struct CourseStatus {
     pub lessons_total: usize,
     pub quizzes_passed: usize,
     pub quizzes_total: usize,
+    /// Required practice tasks passed, and how many are required (0 unless `tasks_required`).
+    pub tasks_passed: usize,
+    pub tasks_total: usize,
     pub completed: bool,
     /// The next lesson to study, if any: the first not completed, in course order.
     pub next_lesson: Option<String>,
@@ -39,12 +45,25 @@ impl Course {
         let quizzes_passed = counted
             .filter(|q| record.quizzes_passed.contains(&q.id))
             .count();
+        let required: Vec<&str> = if self.tasks_required {
+            self.tasks.iter().map(|t| t.id.as_str()).collect()
+        } else {
+            Vec::new()
+        };
+        let tasks_passed = required
+            .iter()
+            .filter(|t| record.tasks_passed.contains(**t))
+            .count();
         CourseStatus {
             lessons_completed,
+            tasks_passed,
+            tasks_total: required.len(),
             lessons_total: self.lessons.len(),
             quizzes_passed,
             quizzes_total,
-            completed: lessons_completed == self.lessons.len() && quizzes_passed == quizzes_total,
+            completed: lessons_completed == self.lessons.len()
+                && quizzes_passed == quizzes_total
+                && tasks_passed == required.len(),
             next_lesson: self
                 .lessons
                 .iter()

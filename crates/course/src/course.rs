@@ -5,6 +5,7 @@ use serde::Serialize;
 use hocvuso_assessment::model::Question;
 
 use crate::item_rules::QuestionSource;
+use crate::task::Task;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Course {
@@ -18,6 +19,10 @@ pub struct Course {
     pub prerequisites: Vec<String>,
     pub lessons: Vec<Lesson>,
     pub quizzes: Vec<Quiz>,
+    /// Practice tasks (`tasks/NN-slug.toml`), in file-name order.
+    pub tasks: Vec<Task>,
+    /// Whether passing every task is needed to complete the course (`tasks_required`).
+    pub tasks_required: bool,
     #[serde(skip)]
     pub bank: Vec<Question>,
     /// Where each question of `bank` is written (same order), with its waiver marks.
@@ -124,6 +129,10 @@ impl Course {
 
     pub fn lesson(&self, id: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.id == id)
+    }
+
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
     }
 
     pub fn quiz(&self, id: &str) -> Option<&Quiz> {

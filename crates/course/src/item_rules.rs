@@ -879,6 +879,8 @@ mod tests {
             prerequisites: vec![],
             lessons: vec![],
             quizzes: vec![],
+            tasks: vec![],
+            tasks_required: false,
             bank,
             sources,
             version: String::new(),

@@ -19,6 +19,7 @@ pub mod placement;
 pub mod problems;
 mod source;
 pub mod stats;
+pub mod task;
 
 pub use catalog::Catalog;
 pub use completion::{CourseStatus, LearnerRecord};
@@ -28,3 +29,4 @@ pub use groups::{Group, CITIZEN_GROUP};
 pub use load::load;
 pub use milestones::Milestones;
 pub use problems::{Problem, Problems};
+pub use task::Task;

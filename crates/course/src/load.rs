@@ -18,6 +18,7 @@ use crate::item_rules::{self, QuestionSource};
 use crate::lesson::{self, FrontMatter};
 use crate::markdown;
 use crate::source::{self, Source};
+use crate::task::{self, Task};
 use crate::{Catalog, Course, Framework, Group, Lesson, Problems, Quiz};
 
 #[derive(Deserialize)]
@@ -56,6 +57,9 @@ struct RawCourse {
     prerequisites: Vec<Spanned<String>>,
     #[serde(default, rename = "quiz")]
     quizzes: Vec<RawQuiz>,
+    /// Extension: every practice task of the course must be passed to complete it.
+    #[serde(default)]
+    tasks_required: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -588,8 +592,23 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
                 .collect(),
         });
     }
+    let tasks = load_tasks(root, &dir, &raw, &mut hasher, problems);
+    let tasks_required = raw.tasks_required.as_ref().is_some_and(|r| *r.get_ref());
+    if let Some(flag) = raw
+        .tasks_required
+        .as_ref()
+        .filter(|_| tasks_required && tasks.is_empty())
+    {
+        ctx.at(
+            problems,
+            flag,
+            "tasks_required is set but the course has no tasks (tasks/NN-slug.toml)",
+        );
+    }
     let course = Course {
         id: id.to_owned(),
+        tasks,
+        tasks_required,
         title: raw.title.clone(),
         summary: raw.summary.clone(),
         groups: raw.groups.iter().map(|g| g.get_ref().clone()).collect(),
@@ -621,6 +640,81 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             question_tags,
         },
     ))
+}
+
+/// The course's practice tasks, `tasks/NN-slug.toml` in file-name order (the folder is optional).
+fn load_tasks(
+    root: &Path,
+    dir: &Path,
+    raw: &RawCourse,
+    hasher: &mut Sha256,
+    problems: &mut Problems,
+) -> Vec<Task> {
+    let tasks_dir = dir.join("tasks");
+    if !root.join(&tasks_dir).is_dir() {
+        return Vec::new();
+    }
+    let entries = match sorted_entries(&root.join(&tasks_dir)) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(&tasks_dir, None, format!("cannot read folder: {e}"));
+            return Vec::new();
+        }
+    };
+    let competences: Vec<String> = raw
+        .competences
+        .iter()
+        .map(|c| c.get_ref().clone())
+        .collect();
+    let quiz_ids: BTreeSet<&String> = raw.quizzes.iter().map(|q| q.id.get_ref()).collect();
+    let mut tasks: Vec<Task> = Vec::new();
+    for (name, _) in entries {
+        let trel = tasks_dir.join(&name);
+        let slug = name
+            .strip_suffix(".toml")
+            .and_then(|stem| stem.split_once('-'))
+            .filter(|(nn, _)| !nn.is_empty() && nn.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(_, slug)| slug);
+        let Some(slug) = slug.filter(|s| is_valid_id(s)) else {
+            problems.push(
+                &trel,
+                None,
+                "task file names are NN-slug.toml (e.g. 01-kich-hoat.toml)",
+            );
+            continue;
+        };
+        if tasks.iter().any(|t| t.id == slug) || quiz_ids.contains(&slug.to_owned()) {
+            problems.push(
+                &trel,
+                None,
+                format!("task id \"{slug}\" is already used in this course"),
+            );
+            continue;
+        }
+        let Some(tsrc) = source::read(root, &trel, problems) else {
+            continue;
+        };
+        hasher.update(trel.to_string_lossy().as_bytes());
+        hasher.update(tsrc.text.as_bytes());
+        let ctx = FileCtx {
+            rel: trel.clone(),
+            src: &tsrc,
+            base: 0,
+        };
+        let Some(raw_task) = parse_toml::<task::RawTask>(&tsrc.text, &ctx, problems) else {
+            continue;
+        };
+        match task::build(slug, raw_task, &competences) {
+            Ok(t) => tasks.push(t),
+            Err(found) => {
+                for (span, msg) in found {
+                    let line = span.map(|s| tsrc.line_of(s.start));
+                    problems.push(&trel, line, msg);
+                }
+            }
+        }
+    }
+    tasks
 }
 
 type LoadedLesson = (Lesson, Vec<Spanned<String>>, usize);

@@ -347,6 +347,31 @@ impl Stats {
             );
         }
 
+        let _ = writeln!(
+            out,
+            "\n### Practice tasks\n\nHands-on tasks on mock screens of made-up apps (`tasks/` of a course, \"Practice tasks\" in `docs/content-format.md`), with the groups whose path holds their course. \"required\": the course needs them passed to be complete.\n\n| course | task | steps | pass (first try) | groups (path) | required |\n|---|---|---:|---:|---|---|"
+        );
+        for c in catalog.courses.values() {
+            let groups: Vec<&str> = catalog
+                .groups
+                .iter()
+                .filter(|g| g.path.contains(&c.id))
+                .map(|g| g.id.as_str())
+                .collect();
+            for t in &c.tasks {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {}% | {} | {} |",
+                    c.id,
+                    t.title,
+                    t.steps.len(),
+                    t.pass_percent,
+                    groups.join(", "),
+                    if c.tasks_required { "yes" } else { "no" }
+                );
+            }
+        }
+
         let _ = writeln!(out, "\n### Paths\n");
         for g in &catalog.groups {
             let _ = writeln!(

@@ -67,6 +67,7 @@ fn main() {
         content_version: Some("b1946ac92492d2347c6235b4d2611184".into()),
         awarded_at: datetime!(2025-11-20 03:10 UTC),
         issued_at: datetime!(2025-11-20 03:10 UTC),
+        evidence: Vec::new(),
         status: None,
     };
     let now = datetime!(2026-01-01 0:00 UTC);

@@ -70,6 +70,18 @@ pub struct CredentialRequest {
     /// Its bit in the revocation status lists (`credentialStatus`); None only for documents
     /// that are never served as evidence (tests, benchmarks).
     pub status: Option<StatusIndex>,
+    /// What the learner did that shows the achievement, beyond the criteria: the practice tasks
+    /// passed (`evidence`, one `Evidence` object each). Empty: no `evidence` property.
+    pub evidence: Vec<EvidenceItem>,
+}
+
+/// One piece of evidence: a practice task the learner passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceItem {
+    /// The task's title.
+    pub name: String,
+    /// What was done, in Vietnamese, e.g. `Thực hành trên màn hình mô phỏng: …`.
+    pub narrative: String,
 }
 
 /// The `AchievementCredential` JSON (unsigned).
@@ -141,6 +153,14 @@ pub fn achievement_credential(base: &PublicUrl, req: &CredentialRequest) -> Resu
     });
     if let (Some(index), Some(map)) = (req.status, credential.as_object_mut()) {
         map.insert("credentialStatus".into(), status_list::entry(base, index));
+    }
+    if let (false, Some(map)) = (req.evidence.is_empty(), credential.as_object_mut()) {
+        let evidence: Vec<Value> = req
+            .evidence
+            .iter()
+            .map(|e| json!({ "type": ["Evidence"], "name": e.name, "narrative": e.narrative }))
+            .collect();
+        map.insert("evidence".into(), Value::Array(evidence));
     }
     Ok(credential)
 }

@@ -103,6 +103,7 @@ mod support {
             content_version: Some("b1946ac92492d2347c6235b4d2611184".into()),
             awarded_at: datetime!(2025-11-20 03:10:00 UTC),
             issued_at: ISSUED,
+            evidence: Vec::new(),
             status: Some(hocvuso_credentials::status_list::StatusIndex {
                 list: 1,
                 position: 4711,

@@ -239,6 +239,7 @@ impl<'a> Signer<'a> {
             &course.version,
             at,
             at,
+            Vec::new(),
         );
         req.status = Some(
             hocvuso_credentials::status_list::StatusIndex::from_global(self.next_status)

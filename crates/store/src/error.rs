@@ -36,6 +36,24 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether the statement lost a race the database resolves by aborting one side (a
+    /// PostgreSQL deadlock, `40P01`, or serialization failure, `40001`): the whole transaction
+    /// may simply be run again.
+    pub fn is_transient(&self) -> bool {
+        use sea_orm::RuntimeErr;
+        match self {
+            StoreError::Db(DbErr::Exec(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(
+                db,
+            ))))
+            | StoreError::Db(DbErr::Query(RuntimeErr::SqlxError(
+                sea_orm::sqlx::Error::Database(db),
+            ))) => matches!(db.code().as_deref(), Some("40P01") | Some("40001")),
+            _ => false,
+        }
+    }
+}
+
 fn db_unavailable(e: &DbErr) -> bool {
     use sea_orm::RuntimeErr;
     match e {

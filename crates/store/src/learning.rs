@@ -13,7 +13,9 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 
-use crate::entity::{attempt_step, course_completion, lesson_completion, quiz_attempt};
+use crate::entity::{
+    attempt_step, course_completion, lesson_completion, quiz_attempt, task_attempt,
+};
 use crate::{Result, Store, StoreError};
 
 pub const STATE_IN_PROGRESS: &str = "in_progress";
@@ -83,6 +85,8 @@ pub enum Evidence {
     },
     /// An attempt graded: by the machine when it is submitted, or by an instructor later.
     Graded(Grading),
+    /// An answer to a practice task's current step; its last answer finishes the attempt.
+    TaskAnswer(crate::practice::TaskAnswer),
 }
 
 /// Who graded an attempt, which decides its state change and the step that records it.
@@ -237,6 +241,17 @@ impl Store {
             }
             Evidence::Graded(grading) => {
                 finish_grading(&tx, user_id, course_id, at, grading, decide).await?
+            }
+            Evidence::TaskAnswer(answer) => {
+                let passed = crate::practice::record_task_answer(&tx, &answer, at).await?;
+                Recorded {
+                    completion: if passed {
+                        complete_course_if(&tx, user_id, course_id, at, decide).await?
+                    } else {
+                        None
+                    },
+                    path_certificate: None,
+                }
             }
         };
         tx.commit().await?;
@@ -640,9 +655,19 @@ async fn record_in<C: ConnectionTrait>(
     let mut passed = quiz_attempt::Entity::find()
         .filter(quiz_attempt::Column::UserId.eq(user_id))
         .filter(quiz_attempt::Column::Passed.eq(true));
+    let mut tasks = task_attempt::Entity::find()
+        .filter(task_attempt::Column::UserId.eq(user_id))
+        .filter(task_attempt::Column::Passed.eq(true));
     if let Some(c) = course {
         lessons = lessons.filter(lesson_completion::Column::CourseId.eq(c));
         passed = passed.filter(quiz_attempt::Column::CourseId.eq(c));
+        tasks = tasks.filter(task_attempt::Column::CourseId.eq(c));
+    }
+    for t in tasks.all(db).await? {
+        out.entry(t.course_id)
+            .or_default()
+            .tasks_passed
+            .insert(t.task_id);
     }
     for l in lessons.all(db).await? {
         out.entry(l.course_id)
@@ -660,7 +685,7 @@ async fn record_in<C: ConnectionTrait>(
 }
 
 /// Records a course completion when `decide` asks for one and none exists yet.
-async fn complete_course_if<F>(
+pub(crate) async fn complete_course_if<F>(
     tx: &DatabaseTransaction,
     user_id: i64,
     course_id: &str,

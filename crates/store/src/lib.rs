@@ -15,6 +15,7 @@ mod import;
 mod invitations;
 mod learning;
 mod people;
+mod practice;
 mod sessions;
 mod status_lists;
 mod throttle;
@@ -38,6 +39,7 @@ pub use learning::{
     NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
+pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
 pub use sessions::Session;
 pub use status_lists::StatusListVersion;
 pub use throttle::Counter;

@@ -49,6 +49,21 @@ fn our_credential_validates_against_the_ob3_schema() {
 }
 
 #[test]
+fn practice_tasks_done_are_listed_as_evidence_and_still_validate() {
+    let mut req = request();
+    assert!(achievement_credential(&base(), &req).unwrap()["evidence"].is_null());
+    req.evidence = vec![hocvuso_credentials::openbadges::EvidenceItem {
+        name: "Thanh toán bằng mã QR".into(),
+        narrative: "Thực hành trên màn hình mô phỏng: kiểm tra tên người nhận trước khi xác nhận."
+            .into(),
+    }];
+    let credential = achievement_credential(&base(), &req).unwrap();
+    assert_eq!(errors(&validator(), &credential), Vec::<String>::new());
+    assert_eq!(credential["evidence"][0]["type"][0], "Evidence");
+    assert_eq!(credential["evidence"][0]["name"], "Thanh toán bằng mã QR");
+}
+
+#[test]
 fn a_path_credential_without_level_validates_too() {
     let mut req = request();
     req.achievement.kind = AchievementKind::Path;

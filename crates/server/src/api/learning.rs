@@ -107,6 +107,8 @@ pub struct CourseDetail {
     pub summary: CourseSummary,
     pub lessons: Vec<LessonItem>,
     pub quizzes: Vec<QuizItem>,
+    /// Practice tasks with the caller's standing.
+    pub tasks: Vec<crate::api::practice::TaskItem>,
     pub completed: bool,
     pub certificate_id: Option<String>,
 }
@@ -128,7 +130,9 @@ pub async fn course(
         .into_iter()
         .find(|c| c.course_id == course.id)
         .map(|c| c.certificate_id);
+    let tasks = crate::app::practice::tasks_of(&state, &user.0, course, &record).await?;
     Ok(HttpResponse::Ok().json(CourseDetail {
+        tasks: tasks.iter().map(Into::into).collect(),
         summary: course.into(),
         lessons: course
             .lessons
@@ -333,6 +337,9 @@ pub struct ProgressItem {
     pub lessons_total: usize,
     pub quizzes_passed: usize,
     pub quizzes_total: usize,
+    /// Required practice tasks passed, of those required (0 of 0 when none are required).
+    pub tasks_passed: usize,
+    pub tasks_total: usize,
     pub completed_at: Option<String>,
 }
 
@@ -348,6 +355,8 @@ pub async fn progress(state: web::Data<AppState>, user: ApiUser) -> Result<HttpR
                 lessons_total: p.status.lessons_total,
                 quizzes_passed: p.status.quizzes_passed,
                 quizzes_total: p.status.quizzes_total,
+                tasks_passed: p.status.tasks_passed,
+                tasks_total: p.status.tasks_total,
                 completed_at: p.completion.map(|c| rfc3339(c.completed_at)),
             })
             .collect::<Vec<_>>(),

@@ -10,6 +10,7 @@ pub mod import;
 mod instructor;
 pub mod learning;
 mod openapi;
+pub mod practice;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -43,6 +44,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/me/certificates/details").put(evidence::verify_details))
                 .service(web::resource("/courses").get(learning::courses))
                 .service(web::resource("/courses/{course_id}").get(learning::course))
+                .service(web::resource("/courses/{course_id}/tasks").get(practice::tasks))
+                .service(
+                    web::resource("/courses/{course_id}/tasks/{task_id}/attempts")
+                        .post(practice::start),
+                )
+                .service(web::resource("/task-attempts/{attempt_id}").get(practice::get_attempt))
+                .service(
+                    web::resource("/task-attempts/{attempt_id}/answers").post(practice::answer),
+                )
                 .service(
                     web::resource("/courses/{course_id}/lessons/{lesson_id}").get(learning::lesson),
                 )

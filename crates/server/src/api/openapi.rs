@@ -18,7 +18,8 @@ use crate::app::dashboard::TARGET_METRICS;
 use crate::state::AppState;
 
 use super::{
-    accounts, admin, assignments, community, evidence, import, instructor, learning, units,
+    accounts, admin, assignments, community, evidence, import, instructor, learning, practice,
+    units,
 };
 
 struct BearerAuth;
@@ -185,6 +186,7 @@ impl Modify for ContractResponses {
         accounts::change_password, accounts::me,
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,
+        practice::tasks, practice::start, practice::get_attempt, practice::answer,
         evidence::my_certificates, evidence::verify_details, evidence::certificate,
         admin::completions,
         instructor::statistics, instructor::essays, instructor::grade,

@@ -2,8 +2,8 @@
 //! (`record_outcome`), certificates and their public verification, re-issue and revocation.
 
 use hocvuso_assessment::grading::{self, AttemptResult};
-use hocvuso_course::{Catalog, Course, Group, LearnerRecord, Quiz, QuizMode};
-use hocvuso_credentials::openbadges::CredentialRequest;
+use hocvuso_course::{Catalog, Course, Group, LearnerRecord, Quiz, QuizMode, Task};
+use hocvuso_credentials::openbadges::{CredentialRequest, EvidenceItem};
 use hocvuso_credentials::pdf::{self, CertificateDoc, CertificateLabels};
 use hocvuso_credentials::{
     status_list as credential_status, vc_jwt, AchievementKind, AchievementRef, CertificateId,
@@ -11,8 +11,9 @@ use hocvuso_credentials::{
 };
 use hocvuso_store::{
     Attempt, Certificate, Completion, Evidence, GradedBy, Grading, NewCompletion,
-    NewPathCertificate, StoreError, User,
+    NewPathCertificate, StoreError, TaskAnswer, User,
 };
+use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 use crate::app::status_list;
@@ -235,6 +236,7 @@ pub fn request(
     content_version: &str,
     awarded_at: OffsetDateTime,
     issued_at: OffsetDateTime,
+    evidence: Vec<EvidenceItem>,
 ) -> CredentialRequest {
     let (achievement, description, criteria, competences, level) = match achievement {
         Achievement::Course(course) => (
@@ -244,7 +246,11 @@ pub fn request(
                 title: course.title.clone(),
             },
             course.summary.clone(),
-            tr("certificate.criteria_course"),
+            tr(if course.tasks_required {
+                "certificate.criteria_course_tasks"
+            } else {
+                "certificate.criteria_course"
+            }),
             competences_of(catalog, course),
             level_of(catalog, course),
         ),
@@ -275,7 +281,22 @@ pub fn request(
         awarded_at,
         issued_at,
         status: None,
+        evidence,
     }
+}
+
+/// The evidence a course credential lists: the course's practice tasks the learner passed
+/// (`passed` holds their ids), in course order.
+pub fn task_evidence(course: &Course, passed: &BTreeSet<String>) -> Vec<EvidenceItem> {
+    course
+        .tasks
+        .iter()
+        .filter(|t| passed.contains(&t.id))
+        .map(|t| EvidenceItem {
+            name: t.title.clone(),
+            narrative: tr("certificate.task_evidence").replace("{app}", &t.app),
+        })
+        .collect()
 }
 
 fn sign(state: &AppState, req: &CredentialRequest) -> Option<Signed> {
@@ -300,8 +321,19 @@ pub async fn sign_course(
     user: &User,
     course: &Course,
     at: OffsetDateTime,
+    passing_task: Option<&str>,
 ) -> Result<Option<Signed>, AppError> {
     let learner = learner_ref(state, user).await?;
+    let mut passed = if course.tasks.is_empty() {
+        BTreeSet::new()
+    } else {
+        state
+            .store
+            .learner_record(user.id, &course.id)
+            .await?
+            .tasks_passed
+    };
+    passed.extend(passing_task.map(str::to_owned));
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
     let mut req = request(
         &state.catalog,
@@ -313,6 +345,7 @@ pub async fn sign_course(
         &course.version,
         at,
         at,
+        task_evidence(course, &passed),
     );
     req.status = Some(status_list::next_index(state).await?);
     Ok(sign(state, &req))
@@ -355,6 +388,7 @@ pub async fn path_award(
         &course.version,
         at,
         at,
+        Vec::new(),
     );
     req.status = Some(status_list::next_index(state).await?);
     let signed = sign(state, &req);
@@ -401,9 +435,11 @@ impl<'a> Assessed<'a> {
 pub enum Outcome<'a> {
     /// A lesson read to the end.
     Lesson { lesson_id: &'a str },
-    /// An attempt graded: a quiz submitted, its essays graded by an instructor, a practice
-    /// task finished.
+    /// An attempt graded: a quiz submitted, its essays graded by an instructor.
     Graded(GradedAttempt<'a>),
+    /// An answer to a practice task's current step, graded by the course crate's step rules;
+    /// the last one finishes the attempt, and a passed task may complete the course.
+    TaskAnswer { task: &'a Task, answer: TaskAnswer },
 }
 
 pub struct GradedAttempt<'a> {
@@ -443,7 +479,7 @@ pub async fn record_outcome(
     outcome: Outcome<'_>,
 ) -> Result<Recorded, AppError> {
     let now = state.clock.now();
-    let (evidence, recorded, assessed) = match outcome {
+    let (evidence, recorded, assessed, passing_task) = match outcome {
         Outcome::Lesson { lesson_id } => (
             Evidence::Lesson {
                 lesson_id: lesson_id.to_owned(),
@@ -451,7 +487,20 @@ pub async fn record_outcome(
             },
             Recorded::default(),
             None,
+            None,
         ),
+        Outcome::TaskAnswer { task, answer } => {
+            let passed = answer.finish.as_ref().map(|f| f.passed);
+            (
+                Evidence::TaskAnswer(answer),
+                Recorded {
+                    passed,
+                    ..Recorded::default()
+                },
+                None,
+                (passed == Some(true)).then_some(task),
+            )
+        }
         Outcome::Graded(g) => {
             let score = grading::rounded_score(g.result.score_percent);
             let passed = (!g.pending).then(|| g.assessed.passes(score));
@@ -478,19 +527,27 @@ pub async fn record_outcome(
                 passed,
                 ..Recorded::default()
             };
-            (evidence, recorded, Some((g.assessed, passed, score)))
+            (evidence, recorded, Some((g.assessed, passed, score)), None)
         }
     };
     // A pass, counted in the score and the record it is about to join.
     let pass = assessed.and_then(|(a, passed, score)| (passed == Some(true)).then_some((a, score)));
-    let may_complete = match assessed {
-        None => true,
-        Some((_, passed, _)) => passed == Some(true),
+    let may_complete = match (&evidence, assessed) {
+        (Evidence::TaskAnswer(_), _) => passing_task.is_some(),
+        (_, None) => true,
+        (_, Some((_, passed, _))) => passed == Some(true),
     };
     let (score, signed) = if may_complete {
         (
             course_score(state, learner, course, pass.map(|(a, s)| (a.id(), s))).await?,
-            sign_course(state, learner, course, now).await?,
+            sign_course(
+                state,
+                learner,
+                course,
+                now,
+                passing_task.map(|t| t.id.as_str()),
+            )
+            .await?,
         )
     } else {
         (None, None)
@@ -503,6 +560,10 @@ pub async fn record_outcome(
             if let Some((a, _)) = pass {
                 a.credit(&mut record);
             }
+            // The task being passed is not yet visible as passed inside the record.
+            if let Some(task) = passing_task {
+                record.tasks_passed.insert(task.id.clone());
+            }
             completion_rule(state, learner, course, score, signed)(&record)
         };
         match state
@@ -511,6 +572,12 @@ pub async fn record_outcome(
             .await
         {
             Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
+            // Two completions at once may deadlock on the counters they both update
+            // (PostgreSQL aborts one); running the transaction again is the cure.
+            Err(e) if e.is_transient() && tries < LEDGER_RETRIES => {
+                tracing::warn!(error = %e, "evidence transaction retried after a deadlock");
+                tries += 1
+            }
             done => break done?,
         }
     };
@@ -523,7 +590,7 @@ pub async fn record_outcome(
 
 /// Decides, inside the store's transaction, whether a record completes the course.
 /// `signed` is the credential signed beforehand; its certificate id becomes the completion's.
-fn completion_rule<'a>(
+pub(crate) fn completion_rule<'a>(
     state: &'a AppState,
     user: &'a User,
     course: &'a Course,
@@ -557,7 +624,7 @@ fn completion_rule<'a>(
 
 /// The best passing score of each quiz, averaged: the score a completion record carries.
 /// `current` is a pass being recorded now, not yet among the stored attempts.
-async fn course_score(
+pub(crate) async fn course_score(
     state: &AppState,
     user: &User,
     course: &Course,
@@ -660,6 +727,7 @@ async fn resign(
         &c.content_version,
         c.completed_at,
         now,
+        Vec::new(),
     );
     let index = match c
         .credential

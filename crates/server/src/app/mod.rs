@@ -14,6 +14,7 @@ pub mod learning;
 pub mod ledger;
 pub mod mastery;
 pub mod paging;
+pub mod practice;
 pub mod spreadsheet;
 pub mod status_list;
 pub mod units;

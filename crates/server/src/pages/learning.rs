@@ -61,8 +61,8 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
         .iter()
         .map(|c| {
             let s = c.status(records.get(&c.id).unwrap_or(&default_record));
-            let total = s.lessons_total + s.quizzes_total;
-            let done = s.lessons_completed + s.quizzes_passed;
+            let total = s.lessons_total + s.quizzes_total + s.tasks_total;
+            let done = s.lessons_completed + s.quizzes_passed + s.tasks_passed;
             CourseCard {
                 id: &c.id,
                 title: &c.title,
@@ -170,7 +170,14 @@ pub async fn course(
         })
         .collect();
     let next_lesson = crate::app::mastery::next_lesson(course, &record.lessons_completed, &mastery);
+    let tasks: Vec<crate::api::practice::TaskItem> =
+        crate::app::practice::tasks_of(&state, &user, course, &record)
+            .await?
+            .iter()
+            .map(Into::into)
+            .collect();
     Page::new(&req, &state, Some(&user))
+        .with("tasks", &tasks)
         .with("next_lesson", &next_lesson)
         .with("course", course)
         .with("band", band(&state, course.level))
@@ -220,7 +227,7 @@ pub async fn lesson(
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 pub async fn complete_lesson(

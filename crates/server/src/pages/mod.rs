@@ -10,6 +10,7 @@ pub mod form;
 mod import;
 mod instructor;
 mod learning;
+mod practice;
 mod units;
 
 use actix_files::NamedFile;
@@ -57,6 +58,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/courses/{course_id}/quizzes/{quiz_id}/start")
                 .post(learning::start_attempt),
         )
+        .service(web::resource("/courses/{course_id}/tasks/{task_id}").get(practice::task))
+        .service(web::resource("/courses/{course_id}/tasks/{task_id}/start").post(practice::start))
+        .service(web::resource("/task-attempts/{attempt_id}").get(practice::attempt))
+        .service(web::resource("/task-attempts/{attempt_id}/answer").post(practice::answer))
         .service(web::resource("/attempts/{attempt_id}").get(learning::attempt))
         .service(web::resource("/attempts/{attempt_id}/submit").post(learning::submit))
         .service(web::resource("/attempts/{attempt_id}/save").post(learning::save))

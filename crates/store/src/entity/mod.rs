@@ -26,6 +26,8 @@ pub mod status_list;
 pub mod status_list_allocator;
 pub mod status_list_revocation;
 pub mod target;
+pub mod task_attempt;
+pub mod task_step;
 pub mod throttle_counter;
 pub mod unit;
 pub mod unit_eligible;
