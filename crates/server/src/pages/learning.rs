@@ -170,7 +170,7 @@ pub async fn course(
         })
         .collect();
     let next_lesson = crate::app::mastery::next_lesson(course, &record.lessons_completed, &mastery);
-    let tasks: Vec<crate::api::practice::TaskItem> =
+    let tasks: Vec<crate::present::practice::TaskItem> =
         crate::app::practice::tasks_of(&state, &user, course, &record)
             .await?
             .iter()

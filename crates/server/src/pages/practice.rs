@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use hocvuso_course::task::{Answer, Ask};
 
-use crate::api::practice::{step_view, StepView};
 use crate::app::practice as app;
 use crate::auth::{csrf, PageUser};
 use crate::error::AppError;
+use crate::present::practice::{step_view, StepView};
 use crate::state::AppState;
 use crate::views::date_vi;
 

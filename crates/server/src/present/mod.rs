@@ -5,6 +5,7 @@
 
 pub mod evidence;
 pub mod learning;
+pub mod practice;
 
 use hocvuso_assessment::model::Text;
 
