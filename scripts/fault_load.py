@@ -56,11 +56,6 @@ def load(base, learners, acks_path, seconds):
             acks.flush()
             stats["acked"] += 1
 
-    status, courses = call(base, "GET", "/api/v1/courses")
-    if status != 200:
-        sys.exit(f"courses: {status}")
-    course_ids = [c["id"] for c in courses]
-
     def learner(name):
         try:
             status, body = call(base, "POST", "/api/v1/auth/login", None,
@@ -72,6 +67,8 @@ def load(base, learners, acks_path, seconds):
             token = body["token"]
             _, me = call(base, "GET", "/api/v1/me", token)
             uid = me["id"]
+            _, courses = call(base, "GET", "/api/v1/courses", token)
+            course_ids = [c["id"] for c in courses]
             for cid in course_ids:
                 _, course = call(base, "GET", f"/api/v1/courses/{cid}", token)
                 for lesson in course.get("lessons", []):
@@ -100,8 +97,10 @@ def load(base, learners, acks_path, seconds):
                                      {"answers": {}})
                     if 200 <= status < 300:
                         ack({"kind": "submission", "user": uid, "attempt": aid})
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            # The server was killed: this learner's load ends here.
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError,
+                KeyError, TypeError):
+            # The server was killed, or answered 503 where a body was needed (the database
+            # restarting): this learner's load ends here.
             with lock:
                 stats["errors"] += 1
 
