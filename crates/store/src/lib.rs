@@ -16,6 +16,7 @@ mod invitations;
 mod learning;
 mod people;
 mod practice;
+mod preferences;
 mod sessions;
 mod status_lists;
 mod throttle;
@@ -40,6 +41,7 @@ pub use learning::{
 };
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
+pub use preferences::ReadingPreferences;
 pub use sessions::Session;
 pub use status_lists::StatusListVersion;
 pub use throttle::Counter;
