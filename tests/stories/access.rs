@@ -399,3 +399,98 @@ async fn a_lesson_is_read_aloud_when_the_speech_engine_is_installed() -> TestRes
     }
     Ok(())
 }
+
+#[actix_web::test]
+async fn a_completion_made_offline_counts_once_however_often_it_is_replayed() -> TestResult {
+    let app = TestApp::spawn().await?;
+    register_in_browser(&app, "chi.hoa").await?;
+    let user_id = app
+        .store
+        .user_by_username("chi.hoa")
+        .await?
+        .ok_or("registered")?
+        .id;
+    app.page("/courses/thu-nghiem/lessons/mat-khau").await;
+    let key = "4f1c2a9e-6b3d-4e8a-9c71-0d2b5e8f3a10";
+    let path = "/courses/thu-nghiem/lessons/mat-khau/complete";
+    let first = app.submit_form(path, &[("replay_key", key)]).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text());
+    let record = app.store.learner_record(user_id, "thu-nghiem").await?;
+    assert!(record.lessons_completed.contains("mat-khau"));
+    // The service worker did not hear the answer and sends it again: accepted, not counted.
+    let again = app.submit_form(path, &[("replay_key", key)]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(again.location().as_deref(), Some("/courses/thu-nghiem"));
+    assert!(
+        !app.store
+            .claim_offline_replay(
+                user_id,
+                key,
+                "lesson:thu-nghiem/mat-khau",
+                app.state.clock.now()
+            )
+            .await?,
+        "the key was taken once, by the first replay"
+    );
+    // A key that is not a key is refused; a failed action gives its key back.
+    let bad = app.submit_form(path, &[("replay_key", "short")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let other = "0d2b5e8f-3a10-4f1c-2a9e-6b3d4e8a9c71";
+    let missing = app
+        .submit_form(
+            "/courses/thu-nghiem/lessons/no-such/complete",
+            &[("replay_key", other)],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        app.store
+            .claim_offline_replay(user_id, other, "x", app.state.clock.now())
+            .await?,
+        "released after the failure"
+    );
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_offline_files_are_served_small_and_a_course_lists_its_copy() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let sw = app.page("/sw.js").await;
+    let manifest = app.page("/manifest.webmanifest").await;
+    assert_eq!(sw.status, StatusCode::OK);
+    assert_eq!(manifest.status, StatusCode::OK);
+    assert!(sw.body.len() + manifest.body.len() < 10 * 1024);
+    assert!(manifest.json()["icons"]
+        .as_array()
+        .is_some_and(|i| i.len() >= 2));
+    for icon in [
+        "/static/icon-192.png",
+        "/static/icon-512.png",
+        "/static/icon.svg",
+    ] {
+        assert_eq!(app.page(icon).await.status, StatusCode::OK, "{icon}");
+    }
+    // The list of what a course's copy holds needs a signed-in learner.
+    assert_ne!(
+        app.page("/courses/thu-nghiem/offline.json").await.status,
+        StatusCode::OK
+    );
+    register_in_browser(&app, "anh.ba").await?;
+    let list = app.page("/courses/thu-nghiem/offline.json").await.json();
+    let urls: Vec<&str> = list["urls"]
+        .as_array()
+        .ok_or("urls")?
+        .iter()
+        .filter_map(|u| u.as_str())
+        .collect();
+    assert!(urls.contains(&"/courses/thu-nghiem"));
+    assert!(urls.contains(&"/courses/thu-nghiem/lessons/mat-khau"));
+    for url in &urls {
+        assert_eq!(app.page(url).await.status, StatusCode::OK, "{url}");
+    }
+    let course = app.page("/courses/thu-nghiem").await.text();
+    assert!(course.contains("id=\"offline-download\""));
+    assert!(course.contains("id=\"quizzes-need-network\""));
+    assert_eq!(app.page("/offline").await.status, StatusCode::OK);
+    Ok(())
+}
