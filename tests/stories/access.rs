@@ -229,23 +229,20 @@ async fn a_translated_course_reads_in_english_and_the_rest_falls_back_to_vietnam
     )
     .await?;
     // Every lesson of the citizen path's first course is translated, and part of its bank.
-    let course = app
-        .state
-        .catalog
-        .course("lam-quen-dien-thoai")
-        .ok_or("the course")?;
+    let catalog = app.state.catalog();
+    let course = catalog.course("lam-quen-dien-thoai").ok_or("the course")?;
     assert!(course
         .lessons
         .iter()
         .all(|l| l.translations.contains_key("en")));
     assert!(!course.bank_translations["en"].is_empty());
-    assert!(app.state.catalog.languages().contains(&"en".to_owned()));
+    assert!(app.state.catalog().languages().contains(&"en".to_owned()));
 
     register_in_browser(&app, "anh.tung").await?;
     app.page("/language/en?next=/courses").await;
-    let catalog = app.page("/courses").await.text();
-    assert_eq!(html_lang(&catalog), "en");
-    assert!(catalog.contains(&course.translations["en"].title));
+    let listing = app.page("/courses").await.text();
+    assert_eq!(html_lang(&listing), "en");
+    assert!(listing.contains(&course.translations["en"].title));
 
     let first = &course.lessons[0];
     let page = app
@@ -264,9 +261,7 @@ async fn a_translated_course_reads_in_english_and_the_rest_falls_back_to_vietnam
     assert!(html.contains(&first.translations["en"].title));
 
     // A course without a translation: the lesson says it is in Vietnamese.
-    let other = app
-        .state
-        .catalog
+    let other = catalog
         .courses
         .values()
         .find(|c| c.lessons.iter().all(|l| l.translations.is_empty()))
@@ -313,7 +308,7 @@ async fn a_lesson_is_read_aloud_when_the_speech_engine_is_installed() -> TestRes
     register_in_browser(&app, "ong.tu").await?;
     let course = app
         .state
-        .catalog
+        .catalog()
         .course("thu-nghiem")
         .ok_or("fixture course")?
         .clone();
@@ -334,11 +329,11 @@ async fn a_lesson_is_read_aloud_when_the_speech_engine_is_installed() -> TestRes
         return Ok(());
     };
     let data_dir = app.state.settings.data_dir.clone();
-    let report = fill(&engine, &data_dir, &app.state.catalog, Some("thu-nghiem"));
+    let report = fill(&engine, &data_dir, &app.state.catalog(), Some("thu-nghiem"));
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert_eq!(report.generated, course.lessons.len());
     // The cache is keyed by the text: a second run makes nothing.
-    let again = fill(&engine, &data_dir, &app.state.catalog, Some("thu-nghiem"));
+    let again = fill(&engine, &data_dir, &app.state.catalog(), Some("thu-nghiem"));
     assert_eq!((again.generated, again.cached), (0, course.lessons.len()));
 
     let page = app.page(&path).await.text();

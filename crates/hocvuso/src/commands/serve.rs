@@ -152,7 +152,7 @@ impl Prepared {
         let store = common.store().await?;
         Ok(AppState {
             store,
-            catalog: Arc::new(self.catalog),
+            catalogs: hocvuso_server::state::CatalogHandle::new(self.catalog),
             keys: self.keys,
             hasher: self.hasher,
             clock: Clock::system(),
@@ -180,7 +180,7 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
         if std::env::var("HOCVUSO_NARRATION").as_deref() != Ok("off") {
             hocvuso_server::narration::fill_in_background(
                 state.settings.data_dir.clone(),
-                state.catalog.clone(),
+                state.catalog(),
             );
         }
         hocvuso_server::serve(state, &bind)

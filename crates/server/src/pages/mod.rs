@@ -371,7 +371,7 @@ async fn media(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let (course_id, rel) = path.into_inner();
-    if state.catalog.course(&course_id).is_none()
+    if state.catalog().course(&course_id).is_none()
         || rel.is_empty()
         || rel
             .split('/')
@@ -463,7 +463,7 @@ fn insert_preferences(ctx: &mut tera::Context, state: Option<&AppState>, here: &
 
 /// The languages some content is translated into (besides Vietnamese).
 fn content_languages(state: &AppState) -> Vec<String> {
-    state.catalog.languages()
+    state.catalog().languages()
 }
 
 /// A lesson's generated narration, from the cache in the data folder. The name carries the
@@ -474,7 +474,7 @@ async fn narration(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let (course_id, name) = path.into_inner();
-    if state.catalog.course(&course_id).is_none() || !crate::narration::is_cache_name(&name) {
+    if state.catalog().course(&course_id).is_none() || !crate::narration::is_cache_name(&name) {
         return Err(AppError::not_found().into());
     }
     let file = crate::narration::course_dir(&state.settings.data_dir, &course_id).join(&name);

@@ -106,7 +106,8 @@ async fn course_files(
     _user: PageUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, super::PageError> {
-    let course = crate::app::learning::course(&state, &path)?;
+    let catalog = state.catalog();
+    let course = crate::app::learning::course(&catalog, &path)?;
     let lang = crate::preferences::current().lang;
     let mut urls = vec![format!("/courses/{}", course.id)];
     for lesson in &course.lessons {
