@@ -14,6 +14,7 @@ mod m20261206_000002_scope_and_integrity;
 mod m20261206_000006_status_list;
 mod m20261206_000007_practice_tasks;
 mod m20261206_000011_privacy_audit;
+mod m20261206_000012_reading_preferences;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_status_list::Migration),
             Box::new(m20261206_000007_practice_tasks::Migration),
             Box::new(m20261206_000011_privacy_audit::Migration),
+            Box::new(m20261206_000012_reading_preferences::Migration),
         ]
     }
 }

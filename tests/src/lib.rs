@@ -520,6 +520,11 @@ impl TestApp {
         self.cookies.borrow().contains_key(name)
     }
 
+    /// Drops a cookie from the browser's jar (another phone, or a cleared browser).
+    pub fn forget_cookie(&self, name: &str) {
+        self.cookies.borrow_mut().remove(name);
+    }
+
     /// Posts a form as a browser would, with the CSRF field filled from the cookie.
     pub async fn submit_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let csrf = self.csrf();

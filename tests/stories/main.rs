@@ -2,6 +2,7 @@
 //! routes, on SQLite (default) or PostgreSQL (`HOCVUSO_TEST_DATABASE_URL=postgres://…`).
 //! One test binary for the whole workspace's stories: link time is our bottleneck.
 
+mod access;
 mod accounts;
 mod attempts;
 mod bad_input;

@@ -22,6 +22,20 @@ impl Catalog {
         self.courses.get(id)
     }
 
+    /// The languages some lesson is translated into, sorted (Vietnamese, the original, is not
+    /// listed).
+    pub fn languages(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .courses
+            .values()
+            .flat_map(|c| c.lessons.iter())
+            .flat_map(|l| l.translations.keys().cloned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// The courses a group sees: its path first, in path order, then the other courses written
     /// for the group, by id.
     pub fn courses_for_group(&self, group: &str) -> Vec<&Course> {

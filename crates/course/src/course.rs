@@ -28,9 +28,48 @@ pub struct Course {
     /// Where each question of `bank` is written (same order), with its waiver marks.
     #[serde(skip)]
     pub sources: Vec<QuestionSource>,
+    /// The bank's questions in other languages (`questions.<lang>.gift`), by language: same
+    /// ids and shapes as in `bank`, so only what the learner reads changes.
+    #[serde(skip)]
+    pub bank_translations: std::collections::BTreeMap<String, Vec<Question>>,
+    /// The course's title and summary in other languages (`course.<lang>.toml`).
+    #[serde(skip)]
+    pub translations: std::collections::BTreeMap<String, crate::translation::CourseText>,
     /// Hash of every file of the course: learner records carry it, so a record says which
     /// version of the content it was made against.
     pub version: String,
+}
+
+impl Course {
+    /// The question with this id as a learner reading `lang` sees it: its translation when
+    /// there is one, else the original.
+    pub fn question_in<'a>(&'a self, lang: &str, original: &'a Question) -> &'a Question {
+        original
+            .id
+            .as_deref()
+            .and_then(|id| {
+                self.bank_translations
+                    .get(lang)?
+                    .iter()
+                    .find(|q| q.id.as_deref() == Some(id))
+            })
+            .unwrap_or(original)
+    }
+
+    /// The course's title in `lang`, or the Vietnamese one.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .map_or(self.title.as_str(), |t| t.title.as_str())
+    }
+
+    /// The course's summary in `lang`, or the Vietnamese one.
+    pub fn summary_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .filter(|t| !t.summary.is_empty())
+            .map_or(self.summary.as_str(), |t| t.summary.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +81,8 @@ pub struct Lesson {
     pub audio: Option<String>,
     pub video: Option<String>,
     pub captions: Option<String>,
+    /// The picture shown before the video plays.
+    pub poster: Option<String>,
     /// Extension: the dated documents (laws, decrees, official guidance) the lesson's facts rest
     /// on, shown under "Nguồn" at the end of the lesson.
     pub sources: Vec<String>,
@@ -49,6 +90,38 @@ pub struct Lesson {
     pub html: String,
     /// Words in the lesson body, for reading-time statistics.
     pub words: usize,
+    /// The lesson in other languages, by language code (`NN-slug.<lang>.md`).
+    pub translations: std::collections::BTreeMap<String, crate::translation::LessonText>,
+}
+
+impl Lesson {
+    /// The lesson's text in `lang`: its translation, or the Vietnamese original (the fallback
+    /// is per lesson, so a half-translated course still reads). The second value is the
+    /// language the text is really in.
+    pub fn text(&self, lang: &str) -> (crate::translation::LessonText, &str) {
+        match self.translations.get_key_value(lang) {
+            Some((code, t)) => (t.clone(), code.as_str()),
+            None => (
+                crate::translation::LessonText {
+                    title: self.title.clone(),
+                    html: self.html.clone(),
+                    words: self.words,
+                    audio: self.audio.clone(),
+                    video: self.video.clone(),
+                    captions: self.captions.clone(),
+                    poster: self.poster.clone(),
+                },
+                "vi",
+            ),
+        }
+    }
+
+    /// The lesson's title in `lang`, or the Vietnamese one.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .map_or(self.title.as_str(), |t| t.title.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

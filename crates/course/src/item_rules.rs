@@ -883,6 +883,8 @@ mod tests {
             tasks_required: false,
             bank,
             sources,
+            bank_translations: Default::default(),
+            translations: Default::default(),
             version: String::new(),
         }
     }

@@ -16,6 +16,9 @@ pub(crate) struct FrontMatter {
     pub video: Option<Spanned<String>>,
     #[serde(default)]
     pub captions: Option<Spanned<String>>,
+    /// The picture a video shows before it plays (in `media/`).
+    #[serde(default)]
+    pub poster: Option<Spanned<String>>,
     /// Extension: the documents a lesson's legal facts rest on, each with its date, so a reviewer
     /// can check them and a learner can look them up.
     #[serde(default)]

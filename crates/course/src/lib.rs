@@ -15,11 +15,13 @@ mod lesson;
 mod load;
 pub mod markdown;
 pub mod milestones;
+pub mod narration;
 pub mod placement;
 pub mod problems;
 mod source;
 pub mod stats;
 pub mod task;
+pub mod translation;
 
 pub use catalog::Catalog;
 pub use completion::{CourseStatus, LearnerRecord};
@@ -30,3 +32,4 @@ pub use load::load;
 pub use milestones::Milestones;
 pub use problems::{Problem, Problems};
 pub use task::Task;
+pub use translation::LessonText;

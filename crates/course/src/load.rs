@@ -19,6 +19,7 @@ use crate::lesson::{self, FrontMatter};
 use crate::markdown;
 use crate::source::{self, Source};
 use crate::task::{self, Task};
+use crate::translation;
 use crate::{Catalog, Course, Framework, Group, Lesson, Problems, Quiz};
 
 #[derive(Deserialize)]
@@ -354,9 +355,15 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
     let mut lessons: Vec<Lesson> = Vec::new();
     let mut lesson_competences = Vec::new();
     let lessons_dir = dir.join("lessons");
+    // Translations (`NN-slug.lang.md`) are read after the lessons they translate.
+    let mut translations: Vec<(String, String, String)> = Vec::new();
     match sorted_entries(&root.join(&lessons_dir)) {
         Ok(entries) => {
             for (name, _) in entries {
+                if let Some((original, lang)) = translation::parse_file_name(&name) {
+                    translations.push((name.clone(), original, lang.to_owned()));
+                    continue;
+                }
                 let lrel = lessons_dir.join(&name);
                 let Some((_, slug)) = lesson::parse_file_name(&name) else {
                     problems.push(
@@ -395,6 +402,35 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
     }
     if lessons.is_empty() {
         problems.push(&dir, None, "the course has no lessons (lessons/NN-slug.md)");
+    }
+    for (name, original, lang) in translations {
+        let lrel = lessons_dir.join(&name);
+        if !translation::is_language_code(&lang) || lang == "vi" {
+            problems.push(
+                &lrel,
+                None,
+                format!("\"{lang}\" is not a language code for a translation (2-8 lowercase letters, not vi)"),
+            );
+            continue;
+        }
+        let Some(lesson) = lesson::parse_file_name(&original)
+            .and_then(|(_, slug)| lessons.iter_mut().find(|l| l.id == slug))
+        else {
+            problems.push(
+                &lrel,
+                None,
+                format!("translation of a lesson that does not exist ({original})"),
+            );
+            continue;
+        };
+        let Some(lsrc) = source::read(root, &lrel, problems) else {
+            continue;
+        };
+        hasher.update(lrel.to_string_lossy().as_bytes());
+        hasher.update(lsrc.text.as_bytes());
+        if let Some(text) = load_translation(root, id, &dir, &lrel, &lsrc, problems) {
+            lesson.translations.insert(lang, text);
+        }
     }
 
     // Question bank: questions.gift, then the questions.toml extension (ordering, hotspot,
@@ -461,6 +497,8 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
             }
         })
         .collect();
+    let bank_translations = load_bank_translations(root, &dir, &bank, &mut hasher, problems);
+    let course_texts = load_course_texts(root, &dir, &mut hasher, problems);
     let mut question_tags = Vec::new();
     if bank_ok {
         let mut ids = BTreeSet::new();
@@ -628,6 +666,8 @@ fn load_course(root: &Path, id: &str, problems: &mut Problems) -> Option<(Course
         quizzes,
         bank,
         sources,
+        bank_translations,
+        translations: course_texts,
         version: hex::encode(&hasher.finalize()[..8]),
     };
     Some((
@@ -754,6 +794,10 @@ fn load_lesson(
     let audio = media_file(&front.audio, problems);
     let video = media_file(&front.video, problems);
     let captions = media_file(&front.captions, problems);
+    let poster = media_file(&front.poster, problems);
+    if let Some(c) = &captions {
+        check_captions(root, course_dir, c, rel, problems);
+    }
     for (i, msg) in lesson::source_problems(&front.sources) {
         ctx.at(problems, &front.sources[i], msg);
     }
@@ -790,6 +834,7 @@ fn load_lesson(
             audio,
             video,
             captions,
+            poster,
             sources: front
                 .sources
                 .iter()
@@ -797,10 +842,211 @@ fn load_lesson(
                 .collect(),
             html: rendered.html,
             words: rendered.words,
+            translations: BTreeMap::new(),
         },
         front.competences,
         split.front_offset,
     ))
+}
+
+/// `questions.<lang>.gift`: the course's questions in another language, under the same ids.
+/// Each must translate a question of the bank and have its shape (same type, same number of
+/// options, pairs or items, in the same order), because an attempt's paper points at options
+/// by position: the translation only changes what the learner reads, never the key.
+fn load_bank_translations(
+    root: &Path,
+    dir: &Path,
+    bank: &[hocvuso_assessment::model::Question],
+    hasher: &mut Sha256,
+    problems: &mut Problems,
+) -> BTreeMap<String, Vec<hocvuso_assessment::model::Question>> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = sorted_entries(&root.join(dir)) else {
+        return out;
+    };
+    for (name, _) in entries {
+        let Some(lang) = name
+            .strip_prefix("questions.")
+            .and_then(|n| n.strip_suffix(".gift"))
+        else {
+            continue;
+        };
+        let rel = dir.join(&name);
+        if !translation::is_language_code(lang) || lang == "vi" {
+            problems.push(&rel, None, format!("\"{lang}\" is not a language code for a translation (2-8 lowercase letters, not vi)"));
+            continue;
+        }
+        let Some(src) = source::read(root, &rel, problems) else {
+            continue;
+        };
+        hasher.update(rel.to_string_lossy().as_bytes());
+        hasher.update(src.text.as_bytes());
+        let questions = match gift::parse(&src.text) {
+            Ok(q) => q,
+            Err(errors) => {
+                for e in errors {
+                    problems.push(&rel, Some(e.line), e.message);
+                }
+                continue;
+            }
+        };
+        for q in &questions {
+            let original =
+                q.id.as_deref()
+                    .and_then(|id| bank.iter().find(|b| b.id.as_deref() == Some(id)));
+            match original {
+                None => problems.push(
+                    &rel,
+                    Some(q.line),
+                    "a translated question needs the [id:…] of a question of questions.gift",
+                ),
+                Some(o) if !translation::same_shape(o, q) => problems.push(
+                    &rel,
+                    Some(q.line),
+                    format!(
+                        "the translation of question \"{}\" must have its type and its options in the same order",
+                        o.id.as_deref().unwrap_or_default()
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        out.insert(lang.to_owned(), questions);
+    }
+    out
+}
+
+/// `course.<lang>.toml`: the course's title and summary in another language.
+fn load_course_texts(
+    root: &Path,
+    dir: &Path,
+    hasher: &mut Sha256,
+    problems: &mut Problems,
+) -> BTreeMap<String, translation::CourseText> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = sorted_entries(&root.join(dir)) else {
+        return out;
+    };
+    for (name, _) in entries {
+        let Some(lang) = name
+            .strip_prefix("course.")
+            .and_then(|n| n.strip_suffix(".toml"))
+        else {
+            continue;
+        };
+        let rel = dir.join(&name);
+        if !translation::is_language_code(lang) || lang == "vi" {
+            problems.push(&rel, None, format!("\"{lang}\" is not a language code for a translation (2-8 lowercase letters, not vi)"));
+            continue;
+        }
+        let Some(src) = source::read(root, &rel, problems) else {
+            continue;
+        };
+        hasher.update(rel.to_string_lossy().as_bytes());
+        hasher.update(src.text.as_bytes());
+        let ctx = FileCtx {
+            rel: rel.clone(),
+            src: &src,
+            base: 0,
+        };
+        if let Some(text) = parse_toml::<translation::CourseText>(&src.text, &ctx, problems) {
+            if text.title.trim().is_empty() {
+                problems.push(&rel, None, "title is empty");
+            }
+            out.insert(lang.to_owned(), text);
+        }
+    }
+    out
+}
+
+/// A lesson's translation: its front matter (title, the language's own media) and its body,
+/// checked as a lesson is.
+fn load_translation(
+    root: &Path,
+    course_id: &str,
+    course_dir: &Path,
+    rel: &Path,
+    src: &Source,
+    problems: &mut Problems,
+) -> Option<translation::LessonText> {
+    let Some(split) = lesson::split(&src.text) else {
+        problems.push(
+            rel,
+            Some(1),
+            "a translation starts with TOML front matter between +++ lines",
+        );
+        return None;
+    };
+    let ctx = FileCtx {
+        rel: rel.to_path_buf(),
+        src,
+        base: split.front_offset,
+    };
+    let front: translation::TranslationFront = parse_toml(split.front, &ctx, problems)?;
+    if front.title.trim().is_empty() {
+        problems.push(rel, Some(2), "title is empty");
+    }
+    let media_file = |field: &Option<Spanned<String>>, problems: &mut Problems| {
+        if let Some(f) = field {
+            check_media_path(root, course_dir, f.get_ref(), problems, rel, ctx.line(f));
+        }
+        field.as_ref().map(|f| f.get_ref().clone())
+    };
+    let audio = media_file(&front.audio, problems);
+    let video = media_file(&front.video, problems);
+    let captions = media_file(&front.captions, problems);
+    let poster = media_file(&front.poster, problems);
+    if let Some(c) = &captions {
+        check_captions(root, course_dir, c, rel, problems);
+    }
+    if video.is_some() && captions.is_none() {
+        problems.push(
+            rel,
+            Some(2),
+            "a lesson with a video needs captions (a .vtt file)",
+        );
+    }
+    let rendered = markdown::render_lesson(split.body, &format!("/media/{course_id}"));
+    for (offset, msg) in &rendered.problems {
+        problems.push(
+            rel,
+            Some(src.line_of(split.body_offset + offset)),
+            msg.clone(),
+        );
+    }
+    for (path, offset) in &rendered.media {
+        let line = src.line_of(split.body_offset + offset);
+        check_media_path(root, course_dir, path, problems, rel, Some(line));
+    }
+    Some(translation::LessonText {
+        title: front.title,
+        html: rendered.html,
+        words: rendered.words,
+        audio,
+        video,
+        captions,
+        poster,
+    })
+}
+
+/// Captions are WebVTT: a `.vtt` file starting with `WEBVTT`, so every browser shows them.
+fn check_captions(root: &Path, course_dir: &Path, path: &str, rel: &Path, problems: &mut Problems) {
+    let file = root.join(course_dir).join(path);
+    if !path.ends_with(".vtt") {
+        problems.push(
+            rel,
+            Some(2),
+            format!("captions {path} must be a WebVTT file (.vtt)"),
+        );
+    } else if let Ok(text) = std::fs::read_to_string(&file) {
+        if !text.trim_start_matches('\u{feff}').starts_with("WEBVTT") {
+            problems.push(
+                rel,
+                Some(2),
+                format!("captions {path} do not start with WEBVTT"),
+            );
+        }
+    }
 }
 
 fn check_media_path(

@@ -67,7 +67,7 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Some(Command::Content(c)) => commands::content::run(c),
+        Some(Command::Content(c)) => commands::content::run(&cli.common, c),
         Some(Command::Questions(c)) => commands::questions::run(c),
         Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&cli.common, c)),
         Some(Command::Keys(c)) => runtime()?.block_on(commands::keys::run(&cli.common, c)),

@@ -12,7 +12,9 @@ pub mod i18n;
 pub mod issuer;
 pub mod mail;
 pub mod metrics;
+pub mod narration;
 pub mod pages;
+pub mod preferences;
 pub mod present;
 pub mod render;
 pub mod seed;
@@ -23,7 +25,7 @@ pub mod views;
 use std::sync::OnceLock;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpServer};
 
@@ -87,6 +89,11 @@ pub fn app(
 > {
     App::new()
         .wrap(error::contract_errors())
+        // Outside the error shaping, so error pages are in the request's language too.
+        .wrap_fn(|req, srv| {
+            let prefs = preferences::attach(&req);
+            preferences::with(prefs, srv.call(req))
+        })
         .wrap(security_headers())
         .wrap(Compress::default())
         .wrap(access_log())

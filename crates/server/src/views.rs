@@ -60,9 +60,14 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "my_data.html",
     "account_deleted.html",
     "audit.html",
+    "settings.html",
+    "offline.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");
+
+/// The lesson player's speed choice (progressive enhancement).
+pub const NARRATION_SCRIPT: &str = include_str!("../../../web/static/narration.js");
 
 pub struct Views {
     tera: Tera,
@@ -111,7 +116,7 @@ fn translate(args: &HashMap<String, Value>) -> tera::Result<Value> {
         .get("key")
         .and_then(Value::as_str)
         .ok_or_else(|| tera::Error::msg("t() needs key=\"…\""))?;
-    let mut text = crate::i18n_global().get(key).to_owned();
+    let mut text = crate::i18n::current().get(key).to_owned();
     // Placeholders: t(key="x", n=3) replaces {n}.
     for (k, v) in args {
         if k != "key" {

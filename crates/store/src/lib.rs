@@ -18,6 +18,7 @@ mod learning;
 mod people;
 mod practice;
 mod privacy;
+mod preferences;
 mod sessions;
 mod status_lists;
 mod throttle;
@@ -46,6 +47,7 @@ pub use privacy::{
     AuditEvent, AuditFilter, Erasure, Forgotten, Held, NewAuditEvent, RetentionCut, HELD,
     PERSON_COLUMNS,
 };
+pub use preferences::ReadingPreferences;
 pub use sessions::Session;
 pub use status_lists::StatusListVersion;
 pub use throttle::Counter;

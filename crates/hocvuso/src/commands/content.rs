@@ -20,10 +20,50 @@ pub enum Command {
         #[arg(long, default_value = "markdown", value_parser = ["markdown", "json"])]
         format: String,
     },
+    /// Narrate lessons: one Opus file per lesson and language, made with espeak-ng and opusenc
+    /// into the data folder's cache (audio/<course>/), only where the text changed or no file
+    /// exists. Lessons with a human recording are left alone.
+    Audio {
+        /// Only this course (default: every course).
+        course: Option<String>,
+    },
 }
 
-pub fn run(cmd: Command) -> Result<()> {
+fn audio(common: &super::Common, course: Option<&str>) -> Result<()> {
+    let catalog = hocvuso_course::load(&common.content_dir).map_err(|p| {
+        anyhow::anyhow!(
+            "content in {} is invalid:\n{p}",
+            common.content_dir.display()
+        )
+    })?;
+    if let Some(id) = course {
+        anyhow::ensure!(catalog.course(id).is_some(), "no course \"{id}\"");
+    }
+    let Some(engine) = hocvuso_server::narration::Engine::detect() else {
+        anyhow::bail!(
+            "the speech engine is not installed: narration needs espeak-ng and opusenc \
+             (Debian: apt-get install espeak-ng opus-tools)"
+        );
+    };
+    let report = hocvuso_server::narration::fill(&engine, &common.data_dir, &catalog, course);
+    println!(
+        "narration: {} generated, {} already up to date, {} human recordings",
+        report.generated, report.cached, report.recorded
+    );
+    for f in &report.failed {
+        eprintln!("failed: {f}");
+    }
+    anyhow::ensure!(
+        report.failed.is_empty(),
+        "{} lesson(s) could not be narrated",
+        report.failed.len()
+    );
+    Ok(())
+}
+
+pub fn run(common: &super::Common, cmd: Command) -> Result<()> {
     match cmd {
+        Command::Audio { course } => audio(common, course.as_deref()),
         Command::Stats { dir, format } => {
             let catalog = hocvuso_course::load(&dir)
                 .map_err(|p| anyhow::anyhow!("content in {} is invalid:\n{p}", dir.display()))?;

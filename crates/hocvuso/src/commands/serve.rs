@@ -179,6 +179,15 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
     let bind = prepared.bind.clone();
     actix_web::rt::System::new().block_on(async move {
         let state = prepared.state(common).await?;
+        // Lessons whose narration is missing are spoken in the background, when the engine is
+        // installed; the server answers meanwhile. HOCVUSO_NARRATION=off leaves it to
+        // `hocvuso content audio` (measurements, busy machines).
+        if std::env::var("HOCVUSO_NARRATION").as_deref() != Ok("off") {
+            hocvuso_server::narration::fill_in_background(
+                state.settings.data_dir.clone(),
+                state.catalog(),
+            );
+        }
         hocvuso_server::serve(state, &bind)
             .await
             .context("HTTP server")

@@ -252,7 +252,7 @@ pub async fn start_attempt(
             .collect();
         (paper, id)
     };
-    let questions = paper::present(&paper, course.quiz_bank(quiz));
+    let questions = paper::present(&paper, &shown_bank(state, course, quiz));
     let paper_json = serde_json::to_string(&paper)
         .map_err(|e| AppError::internal_because("cannot serialise a paper", e))?;
     let created = state
@@ -292,7 +292,7 @@ async fn resume(
         return Ok(None);
     };
     let paper = parse_paper(&open)?;
-    let questions = paper::present(&paper, course.quiz_bank(quiz));
+    let questions = paper::present(&paper, &shown_bank(state, course, quiz));
     Ok(Some(Started {
         attempt: open,
         questions,
@@ -349,7 +349,7 @@ pub async fn attempt(
     let course = course(&catalog, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     let paper = parse_paper(&attempt)?;
-    let questions = paper::present(&paper, course.quiz_bank(quiz));
+    let questions = paper::present(&paper, &shown_bank(state, course, quiz));
     Ok((attempt, questions))
 }
 
@@ -486,4 +486,35 @@ pub async fn progress<'a>(
             course,
         })
         .collect())
+}
+
+/// The quiz's bank as the learner reads it: each question in the request's language when the
+/// course it comes from translates it (`questions.<lang>.gift`, same ids and shapes), else in
+/// Vietnamese. Only for showing a paper: grading always uses the original bank.
+fn shown_bank<'a>(
+    state: &AppState,
+    course: &'a Course,
+    quiz: &'a Quiz,
+) -> std::borrow::Cow<'a, [hocvuso_assessment::model::Question]> {
+    let lang = crate::preferences::current().lang;
+    let bank = course.quiz_bank(quiz);
+    if lang == crate::i18n::DEFAULT_LANG {
+        return std::borrow::Cow::Borrowed(bank);
+    }
+    let catalog = state.catalog();
+    let sources: Vec<&Course> = std::iter::once(course)
+        .chain(quiz.draw_courses.iter().filter_map(|c| catalog.course(c)))
+        .collect();
+    std::borrow::Cow::Owned(
+        bank.iter()
+            .map(|q| {
+                sources
+                    .iter()
+                    .map(|c| c.question_in(&lang, q))
+                    .find(|t| !std::ptr::eq(*t, q))
+                    .unwrap_or(q)
+                    .clone()
+            })
+            .collect(),
+    )
 }

@@ -171,7 +171,16 @@ pub async fn login(
     let username = form.username.trim();
     let origin = Origin::of(&req, &state, username);
     match accounts::login(&state, username, &form.password, &origin).await {
-        Ok(done) => Ok(signed_in(&req, &state, done, &next)),
+        Ok(done) => {
+            let user_id = done.user.id;
+            let mut resp = signed_in(&req, &state, done, &next);
+            // The learner's saved reading settings and language follow them to this browser.
+            if let Ok(Some(saved)) = state.store.reading_preferences(user_id).await {
+                let prefs = crate::preferences::Prefs::from_profile(&saved);
+                let _ = resp.add_cookie(&prefs.cookie(state.settings.secure_cookies));
+            }
+            Ok(resp)
+        }
         Err(e) => Page::new(&req, &state, None)
             .with("next", &next)
             .with("username", form.username.trim())

@@ -57,6 +57,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
         catalog.all_courses()
     };
     let default_record = Default::default();
+    let lang = crate::preferences::current().lang;
     let cards: Vec<CourseCard<'_>> = courses
         .iter()
         .map(|c| {
@@ -65,8 +66,8 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
             let done = s.lessons_completed + s.quizzes_passed + s.tasks_passed;
             CourseCard {
                 id: &c.id,
-                title: &c.title,
-                summary: &c.summary,
+                title: c.title_in(&lang),
+                summary: c.summary_in(&lang),
                 minutes: c.minutes,
                 level: c.level,
                 band: band(&catalog, c.level),
@@ -157,6 +158,7 @@ pub async fn course(
         .into_iter()
         .find(|c| c.course_id == course.id);
     let mastery = crate::app::mastery::summary(&state, &user).await?;
+    let lang = crate::preferences::current().lang;
     let lessons: Vec<LessonRow<'_>> = course
         .lessons
         .iter()
@@ -164,7 +166,7 @@ pub async fn course(
         .map(|(i, l)| LessonRow {
             id: &l.id,
             number: i + 1,
-            title: &l.title,
+            title: l.title_in(&lang),
             minutes: l.minutes,
             completed: record.lessons_completed.contains(&l.id),
             can_skip: mastery.can_skip(&l.competences),
@@ -181,6 +183,8 @@ pub async fn course(
         .with("tasks", &tasks)
         .with("next_lesson", &next_lesson)
         .with("course", course)
+        .with("course_title", course.title_in(&lang))
+        .with("course_summary", course.summary_in(&lang))
         .with("band", band(&catalog, course.level))
         .with("lessons", &lessons)
         .with("quizzes", &quizzes)
@@ -210,10 +214,32 @@ pub async fn lesson(
         .learner_record(user.id, &course.id)
         .await
         .map_err(AppError::from)?;
-    let audio = lesson.audio.as_ref().map(|a| media_url(&course.id, a));
+    // The lesson in the learner's language when it is translated, else in Vietnamese.
+    let lang = crate::preferences::current().lang;
+    let (text, text_lang) = lesson.text(&lang);
+    let audio = match crate::narration::for_lesson(&state.settings.data_dir, course, lesson, &lang)
+    {
+        crate::narration::Narration::Recorded(path) => Some(media_url(&course.id, &path)),
+        crate::narration::Narration::Generated(name) => {
+            Some(format!("/audio/{}/{name}", course.id))
+        }
+        crate::narration::Narration::Unavailable => None,
+    };
+    // A video with its captions and poster, all from the course's media folder.
+    let video = text.video.as_ref().map(|v| {
+        serde_json::json!({
+            "src": media_url(&course.id, v),
+            "captions": text.captions.as_ref().map(|c| media_url(&course.id, c)),
+            "poster": text.poster.as_ref().map(|p| media_url(&course.id, p)),
+        })
+    });
     Page::new(&req, &state, Some(&user))
         .with("course", course)
         .with("lesson", lesson)
+        .with("video", &video)
+        .with("text", &text)
+        .with("course_title", course.title_in(&lang))
+        .with("text_lang", text_lang)
         .with("number", &(index + 1))
         .with("total", &course.lessons.len())
         .with("audio", &audio)
@@ -232,16 +258,53 @@ pub struct CsrfForm {
     pub(crate) csrf: String,
 }
 
+#[derive(Deserialize)]
+pub struct CompleteForm {
+    #[serde(default)]
+    csrf: String,
+    /// Set by the service worker when it sends a completion made offline: the same key is
+    /// sent again until an answer arrives, and counts once.
+    replay_key: Option<String>,
+}
+
+/// An offline action's idempotency key: 16–64 letters, digits and dashes (a UUID).
+fn valid_replay_key(key: &str) -> bool {
+    (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 pub async fn complete_lesson(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<CompleteForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
     let (course_id, lesson_id) = path.into_inner();
-    app::complete_lesson(&state, &user.0, &course_id, &lesson_id).await?;
+    let mut claimed = None;
+    if let Some(key) = form.replay_key.as_deref().filter(|k| !k.is_empty()) {
+        if !valid_replay_key(key) {
+            return Err(AppError::bad_request("invalid_form").into());
+        }
+        let action = format!("lesson:{course_id}/{lesson_id}");
+        let first = state
+            .store
+            .claim_offline_replay(user.0.id, key, &action, state.clock.now())
+            .await
+            .map_err(AppError::from)?;
+        if !first {
+            // Already replayed: answered as done, counted nothing.
+            return Ok(redirect(&format!("/courses/{course_id}")));
+        }
+        claimed = Some(key);
+    }
+    if let Err(e) = app::complete_lesson(&state, &user.0, &course_id, &lesson_id).await {
+        if let Some(key) = claimed {
+            // The action failed: the phone may send it again.
+            let _ = state.store.release_offline_replay(user.0.id, key).await;
+        }
+        return Err(e.into());
+    }
     let catalog = state.catalog();
     let course = app::course(&catalog, &course_id)?;
     // Go on to the next lesson, or back to the course when this was the last.

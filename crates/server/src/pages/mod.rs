@@ -10,8 +10,10 @@ pub mod form;
 mod import;
 mod instructor;
 mod learning;
+mod offline;
 mod practice;
 mod privacy;
+mod preferences;
 mod units;
 
 use actix_files::NamedFile;
@@ -138,8 +140,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/classes/{id}/attendance").post(community::attend))
         .service(web::resource("/check-in/{code}").get(community::check_in_form))
         .service(web::resource("/admin/revoke").post(admin::revoke))
+        .service(
+            web::resource("/settings")
+                .get(preferences::form)
+                .post(preferences::save),
+        )
+        .service(web::resource("/language/{code}").get(preferences::switch))
+        .configure(offline::routes)
         .service(web::resource("/static/site.css").get(stylesheet))
-        .service(web::resource("/media/{course_id}/{path:.*}").get(media));
+        .service(web::resource("/media/{course_id}/{path:.*}").get(media))
+        .service(web::resource("/audio/{course_id}/{name}").get(narration))
+        .service(web::resource("/static/narration.js").get(narration_script));
 }
 
 /// A failure shown as a page, in Vietnamese, with the right status.
@@ -165,13 +176,14 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         let mut ctx = tera::Context::new();
-        ctx.insert("message", &self.0.message(crate::i18n_global()));
+        ctx.insert("message", &self.0.message(crate::i18n::current()));
         ctx.insert("status", &self.0.status.as_u16());
+        insert_preferences(&mut ctx, None, "/");
         ctx.insert("me", &Option::<MeView>::None);
         ctx.insert("csrf", "");
         let body = views::global()
             .render("error.html", &ctx)
-            .unwrap_or_else(|_| self.0.message(crate::i18n_global()));
+            .unwrap_or_else(|_| self.0.message(crate::i18n::current()));
         let mut resp = HttpResponse::build(self.0.status);
         if let Some(s) = self.0.retry_after {
             resp.insert_header((header::RETRY_AFTER, s.to_string()));
@@ -225,6 +237,7 @@ impl<'a> Page<'a> {
             }),
         );
         ctx.insert("path", req.path());
+        insert_preferences(&mut ctx, Some(state), &here(req));
         Self {
             req,
             state,
@@ -246,7 +259,7 @@ impl<'a> Page<'a> {
     /// Shows an error above the form (and keeps the status a 4xx).
     pub fn error(self, e: &AppError) -> Self {
         let status = e.status;
-        self.with("error", &e.message(crate::i18n_global()))
+        self.with("error", &e.message(crate::i18n::current()))
             .with("error_key", e.key)
             .status(status)
     }
@@ -388,4 +401,113 @@ async fn media(
         header::HeaderValue::from_static("public, max-age=3600"),
     );
     Ok(resp)
+}
+
+/// The current path with its query, for the language switch and the settings page to come back
+/// to (checked again by `safe_next` when followed).
+fn here(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    }
+}
+
+/// A language the switch offers.
+#[derive(Serialize)]
+struct LanguageChoice {
+    code: String,
+    name: String,
+    current: bool,
+}
+
+/// What every page's frame needs of the reading preferences (`ui` in the templates): the
+/// classes for `<html>`, its `lang`, and the language switch. The switch lists the interface
+/// languages and every language some content is translated into.
+fn insert_preferences(ctx: &mut tera::Context, state: Option<&AppState>, here: &str) {
+    let prefs = crate::preferences::current();
+    let mut codes: Vec<String> = crate::i18n::interface_languages()
+        .map(str::to_owned)
+        .collect();
+    if let Some(state) = state {
+        for code in content_languages(state) {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+    }
+    let t = crate::i18n::current();
+    let languages: Vec<LanguageChoice> = codes
+        .into_iter()
+        .map(|code| {
+            let key = format!("languages.{code}");
+            LanguageChoice {
+                name: if t.contains(&key) {
+                    t.get(&key).to_owned()
+                } else {
+                    code.clone()
+                },
+                current: code == prefs.lang,
+                code,
+            }
+        })
+        .collect();
+    ctx.insert(
+        "ui",
+        &serde_json::json!({
+            "lang": prefs.interface_lang(),
+            "content_lang": prefs.lang,
+            "classes": prefs.classes(),
+            "text_size": prefs.text_size,
+            "high_contrast": prefs.high_contrast,
+            "wide_spacing": prefs.wide_spacing,
+            "languages": languages,
+            "here": here,
+            "here_encoded": url_encode(here),
+        }),
+    );
+}
+
+/// The languages some content is translated into (besides Vietnamese).
+fn content_languages(state: &AppState) -> Vec<String> {
+    state.catalog().languages()
+}
+
+/// A lesson's generated narration, from the cache in the data folder. The name carries the
+/// hash of what is said, so the file never changes under its name: cached for a year.
+async fn narration(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (course_id, name) = path.into_inner();
+    if state.catalog().course(&course_id).is_none() || !crate::narration::is_cache_name(&name) {
+        return Err(AppError::not_found().into());
+    }
+    let file = crate::narration::course_dir(&state.settings.data_dir, &course_id).join(&name);
+    let named = NamedFile::open_async(&file)
+        .await
+        .map_err(|_| PageError(AppError::not_found()))?
+        .set_content_type(ogg());
+    let mut resp = named.use_etag(true).into_response(&req);
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok(resp)
+}
+
+/// Opus in Ogg, as browsers expect it.
+fn ogg() -> actix_web::mime::Mime {
+    "audio/ogg"
+        .parse()
+        .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM)
+}
+
+/// The lesson player's speed choice: the only script a lesson page loads, and only to enhance
+/// (without it the player still plays at normal speed).
+async fn narration_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(views::NARRATION_SCRIPT)
 }
