@@ -21,4 +21,5 @@ mod practice;
 mod security_accounts;
 mod security_data;
 mod status_list;
+mod studio;
 mod units;

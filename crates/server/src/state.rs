@@ -23,3 +23,15 @@ pub struct AppState {
     /// Credential signing keys, the public base URL and the issuing unit.
     pub issuer: Arc<Issuer>,
 }
+
+// Bridge until the catalog handle (`state.catalog()` snapshots, swapped by a publish) lands from
+// main: the studio is written against that interface; main's version of this file replaces it.
+impl AppState {
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.clone()
+    }
+
+    pub fn publish_catalog(&self, _catalog: Catalog) {
+        tracing::warn!("this build cannot swap the catalog yet: the published course is served after a restart");
+    }
+}

@@ -57,6 +57,15 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "import.html",
     "activate.html",
     "issuer.html",
+    "studio_macros.html",
+    "studio.html",
+    "studio_course.html",
+    "studio_lesson.html",
+    "studio_questions.html",
+    "studio_media.html",
+    "studio_review.html",
+    "studio_history.html",
+    "studio_compare.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

@@ -18,6 +18,7 @@ mod people;
 mod practice;
 mod sessions;
 mod status_lists;
+mod studio;
 mod throttle;
 mod units;
 
@@ -42,6 +43,7 @@ pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
 pub use sessions::Session;
 pub use status_lists::StatusListVersion;
+pub use studio::{DraftStep, StudioAuthor, StudioDraft};
 pub use throttle::Counter;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 

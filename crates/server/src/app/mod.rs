@@ -17,4 +17,5 @@ pub mod paging;
 pub mod practice;
 pub mod spreadsheet;
 pub mod status_list;
+pub mod studio;
 pub mod units;
