@@ -21,6 +21,19 @@ impl Content {
             rand::thread_rng().gen::<u64>()
         ));
         copy_tree(&fixture_content(), &dir)?;
+        // The fixture's bank breaks two item-writing rules on purpose of other stories; a
+        // publish is held to them (as CI holds content/), so this copy keeps them.
+        let bank = dir.join("courses/thu-nghiem/questions.gift");
+        let text = std::fs::read_to_string(&bank)?
+            .replace(
+                "bảo vệ tài khoản?{",
+                "bảo vệ tài khoản? (Chọn tất cả ý đúng){",
+            )
+            .replace(
+                "~Nhắn mã qua tin nhắn#",
+                "~Nhắn mã qua tin nhắn cho người gọi để họ kiểm tra giúp#",
+            );
+        std::fs::write(&bank, text)?;
         Ok(Self(dir))
     }
 }
@@ -300,6 +313,16 @@ async fn an_instructor_writes_a_course_a_reviewer_publishes_it_and_learners_see_
     Ok(())
 }
 
+/// How many lessons of the fixture course the learner has completed.
+async fn lessons_read(app: &TestApp, token: &str) -> i64 {
+    let progress = app.get("/api/v1/me/progress", Some(token)).await.json();
+    progress
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["course_id"] == "thu-nghiem"))
+        .and_then(|c| c["lessons_completed"].as_i64())
+        .unwrap_or(-1)
+}
+
 #[actix_web::test]
 async fn a_learner_keeps_progress_and_paper_across_a_republish_and_a_rollback_restores_a_version(
 ) -> TestResult {
@@ -359,8 +382,7 @@ async fn a_learner_keeps_progress_and_paper_across_a_republish_and_a_rollback_re
     .await?;
 
     // The learner's record and paper are intact; the new text is served.
-    let progress = app.get("/api/v1/me/progress", Some(&learner)).await;
-    assert!(progress.text().contains("mat-khau"), "{}", progress.text());
+    assert_eq!(lessons_read(&app, &learner).await, 1);
     let lesson = app
         .get(
             "/api/v1/courses/thu-nghiem/lessons/mat-khau",
@@ -428,8 +450,7 @@ async fn a_learner_keeps_progress_and_paper_across_a_republish_and_a_rollback_re
         .json();
     assert_eq!(history.as_array().map(Vec::len), Some(3));
     // The learner's completion still counts.
-    let progress = app.get("/api/v1/me/progress", Some(&learner)).await;
-    assert!(progress.text().contains("mat-khau"));
+    assert_eq!(lessons_read(&app, &learner).await, 1);
     Ok(())
 }
 
@@ -485,12 +506,16 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_written() -> TestResul
         assert_eq!(r.json()["field"], field);
         assert!(!r.json()["message"].as_str().unwrap_or("").is_empty());
     }
-    // A lesson the loader refuses (no "Ghi nhớ" section): the problems, pinned to the file.
+    // A lesson the loader refuses (an image without alt text): the problems, pinned to the file.
     let r = app
         .post(
             &format!("{base}/lessons"),
             Some(&admin),
-            lesson("Chỉ một dòng.", json!(["4.1"]), "thieu-ghi-nho"),
+            lesson(
+                "![](media/man-hinh.svg)\n\n## Ghi nhớ\n- x",
+                json!(["4.1"]),
+                "thieu-mo-ta",
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
@@ -568,7 +593,10 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_written() -> TestResul
     assert_eq!(revision(&after), rev);
     assert_eq!(after["lessons"].as_array().map(Vec::len), Some(2));
     assert_eq!(after["media"], d["media"]);
-    assert_eq!(std::fs::read_dir(content.0.join("courses/thu-nghiem/media"))?.count(), 1);
+    assert_eq!(
+        std::fs::read_dir(content.0.join("courses/thu-nghiem/media"))?.count(),
+        1
+    );
 
     // The lesson page shows the refusal at the field.
     crate::units::browser_login(&app, "quan.tri").await?;

@@ -13,7 +13,7 @@
 //!   author, their message the message, the reviewer named in a `Reviewed-by:` trailer. The
 //!   commit is made only on top of the head it was checked against; a publish that loses a race
 //!   is told so. Then the course folder is swapped into the content folder and the catalog,
-//!   loaded anew, replaces the served one in one step (`AppState::publish_catalog`): a request
+//!   loaded anew, replaces the served one in one step (`CatalogHandle::replace`): a request
 //!   holds the catalog it started with, old or new, never a mix.
 //! - **History**, **compare** and **roll back** read the repository's trees.
 
@@ -23,7 +23,6 @@ pub mod files;
 pub mod media;
 pub mod repo;
 pub mod workspace;
-
 
 use actix_web::http::StatusCode;
 use serde::Serialize;
@@ -1253,7 +1252,7 @@ async fn commit_course(
     .await?;
     let (commit, catalog) = outcome.map_err(Refusal::Problems)?;
     let catalog_version = catalog.version.clone();
-    state.publish_catalog(catalog);
+    state.catalogs.replace(catalog);
     tracing::info!(course = course, commit = %commit, "studio published a course");
     Ok(Published {
         commit,
@@ -1548,7 +1547,7 @@ pub fn spawn_content_poll(state: AppState, every: std::time::Duration) {
                 match actix_web::web::block(move || hocvuso_course::load(&dir)).await {
                     Ok(Ok(catalog)) => {
                         tracing::info!(head = ?now, "content changed on disk; catalog reloaded");
-                        state.publish_catalog(catalog);
+                        state.catalogs.replace(catalog);
                         seen = now;
                     }
                     Ok(Err(problems)) => {
