@@ -15,6 +15,7 @@ mod m20261206_000006_status_list;
 mod m20261206_000007_practice_tasks;
 mod m20261206_000009_studio_drafts;
 mod m20261206_000010_studio_authors;
+mod m20261206_000011_privacy_audit;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_practice_tasks::Migration),
             Box::new(m20261206_000009_studio_drafts::Migration),
             Box::new(m20261206_000010_studio_authors::Migration),
+            Box::new(m20261206_000011_privacy_audit::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod i18n;
 pub mod issuer;
 pub mod mail;
+pub mod metrics;
 pub mod pages;
 pub mod present;
 pub mod render;
@@ -49,6 +50,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(api::query_config())
             .app_data(api::path_config())
             .app_data(pages::form_config())
+            .configure(metrics::routes)
             .configure(api::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found));
@@ -88,6 +90,7 @@ pub fn app(
         .wrap(security_headers())
         .wrap(Compress::default())
         .wrap(access_log())
+        .wrap(actix_web::middleware::from_fn(metrics::measure))
         .configure(configure(state))
 }
 
@@ -110,6 +113,7 @@ pub fn logged_request(req: &ServiceRequest) -> String {
 pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
     // A publish by another instance sharing the content folder is picked up from its git head.
     app::studio::spawn_content_poll(state.clone(), std::time::Duration::from_secs(15));
+    app::privacy::spawn_retention(state.clone());
     let state = web::Data::new(state);
     tracing::info!(%bind, "listening");
     HttpServer::new(move || app(state.clone()))

@@ -66,6 +66,9 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "studio_review.html",
     "studio_history.html",
     "studio_compare.html",
+    "my_data.html",
+    "account_deleted.html",
+    "audit.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");
