@@ -23,4 +23,5 @@ mod practice;
 mod security_accounts;
 mod security_data;
 mod status_list;
+mod studio;
 mod units;

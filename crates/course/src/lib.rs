@@ -4,6 +4,7 @@
 //!
 //! Plain Rust: no web framework, no database, no clock. The server asks; this crate answers.
 
+pub mod authoring;
 pub mod catalog;
 pub mod completion;
 pub mod course;

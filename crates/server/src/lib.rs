@@ -118,6 +118,8 @@ pub fn logged_request(req: &ServiceRequest) -> String {
 
 /// Runs the HTTP server until it is stopped.
 pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
+    // A publish by another instance sharing the content folder is picked up from its git head.
+    app::studio::spawn_content_poll(state.clone(), std::time::Duration::from_secs(15));
     app::privacy::spawn_retention(state.clone());
     let state = web::Data::new(state);
     tracing::info!(%bind, "listening");

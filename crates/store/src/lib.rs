@@ -21,6 +21,7 @@ mod privacy;
 mod preferences;
 mod sessions;
 mod status_lists;
+mod studio;
 mod throttle;
 mod units;
 
@@ -50,6 +51,7 @@ pub use privacy::{
 pub use preferences::ReadingPreferences;
 pub use sessions::Session;
 pub use status_lists::StatusListVersion;
+pub use studio::{DraftStep, StudioAuthor, StudioDraft};
 pub use throttle::Counter;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 

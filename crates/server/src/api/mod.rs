@@ -12,6 +12,7 @@ pub mod learning;
 mod openapi;
 pub mod practice;
 mod privacy;
+mod studio;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -146,6 +147,49 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/me/notifications").get(assignments::notifications))
                 .service(
                     web::resource("/me/notifications/read").post(assignments::read_notifications),
+                )
+                .service(
+                    web::resource("/studio/courses")
+                        .get(studio::courses)
+                        .post(studio::create),
+                )
+                .service(web::resource("/studio/courses/{course_id}").get(studio::draft))
+                .service(
+                    web::resource("/studio/courses/{course_id}/settings").put(studio::settings),
+                )
+                .service(
+                    web::resource("/studio/courses/{course_id}/lessons").post(studio::add_lesson),
+                )
+                .service(
+                    web::resource("/studio/courses/{course_id}/lessons/{file}")
+                        .get(studio::lesson)
+                        .put(studio::save_lesson)
+                        .delete(studio::remove_lesson),
+                )
+                .service(
+                    web::resource("/studio/courses/{course_id}/lesson-order").put(studio::order),
+                )
+                // Read by the handlers themselves (up to 28 MB: audio as base64) once the
+                // caller is known to be an instructor.
+                .service(
+                    web::resource("/studio/courses/{course_id}/questions").post(studio::questions),
+                )
+                .service(web::resource("/studio/courses/{course_id}/media").post(studio::media))
+                .service(web::resource("/studio/courses/{course_id}/history").get(studio::history))
+                .service(web::resource("/studio/courses/{course_id}/compare").get(studio::compare))
+                .service(
+                    web::resource("/studio/courses/{course_id}/rollback").post(studio::roll_back),
+                )
+                .service(
+                    web::resource("/studio/courses/{course_id}/authors")
+                        .get(studio::authors)
+                        .put(studio::assign),
+                )
+                .service(
+                    web::resource(
+                        "/studio/courses/{course_id}/{action:submit|approve|return|publish}",
+                    )
+                    .post(studio::step),
                 )
                 .service(web::resource("/admin/certificates/{id}/revoke").post(admin::revoke))
                 .service(web::resource("/admin/exports").get(admin::exports))

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 use super::{
     accounts, admin, assignments, community, evidence, import, instructor, learning, practice,
-    privacy, units,
+    privacy, studio, units,
 };
 
 struct BearerAuth;
@@ -202,6 +202,10 @@ impl Modify for ContractResponses {
         evidence::jwks, evidence::key, evidence::issuer, evidence::credential, evidence::pdf,
         evidence::verify_credential, evidence::status_list,
         admin::revoke, admin::exports,
+        studio::courses, studio::create, studio::draft, studio::settings, studio::add_lesson,
+        studio::lesson, studio::save_lesson, studio::remove_lesson, studio::order,
+        studio::questions, studio::media, studio::step, studio::history, studio::compare,
+        studio::roll_back, studio::authors, studio::assign,
         privacy::my_data, privacy::delete_me, privacy::withdraw_consent, privacy::audit,
     ),
     components(schemas(crate::error::ErrorBody)),

@@ -18,4 +18,5 @@ pub mod practice;
 pub mod privacy;
 pub mod spreadsheet;
 pub mod status_list;
+pub mod studio;
 pub mod units;

@@ -14,6 +14,7 @@ mod offline;
 mod practice;
 mod privacy;
 mod preferences;
+mod studio;
 mod units;
 
 use actix_files::NamedFile;
@@ -139,6 +140,46 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/classes/{id}").get(community::class))
         .service(web::resource("/classes/{id}/attendance").post(community::attend))
         .service(web::resource("/check-in/{code}").get(community::check_in_form))
+        .service(
+            web::resource("/studio")
+                .get(studio::home)
+                .post(studio::create),
+        )
+        .service(web::resource("/studio/courses/{course_id}").get(studio::course))
+        .service(web::resource("/studio/courses/{course_id}/settings").post(studio::save_settings))
+        .service(web::resource("/studio/courses/{course_id}/order").post(studio::reorder))
+        .service(
+            web::resource("/studio/courses/{course_id}/lessons/new")
+                .get(studio::new_lesson)
+                .post(studio::create_lesson),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/lessons/{file}")
+                .get(studio::lesson)
+                .post(studio::save_lesson),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/questions")
+                .get(studio::questions)
+                .post(studio::import_questions),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/media")
+                .get(studio::media_form)
+                .post(studio::upload_media),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/media/{path:.*}").get(studio::draft_media),
+        )
+        .service(web::resource("/studio/courses/{course_id}/review").get(studio::review))
+        .service(web::resource("/studio/courses/{course_id}/history").get(studio::history))
+        .service(web::resource("/studio/courses/{course_id}/compare").get(studio::compare))
+        .service(web::resource("/studio/courses/{course_id}/rollback").post(studio::roll_back))
+        .service(web::resource("/studio/courses/{course_id}/authors").post(studio::assign))
+        .service(
+            web::resource("/studio/courses/{course_id}/{action:submit|approve|return|publish}")
+                .post(studio::step),
+        )
         .service(web::resource("/admin/revoke").post(admin::revoke))
         .service(
             web::resource("/settings")

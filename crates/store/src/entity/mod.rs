@@ -29,6 +29,8 @@ pub mod session;
 pub mod status_list;
 pub mod status_list_allocator;
 pub mod status_list_revocation;
+pub mod studio_author;
+pub mod studio_draft;
 pub mod target;
 pub mod task_attempt;
 pub mod task_step;
