@@ -185,7 +185,10 @@ pub async fn lesson(
     let (course_id, lesson_id) = path.into_inner();
     let course = app::course(&state, &course_id)?;
     let lesson = course.lesson(&lesson_id).ok_or_else(AppError::not_found)?;
-    let record = state.store.learner_record(user.0.id, &course.id).await?;
+    let completed = state
+        .store
+        .lesson_completed(user.0.id, &course.id, &lesson.id)
+        .await?;
     Ok(HttpResponse::Ok().json(LessonView {
         id: lesson.id.clone(),
         title: lesson.title.clone(),
@@ -193,7 +196,7 @@ pub async fn lesson(
         html: lesson.html.clone(),
         audio: lesson.audio.as_ref().map(|a| media_url(&course.id, a)),
         sources: lesson.sources.clone(),
-        completed: record.lessons_completed.contains(&lesson.id),
+        completed,
     }))
 }
 

@@ -179,13 +179,54 @@ pub async fn course(
     Page::new(&req, &state, Some(&user))
         .with("tasks", &tasks)
         .with("next_lesson", &next_lesson)
-        .with("course", course)
+        .with("course", &CourseHeading::from(course))
         .with("band", band(&state, course.level))
         .with("lessons", &lessons)
         .with("quizzes", &quizzes)
         .with("status", &status)
         .with("certificate_id", &completion.map(|c| c.certificate_id))
         .render("course.html")
+}
+
+/// What a page shows of a course around something else (its heading and links): not its
+/// lessons, whose HTML would otherwise be copied into the template's context on every request.
+#[derive(Serialize)]
+struct CourseHeading<'a> {
+    id: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    level: u8,
+    minutes: u32,
+    tasks_required: bool,
+}
+
+impl<'a> From<&'a Course> for CourseHeading<'a> {
+    fn from(c: &'a Course) -> Self {
+        Self {
+            id: &c.id,
+            title: &c.title,
+            summary: &c.summary,
+            level: c.level,
+            minutes: c.minutes,
+            tasks_required: c.tasks_required,
+        }
+    }
+}
+
+/// A neighbouring lesson, as the pager links it.
+#[derive(Serialize)]
+struct LessonLink<'a> {
+    id: &'a str,
+    title: &'a str,
+}
+
+impl<'a> From<&'a hocvuso_course::Lesson> for LessonLink<'a> {
+    fn from(l: &'a hocvuso_course::Lesson) -> Self {
+        Self {
+            id: &l.id,
+            title: &l.title,
+        }
+    }
 }
 
 pub async fn lesson(
@@ -203,24 +244,26 @@ pub async fn lesson(
         .position(|l| l.id == lesson_id)
         .ok_or_else(AppError::not_found)?;
     let lesson = &course.lessons[index];
-    let record = state
+    let completed = state
         .store
-        .learner_record(user.id, &course.id)
+        .lesson_completed(user.id, &course.id, &lesson.id)
         .await
         .map_err(AppError::from)?;
     let audio = lesson.audio.as_ref().map(|a| media_url(&course.id, a));
     Page::new(&req, &state, Some(&user))
-        .with("course", course)
+        .with("course", &CourseHeading::from(course))
         .with("lesson", lesson)
         .with("number", &(index + 1))
         .with("total", &course.lessons.len())
         .with("audio", &audio)
-        .with("completed", &record.lessons_completed.contains(&lesson.id))
+        .with("completed", &completed)
         .with(
             "previous",
-            &index.checked_sub(1).map(|i| &course.lessons[i]),
+            &index
+                .checked_sub(1)
+                .map(|i| LessonLink::from(&course.lessons[i])),
         )
-        .with("next", &course.lessons.get(index + 1))
+        .with("next", &course.lessons.get(index + 1).map(LessonLink::from))
         .render("lesson.html")
 }
 
@@ -307,7 +350,7 @@ pub async fn attempt(
         .quiz(&attempt.quiz_id)
         .ok_or_else(AppError::not_found)?;
     let page = Page::new(&req, &state, Some(&user))
-        .with("course", course)
+        .with("course", &CourseHeading::from(course))
         .with("quiz", quiz)
         .with("attempt_id", &attempt.id);
     if let Some(result) = stored_result(&attempt)? {
