@@ -174,7 +174,7 @@ impl TestApp {
         configure(&mut settings);
         let mut state = AppState {
             store: store.clone(),
-            catalog: Arc::new(catalog),
+            catalogs: hocvuso_server::state::CatalogHandle::new(catalog),
             keys: SessionKeys::random(),
             hasher: Hasher::for_tests().map_err(|e| e.to_string())?,
             clock,
@@ -349,7 +349,7 @@ impl TestApp {
         user_id: i64,
         course_id: &str,
     ) -> Result<(), Error> {
-        let catalog = self.state.catalog.clone();
+        let catalog = self.state.catalog().clone();
         let course = catalog.course(course_id).ok_or("no such course")?;
         for l in &course.lessons {
             self.post(
@@ -397,11 +397,8 @@ impl TestApp {
             .await?
             .ok_or("no such attempt")?;
         let paper: hocvuso_assessment::paper::Paper = serde_json::from_str(&attempt.paper)?;
-        let course = self
-            .state
-            .catalog
-            .course(&attempt.course_id)
-            .ok_or("no course")?;
+        let catalog = self.state.catalog();
+        let course = catalog.course(&attempt.course_id).ok_or("no course")?;
         let quiz = course.quiz(&attempt.quiz_id).ok_or("no quiz")?;
         Ok(hocvuso_assessment::grading::answer_key(
             &paper,

@@ -81,10 +81,65 @@ pub fn render_lesson(body: &str, media_base: &str) -> Rendered {
         };
         events.push(event);
     }
+    anchor_headings(&mut events);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     out.html = sanitize_html(&html);
     out
+}
+
+/// The prefix of every heading anchor, so an anchor never clashes with an id of the page
+/// around the lesson ("mục" is "section").
+pub const ANCHOR_PREFIX: &str = "muc-";
+
+/// The anchor of a lesson heading: `muc-` and the heading's words without diacritics, in
+/// lower case, joined by `-` ("Mật khẩu và mã OTP" → `muc-mat-khau-va-ma-otp`). Search links
+/// point at it, so it is derived from the text alone.
+pub fn heading_anchor(heading: &str) -> String {
+    let folded = hocvuso_assessment::grading::strip_diacritics(heading).to_lowercase();
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    format!("{ANCHOR_PREFIX}{}", words.join("-"))
+}
+
+/// Gives every level-2 and level-3 heading an id (`heading_anchor`, with `-2`, `-3`… for a
+/// heading that repeats), so a search hit can land on the section it found.
+fn anchor_headings(events: &mut [Event<'_>]) {
+    let mut seen: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        let is_section = matches!(
+            &events[i],
+            Event::Start(Tag::Heading { level, id: None, .. })
+                if matches!(level, pulldown_cmark::HeadingLevel::H2 | pulldown_cmark::HeadingLevel::H3)
+        );
+        if !is_section {
+            i += 1;
+            continue;
+        }
+        let mut text = String::new();
+        let mut j = i + 1;
+        while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+            if let Event::Text(t) | Event::Code(t) = &events[j] {
+                text.push_str(t);
+            }
+            j += 1;
+        }
+        let base = heading_anchor(&text);
+        let mut anchor = base.clone();
+        let mut n = 1;
+        while seen.contains(&anchor) {
+            n += 1;
+            anchor = format!("{base}-{n}");
+        }
+        seen.push(anchor.clone());
+        if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+            *id = Some(CowStr::from(anchor));
+        }
+        i = j;
+    }
 }
 
 /// Local links must point inside the course's `media/` folder; images must be local (a page on
@@ -136,6 +191,9 @@ pub fn markdown_to_html(md: &str) -> String {
 /// Cleans HTML from any source with one policy.
 pub fn sanitize_html(html: &str) -> String {
     ammonia::Builder::default()
+        // Heading anchors (`heading_anchor`) are kept so a search hit can link to a section.
+        .add_tag_attributes("h2", &["id"])
+        .add_tag_attributes("h3", &["id"])
         .link_rel(Some("noopener noreferrer"))
         .url_relative(ammonia::UrlRelative::PassThrough)
         .clean(html)
@@ -187,6 +245,25 @@ mod tests {
     fn scripts_are_removed() {
         let r = render_lesson("Chào <script>alert(1)</script> bạn", "/m");
         assert!(!r.html.contains("script"), "{}", r.html);
+    }
+
+    #[test]
+    fn section_headings_get_anchors_without_diacritics() {
+        let r = render_lesson(
+            "## Mật khẩu và mã OTP\n\nA\n\n## Mật khẩu và mã OTP\n",
+            "/m",
+        );
+        assert!(
+            r.html.contains("<h2 id=\"muc-mat-khau-va-ma-otp\">"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("id=\"muc-mat-khau-va-ma-otp-2\""),
+            "{}",
+            r.html
+        );
+        assert_eq!(heading_anchor("Đường link lạ?"), "muc-duong-link-la");
     }
 
     #[test]

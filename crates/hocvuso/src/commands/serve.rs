@@ -152,7 +152,7 @@ impl Prepared {
         let store = common.store().await?;
         Ok(AppState {
             store,
-            catalog: Arc::new(self.catalog),
+            catalogs: hocvuso_server::state::CatalogHandle::new(self.catalog),
             keys: self.keys,
             hasher: self.hasher,
             clock: Clock::system(),

@@ -29,7 +29,7 @@ pub fn view(state: &AppState, a: &Assignment) -> AssignmentView {
     AssignmentView {
         id: a.id,
         course_title: state
-            .catalog
+            .catalog()
             .course(&a.course_id)
             .map(|c| c.title.clone())
             .unwrap_or_default(),
@@ -115,7 +115,7 @@ pub async fn overdue(
             let format = Format::parse(f).ok_or_else(|| AppError::bad_request("unknown_format"))?;
             let t = crate::i18n_global();
             let course = state
-                .catalog
+                .catalog()
                 .course(&a.course_id)
                 .map(|c| c.title.clone())
                 .unwrap_or_default();

@@ -319,5 +319,5 @@ pub fn document(catalog: &Catalog) -> utoipa::openapi::OpenApi {
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations", operation_id = "openapi",
     responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
 pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(document(&state.catalog))
+    HttpResponse::Ok().json(document(&state.catalog()))
 }

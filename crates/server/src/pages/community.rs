@@ -103,7 +103,7 @@ async fn assisted_page(
     let units: Vec<_> = mine.iter().filter_map(|u| scope.tree.get(*u)).collect();
     let mut page = Page::new(req, state, Some(&scope.user))
         .with("form", form)
-        .with("groups", &state.catalog.groups)
+        .with("groups", &state.catalog().groups)
         .with("units", &units)
         .with("notice_version", PRIVACY_NOTICE_VERSION);
     if let Some(e) = error {
@@ -342,7 +342,7 @@ fn class_line(state: &AppState, scope: &Scope, c: &hocvuso_store::ClassSession) 
     ClassLine {
         id: c.id,
         course_title: state
-            .catalog
+            .catalog()
             .course(&c.course_id)
             .map(|x| x.title.clone())
             .unwrap_or_default(),
@@ -404,7 +404,7 @@ async fn classes_page(
         .with(
             "courses",
             &state
-                .catalog
+                .catalog()
                 .all_courses()
                 .iter()
                 .map(|c| (&c.id, &c.title))

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use hocvuso_assessment::paper::PresentedQuestion;
-use hocvuso_course::Course;
+use hocvuso_course::{Catalog, Course};
 
 use crate::app::learning as app;
 use crate::auth::{csrf, PageUser};
@@ -33,9 +33,8 @@ struct CourseCard<'a> {
     in_path: bool,
 }
 
-fn band(state: &AppState, level: u8) -> &str {
-    state
-        .catalog
+fn band(catalog: &Catalog, level: u8) -> &str {
+    catalog
         .framework
         .level(level)
         .map(|l| l.band.as_str())
@@ -43,18 +42,19 @@ fn band(state: &AppState, level: u8) -> &str {
 }
 
 pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    let catalog = state.catalog();
     let user = user.0;
     let group_id = user.group.clone().unwrap_or_default();
-    let group = state.catalog.group(&group_id);
+    let group = catalog.group(&group_id);
     let records = state
         .store
         .learner_records(user.id)
         .await
         .map_err(AppError::from)?;
     let courses: Vec<&Course> = if group.is_some() {
-        state.catalog.courses_for_group(&group_id)
+        catalog.courses_for_group(&group_id)
     } else {
-        state.catalog.all_courses()
+        catalog.all_courses()
     };
     let default_record = Default::default();
     let cards: Vec<CourseCard<'_>> = courses
@@ -69,7 +69,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
                 summary: &c.summary,
                 minutes: c.minutes,
                 level: c.level,
-                band: band(&state, c.level),
+                band: band(&catalog, c.level),
                 lessons_total: s.lessons_total,
                 lessons_completed: s.lessons_completed,
                 percent: (done * 100).checked_div(total).unwrap_or(0),
@@ -121,7 +121,8 @@ pub async fn course(
     path: web::Path<String>,
 ) -> PageResult {
     let user = user.0;
-    let course = app::course(&state, &path)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &path)?;
     let (status, record) = app::status(&state, &user, course).await?;
     let mut quizzes = Vec::new();
     for q in &course.quizzes {
@@ -180,7 +181,7 @@ pub async fn course(
         .with("tasks", &tasks)
         .with("next_lesson", &next_lesson)
         .with("course", &CourseHeading::from(course))
-        .with("band", band(&state, course.level))
+        .with("band", band(&catalog, course.level))
         .with("lessons", &lessons)
         .with("quizzes", &quizzes)
         .with("status", &status)
@@ -237,7 +238,8 @@ pub async fn lesson(
 ) -> PageResult {
     let user = user.0;
     let (course_id, lesson_id) = path.into_inner();
-    let course = app::course(&state, &course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &course_id)?;
     let index = course
         .lessons
         .iter()
@@ -283,7 +285,8 @@ pub async fn complete_lesson(
     csrf::verify(&req, &form.csrf)?;
     let (course_id, lesson_id) = path.into_inner();
     app::complete_lesson(&state, &user.0, &course_id, &lesson_id).await?;
-    let course = app::course(&state, &course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &course_id)?;
     // Go on to the next lesson, or back to the course when this was the last.
     let next = course
         .lessons
@@ -345,7 +348,8 @@ pub async fn attempt(
 ) -> PageResult {
     let user = user.0;
     let (attempt, questions) = app::attempt(&state, &user, &path).await?;
-    let course = app::course(&state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &attempt.course_id)?;
     let quiz = course
         .quiz(&attempt.quiz_id)
         .ok_or_else(AppError::not_found)?;
@@ -639,7 +643,8 @@ struct ProgressRow<'a> {
 
 pub async fn progress(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
     let user = user.0;
-    let rows = app::progress(&state, &user).await?;
+    let catalog = state.catalog();
+    let rows = app::progress(&state, &catalog, &user).await?;
     let view: Vec<ProgressRow<'_>> = rows
         .iter()
         .map(|p| ProgressRow {

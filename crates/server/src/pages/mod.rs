@@ -358,7 +358,7 @@ async fn media(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let (course_id, rel) = path.into_inner();
-    if state.catalog.course(&course_id).is_none()
+    if state.catalog().course(&course_id).is_none()
         || rel.is_empty()
         || rel
             .split('/')

@@ -107,6 +107,7 @@ pub async fn people(
     path: web::Path<i64>,
     q: web::Query<PeopleQuery>,
 ) -> PageResult {
+    let catalog = state.catalog();
     let scope = Scope::of(&state, &user.0).await?;
     let unit = scope.unit(*path)?.clone();
     let paging = Paging::new(q.page, None, app_units::PAGE_SIZE, app_units::PAGE_SIZE);
@@ -122,7 +123,7 @@ pub async fn people(
             group: p
                 .group
                 .as_deref()
-                .and_then(|g| state.catalog.group(g))
+                .and_then(|g| catalog.group(g))
                 .map(|g| g.title.clone())
                 .unwrap_or_default(),
             household: p.household.clone().unwrap_or_default(),
@@ -147,7 +148,7 @@ pub async fn people(
         .with("page", &page)
         .with("pages", &pages)
         .with("group", &q.group.clone().unwrap_or_default())
-        .with("groups", &state.catalog.groups)
+        .with("groups", &catalog.groups)
         .with("households", &households)
         .with("children", &scope.tree.children(unit.id))
         .with("is_admin", &scope.admin)
@@ -269,7 +270,7 @@ async fn target_lines(state: &AppState, year: i32) -> Result<Vec<TargetLine>, Ap
     let set = dashboard::targets(state, year).await?;
     let t = crate::i18n_global();
     let mut out = Vec::new();
-    for g in &state.catalog.groups {
+    for g in &state.catalog().groups {
         for m in [
             hocvuso_store::aggregates::PATH_COMPLETED,
             hocvuso_store::aggregates::CERTIFIED,
@@ -381,14 +382,14 @@ pub async fn assignments(
     state: web::Data<AppState>,
     user: PageUser,
 ) -> PageResult {
+    let catalog = state.catalog();
     let scope = Scope::of(&state, &user.0).await?;
     let list = assign::list(&state, &scope).await?;
     let lines: Vec<AssignmentLine> = list
         .iter()
         .map(|a| AssignmentLine {
             id: a.id,
-            course_title: state
-                .catalog
+            course_title: catalog
                 .course(&a.course_id)
                 .map(|c| c.title.clone())
                 .unwrap_or_default(),
@@ -400,7 +401,7 @@ pub async fn assignments(
             group: a
                 .group_id
                 .as_deref()
-                .and_then(|g| state.catalog.group(g))
+                .and_then(|g| catalog.group(g))
                 .map(|g| g.title.clone())
                 .unwrap_or_default(),
             due_on: due_on(a),
@@ -411,14 +412,13 @@ pub async fn assignments(
         .with("units", &scope.visible_units())
         .with(
             "courses",
-            &state
-                .catalog
+            &catalog
                 .all_courses()
                 .iter()
                 .map(|c| (&c.id, &c.title))
                 .collect::<Vec<_>>(),
         )
-        .with("groups", &state.catalog.groups)
+        .with("groups", &catalog.groups)
         .render("assignments.html")
 }
 
@@ -495,7 +495,10 @@ pub async fn assignment(
         .with("due_on", &due_on(&a))
         .with(
             "course_title",
-            &state.catalog.course(&a.course_id).map(|c| c.title.clone()),
+            &state
+                .catalog()
+                .course(&a.course_id)
+                .map(|c| c.title.clone()),
         )
         .with("unit", &scope.tree.get(a.unit_id))
         .with("people", &lines)
@@ -548,7 +551,7 @@ pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -
     let due = assign::due_for(&state, &user.0).await?;
     let title = |id: &str| {
         state
-            .catalog
+            .catalog()
             .course(id)
             .map(|c| c.title.clone())
             .unwrap_or_default()
