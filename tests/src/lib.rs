@@ -83,6 +83,8 @@ pub struct TestApp {
     call: Call,
     pub state: AppState,
     pub store: Store,
+    /// The database's URL (`sqlite::memory:` or this test's own PostgreSQL database).
+    pub database_url: String,
     /// The browser's cookie jar, for page tests.
     cookies: RefCell<HashMap<String, String>>,
 }
@@ -150,9 +152,44 @@ impl TestApp {
         configure: impl FnOnce(&mut Settings),
         adjust: impl FnOnce(&mut AppState),
     ) -> Result<Self, Error> {
+        Self::spawn_at(
+            fresh_database_url().await?,
+            content,
+            clock,
+            configure,
+            adjust,
+        )
+        .await
+    }
+
+    /// An application on an SQLite file of its own (PostgreSQL: as `spawn`), for what an
+    /// in-memory database cannot do (an online backup writes into the database's own VFS).
+    pub async fn spawn_on_disk() -> Result<Self, Error> {
+        let url = match std::env::var("HOCVUSO_TEST_DATABASE_URL") {
+            Ok(u) if u.starts_with("postgres") => fresh_database_url().await?,
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                std::env::temp_dir()
+                    .join(format!(
+                        "hvs-story-{:016x}.db",
+                        rand::thread_rng().gen::<u64>()
+                    ))
+                    .display()
+            ),
+        };
+        Self::spawn_at(url, fixture_content(), Clock::system(), |_| {}, |_| {}).await
+    }
+
+    async fn spawn_at(
+        database_url: String,
+        content: PathBuf,
+        clock: Clock,
+        configure: impl FnOnce(&mut Settings),
+        adjust: impl FnOnce(&mut AppState),
+    ) -> Result<Self, Error> {
         let catalog =
             hocvuso_course::load(&content).map_err(|p| format!("fixture content invalid:\n{p}"))?;
-        let store = Store::connect(&fresh_database_url().await?).await?;
+        let store = Store::connect(&database_url).await?;
         store.migrate().await?;
         let data_dir = std::env::temp_dir().join(format!(
             "hvs-story-{:016x}",
@@ -192,6 +229,7 @@ impl TestApp {
             call,
             state,
             store,
+            database_url,
             cookies: RefCell::new(HashMap::new()),
         })
     }

@@ -190,14 +190,50 @@ pub fn markdown_to_html(md: &str) -> String {
 
 /// Cleans HTML from any source with one policy.
 pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
-        // Heading anchors (`heading_anchor`) are kept so a search hit can link to a section.
-        .add_tag_attributes("h2", &["id"])
-        .add_tag_attributes("h3", &["id"])
-        .link_rel(Some("noopener noreferrer"))
-        .url_relative(ammonia::UrlRelative::PassThrough)
+    policy().clean(html).to_string()
+}
+
+/// Cleans HTML as [`sanitize_html`] does and points its `media/…` references (a question
+/// imported from Moodle names its embedded files so) at `media_base`, the course's media route.
+/// Other relative references are dropped: a question has no folder of its own to resolve them.
+pub fn sanitize_html_with_media(html: &str, media_base: &str) -> String {
+    policy()
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(MediaBase(
+            media_base.trim_end_matches('/').to_owned(),
+        ))))
         .clean(html)
         .to_string()
+}
+
+/// Resolves a relative URL against a course's media route: `media/…` only, `#anchors` kept.
+struct MediaBase(String);
+
+impl<'a> ammonia::UrlRelativeEvaluate<'a> for MediaBase {
+    fn evaluate<'url>(&self, url: &'url str) -> Option<std::borrow::Cow<'url, str>> {
+        if url.starts_with('#') {
+            return Some(url.into());
+        }
+        let rest = url.strip_prefix("media/")?;
+        let safe = !rest.is_empty() && !rest.split('/').any(|s| s == ".." || s.is_empty());
+        safe.then(|| format!("{}/{rest}", self.0).into())
+    }
+}
+
+/// Markdown → safe HTML with `media/…` references pointed at `media_base`.
+pub fn markdown_to_html_with_media(md: &str, media_base: &str) -> String {
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(md, options()));
+    sanitize_html_with_media(&html, media_base)
+}
+
+fn policy() -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::default();
+    // Heading anchors (`heading_anchor`) are kept so a search hit can link to a section.
+    b.add_tag_attributes("h2", &["id"])
+        .add_tag_attributes("h3", &["id"])
+        .link_rel(Some("noopener noreferrer"))
+        .url_relative(ammonia::UrlRelative::PassThrough);
+    b
 }
 
 /// Escapes plain text for HTML.
@@ -269,5 +305,32 @@ mod tests {
     #[test]
     fn words_are_counted() {
         assert_eq!(render_lesson("Xin chào **các bạn** nhé", "/m").words, 5);
+    }
+}
+
+#[cfg(test)]
+mod media_reference_tests {
+    use super::*;
+
+    #[test]
+    fn a_questions_media_reference_points_at_the_course_media_route() {
+        let html = sanitize_html_with_media(
+            r#"<p>Nhìn ảnh: <img src="media/otp.png" alt="Tin nhắn OTP"></p>"#,
+            "/media/an-toan",
+        );
+        assert!(html.contains(r#"src="/media/an-toan/otp.png""#), "{html}");
+        let md = markdown_to_html_with_media("![Tin nhắn](media/a/b.png)", "/media/c");
+        assert!(md.contains(r#"src="/media/c/a/b.png""#), "{md}");
+    }
+
+    #[test]
+    fn relative_references_outside_media_are_dropped_and_absolute_ones_kept() {
+        let html = sanitize_html_with_media(
+            r#"<img src="../secret.png" alt="a"><img src="media/../x.png" alt="b"><a href="https://vneid.gov.vn">v</a>"#,
+            "/media/c",
+        );
+        assert!(!html.contains("secret"), "{html}");
+        assert!(!html.contains("x.png"), "{html}");
+        assert!(html.contains("https://vneid.gov.vn"), "{html}");
     }
 }

@@ -12,6 +12,7 @@ pub mod export;
 pub mod i18n;
 pub mod issuer;
 pub mod mail;
+pub mod metrics;
 pub mod pages;
 pub mod present;
 pub mod render;
@@ -51,6 +52,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(api::query_config())
             .app_data(api::path_config())
             .app_data(pages::form_config())
+            .configure(metrics::routes)
             .configure(api::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found));
@@ -93,6 +95,7 @@ pub fn app(
         ))
         .wrap(Compress::default())
         .wrap(access_log())
+        .wrap(actix_web::middleware::from_fn(metrics::measure))
         .configure(configure(state))
 }
 
@@ -136,6 +139,7 @@ impl Lifecycle {
 /// then does this return. A write a client saw acknowledged is committed before its response,
 /// so stopping (or killing) an instance never loses one.
 pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
+    app::privacy::spawn_retention(state.clone());
     let state = web::Data::new(state);
     let lifecycle = web::Data::new(Lifecycle::default());
     tracing::info!(%bind, "listening");

@@ -109,6 +109,15 @@ pub async fn overdue(
         .collect();
     match q.format.as_deref() {
         None | Some("json") => {
+            crate::app::privacy::audit(
+                &state,
+                &user.0,
+                crate::app::privacy::ACTION_PEOPLE_LIST,
+                None,
+                Some(a.unit_id),
+                &format!("overdue {}", late.len()),
+            )
+            .await?;
             Ok(HttpResponse::Ok().json(late.iter().map(PersonView::from).collect::<Vec<_>>()))
         }
         Some(f) => {
@@ -141,6 +150,16 @@ pub async fn overdue(
                     ]
                 })
                 .collect();
+            crate::app::privacy::audit(
+                &state,
+                &user.0,
+                crate::app::privacy::ACTION_EXPORT,
+                None,
+                Some(a.unit_id),
+                &format!("overdue {} {}", format.name(), late.len()),
+            )
+            .await?;
+            crate::metrics::export("overdue");
             tracing::info!(
                 by = scope.user.id,
                 assignment = a.id,

@@ -11,6 +11,7 @@ mod instructor;
 pub mod learning;
 mod openapi;
 pub mod practice;
+mod privacy;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -39,6 +40,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/auth/logout-everywhere").post(accounts::logout_everywhere))
                 .service(web::resource("/me").get(accounts::me))
                 .service(web::resource("/me/password").put(accounts::change_password))
+                .service(web::resource("/me/data").get(privacy::my_data))
+                .service(web::resource("/me/delete").post(privacy::delete_me))
+                .service(
+                    web::resource("/me/consents/{purpose}/withdraw")
+                        .post(privacy::withdraw_consent),
+                )
+                .service(web::resource("/admin/audit").get(privacy::audit))
                 .service(web::resource("/me/progress").get(learning::progress))
                 .service(web::resource("/me/mastery").get(learning::mastery))
                 .service(web::resource("/me/certificates").get(evidence::my_certificates))

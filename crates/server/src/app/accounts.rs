@@ -189,6 +189,7 @@ pub async fn login(
         }
         _ => {
             attempt.failed(state).await?;
+            crate::metrics::login_failure();
             Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",

@@ -582,6 +582,17 @@ pub async fn record_outcome(
             done => break done?,
         }
     };
+    crate::metrics::evidence(match evidence {
+        Evidence::Lesson { .. } => "lesson",
+        Evidence::Graded(_) => "quiz",
+        Evidence::TaskAnswer(_) => "task",
+    });
+    if stored.completion.is_some() {
+        crate::metrics::credential("course");
+    }
+    if stored.path_certificate.is_some() {
+        crate::metrics::credential("path");
+    }
     Ok(Recorded {
         completion: stored.completion,
         path_certificate: stored.path_certificate,

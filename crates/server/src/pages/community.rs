@@ -38,6 +38,15 @@ pub async fn mentor(
 ) -> PageResult {
     let scope = Scope::of(&state, &user.0).await?;
     let rows = app::mentees(&state, &scope).await?;
+    crate::app::privacy::audit(
+        &state,
+        &user.0,
+        crate::app::privacy::ACTION_PEOPLE_LIST,
+        None,
+        None,
+        &format!("mentees {}", rows.len()),
+    )
+    .await?;
     let lines: Vec<MenteeLine> = rows
         .iter()
         .map(|p| MenteeLine {

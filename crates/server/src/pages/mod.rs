@@ -11,6 +11,7 @@ mod import;
 mod instructor;
 mod learning;
 mod practice;
+mod privacy;
 mod units;
 
 use actix_files::NamedFile;
@@ -120,6 +121,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(community::assisted),
         )
         .service(web::resource("/profile").get(community::profile))
+        .service(web::resource("/profile/du-lieu").get(privacy::data))
+        .service(web::resource("/profile/du-lieu/rut-dong-y").post(privacy::withdraw))
+        .service(web::resource("/profile/du-lieu/xoa").post(privacy::delete))
+        .service(web::resource("/profile/du-lieu/da-xoa").get(privacy::deleted))
+        .service(web::resource("/admin/nhat-ky").get(privacy::audit))
         .service(web::resource("/profile/mentor").post(community::choose_mentor))
         .service(web::resource("/profile/email").post(community::set_email))
         .service(web::resource("/profile/invitations/{id}").post(community::answer_invitation))

@@ -114,6 +114,15 @@ pub async fn people(
     let page = paging.page;
     let (rows, total) =
         app_units::people(&state, &scope, unit.id, q.group.as_deref(), paging).await?;
+    crate::app::privacy::audit(
+        &state,
+        &user.0,
+        crate::app::privacy::ACTION_PEOPLE_LIST,
+        None,
+        Some(unit.id),
+        &format!("page {page} {}", rows.len()),
+    )
+    .await?;
     let lines: Vec<PersonLine> = rows
         .iter()
         .map(|p| PersonLine {
