@@ -20,6 +20,7 @@ mod ops;
 mod pages;
 mod path_credentials;
 mod practice;
+mod scale;
 mod security_accounts;
 mod security_data;
 mod status_list;

@@ -3,7 +3,9 @@
 
 mod commands;
 
-/// See the note in Cargo.toml: measured in docs/performance.md (the completions export).
+/// See the note in Cargo.toml: measured in docs/performance.md (the completions export, the
+/// load benchmark's resident memory).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

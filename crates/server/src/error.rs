@@ -150,6 +150,7 @@ pub fn json_error(e: &AppError) -> HttpResponse {
 pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/")
         || path == "/healthz"
+        || path == "/readyz"
         || path == "/issuer"
         || path.starts_with("/.well-known/")
         || path.starts_with("/keys/")

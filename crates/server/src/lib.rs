@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod clock;
+pub mod compression;
 pub mod error;
 pub mod export;
 pub mod i18n;
@@ -22,6 +23,7 @@ pub mod settings;
 pub mod state;
 pub mod views;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use actix_web::body::MessageBody;
@@ -95,6 +97,9 @@ pub fn app(
             preferences::with(prefs, srv.call(req))
         })
         .wrap(security_headers())
+        .wrap(actix_web::middleware::from_fn(
+            compression::gzip_complete_bodies,
+        ))
         .wrap(Compress::default())
         .wrap(access_log())
         .wrap(actix_web::middleware::from_fn(metrics::measure))
@@ -116,15 +121,75 @@ pub fn logged_request(req: &ServiceRequest) -> String {
     format!("{} {target}", req.method())
 }
 
-/// Runs the HTTP server until it is stopped.
+/// How long a stopping instance waits for the requests in flight before it exits anyway.
+pub const SHUTDOWN_GRACE_SECONDS: u64 = 30;
+
+/// Where this instance is in its life, for readiness (`/readyz`): once told to stop it answers
+/// 503 there, so a load balancer sends new requests elsewhere while the ones in flight finish.
+#[derive(Default)]
+pub struct Lifecycle {
+    draining: AtomicBool,
+}
+
+impl Lifecycle {
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs the HTTP server until SIGTERM or SIGINT, then stops gracefully: no new connections,
+/// readiness answers 503, requests in flight finish (up to `SHUTDOWN_GRACE_SECONDS`), and only
+/// then does this return. A write a client saw acknowledged is committed before its response,
+/// so stopping (or killing) an instance never loses one.
 pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
     // A publish by another instance sharing the content folder is picked up from its git head.
     app::studio::spawn_content_poll(state.clone(), std::time::Duration::from_secs(15));
     app::privacy::spawn_retention(state.clone());
     let state = web::Data::new(state);
+    let lifecycle = web::Data::new(Lifecycle::default());
     tracing::info!(%bind, "listening");
-    HttpServer::new(move || app(state.clone()))
+    let for_workers = lifecycle.clone();
+    let server = HttpServer::new(move || app(state.clone()).app_data(for_workers.clone()))
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
         .bind(bind)?
-        .run()
-        .await
+        .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        stop_signal().await;
+        lifecycle.start_draining();
+        tracing::info!("stopping: finishing the requests in flight");
+        handle.stop(true).await;
+    });
+    server.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves at the first SIGTERM (what service managers and orchestrators send) or SIGINT.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; stopping on SIGINT only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -57,7 +57,7 @@ pub(crate) fn username_key(username: &str) -> String {
     username.to_lowercase()
 }
 
-fn user_from(model: user::Model, roles: Vec<String>) -> User {
+pub(crate) fn user_from(model: user::Model, roles: Vec<String>) -> User {
     User {
         id: model.id,
         username: model.username,

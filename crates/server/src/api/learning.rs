@@ -187,7 +187,10 @@ pub async fn lesson(
     let catalog = state.catalog();
     let course = app::course(&catalog, &course_id)?;
     let lesson = course.lesson(&lesson_id).ok_or_else(AppError::not_found)?;
-    let record = state.store.learner_record(user.0.id, &course.id).await?;
+    let completed = state
+        .store
+        .lesson_completed(user.0.id, &course.id, &lesson.id)
+        .await?;
     Ok(HttpResponse::Ok().json(LessonView {
         id: lesson.id.clone(),
         title: lesson.title.clone(),
@@ -195,7 +198,7 @@ pub async fn lesson(
         html: lesson.html.clone(),
         audio: lesson.audio.as_ref().map(|a| media_url(&course.id, a)),
         sources: lesson.sources.clone(),
-        completed: record.lessons_completed.contains(&lesson.id),
+        completed,
     }))
 }
 

@@ -27,6 +27,7 @@ const JSON_LIMIT: usize = 64 * 1024;
 /// 405 with `Allow` (reshaped into the contract's JSON by `error::contract_errors`), not 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/readyz").get(readyz))
         .service(web::resource("/.well-known/jwks.json").get(evidence::jwks))
         .service(web::resource("/keys/{thumbprint}").get(evidence::key))
         .service(web::resource("/issuer").get(evidence::issuer))
@@ -208,6 +209,25 @@ async fn healthz(state: web::Data<crate::AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "health check: database does not answer");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
+        }
+    }
+}
+
+/// 200 when this instance should be sent requests: the database answers and the instance is
+/// not shutting down. A load balancer polls it; `/healthz` stays the liveness check.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "Ready for requests"), (status = 503, description = "Shutting down, or the database does not answer")))]
+async fn readyz(req: HttpRequest, state: web::Data<crate::AppState>) -> HttpResponse {
+    let draining = req
+        .app_data::<web::Data<crate::Lifecycle>>()
+        .is_some_and(|l| l.is_draining());
+    if draining {
+        return HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "draining"}));
+    }
+    match state.store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness: database does not answer");
             HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
         }
     }

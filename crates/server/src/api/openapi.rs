@@ -181,7 +181,7 @@ impl Modify for ContractResponses {
 #[openapi(
     info(title = "Học Vụ Số API", version = "1", description = "HTTP contract version 1. Errors are {\"error\": key, \"message\": text}. A method a path does not take answers 405 with Allow."),
     paths(
-        super::healthz, serve, crate::metrics::serve,
+        super::healthz, super::readyz, serve, crate::metrics::serve,
         accounts::register, accounts::login, accounts::logout, accounts::logout_everywhere,
         accounts::change_password, accounts::me,
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,

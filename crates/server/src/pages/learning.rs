@@ -182,7 +182,7 @@ pub async fn course(
     Page::new(&req, &state, Some(&user))
         .with("tasks", &tasks)
         .with("next_lesson", &next_lesson)
-        .with("course", course)
+        .with("course", &CourseHeading::from(course))
         .with("course_title", course.title_in(&lang))
         .with("course_summary", course.summary_in(&lang))
         .with("band", band(&catalog, course.level))
@@ -191,6 +191,47 @@ pub async fn course(
         .with("status", &status)
         .with("certificate_id", &completion.map(|c| c.certificate_id))
         .render("course.html")
+}
+
+/// What a page shows of a course around something else (its heading and links): not its
+/// lessons, whose HTML would otherwise be copied into the template's context on every request.
+#[derive(Serialize)]
+struct CourseHeading<'a> {
+    id: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    level: u8,
+    minutes: u32,
+    tasks_required: bool,
+}
+
+impl<'a> From<&'a Course> for CourseHeading<'a> {
+    fn from(c: &'a Course) -> Self {
+        Self {
+            id: &c.id,
+            title: &c.title,
+            summary: &c.summary,
+            level: c.level,
+            minutes: c.minutes,
+            tasks_required: c.tasks_required,
+        }
+    }
+}
+
+/// A neighbouring lesson, as the pager links it.
+#[derive(Serialize)]
+struct LessonLink<'a> {
+    id: &'a str,
+    title: &'a str,
+}
+
+impl<'a> From<&'a hocvuso_course::Lesson> for LessonLink<'a> {
+    fn from(l: &'a hocvuso_course::Lesson) -> Self {
+        Self {
+            id: &l.id,
+            title: &l.title,
+        }
+    }
 }
 
 pub async fn lesson(
@@ -209,9 +250,9 @@ pub async fn lesson(
         .position(|l| l.id == lesson_id)
         .ok_or_else(AppError::not_found)?;
     let lesson = &course.lessons[index];
-    let record = state
+    let completed = state
         .store
-        .learner_record(user.id, &course.id)
+        .lesson_completed(user.id, &course.id, &lesson.id)
         .await
         .map_err(AppError::from)?;
     // The lesson in the learner's language when it is translated, else in Vietnamese.
@@ -234,7 +275,7 @@ pub async fn lesson(
         })
     });
     Page::new(&req, &state, Some(&user))
-        .with("course", course)
+        .with("course", &CourseHeading::from(course))
         .with("lesson", lesson)
         .with("video", &video)
         .with("text", &text)
@@ -243,12 +284,14 @@ pub async fn lesson(
         .with("number", &(index + 1))
         .with("total", &course.lessons.len())
         .with("audio", &audio)
-        .with("completed", &record.lessons_completed.contains(&lesson.id))
+        .with("completed", &completed)
         .with(
             "previous",
-            &index.checked_sub(1).map(|i| &course.lessons[i]),
+            &index
+                .checked_sub(1)
+                .map(|i| LessonLink::from(&course.lessons[i])),
         )
-        .with("next", &course.lessons.get(index + 1))
+        .with("next", &course.lessons.get(index + 1).map(LessonLink::from))
         .render("lesson.html")
 }
 
@@ -374,7 +417,7 @@ pub async fn attempt(
         .quiz(&attempt.quiz_id)
         .ok_or_else(AppError::not_found)?;
     let page = Page::new(&req, &state, Some(&user))
-        .with("course", course)
+        .with("course", &CourseHeading::from(course))
         .with("quiz", quiz)
         .with("attempt_id", &attempt.id);
     if let Some(result) = stored_result(&attempt)? {

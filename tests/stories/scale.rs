@@ -1,0 +1,129 @@
+//! Serving many learners (issue "Speed and scale"): the readiness check a load balancer polls,
+//! and responses compressed whole where they are made (not on a thread pool, not chunked).
+//! `scripts/bench-load.sh` measures the speed; `scripts/two-instances.sh` runs two instances.
+
+use std::io::Read;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::test::TestRequest;
+use hocvuso_stories::{TestApp, TestResult};
+
+fn gunzip(body: &[u8]) -> std::io::Result<String> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(body).read_to_string(&mut text)?;
+    Ok(text)
+}
+
+#[actix_web::test]
+async fn readiness_answers_when_the_database_does() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let r = app.get("/readyz", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["status"], "ready");
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_lesson_page_asked_for_with_gzip_comes_compressed_whole() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("nen.trang").await?;
+    let path = "/courses/thu-nghiem/lessons/mat-khau";
+    let cookie = format!("hvs_session={token}");
+
+    let plain = app
+        .send(
+            TestRequest::get()
+                .uri(path)
+                .insert_header((header::COOKIE, cookie.clone())),
+        )
+        .await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+
+    let r = app
+        .send(
+            TestRequest::get()
+                .uri(path)
+                .insert_header((header::COOKIE, cookie.clone()))
+                .insert_header((header::ACCEPT_ENCODING, "gzip, deflate, br")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    let vary = r
+        .headers
+        .get_all(header::VARY)
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(
+        vary.to_ascii_lowercase().contains("accept-encoding"),
+        "{vary}"
+    );
+    assert!(
+        r.body.len() < plain.body.len(),
+        "{} of {}",
+        r.body.len(),
+        plain.body.len()
+    );
+    let html = gunzip(&r.body)?;
+    // The same page (up to its per-request CSRF token), security headers kept.
+    assert!(html.contains("<article class=\"lesson\">"), "{html}");
+    assert_eq!(html.len(), plain.body.len());
+    assert!(r.headers.get("content-security-policy").is_some());
+
+    // The lesson as JSON, compressed too.
+    let r = app
+        .send(
+            TestRequest::get()
+                .uri("/api/v1/courses/thu-nghiem/lessons/mat-khau")
+                .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+                .insert_header((header::ACCEPT_ENCODING, "gzip")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let lesson: serde_json::Value = serde_json::from_str(&gunzip(&r.body)?)?;
+    assert_eq!(lesson["id"], "mat-khau");
+    assert_eq!(lesson["completed"], false);
+
+    // gzip refused by the client: not compressed.
+    let r = app
+        .send(
+            TestRequest::get()
+                .uri(path)
+                .insert_header((header::COOKIE, cookie))
+                .insert_header((header::ACCEPT_ENCODING, "gzip;q=0, identity")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers.get(header::CONTENT_ENCODING).is_none());
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_completed_lesson_shows_as_completed_on_its_page_and_in_the_api() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("da.doc").await?;
+    let r = app
+        .post(
+            "/api/v1/courses/thu-nghiem/lessons/mat-khau/complete",
+            Some(&token),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .get("/api/v1/courses/thu-nghiem/lessons/mat-khau", Some(&token))
+        .await;
+    assert_eq!(r.json()["completed"], true);
+    let r = app
+        .get("/api/v1/courses/thu-nghiem/lessons/ma-otp", Some(&token))
+        .await;
+    assert_eq!(r.json()["completed"], false);
+    Ok(())
+}
