@@ -22,3 +22,4 @@ mod security_accounts;
 mod security_data;
 mod status_list;
 mod units;
+mod ux;

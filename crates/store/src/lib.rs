@@ -14,6 +14,7 @@ mod exports;
 mod import;
 mod invitations;
 mod learning;
+mod password_resets;
 mod people;
 mod practice;
 mod sessions;
@@ -38,6 +39,7 @@ pub use learning::{
     Attempt, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
     NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
+pub use password_resets::{NewPasswordReset, RESET_EMAIL_PURPOSE};
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
 pub use sessions::Session;

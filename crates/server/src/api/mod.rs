@@ -11,6 +11,7 @@ mod instructor;
 pub mod learning;
 mod openapi;
 pub mod practice;
+mod recovery;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -38,6 +39,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/auth/logout-everywhere").post(accounts::logout_everywhere))
                 .service(web::resource("/me").get(accounts::me))
                 .service(web::resource("/me/password").put(accounts::change_password))
+                .service(web::resource("/me/sessions").get(recovery::sessions))
+                .service(web::resource("/auth/password-reset/request").post(recovery::request_code))
+                .service(web::resource("/auth/password-reset").post(recovery::reset))
+                .service(web::resource("/people/{id}/reset-code").post(recovery::issue_code))
                 .service(web::resource("/me/progress").get(learning::progress))
                 .service(web::resource("/me/mastery").get(learning::mastery))
                 .service(web::resource("/me/certificates").get(evidence::my_certificates))

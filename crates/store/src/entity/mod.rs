@@ -19,6 +19,7 @@ pub mod ledger_entry;
 pub mod lesson_completion;
 pub mod mentor_link;
 pub mod notification;
+pub mod password_reset;
 pub mod path_certificate;
 pub mod quiz_attempt;
 pub mod session;
