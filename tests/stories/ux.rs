@@ -486,3 +486,270 @@ async fn a_signed_in_person_keeps_their_menu_on_an_error_page_and_it_folds_on_ph
     assert!(html.contains("id=\"staff-p\"") && html.contains("id=\"staff-w\""));
     Ok(())
 }
+
+/// The code on a slip or in an e-mail: five characters, a dash, five more (Crockford base32).
+fn find_code(text: &str) -> Option<String> {
+    const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(11).find_map(|w| {
+        let ok = w[5] == '-'
+            && w.iter()
+                .enumerate()
+                .all(|(i, c)| i == 5 || ALPHABET.contains(*c));
+        ok.then(|| w.iter().collect())
+    })
+}
+
+#[actix_web::test]
+async fn a_mentor_hands_over_a_code_that_sets_a_new_password_once() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let (mentor_id, _) = app.account("dai.su", None, &["mentor", "learner"]).await?;
+    let neighbour = app.learner("ba.lan").await?;
+    let neighbour_id = app.user_id(&neighbour).await?;
+    let chose = app
+        .api(
+            actix_web::http::Method::PUT,
+            "/api/v1/me/mentor",
+            Some(&neighbour),
+            Some(json!({"mentor": "dai.su"})),
+        )
+        .await;
+    assert_eq!(chose.status, StatusCode::OK, "{}", chose.text());
+
+    // Someone who is neither her mentor nor a manager gets nothing.
+    let stranger = app.learner("ong.hung").await?;
+    let refused = app
+        .post(
+            &format!("/api/v1/people/{neighbour_id}/reset-code"),
+            Some(&stranger),
+            json!({}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+
+    // Her mentor issues one on the mentees page: a slip with the code, shown once.
+    app.page("/login").await;
+    app.submit_form(
+        "/login",
+        &[("username", "dai.su"), ("password", "mat-khau-dai")],
+    )
+    .await;
+    let mentees = app.page("/mentor").await.text();
+    assert!(
+        mentees.contains(&format!("data-reset-code=\"{neighbour_id}\"")),
+        "{mentees}"
+    );
+    let slip = app
+        .submit_form(&format!("/people/{neighbour_id}/reset-code"), &[])
+        .await;
+    assert_eq!(slip.status, StatusCode::OK, "{}", slip.text());
+    let html = slip.text();
+    assert!(html.contains("id=\"reset-slip\""));
+    let code = find_code(&html).ok_or("a code on the slip")?;
+    assert_eq!(
+        app.store
+            .password_resets_since(neighbour_id, time::OffsetDateTime::UNIX_EPOCH)
+            .await?,
+        1,
+        "recorded"
+    );
+    let _ = mentor_id;
+
+    // A wrong code, then hers typed loosely: the password is set and every session ends.
+    let reset = |code: String, password: &'static str| json!({"username": "ba.lan", "code": code, "new_password": password});
+    let wrong = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            reset("ABCDE-FGHJK".into(), "mot cau moi rat dai"),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.json()["error"], "invalid_reset_code");
+    let typed = code.to_lowercase().replace('-', " ");
+    let done = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            reset(typed.clone(), "mot cau moi rat dai"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text());
+    assert_eq!(
+        app.get("/api/v1/me", Some(&neighbour)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "her old sessions ended"
+    );
+    app.login("ba.lan", "mot cau moi rat dai").await?;
+    let again = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            reset(typed, "mot cau khac cung dai"),
+        )
+        .await;
+    assert_eq!(again.json()["error"], "invalid_reset_code", "once only");
+    Ok(())
+}
+
+#[actix_web::test]
+async fn the_reset_page_keeps_what_was_typed_and_the_account_lists_its_sessions() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let login = app.page("/login").await.text();
+    assert!(login.contains("id=\"forgot-link\""));
+    app.page("/reset").await;
+    let r = app
+        .submit_form(
+            "/reset",
+            &[
+                ("username", "ai.do"),
+                ("code", "ABCDE-FGHJK"),
+                ("new_password", "mot cau moi rat dai"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    assert!(html.contains("value=\"ai.do\"") && html.contains("value=\"ABCDE-FGHJK\""));
+    assert!(!html.contains("mot cau moi rat dai"), "never the password");
+    assert!(html.contains("aria-invalid=\"true\""));
+
+    let (token, _) = signed_in(&app, "ba.lan").await?;
+    let page = app.page("/account").await.text();
+    assert_eq!(page.matches("data-session").count(), 2, "{page}");
+    assert_eq!(page.matches("data-current").count(), 1);
+    let sessions = app.get("/api/v1/me/sessions", Some(&token)).await.json();
+    assert_eq!(sessions.as_array().map(Vec::len), Some(2), "{sessions}");
+    assert_eq!(
+        sessions
+            .as_array()
+            .ok_or("list")?
+            .iter()
+            .filter(|s| s["current"] == true)
+            .count(),
+        1
+    );
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_code_goes_by_email_only_with_its_own_consent() -> TestResult {
+    use hocvuso_server::mail::MailSettings;
+    use hocvuso_stories::FakeSmtp;
+    use std::time::Duration;
+    let mut smtp = FakeSmtp::start().await?;
+    let url = smtp.url.clone();
+    let app = TestApp::spawn_configured(
+        hocvuso_stories::fixture_content(),
+        hocvuso_server::clock::Clock::system(),
+        |s| {
+            s.mail = Some(MailSettings {
+                smtp_url: url,
+                from: "Học Vụ Số <hoc-vu-so@example.test>".into(),
+            })
+        },
+    )
+    .await?;
+    let (token, _) = signed_in(&app, "ba.lan").await?;
+    app.api(
+        actix_web::http::Method::PUT,
+        "/api/v1/me/email",
+        Some(&token),
+        Some(json!({"email": "ba.lan@example.test"})),
+    )
+    .await;
+    let ask = || {
+        app.post(
+            "/api/v1/auth/password-reset/request",
+            None,
+            json!({"username": "ba.lan"}),
+        )
+    };
+    // The address was given for reminders only: no code goes there yet.
+    assert_eq!(ask().await.status, StatusCode::ACCEPTED);
+    assert!(smtp.next(Duration::from_millis(700)).await.is_none());
+    let nobody = app
+        .post(
+            "/api/v1/auth/password-reset/request",
+            None,
+            json!({"username": "khong.ai"}),
+        )
+        .await;
+    assert_eq!(nobody.status, StatusCode::ACCEPTED, "the same answer");
+
+    let profile = app.page("/profile").await.text();
+    assert!(
+        profile.contains("action=\"/profile/reset-email\""),
+        "{profile}"
+    );
+    app.submit_form("/profile/reset-email", &[("on", "yes")])
+        .await;
+    assert!(app
+        .page("/profile")
+        .await
+        .text()
+        .contains("data-reset-email=\"on\""));
+    assert_eq!(ask().await.status, StatusCode::ACCEPTED);
+    let mail = smtp
+        .next(Duration::from_secs(10))
+        .await
+        .ok_or("no e-mail with the code")?;
+    assert!(mail.to.iter().any(|t| t.contains("ba.lan@example.test")));
+    let body = mail
+        .data
+        .split("\r\n\r\n")
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\r\n\r\n");
+    let text = if mail
+        .data
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: base64")
+    {
+        use base64::Engine;
+        let joined: String = body.split_whitespace().collect();
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined)?)?
+    } else {
+        body.replace("=\r\n", "")
+    };
+    let code = find_code(&text).ok_or("a code in the e-mail")?;
+    let done = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({"username": "ba.lan", "code": code, "new_password": "mot cau moi rat dai"}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.text());
+    Ok(())
+}
+
+#[actix_web::test]
+async fn a_manager_lands_on_the_dashboard_and_a_learner_on_the_courses() -> TestResult {
+    let app = TestApp::spawn().await?;
+    app.account("to.truong", None, &["manager", "learner"])
+        .await?;
+    app.page("/login").await;
+    let r = app
+        .submit_form(
+            "/login",
+            &[
+                ("username", "to.truong"),
+                ("password", "mat-khau-dai"),
+                ("next", "/courses"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location().as_deref(), Some("/dashboard"));
+    let learner = TestApp::spawn().await?;
+    learner.learner("ba.lan").await?;
+    learner.page("/login").await;
+    let r = learner
+        .submit_form(
+            "/login",
+            &[("username", "ba.lan"), ("password", "mat-khau-dai")],
+        )
+        .await;
+    assert_eq!(r.location().as_deref(), Some("/courses"));
+    Ok(())
+}
