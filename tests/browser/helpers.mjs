@@ -37,8 +37,9 @@ export async function visit(page, name) {
 export async function openMenu(page, staff = false) {
   for (const id of staff ? ['#menu', '#staff-p'] : ['#menu']) {
     const d = page.locator(id);
-    if ((await d.count()) && (await d.isVisible()) && (await d.getAttribute('open')) === null) {
-      await page.locator(`${id} > summary`).click();
+    const summary = page.locator(`${id} > summary`);
+    if ((await d.count()) && (await summary.isVisible()) && (await d.getAttribute('open')) === null) {
+      await summary.click();
     }
   }
 }
@@ -70,7 +71,7 @@ export async function answer(page) {
     assert.match(await page.locator('main').innerText(), /Đã lưu vị trí bạn chạm/);
   }
   for (const q of await page.locator('fieldset.question').all()) {
-    const text = await q.locator('legend').innerText();
+    const text = await q.locator('legend').first().innerText();
     if (text.includes('quét mã QR')) {
       continue;
     } else if (text.includes('Sắp xếp')) {

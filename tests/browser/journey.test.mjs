@@ -26,7 +26,7 @@ test('a citizen registers, studies, passes the quiz and opens the certificate', 
 
     await page.waitForURL(`${BASE}/courses`);
     await visit(page, '03-courses');
-    await page.getByRole('link', { name: 'Khóa học thử nghiệm' }).click();
+    await page.getByRole('link', { name: 'Khóa học thử nghiệm', exact: true }).click();
     await visit(page, '04-course');
     await page.getByRole('link', { name: 'Bắt đầu học' }).click();
     await visit(page, '05-lesson');
