@@ -13,6 +13,7 @@ mod m20261206_000001_sessions;
 mod m20261206_000002_scope_and_integrity;
 mod m20261206_000006_status_list;
 mod m20261206_000007_practice_tasks;
+mod m20261206_000011_privacy_audit;
 mod m20261206_000013_password_resets;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_scope_and_integrity::Migration),
             Box::new(m20261206_000006_status_list::Migration),
             Box::new(m20261206_000007_practice_tasks::Migration),
+            Box::new(m20261206_000011_privacy_audit::Migration),
             Box::new(m20261206_000013_password_resets::Migration),
         ]
     }

@@ -83,6 +83,8 @@ pub struct TestApp {
     call: Call,
     pub state: AppState,
     pub store: Store,
+    /// The database's URL (`sqlite::memory:` or this test's own PostgreSQL database).
+    pub database_url: String,
     /// The browser's cookie jar, for page tests.
     cookies: RefCell<HashMap<String, String>>,
 }
@@ -150,9 +152,44 @@ impl TestApp {
         configure: impl FnOnce(&mut Settings),
         adjust: impl FnOnce(&mut AppState),
     ) -> Result<Self, Error> {
+        Self::spawn_at(
+            fresh_database_url().await?,
+            content,
+            clock,
+            configure,
+            adjust,
+        )
+        .await
+    }
+
+    /// An application on an SQLite file of its own (PostgreSQL: as `spawn`), for what an
+    /// in-memory database cannot do (an online backup writes into the database's own VFS).
+    pub async fn spawn_on_disk() -> Result<Self, Error> {
+        let url = match std::env::var("HOCVUSO_TEST_DATABASE_URL") {
+            Ok(u) if u.starts_with("postgres") => fresh_database_url().await?,
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                std::env::temp_dir()
+                    .join(format!(
+                        "hvs-story-{:016x}.db",
+                        rand::thread_rng().gen::<u64>()
+                    ))
+                    .display()
+            ),
+        };
+        Self::spawn_at(url, fixture_content(), Clock::system(), |_| {}, |_| {}).await
+    }
+
+    async fn spawn_at(
+        database_url: String,
+        content: PathBuf,
+        clock: Clock,
+        configure: impl FnOnce(&mut Settings),
+        adjust: impl FnOnce(&mut AppState),
+    ) -> Result<Self, Error> {
         let catalog =
             hocvuso_course::load(&content).map_err(|p| format!("fixture content invalid:\n{p}"))?;
-        let store = Store::connect(&fresh_database_url().await?).await?;
+        let store = Store::connect(&database_url).await?;
         store.migrate().await?;
         let data_dir = std::env::temp_dir().join(format!(
             "hvs-story-{:016x}",
@@ -174,7 +211,7 @@ impl TestApp {
         configure(&mut settings);
         let mut state = AppState {
             store: store.clone(),
-            catalog: Arc::new(catalog),
+            catalogs: hocvuso_server::state::CatalogHandle::new(catalog),
             keys: SessionKeys::random(),
             hasher: Hasher::for_tests().map_err(|e| e.to_string())?,
             clock,
@@ -192,6 +229,7 @@ impl TestApp {
             call,
             state,
             store,
+            database_url,
             cookies: RefCell::new(HashMap::new()),
         })
     }
@@ -349,7 +387,7 @@ impl TestApp {
         user_id: i64,
         course_id: &str,
     ) -> Result<(), Error> {
-        let catalog = self.state.catalog.clone();
+        let catalog = self.state.catalog().clone();
         let course = catalog.course(course_id).ok_or("no such course")?;
         for l in &course.lessons {
             self.post(
@@ -397,11 +435,8 @@ impl TestApp {
             .await?
             .ok_or("no such attempt")?;
         let paper: hocvuso_assessment::paper::Paper = serde_json::from_str(&attempt.paper)?;
-        let course = self
-            .state
-            .catalog
-            .course(&attempt.course_id)
-            .ok_or("no course")?;
+        let catalog = self.state.catalog();
+        let course = catalog.course(&attempt.course_id).ok_or("no course")?;
         let quiz = course.quiz(&attempt.quiz_id).ok_or("no quiz")?;
         Ok(hocvuso_assessment::grading::answer_key(
             &paper,

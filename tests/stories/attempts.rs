@@ -335,7 +335,7 @@ async fn a_placement_check_answered_mostly_wrong_shows_nothing_even_where_it_was
     let id = attempt["attempt_id"].as_str().ok_or("id")?;
     // Right on the three 4.1 questions, nothing on the two of 4.2: 3 of 5 is less than two
     // thirds, so the run of three is not taken as evidence.
-    let catalog = app.state.catalog.clone();
+    let catalog = app.state.catalog().clone();
     let bank = &catalog.course("thu-nghiem").ok_or("course")?.bank;
     let mut key = app.key_for(id, me).await?;
     key.retain(|qid, _| {
@@ -369,7 +369,7 @@ async fn a_placement_check_answered_mostly_wrong_shows_nothing_even_where_it_was
 async fn a_quiz_can_draw_a_count_per_tag() -> TestResult {
     let app = TestApp::spawn().await?;
     let token = app.learner("ba.lan").await?;
-    let catalog = app.state.catalog.clone();
+    let catalog = app.state.catalog().clone();
     let bank = &catalog.course("thu-nghiem").ok_or("course")?.bank;
     for _ in 0..5 {
         let attempt = app

@@ -71,7 +71,7 @@ async fn no_quiz_in_the_bundled_content_shows_its_key_before_submission() -> Tes
     )
     .await?;
     let token = app.learner("kiem.tra").await?;
-    let catalog = app.state.catalog.clone();
+    let catalog = app.state.catalog().clone();
     for course in catalog.courses.values() {
         for quiz in &course.quizzes {
             let r = app
@@ -128,7 +128,7 @@ async fn complete_course(
     me: i64,
     course_id: &str,
 ) -> Result<String, hocvuso_stories::Error> {
-    let catalog = app.state.catalog.clone();
+    let catalog = app.state.catalog().clone();
     let course = catalog.course(course_id).ok_or("course")?;
     for lesson in &course.lessons {
         let r = app
@@ -183,7 +183,7 @@ async fn every_groups_path_can_be_completed_end_to_end() -> TestResult {
         hocvuso_server::clock::Clock::system(),
     )
     .await?;
-    let catalog = app.state.catalog.clone();
+    let catalog = app.state.catalog().clone();
     for group in &catalog.groups {
         assert!(!group.path.is_empty(), "{} has no path", group.id);
         let username = format!("lo-trinh-{}", group.id);
@@ -372,4 +372,29 @@ fn each_item_writing_rule_fires_on_a_bad_bank_at_its_line() {
     assert_eq!((hong.multiple_answer, hong.longer_set), (4, 2));
     assert_eq!(hong.waivers.get("waive-longest"), Some(&1));
     assert_eq!(hong.problems, 20);
+}
+
+#[actix_web::test]
+async fn a_catalog_replaced_while_serving_is_what_the_next_request_sees() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let token = app.learner("an.nguyen").await?;
+    // A request that took its snapshot before the publish keeps the content it started with.
+    let before = app.state.catalog();
+    let mut next = (*before).clone();
+    let course = next
+        .courses
+        .get_mut("thu-nghiem")
+        .ok_or("fixture course thu-nghiem")?;
+    course.title = "Khóa học đã được sửa".into();
+    app.state.catalogs.replace(next);
+
+    let r = app.get("/api/v1/courses/thu-nghiem", Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["title"], json!("Khóa học đã được sửa"));
+    assert_ne!(
+        before.course("thu-nghiem").map(|c| c.title.as_str()),
+        Some("Khóa học đã được sửa"),
+        "a snapshot taken before the publish is not changed by it"
+    );
+    Ok(())
 }

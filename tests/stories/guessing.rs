@@ -187,7 +187,7 @@ async fn mastered(app: &TestApp, token: &str) -> Result<BTreeSet<String>, Error>
 /// competences are all mastered (the pages' `can_skip`).
 fn skippable(app: &TestApp, mastered: &BTreeSet<String>) -> Vec<String> {
     app.state
-        .catalog
+        .catalog()
         .courses
         .values()
         .flat_map(|c| c.lessons.iter().map(move |l| (c, l)))
@@ -201,7 +201,7 @@ fn skippable(app: &TestApp, mastered: &BTreeSet<String>) -> Vec<String> {
 /// (course, quiz) of every quiz of a mode, in catalog order.
 fn quizzes(app: &TestApp, mode: QuizMode) -> Vec<(String, String)> {
     app.state
-        .catalog
+        .catalog()
         .courses
         .values()
         .flat_map(|c| {
@@ -221,9 +221,8 @@ async fn placement_learner(
     course: &str,
     quiz: &str,
 ) -> Result<(i64, String), Error> {
-    let group = app
-        .state
-        .catalog
+    let catalog = app.state.catalog();
+    let group = catalog
         .groups
         .iter()
         .find(|g| {
@@ -323,7 +322,7 @@ async fn a_learner_who_knows_every_answer_passes_every_quiz() -> TestResult {
         submit(&app, &token, &attempt, json!(key)).await?;
         // Every competence the check asked about often enough is shown, and its lessons may be
         // skipped.
-        let catalog = app.state.catalog.clone();
+        let catalog = app.state.catalog().clone();
         let bank = {
             let c = catalog.course(&course).ok_or("course")?;
             c.quiz_bank(c.quiz(&quiz).ok_or("quiz")?)

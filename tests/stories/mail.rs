@@ -160,7 +160,7 @@ async fn an_assignment_and_a_reminder_reach_the_learner_who_gave_an_address_by_e
     let id = r.json()["id"].as_i64().ok_or("id")?;
     let title = app
         .state
-        .catalog
+        .catalog()
         .course("thu-nghiem")
         .ok_or("course")?
         .title

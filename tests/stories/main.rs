@@ -15,6 +15,7 @@ mod instructor;
 mod journey;
 mod mail;
 mod migrations;
+mod ops;
 mod pages;
 mod path_credentials;
 mod practice;

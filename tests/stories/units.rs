@@ -1016,9 +1016,8 @@ async fn count(app: &TestApp, sql: &str) -> Result<i64, Error> {
 #[actix_web::test]
 async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables() -> TestResult {
     let app = TestApp::spawn().await?;
-    let citizen = app
-        .state
-        .catalog
+    let catalog = app.state.catalog();
+    let citizen = catalog
         .group(hocvuso_course::CITIZEN_GROUP)
         .ok_or("no citizen group")?;
     let citizen_path = citizen
@@ -1035,7 +1034,7 @@ async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables(
         .map_err(|e| e.to_string())?;
     let seeded = hocvuso_server::seed::seed(
         &app.store,
-        &app.state.catalog,
+        &app.state.catalog(),
         &hash,
         hocvuso_server::seed::Options {
             learners: 1_200,
@@ -1166,7 +1165,7 @@ async fn the_dashboard_on_seeded_data_matches_counts_taken_from_the_base_tables(
     // Seeding the same database twice is refused.
     let again = hocvuso_server::seed::seed(
         &app.store,
-        &app.state.catalog,
+        &app.state.catalog(),
         &hash,
         hocvuso_server::seed::Options {
             learners: 10,
@@ -1602,7 +1601,7 @@ async fn a_revoked_certificate_lowers_every_dashboard_figure_it_counted_in_and_a
     // A rebuild from scratch finds the same: revoked completions count for nothing.
     assert_eq!(
         app.store
-            .rebuild_milestones(&app.state.catalog.groups)
+            .rebuild_milestones(&app.state.catalog().groups)
             .await?,
         0
     );
@@ -1619,7 +1618,7 @@ async fn a_revoked_certificate_lowers_every_dashboard_figure_it_counted_in_and_a
         .await?;
     assert_eq!(
         app.store
-            .rebuild_milestones(&app.state.catalog.groups)
+            .rebuild_milestones(&app.state.catalog().groups)
             .await?,
         1
     );

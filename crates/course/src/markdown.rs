@@ -81,10 +81,65 @@ pub fn render_lesson(body: &str, media_base: &str) -> Rendered {
         };
         events.push(event);
     }
+    anchor_headings(&mut events);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     out.html = sanitize_html(&html);
     out
+}
+
+/// The prefix of every heading anchor, so an anchor never clashes with an id of the page
+/// around the lesson ("mục" is "section").
+pub const ANCHOR_PREFIX: &str = "muc-";
+
+/// The anchor of a lesson heading: `muc-` and the heading's words without diacritics, in
+/// lower case, joined by `-` ("Mật khẩu và mã OTP" → `muc-mat-khau-va-ma-otp`). Search links
+/// point at it, so it is derived from the text alone.
+pub fn heading_anchor(heading: &str) -> String {
+    let folded = hocvuso_assessment::grading::strip_diacritics(heading).to_lowercase();
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    format!("{ANCHOR_PREFIX}{}", words.join("-"))
+}
+
+/// Gives every level-2 and level-3 heading an id (`heading_anchor`, with `-2`, `-3`… for a
+/// heading that repeats), so a search hit can land on the section it found.
+fn anchor_headings(events: &mut [Event<'_>]) {
+    let mut seen: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        let is_section = matches!(
+            &events[i],
+            Event::Start(Tag::Heading { level, id: None, .. })
+                if matches!(level, pulldown_cmark::HeadingLevel::H2 | pulldown_cmark::HeadingLevel::H3)
+        );
+        if !is_section {
+            i += 1;
+            continue;
+        }
+        let mut text = String::new();
+        let mut j = i + 1;
+        while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+            if let Event::Text(t) | Event::Code(t) = &events[j] {
+                text.push_str(t);
+            }
+            j += 1;
+        }
+        let base = heading_anchor(&text);
+        let mut anchor = base.clone();
+        let mut n = 1;
+        while seen.contains(&anchor) {
+            n += 1;
+            anchor = format!("{base}-{n}");
+        }
+        seen.push(anchor.clone());
+        if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+            *id = Some(CowStr::from(anchor));
+        }
+        i = j;
+    }
 }
 
 /// Local links must point inside the course's `media/` folder; images must be local (a page on
@@ -135,11 +190,50 @@ pub fn markdown_to_html(md: &str) -> String {
 
 /// Cleans HTML from any source with one policy.
 pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
-        .link_rel(Some("noopener noreferrer"))
-        .url_relative(ammonia::UrlRelative::PassThrough)
+    policy().clean(html).to_string()
+}
+
+/// Cleans HTML as [`sanitize_html`] does and points its `media/…` references (a question
+/// imported from Moodle names its embedded files so) at `media_base`, the course's media route.
+/// Other relative references are dropped: a question has no folder of its own to resolve them.
+pub fn sanitize_html_with_media(html: &str, media_base: &str) -> String {
+    policy()
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(MediaBase(
+            media_base.trim_end_matches('/').to_owned(),
+        ))))
         .clean(html)
         .to_string()
+}
+
+/// Resolves a relative URL against a course's media route: `media/…` only, `#anchors` kept.
+struct MediaBase(String);
+
+impl<'a> ammonia::UrlRelativeEvaluate<'a> for MediaBase {
+    fn evaluate<'url>(&self, url: &'url str) -> Option<std::borrow::Cow<'url, str>> {
+        if url.starts_with('#') {
+            return Some(url.into());
+        }
+        let rest = url.strip_prefix("media/")?;
+        let safe = !rest.is_empty() && !rest.split('/').any(|s| s == ".." || s.is_empty());
+        safe.then(|| format!("{}/{rest}", self.0).into())
+    }
+}
+
+/// Markdown → safe HTML with `media/…` references pointed at `media_base`.
+pub fn markdown_to_html_with_media(md: &str, media_base: &str) -> String {
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(md, options()));
+    sanitize_html_with_media(&html, media_base)
+}
+
+fn policy() -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::default();
+    // Heading anchors (`heading_anchor`) are kept so a search hit can link to a section.
+    b.add_tag_attributes("h2", &["id"])
+        .add_tag_attributes("h3", &["id"])
+        .link_rel(Some("noopener noreferrer"))
+        .url_relative(ammonia::UrlRelative::PassThrough);
+    b
 }
 
 /// Escapes plain text for HTML.
@@ -190,7 +284,53 @@ mod tests {
     }
 
     #[test]
+    fn section_headings_get_anchors_without_diacritics() {
+        let r = render_lesson(
+            "## Mật khẩu và mã OTP\n\nA\n\n## Mật khẩu và mã OTP\n",
+            "/m",
+        );
+        assert!(
+            r.html.contains("<h2 id=\"muc-mat-khau-va-ma-otp\">"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("id=\"muc-mat-khau-va-ma-otp-2\""),
+            "{}",
+            r.html
+        );
+        assert_eq!(heading_anchor("Đường link lạ?"), "muc-duong-link-la");
+    }
+
+    #[test]
     fn words_are_counted() {
         assert_eq!(render_lesson("Xin chào **các bạn** nhé", "/m").words, 5);
+    }
+}
+
+#[cfg(test)]
+mod media_reference_tests {
+    use super::*;
+
+    #[test]
+    fn a_questions_media_reference_points_at_the_course_media_route() {
+        let html = sanitize_html_with_media(
+            r#"<p>Nhìn ảnh: <img src="media/otp.png" alt="Tin nhắn OTP"></p>"#,
+            "/media/an-toan",
+        );
+        assert!(html.contains(r#"src="/media/an-toan/otp.png""#), "{html}");
+        let md = markdown_to_html_with_media("![Tin nhắn](media/a/b.png)", "/media/c");
+        assert!(md.contains(r#"src="/media/c/a/b.png""#), "{md}");
+    }
+
+    #[test]
+    fn relative_references_outside_media_are_dropped_and_absolute_ones_kept() {
+        let html = sanitize_html_with_media(
+            r#"<img src="../secret.png" alt="a"><img src="media/../x.png" alt="b"><a href="https://vneid.gov.vn">v</a>"#,
+            "/media/c",
+        );
+        assert!(!html.contains("secret"), "{html}");
+        assert!(!html.contains("x.png"), "{html}");
+        assert!(html.contains("https://vneid.gov.vn"), "{html}");
     }
 }

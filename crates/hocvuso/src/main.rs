@@ -47,6 +47,10 @@ enum Command {
     /// Tools for developers: realistic data for trying pages and measuring speed.
     #[command(subcommand)]
     Dev(commands::dev::Command),
+    /// Write a consistent copy of the database to a new file, while the server runs.
+    Backup(commands::backup::BackupArgs),
+    /// Replace the database with a backup (stop the server first); a damaged file is refused.
+    Restore(commands::backup::RestoreArgs),
     /// The dashboard's pre-aggregated counters.
     #[command(subcommand)]
     Dashboard(commands::dev::DashboardCommand),
@@ -73,6 +77,8 @@ fn main() -> Result<()> {
         Some(Command::Dashboard(c)) => {
             runtime()?.block_on(commands::dev::dashboard(&cli.common, c))
         }
+        Some(Command::Backup(a)) => runtime()?.block_on(commands::backup::backup(&cli.common, a)),
+        Some(Command::Restore(a)) => runtime()?.block_on(commands::backup::restore(&cli.common, a)),
         Some(Command::Serve(a)) => commands::serve::run(&cli.common, a),
         None => commands::serve::run(&cli.common, commands::serve::Args::default()),
     }

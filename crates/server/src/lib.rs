@@ -11,6 +11,7 @@ pub mod export;
 pub mod i18n;
 pub mod issuer;
 pub mod mail;
+pub mod metrics;
 pub mod pages;
 pub mod present;
 pub mod render;
@@ -49,6 +50,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
             .app_data(api::query_config())
             .app_data(api::path_config())
             .app_data(pages::form_config())
+            .configure(metrics::routes)
             .configure(api::routes)
             .configure(pages::routes)
             .default_service(web::to(pages::not_found));
@@ -88,6 +90,7 @@ pub fn app(
         .wrap(security_headers())
         .wrap(Compress::default())
         .wrap(access_log())
+        .wrap(actix_web::middleware::from_fn(metrics::measure))
         .configure(configure(state))
 }
 
@@ -108,6 +111,7 @@ pub fn logged_request(req: &ServiceRequest) -> String {
 
 /// Runs the HTTP server until it is stopped.
 pub async fn serve(state: AppState, bind: &str) -> std::io::Result<()> {
+    app::privacy::spawn_retention(state.clone());
     let state = web::Data::new(state);
     tracing::info!(%bind, "listening");
     HttpServer::new(move || app(state.clone()))

@@ -103,7 +103,7 @@ pub fn send_in_background(state: &AppState, kind: Kind, a: &Assignment, user_ids
         return;
     }
     let course = state
-        .catalog
+        .catalog()
         .course(&a.course_id)
         .map(|c| c.title.clone())
         .unwrap_or_else(|| a.course_id.clone());

@@ -33,6 +33,9 @@ pub struct Settings {
     /// Sign-in attempts one address may make per hour from browsers that have not signed in
     /// there before (`HOCVUSO_SIGN_INS_PER_HOUR`).
     pub sign_ins_per_hour: u32,
+    /// A bearer token that opens `/metrics` to other machines (`HOCVUSO_METRICS_TOKEN`); without
+    /// it, only requests from this machine may read the metrics.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             registrations_per_hour: 30,
             sign_ins_per_hour: 300,
+            metrics_token: None,
         }
     }
 }
@@ -74,6 +78,8 @@ impl std::fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("registrations_per_hour", &self.registrations_per_hour)
             .field("sign_ins_per_hour", &self.sign_ins_per_hour)
+            // A secret: only whether it is set.
+            .field("metrics_token", &self.metrics_token.is_some())
             .finish()
     }
 }

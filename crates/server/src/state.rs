@@ -1,7 +1,9 @@
 //! What every request can reach: the store, the accepted content, the session keys, the clock.
-//! Nothing here is per-instance mutable state, so several instances can share one database.
+//! The only thing that changes while serving is which catalog is current (a publish swaps it
+//! whole); everything else a request needs is in the shared database, so several instances can
+//! share one database.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use hocvuso_course::Catalog;
 use hocvuso_store::Store;
@@ -15,11 +17,52 @@ use crate::settings::Settings;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub catalog: Arc<Catalog>,
+    /// The accepted content; read it with [`AppState::catalog`].
+    pub catalogs: CatalogHandle,
     pub keys: SessionKeys,
     pub hasher: Hasher,
     pub clock: Clock,
     pub settings: Arc<Settings>,
     /// Credential signing keys, the public base URL and the issuing unit.
     pub issuer: Arc<Issuer>,
+}
+
+impl AppState {
+    /// The catalog as it is now. A handler takes one snapshot and uses it to the end, so a
+    /// request that overlaps a publish sees the old content or the new, never a mix of both.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalogs.current()
+    }
+}
+
+/// The current catalog, replaceable while serving. Cloning the handle shares it: every clone
+/// of the application state sees a publish at once.
+#[derive(Clone)]
+pub struct CatalogHandle(Arc<RwLock<Arc<Catalog>>>);
+
+impl CatalogHandle {
+    pub fn new(catalog: Catalog) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(catalog))))
+    }
+
+    pub fn current(&self) -> Arc<Catalog> {
+        // The lock guards only a pointer swap, which cannot panic halfway: a poisoned lock
+        // still holds a whole catalog.
+        Arc::clone(
+            &self
+                .0
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Makes `catalog` the current one. Requests already holding the old snapshot finish with
+    /// it; the old catalog is dropped when the last of them ends.
+    pub fn replace(&self, catalog: Catalog) {
+        let next = Arc::new(catalog);
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = next;
+    }
 }

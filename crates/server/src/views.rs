@@ -61,6 +61,9 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "import.html",
     "activate.html",
     "issuer.html",
+    "my_data.html",
+    "account_deleted.html",
+    "audit.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

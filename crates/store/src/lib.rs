@@ -4,6 +4,7 @@
 
 pub mod aggregates;
 mod assignments;
+pub mod backup;
 mod bulk;
 mod community;
 mod contact;
@@ -17,6 +18,7 @@ mod learning;
 mod password_resets;
 mod people;
 mod practice;
+mod privacy;
 mod sessions;
 mod status_lists;
 mod throttle;
@@ -42,12 +44,27 @@ pub use learning::{
 pub use password_resets::{NewPasswordReset, RESET_EMAIL_PURPOSE};
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
+pub use privacy::{
+    AuditEvent, AuditFilter, Erasure, Forgotten, Held, NewAuditEvent, RetentionCut, HELD,
+    PERSON_COLUMNS,
+};
 pub use sessions::Session;
 pub use status_lists::StatusListVersion;
 pub use throttle::Counter;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database connection pool's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open now.
+    pub size: u32,
+    /// Of those, not lent to a query.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
 
 #[derive(Clone)]
 pub struct Store {
@@ -101,6 +118,27 @@ impl Store {
     pub async fn migrate_down_all(&self) -> Result<()> {
         hocvuso_migration::Migrator::down(&self.db, None).await?;
         Ok(())
+    }
+
+    /// The connection pool's size and how many of its connections are idle (for `/metrics`).
+    pub fn pool_stats(&self) -> PoolStats {
+        use sea_orm::DatabaseConnection as C;
+        let (size, idle, max) = match &self.db {
+            C::SqlxSqlitePoolConnection(_) => {
+                let p = self.db.get_sqlite_connection_pool();
+                (p.size(), p.num_idle(), p.options().get_max_connections())
+            }
+            C::SqlxPostgresPoolConnection(_) => {
+                let p = self.db.get_postgres_connection_pool();
+                (p.size(), p.num_idle(), p.options().get_max_connections())
+            }
+            _ => (0, 0, 0),
+        };
+        PoolStats {
+            size,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max,
+        }
     }
 
     /// Answers when the database answers: the health check.

@@ -1,3 +1,4 @@
+pub mod backup;
 pub mod content;
 pub mod dev;
 pub mod keys;
@@ -58,7 +59,7 @@ impl Common {
     }
 }
 
-fn sqlite_path(url: &str) -> Option<PathBuf> {
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

@@ -124,6 +124,11 @@ pub fn prepare(common: &super::Common, args: Args) -> Result<Prepared> {
         public_url,
         secure_cookies,
         issuer_name: super::issuer_name(args.issuer_name),
+        // Environment only: a command line would show the token to every user of the machine.
+        metrics_token: std::env::var("HOCVUSO_METRICS_TOKEN")
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
         ..Settings::default()
     };
     let keys =
@@ -152,7 +157,7 @@ impl Prepared {
         let store = common.store().await?;
         Ok(AppState {
             store,
-            catalog: Arc::new(self.catalog),
+            catalogs: hocvuso_server::state::CatalogHandle::new(self.catalog),
             keys: self.keys,
             hasher: self.hasher,
             clock: Clock::system(),

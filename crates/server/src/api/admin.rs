@@ -74,6 +74,16 @@ pub async fn completions(
             at: state.clock.now(),
         })
         .await?;
+    crate::app::privacy::audit(
+        &state,
+        &user.0,
+        crate::app::privacy::ACTION_EXPORT,
+        None,
+        None,
+        &format!("completions {} #{audit}", format.name()),
+    )
+    .await?;
+    crate::metrics::export("completions");
     tracing::info!(
         user = user.0.id,
         audit,

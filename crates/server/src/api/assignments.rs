@@ -29,7 +29,7 @@ pub fn view(state: &AppState, a: &Assignment) -> AssignmentView {
     AssignmentView {
         id: a.id,
         course_title: state
-            .catalog
+            .catalog()
             .course(&a.course_id)
             .map(|c| c.title.clone())
             .unwrap_or_default(),
@@ -109,13 +109,22 @@ pub async fn overdue(
         .collect();
     match q.format.as_deref() {
         None | Some("json") => {
+            crate::app::privacy::audit(
+                &state,
+                &user.0,
+                crate::app::privacy::ACTION_PEOPLE_LIST,
+                None,
+                Some(a.unit_id),
+                &format!("overdue {}", late.len()),
+            )
+            .await?;
             Ok(HttpResponse::Ok().json(late.iter().map(PersonView::from).collect::<Vec<_>>()))
         }
         Some(f) => {
             let format = Format::parse(f).ok_or_else(|| AppError::bad_request("unknown_format"))?;
             let t = crate::i18n_global();
             let course = state
-                .catalog
+                .catalog()
                 .course(&a.course_id)
                 .map(|c| c.title.clone())
                 .unwrap_or_default();
@@ -141,6 +150,16 @@ pub async fn overdue(
                     ]
                 })
                 .collect();
+            crate::app::privacy::audit(
+                &state,
+                &user.0,
+                crate::app::privacy::ACTION_EXPORT,
+                None,
+                Some(a.unit_id),
+                &format!("overdue {} {}", format.name(), late.len()),
+            )
+            .await?;
+            crate::metrics::export("overdue");
             tracing::info!(
                 by = scope.user.id,
                 assignment = a.id,

@@ -23,6 +23,15 @@ use crate::views::rfc3339;
 pub async fn mentees(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(&state, &user.0).await?;
     let rows = community::mentees(&state, &scope).await?;
+    crate::app::privacy::audit(
+        &state,
+        &user.0,
+        crate::app::privacy::ACTION_PEOPLE_LIST,
+        None,
+        None,
+        &format!("mentees {}", rows.len()),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(PersonView::from).collect::<Vec<_>>()))
 }
 

@@ -58,6 +58,7 @@ pub async fn courses(
     req: HttpRequest,
     q: web::Query<CoursesQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let catalog = state.catalog();
     let group = match &q.group {
         Some(g) => g.clone(),
         None => {
@@ -68,13 +69,12 @@ pub async fn courses(
         }
     };
     let list = if group == "all" {
-        state.catalog.all_courses()
+        catalog.all_courses()
     } else {
-        state
-            .catalog
+        catalog
             .group(&group)
             .ok_or_else(|| AppError::bad_request("unknown_group"))?;
-        state.catalog.courses_for_group(&group)
+        catalog.courses_for_group(&group)
     };
     Ok(HttpResponse::Ok().json(
         list.into_iter()
@@ -121,7 +121,8 @@ pub async fn course(
     user: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let course = app::course(&state, &path)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &path)?;
     let (status, record) = app::status(&state, &user.0, course).await?;
     let certificate_id = state
         .store
@@ -183,7 +184,8 @@ pub async fn lesson(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (course_id, lesson_id) = path.into_inner();
-    let course = app::course(&state, &course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &course_id)?;
     let lesson = course.lesson(&lesson_id).ok_or_else(AppError::not_found)?;
     let record = state.store.learner_record(user.0.id, &course.id).await?;
     Ok(HttpResponse::Ok().json(LessonView {
@@ -248,7 +250,8 @@ async fn attempt_view(
     questions: &[PresentedQuestion],
     result: Option<SubmitResponse>,
 ) -> Result<AttemptView, AppError> {
-    let course = app::course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &attempt.course_id)?;
     let quiz = course
         .quiz(&attempt.quiz_id)
         .ok_or_else(AppError::not_found)?;
@@ -346,7 +349,8 @@ pub struct ProgressItem {
 /// The caller's progress per course.
 #[utoipa::path(get, path = "/api/v1/me/progress", tag = "learning", security(("bearer" = [])), responses((status = 200, body = [ProgressItem])))]
 pub async fn progress(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    let rows = app::progress(&state, &user.0).await?;
+    let catalog = state.catalog();
+    let rows = app::progress(&state, &catalog, &user.0).await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(|p| ProgressItem {

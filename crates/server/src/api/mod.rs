@@ -11,6 +11,7 @@ mod instructor;
 pub mod learning;
 mod openapi;
 pub mod practice;
+mod privacy;
 mod recovery;
 pub mod units;
 
@@ -39,6 +40,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/auth/logout-everywhere").post(accounts::logout_everywhere))
                 .service(web::resource("/me").get(accounts::me))
                 .service(web::resource("/me/password").put(accounts::change_password))
+                .service(web::resource("/me/data").get(privacy::my_data))
+                .service(web::resource("/me/delete").post(privacy::delete_me))
+                .service(
+                    web::resource("/me/consents/{purpose}/withdraw")
+                        .post(privacy::withdraw_consent),
+                )
+                .service(web::resource("/admin/audit").get(privacy::audit))
                 .service(web::resource("/me/sessions").get(recovery::sessions))
                 .service(web::resource("/auth/password-reset/request").post(recovery::request_code))
                 .service(web::resource("/auth/password-reset").post(recovery::reset))

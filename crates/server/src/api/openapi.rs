@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 use super::{
     accounts, admin, assignments, community, evidence, import, instructor, learning, practice,
-    recovery, units,
+    privacy, recovery, units,
 };
 
 struct BearerAuth;
@@ -181,7 +181,7 @@ impl Modify for ContractResponses {
 #[openapi(
     info(title = "Học Vụ Số API", version = "1", description = "HTTP contract version 1. Errors are {\"error\": key, \"message\": text}. A method a path does not take answers 405 with Allow."),
     paths(
-        super::healthz, serve,
+        super::healthz, serve, crate::metrics::serve,
         accounts::register, accounts::login, accounts::logout, accounts::logout_everywhere,
         accounts::change_password, accounts::me,
         recovery::request_code, recovery::reset, recovery::issue_code, recovery::sessions,
@@ -203,6 +203,7 @@ impl Modify for ContractResponses {
         evidence::jwks, evidence::key, evidence::issuer, evidence::credential, evidence::pdf,
         evidence::verify_credential, evidence::status_list,
         admin::revoke, admin::exports,
+        privacy::my_data, privacy::delete_me, privacy::withdraw_consent, privacy::audit,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth, &ContractResponses)
@@ -265,6 +266,15 @@ fn closed_lists(catalog: &Catalog) -> Vec<(Place, Vec<String>)> {
             Query("completions", "format"),
             owned(&["csv", "xlsx", "jsonl", "xapi"]),
         ),
+        (Query("audit", "format"), owned(&["json", "csv", "xlsx"])),
+        (
+            Query("audit", "action"),
+            owned(crate::app::privacy::AUDIT_ACTIONS),
+        ),
+        (
+            Query("withdraw_consent", "purpose"),
+            owned(&["reminder_email", "privacy_notice", "guardian"]),
+        ),
     ]
 }
 
@@ -320,5 +330,5 @@ pub fn document(catalog: &Catalog) -> utoipa::openapi::OpenApi {
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations", operation_id = "openapi",
     responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
 pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(document(&state.catalog))
+    HttpResponse::Ok().json(document(&state.catalog()))
 }

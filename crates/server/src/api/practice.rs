@@ -23,7 +23,8 @@ pub async fn tasks(
     user: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let course = crate::app::learning::course(&state, &path)?;
+    let catalog = state.catalog();
+    let course = crate::app::learning::course(&catalog, &path)?;
     let record = state.store.learner_record(user.0.id, &course.id).await?;
     let rows = app::tasks_of(&state, &user.0, course, &record).await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(TaskItem::from).collect::<Vec<_>>()))
@@ -40,7 +41,8 @@ pub async fn start(
 ) -> Result<HttpResponse, AppError> {
     let (course_id, task_id) = path.into_inner();
     let attempt = app::start(&state, &user.0, &course_id, &task_id).await?;
-    let s = app::load(&state, &user.0, &attempt.id).await?;
+    let catalog = state.catalog();
+    let s = app::load(&state, &catalog, &user.0, &attempt.id).await?;
     Ok(HttpResponse::Ok().json(attempt_view(&s)))
 }
 
@@ -52,7 +54,8 @@ pub async fn get_attempt(
     user: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let s = app::load(&state, &user.0, &path).await?;
+    let catalog = state.catalog();
+    let s = app::load(&state, &catalog, &user.0, &path).await?;
     Ok(HttpResponse::Ok().json(attempt_view(&s)))
 }
 
@@ -89,7 +92,8 @@ pub async fn answer(
     body: web::Json<AnswerRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let done = app::answer(&state, &user.0, &path, body.step, body.answer).await?;
+    let catalog = state.catalog();
+    let done = app::answer(&state, &catalog, &user.0, &path, body.step, body.answer).await?;
     Ok(HttpResponse::Ok().json(AnswerResponse {
         correct: done.grade.correct,
         feedback: done.grade.feedback.clone(),

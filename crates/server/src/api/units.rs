@@ -10,7 +10,7 @@ use hocvuso_store::{PersonRow, Unit};
 
 use crate::app::dashboard::{self, Dashboard};
 use crate::app::paging::Paging;
-use crate::app::{community, units};
+use crate::app::{community, privacy, units};
 use crate::auth::{ApiUser, Scope};
 use crate::error::AppError;
 use crate::export::{self, Cell, Format, Sheet};
@@ -179,6 +179,16 @@ pub async fn people(
     if let Some(format) = format {
         let whole = Paging::new(None, None, units::EXPORT_MAX, units::EXPORT_MAX);
         let (rows, _) = units::people(&state, &scope, *path, q.group.as_deref(), whole).await?;
+        privacy::audit(
+            &state,
+            &user.0,
+            privacy::ACTION_EXPORT,
+            None,
+            Some(*path),
+            &format!("people {} {}", format.name(), rows.len()),
+        )
+        .await?;
+        crate::metrics::export("people");
         tracing::info!(
             by = scope.user.id,
             unit = *path,
@@ -188,6 +198,15 @@ pub async fn people(
         return file(&state, format, "people", &people_sheet(&rows)).await;
     }
     let (rows, total) = units::people(&state, &scope, *path, q.group.as_deref(), paging).await?;
+    privacy::audit(
+        &state,
+        &user.0,
+        privacy::ACTION_PEOPLE_LIST,
+        None,
+        Some(*path),
+        &format!("page {} {}", paging.page, rows.len()),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(PeoplePage {
         total,
         page: paging.page,
@@ -395,6 +414,15 @@ pub async fn person(
     scope.person(&state, *path).await?;
     let rows = state.store.people_by_ids(&[*path]).await?;
     let p = rows.first().ok_or_else(AppError::not_found)?;
+    privacy::audit(
+        &state,
+        &user.0,
+        privacy::ACTION_PERSON_READ,
+        Some(p.id),
+        None,
+        "",
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(PersonView::from(p)))
 }
 

@@ -45,7 +45,7 @@ pub fn validate(state: &AppState, r: &Registration) -> Result<(), AppError> {
     }
     policy::check_password(&r.password, &r.username)?;
     policy::display_name(&r.display_name)?;
-    if state.catalog.group(&r.group).is_none() {
+    if state.catalog().group(&r.group).is_none() {
         return Err(AppError::unprocessable("unknown_group"));
     }
     let year = state.clock.now().year();
@@ -189,6 +189,7 @@ pub async fn login(
         }
         _ => {
             attempt.failed(state).await?;
+            crate::metrics::login_failure();
             Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",

@@ -41,12 +41,12 @@ pub async fn create(
     f: AssignmentForm,
 ) -> Result<(Assignment, usize), AppError> {
     let units = scope.subtree(f.unit_id)?;
-    if state.catalog.course(&f.course_id).is_none() {
+    if state.catalog().course(&f.course_id).is_none() {
         return Err(AppError::unprocessable("unknown_course"));
     }
     let group = f.group.filter(|g| !g.is_empty());
     if let Some(g) = &group {
-        if state.catalog.group(g).is_none() {
+        if state.catalog().group(g).is_none() {
             return Err(AppError::unprocessable("unknown_group"));
         }
     }

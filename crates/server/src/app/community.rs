@@ -204,7 +204,7 @@ pub async fn create_class(
     if !(scope.instructor || scope.sees_unit(f.unit_id) || own.contains(&f.unit_id)) {
         return Err(AppError::unprocessable("unknown_unit"));
     }
-    if state.catalog.course(&f.course_id).is_none() {
+    if state.catalog().course(&f.course_id).is_none() {
         return Err(AppError::unprocessable("unknown_course"));
     }
     let place = f.place.trim();

@@ -95,7 +95,8 @@ fn check_target(state: &AppState, t: &NewTarget) -> Result<(), AppError> {
         return Err(AppError::unprocessable("unknown_metric"));
     }
     let per_group = matches!(t.metric.as_str(), PATH_COMPLETED | CERTIFIED);
-    if per_group && state.catalog.group(&t.group).is_none() || !per_group && t.group != ALL_GROUPS {
+    if per_group && state.catalog().group(&t.group).is_none() || !per_group && t.group != ALL_GROUPS
+    {
         return Err(AppError::unprocessable("unknown_group"));
     }
     if !(0.0..=100.0).contains(&t.percent) || t.percent.is_nan() {
@@ -311,11 +312,16 @@ pub async fn dashboard(
     let c = Counters {
         stats,
         declared: state.store.eligible().await?,
-        groups: state.catalog.groups.iter().map(|g| g.id.clone()).collect(),
+        groups: state
+            .catalog()
+            .groups
+            .iter()
+            .map(|g| g.id.clone())
+            .collect(),
     };
     let targets = targets(state, year).await?;
     let groups = state
-        .catalog
+        .catalog()
         .groups
         .iter()
         .map(|g| {

@@ -54,12 +54,12 @@ impl Verified {
 pub fn certificate_title(state: &AppState, c: &Certificate) -> String {
     match c.kind {
         AchievementKind::Course => state
-            .catalog
+            .catalog()
             .course(&c.achievement_id)
             .map(|x| x.title.clone())
             .unwrap_or_else(|| c.achievement_id.clone()),
         AchievementKind::Path => state
-            .catalog
+            .catalog()
             .group(&c.achievement_id)
             .map(path_title)
             .unwrap_or_else(|| c.achievement_id.clone()),
@@ -336,7 +336,7 @@ pub async fn sign_course(
     passed.extend(passing_task.map(str::to_owned));
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
     let mut req = request(
-        &state.catalog,
+        &state.catalog(),
         &state.issuer.name,
         &user.display_name,
         learner,
@@ -362,11 +362,12 @@ pub async fn path_award(
     passed: bool,
     at: OffsetDateTime,
 ) -> Result<Option<NewPathCertificate>, AppError> {
+    let catalog = state.catalog();
     let Assessed::Quiz(quiz) = assessed;
     if !passed || quiz.mode != QuizMode::Test {
         return Ok(None);
     }
-    let Some(group) = user.group.as_deref().and_then(|g| state.catalog.group(g)) else {
+    let Some(group) = user.group.as_deref().and_then(|g| catalog.group(g)) else {
         return Ok(None);
     };
     let is_final = group
@@ -379,7 +380,7 @@ pub async fn path_award(
     let learner = learner_ref(state, user).await?;
     let certificate_id = CertificateId::generate(&mut rand::rngs::OsRng);
     let mut req = request(
-        &state.catalog,
+        &catalog,
         &state.issuer.name,
         &user.display_name,
         learner,
@@ -581,6 +582,17 @@ pub async fn record_outcome(
             done => break done?,
         }
     };
+    crate::metrics::evidence(match evidence {
+        Evidence::Lesson { .. } => "lesson",
+        Evidence::Graded(_) => "quiz",
+        Evidence::TaskAnswer(_) => "task",
+    });
+    if stored.completion.is_some() {
+        crate::metrics::credential("course");
+    }
+    if stored.path_certificate.is_some() {
+        crate::metrics::credential("path");
+    }
     Ok(Recorded {
         completion: stored.completion,
         path_certificate: stored.path_certificate,
@@ -597,6 +609,7 @@ pub(crate) fn completion_rule<'a>(
     score_percent: Option<f64>,
     signed: Option<Signed>,
 ) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
+    let catalog = state.catalog();
     move |record| {
         course.status(record).completed.then(|| {
             let (certificate_id, credential) = match signed {
@@ -614,9 +627,9 @@ pub(crate) fn completion_rule<'a>(
                 group: user
                     .group
                     .as_deref()
-                    .and_then(|g| state.catalog.group(g))
+                    .and_then(|g| catalog.group(g))
                     .cloned(),
-                citizen: state.catalog.group(hocvuso_course::CITIZEN_GROUP).cloned(),
+                citizen: catalog.group(hocvuso_course::CITIZEN_GROUP).cloned(),
             }
         })
     }
@@ -696,18 +709,13 @@ async fn resign(
     c: &Certificate,
     now: OffsetDateTime,
 ) -> Result<Option<Signed>, AppError> {
+    let catalog = state.catalog();
     let Some(id) = CertificateId::parse(&c.certificate_id) else {
         return Ok(None);
     };
     let achievement = match c.kind {
-        AchievementKind::Course => state
-            .catalog
-            .course(&c.achievement_id)
-            .map(Achievement::Course),
-        AchievementKind::Path => state
-            .catalog
-            .group(&c.achievement_id)
-            .map(Achievement::Path),
+        AchievementKind::Course => catalog.course(&c.achievement_id).map(Achievement::Course),
+        AchievementKind::Path => catalog.group(&c.achievement_id).map(Achievement::Path),
     };
     let Some(achievement) = achievement else {
         tracing::warn!(certificate = %c.certificate_id, "cannot re-sign: its course or path is gone from the content");
@@ -718,7 +726,7 @@ async fn resign(
     };
     let learner = learner_ref(state, &user).await?;
     let mut req = request(
-        &state.catalog,
+        &catalog,
         &state.issuer.name,
         &user.display_name,
         learner,
@@ -818,24 +826,25 @@ pub async fn verify_jwt(state: &AppState, jwt: &str) -> Result<Verification, App
 
 /// The printable certificate of a course completion or a passed path.
 pub fn certificate_pdf(state: &AppState, v: &Verified) -> Result<Vec<u8>, AppError> {
+    let catalog = state.catalog();
     let id = CertificateId::parse(&v.certificate.certificate_id).ok_or_else(AppError::not_found)?;
     let (competences, level) = match v.certificate.kind {
         AchievementKind::Course => {
-            let course = state.catalog.course(&v.certificate.achievement_id);
+            let course = catalog.course(&v.certificate.achievement_id);
             (
                 course
-                    .map(|c| competences_of(&state.catalog, c))
+                    .map(|c| competences_of(&catalog, c))
                     .unwrap_or_default(),
-                course.and_then(|c| level_of(&state.catalog, c)),
+                course.and_then(|c| level_of(&catalog, c)),
             )
         }
         AchievementKind::Path => {
-            let group = state.catalog.group(&v.certificate.achievement_id);
+            let group = catalog.group(&v.certificate.achievement_id);
             (
                 group
-                    .map(|g| path_competences(&state.catalog, g))
+                    .map(|g| path_competences(&catalog, g))
                     .unwrap_or_default(),
-                group.and_then(|g| path_level(&state.catalog, g)),
+                group.and_then(|g| path_level(&catalog, g)),
             )
         }
     };
@@ -898,7 +907,7 @@ pub async fn revoke(
             reason,
             &format!("user:{}", admin.id),
             state.clock.now(),
-            &state.catalog.groups,
+            &state.catalog().groups,
         )
         .await
     {

@@ -115,6 +115,7 @@ pub async fn import(
     kind: FileKind,
     dry_run: bool,
 ) -> Result<Report, AppError> {
+    let catalog = state.catalog();
     scope.require_manager()?;
     let mut report = Report::default();
     // Reading a large sheet is seconds of CPU: off the async workers, which serve everyone.
@@ -196,10 +197,10 @@ pub async fn import(
                 .push(problem(line, "duplicate_person", &username));
         }
         let group_text = get(row, Column::Group);
-        let group =
-            state.catalog.groups.iter().find(|g| {
-                g.id == group_text || g.title.to_lowercase() == group_text.to_lowercase()
-            });
+        let group = catalog
+            .groups
+            .iter()
+            .find(|g| g.id == group_text || g.title.to_lowercase() == group_text.to_lowercase());
         if group.is_none() {
             report
                 .problems

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use hocvuso_assessment::grading::{self, AttemptResult, ManualGrade, ManualGradeError};
 use hocvuso_assessment::paper::Paper;
 use hocvuso_assessment::statistics::{self, QuestionStatistics, Thresholds};
-use hocvuso_course::{Course, Quiz};
+use hocvuso_course::{Catalog, Course, Quiz};
 use hocvuso_store::{Attempt, GradedBy, User};
 use serde_json::Value;
 
@@ -29,11 +29,9 @@ pub async fn quiz_statistics(
     course_id: &str,
     quiz_id: &str,
 ) -> Result<Vec<QuestionStatistics>, AppError> {
+    let catalog = state.catalog();
     require_instructor(user)?;
-    let course = state
-        .catalog
-        .course(course_id)
-        .ok_or_else(AppError::not_found)?;
+    let course = catalog.course(course_id).ok_or_else(AppError::not_found)?;
     let quiz = course.quiz(quiz_id).ok_or_else(AppError::not_found)?;
     let bank = course.quiz_bank(quiz);
     let mut seen = HashSet::new();
@@ -79,8 +77,9 @@ pub struct EssayItem {
 pub async fn essay_queue(state: &AppState, user: &User) -> Result<Vec<EssayItem>, AppError> {
     require_instructor(user)?;
     let mut out = Vec::new();
+    let catalog = state.catalog();
     for (attempt, answers) in state.store.attempts_awaiting_grading().await? {
-        if let Some(waiting) = Waiting::of(state, &attempt, &answers) {
+        if let Some(waiting) = Waiting::of(&catalog, &attempt, &answers) {
             out.extend(waiting.items(&attempt));
         }
     }
@@ -97,8 +96,8 @@ struct Waiting<'a> {
 }
 
 impl<'a> Waiting<'a> {
-    fn of(state: &'a AppState, attempt: &Attempt, answers: &str) -> Option<Self> {
-        let course = state.catalog.course(&attempt.course_id)?;
+    fn of(catalog: &'a Catalog, attempt: &Attempt, answers: &str) -> Option<Self> {
+        let course = catalog.course(&attempt.course_id)?;
         let quiz = course.quiz(&attempt.quiz_id)?;
         let paper = serde_json::from_str::<Paper>(&attempt.paper)
             .map_err(|e| tracing::warn!(attempt = %attempt.id, error = %e, "unreadable paper left out of the grading queue"))
@@ -174,7 +173,8 @@ pub async fn grade_essays(
         .attempt_awaiting_grading(attempt_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let waiting = Waiting::of(state, &attempt, &answers).ok_or_else(AppError::not_found)?;
+    let catalog = state.catalog();
+    let waiting = Waiting::of(&catalog, &attempt, &answers).ok_or_else(AppError::not_found)?;
     let essays = waiting.essays();
     if essays.is_empty() {
         return Err(AppError::not_found());

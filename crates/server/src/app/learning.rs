@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use hocvuso_assessment::grading::{self, AttemptResult, GradeError, QuestionResult};
 use hocvuso_assessment::paper::{self, Paper, PresentedQuestion};
-use hocvuso_course::{Course, CourseStatus, LearnerRecord, OnTimeout, Quiz, QuizMode};
+use hocvuso_course::{Catalog, Course, CourseStatus, LearnerRecord, OnTimeout, Quiz, QuizMode};
 use hocvuso_store::{Attempt, Certificate, Completion, GradedBy, NewAttempt, StoreError, User};
 use rand::Rng;
 use serde_json::Value;
@@ -15,11 +15,8 @@ use crate::state::AppState;
 
 /// A course the caller may see, or 404. Learners see every published course (a group's catalog
 /// is a recommendation, not a wall), so this only checks existence.
-pub fn course<'a>(state: &'a AppState, course_id: &str) -> Result<&'a Course, AppError> {
-    state
-        .catalog
-        .course(course_id)
-        .ok_or_else(AppError::not_found)
+pub fn course<'a>(catalog: &'a Catalog, course_id: &str) -> Result<&'a Course, AppError> {
+    catalog.course(course_id).ok_or_else(AppError::not_found)
 }
 
 pub async fn status(
@@ -38,7 +35,8 @@ pub async fn complete_lesson(
     course_id: &str,
     lesson_id: &str,
 ) -> Result<Option<Completion>, AppError> {
-    let course = course(state, course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, course_id)?;
     course.lesson(lesson_id).ok_or_else(AppError::not_found)?;
     let recorded = record_outcome(state, user, course, Outcome::Lesson { lesson_id }).await?;
     Ok(recorded.completion)
@@ -112,7 +110,8 @@ pub async fn save(
     if attempt.is_submitted() {
         return Err(AppError::conflict("already_submitted"));
     }
-    let course = course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     refuse_late(state, &attempt, quiz)?;
     let paper = parse_paper(&attempt)?;
@@ -140,7 +139,8 @@ pub async fn check(
     if attempt.is_submitted() {
         return Err(AppError::conflict("already_submitted"));
     }
-    let course = course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     if quiz.mode != QuizMode::Practice {
         return Err(AppError::conflict("not_practice"));
@@ -187,7 +187,8 @@ pub async fn start_attempt(
     course_id: &str,
     quiz_id: &str,
 ) -> Result<Started, AppError> {
-    let course = course(state, course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, course_id)?;
     let quiz = quiz(course, quiz_id)?;
     if let Some(started) = resume(state, user, course, quiz).await? {
         return Ok(started);
@@ -344,7 +345,8 @@ pub async fn attempt(
         .attempt(attempt_id, user.id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let course = course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     let paper = parse_paper(&attempt)?;
     let questions = paper::present(&paper, course.quiz_bank(quiz));
@@ -389,7 +391,8 @@ pub async fn submit(
     if attempt.is_submitted() {
         return Err(AppError::conflict("already_submitted"));
     }
-    let course = course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     let paper = parse_paper(&attempt)?;
     let mut all = saved_answers(state, &attempt).await?;
@@ -451,19 +454,23 @@ pub struct Progress<'a> {
 }
 
 /// Progress in the learner's group's courses and in any other course they touched.
-pub async fn progress<'a>(state: &'a AppState, user: &User) -> Result<Vec<Progress<'a>>, AppError> {
+pub async fn progress<'a>(
+    state: &AppState,
+    catalog: &'a Catalog,
+    user: &User,
+) -> Result<Vec<Progress<'a>>, AppError> {
     let records = state.store.learner_records(user.id).await?;
     let completions = state.store.completions_for_user(user.id).await?;
     let mut courses: Vec<&Course> = user
         .group
         .as_deref()
-        .map(|g| state.catalog.courses_for_group(g))
+        .map(|g| catalog.courses_for_group(g))
         .unwrap_or_default();
     for id in records
         .keys()
         .chain(completions.iter().map(|c| &c.course_id))
     {
-        if let Some(c) = state.catalog.course(id) {
+        if let Some(c) = catalog.course(id) {
             if !courses.iter().any(|x| x.id == c.id) {
                 courses.push(c);
             }
@@ -495,7 +502,8 @@ pub async fn review(state: &AppState, attempt: &Attempt) -> Result<Review, AppEr
     if !attempt.is_submitted() {
         return Err(AppError::not_found());
     }
-    let course = course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     let bank = course.quiz_bank(quiz);
     let paper = parse_paper(attempt)?;
@@ -536,7 +544,8 @@ pub async fn invalid_answers(
     attempt: &Attempt,
     answers: &BTreeMap<String, Value>,
 ) -> Result<std::collections::BTreeSet<String>, AppError> {
-    let course = course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, &attempt.course_id)?;
     let quiz = quiz(course, &attempt.quiz_id)?;
     let bank = course.quiz_bank(quiz);
     let paper = parse_paper(attempt)?;

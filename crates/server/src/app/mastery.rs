@@ -47,12 +47,13 @@ impl Summary {
 }
 
 pub async fn summary(state: &AppState, user: &User) -> Result<Summary, AppError> {
+    let catalog = state.catalog();
     let mut answers = Vec::new();
     // Each placement attempt's answers, for the placement rule.
     let mut placement_attempts: Vec<Vec<Answer>> = Vec::new();
     let mut placement_taken = false;
     for attempt in state.store.graded_attempts_of(user.id).await? {
-        let Some(course) = state.catalog.course(&attempt.course_id) else {
+        let Some(course) = catalog.course(&attempt.course_id) else {
             continue;
         };
         let Some(quiz) = course.quiz(&attempt.quiz_id) else {
@@ -85,8 +86,7 @@ pub async fn summary(state: &AppState, user: &User) -> Result<Summary, AppError>
     }
     let shown = placement::shown_competences(&placement_attempts);
     let by_rule = mastery::mastery(&answers, MasteryRule::default());
-    let competences = state
-        .catalog
+    let competences = catalog
         .framework
         .competences()
         .filter_map(|c| {

@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod mastery;
 pub mod paging;
 pub mod practice;
+pub mod privacy;
 pub mod recovery;
 pub mod spreadsheet;
 pub mod status_list;

@@ -3,7 +3,7 @@
 //! this service checks the caller and the step, and records through the store.
 
 use hocvuso_course::task::{Answer, AnswerError, StepGrade, TaskProgress};
-use hocvuso_course::{Course, LearnerRecord, Task};
+use hocvuso_course::{Catalog, Course, LearnerRecord, Task};
 use hocvuso_store::{
     Completion, NewTaskAttempt, StoreError, TaskAnswer, TaskAttempt, TaskFinish, User,
 };
@@ -48,7 +48,8 @@ pub async fn start(
     course_id: &str,
     task_id: &str,
 ) -> Result<TaskAttempt, AppError> {
-    let course = course(state, course_id)?;
+    let catalog = state.catalog();
+    let course = course(&catalog, course_id)?;
     let task = task(course, task_id)?;
     if let Some(open) = state
         .store
@@ -102,7 +103,8 @@ pub async fn start(
 
 /// The caller's attempt (someone else's does not exist) and where they are in it.
 pub async fn load<'a>(
-    state: &'a AppState,
+    state: &AppState,
+    catalog: &'a Catalog,
     user: &User,
     attempt_id: &str,
 ) -> Result<TaskState<'a>, AppError> {
@@ -111,7 +113,7 @@ pub async fn load<'a>(
         .task_attempt(attempt_id, user.id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let course = course(state, &attempt.course_id)?;
+    let course = course(catalog, &attempt.course_id)?;
     let task = task(course, &attempt.task_id)?;
     let grades: Vec<StepGrade> = state
         .store
@@ -143,13 +145,14 @@ pub struct Answered<'a> {
 /// Grades one answer to the current step and records it; the answer that does the last step
 /// finishes the attempt (passed or not, by the task's rule) in the same transaction.
 pub async fn answer<'a>(
-    state: &'a AppState,
+    state: &AppState,
+    catalog: &'a Catalog,
     user: &User,
     attempt_id: &str,
     step: usize,
     answer: Answer,
 ) -> Result<Answered<'a>, AppError> {
-    let mut current = load(state, user, attempt_id).await?;
+    let mut current = load(state, catalog, user, attempt_id).await?;
     if current.attempt.is_finished() {
         return Err(AppError::conflict("task_finished"));
     }

@@ -341,7 +341,7 @@ pub async fn set_eligible(
     eligible: i64,
 ) -> Result<(), AppError> {
     scope.unit(unit_id)?;
-    if state.catalog.group(group).is_none() {
+    if state.catalog().group(group).is_none() {
         return Err(AppError::unprocessable("unknown_group"));
     }
     if !(0..=100_000_000).contains(&eligible) {

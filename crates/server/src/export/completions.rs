@@ -20,6 +20,7 @@ use futures_util::Stream;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use hocvuso_course::Catalog;
 use hocvuso_credentials::xapi::{self, Activity, StatementInput, Verb};
 use hocvuso_credentials::LearnerRef;
 use hocvuso_store::{CompletionFilter, ExportRow};
@@ -83,14 +84,14 @@ pub fn filter(
     let group = given(p.group);
     if group
         .as_deref()
-        .is_some_and(|g| state.catalog.group(g).is_none())
+        .is_some_and(|g| state.catalog().group(g).is_none())
     {
         return Err(AppError::bad_request("unknown_group"));
     }
     let course = given(p.course);
     if course
         .as_deref()
-        .is_some_and(|c| state.catalog.course(c).is_none())
+        .is_some_and(|c| state.catalog().course(c).is_none())
     {
         return Err(AppError::bad_request("unknown_course"));
     }
@@ -234,6 +235,7 @@ fn write_all(
     mut pages: mpsc::Receiver<Vec<ExportRow>>,
     out: ChunkWriter,
 ) -> Result<i64, io::Error> {
+    let catalog = state.catalog();
     let mut sink: Box<dyn Sink + '_> = match format {
         Format::Csv => Box::new(Csv::new(out, bom, head)?),
         Format::Jsonl => Box::new(Jsonl {
@@ -245,18 +247,18 @@ fn write_all(
     let mut rows = 0i64;
     while let Some(page) = pages.blocking_recv() {
         for r in &page {
-            sink.row(state, r)?;
+            sink.row(state, &catalog, r)?;
         }
         rows += page.len() as i64;
     }
-    sink.finish(state)?;
+    sink.finish(state, &catalog)?;
     Ok(rows)
 }
 
 /// One export format: takes rows, then finishes the file.
 trait Sink {
-    fn row(&mut self, state: &AppState, r: &ExportRow) -> io::Result<()>;
-    fn finish(self: Box<Self>, state: &AppState) -> io::Result<()>;
+    fn row(&mut self, state: &AppState, catalog: &Catalog, r: &ExportRow) -> io::Result<()>;
+    fn finish(self: Box<Self>, state: &AppState, catalog: &Catalog) -> io::Result<()>;
 }
 
 /// The columns of one completion as the flat formats show them.
@@ -274,14 +276,14 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn of(state: &'a AppState, r: &'a ExportRow) -> Self {
+    fn of(catalog: &'a Catalog, r: &'a ExportRow) -> Self {
         Row {
             certificate_id: &r.certificate_id,
             username: &r.username,
             display_name: &r.display_name,
             group: r.group_id.as_deref().unwrap_or(""),
             course_id: &r.course_id,
-            course_title: course_title(state, &r.course_id).unwrap_or(""),
+            course_title: course_title(catalog, &r.course_id).unwrap_or(""),
             completed_at: rfc3339(r.completed_at),
             score_percent: r.score_percent,
             revoked: r.revoked_at.is_some(),
@@ -295,8 +297,8 @@ impl<'a> Row<'a> {
     }
 }
 
-fn course_title<'a>(state: &'a AppState, course: &str) -> Option<&'a str> {
-    state.catalog.course(course).map(|c| c.title.as_str())
+fn course_title<'a>(catalog: &'a Catalog, course: &str) -> Option<&'a str> {
+    catalog.course(course).map(|c| c.title.as_str())
 }
 
 struct Csv {
@@ -316,8 +318,8 @@ impl Csv {
 }
 
 impl Sink for Csv {
-    fn row(&mut self, state: &AppState, r: &ExportRow) -> io::Result<()> {
-        let row = Row::of(state, r);
+    fn row(&mut self, _state: &AppState, catalog: &Catalog, r: &ExportRow) -> io::Result<()> {
+        let row = Row::of(catalog, r);
         let score = row.score_text();
         let revoked = if row.revoked { "true" } else { "false" };
         let cells = [
@@ -338,7 +340,7 @@ impl Sink for Csv {
         Ok(())
     }
 
-    fn finish(self: Box<Self>, _state: &AppState) -> io::Result<()> {
+    fn finish(self: Box<Self>, _state: &AppState, _catalog: &Catalog) -> io::Result<()> {
         let out = self.w.into_inner().map_err(|e| e.into_error())?;
         out.close()
     }
@@ -357,12 +359,12 @@ struct Jsonl {
 }
 
 impl Sink for Jsonl {
-    fn row(&mut self, state: &AppState, r: &ExportRow) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &Row::of(state, r))?;
+    fn row(&mut self, _state: &AppState, catalog: &Catalog, r: &ExportRow) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &Row::of(catalog, r))?;
         self.out.write_all(b"\n")
     }
 
-    fn finish(self: Box<Self>, _state: &AppState) -> io::Result<()> {
+    fn finish(self: Box<Self>, _state: &AppState, _catalog: &Catalog) -> io::Result<()> {
         self.out.close()
     }
 }
@@ -383,7 +385,7 @@ impl Xapi {
 }
 
 impl Sink for Xapi {
-    fn row(&mut self, state: &AppState, r: &ExportRow) -> io::Result<()> {
+    fn row(&mut self, state: &AppState, catalog: &Catalog, r: &ExportRow) -> io::Result<()> {
         // The reader gave every learner a reference; a malformed stored one is skipped, logged.
         let Some(learner) = r.learner_ref.as_deref().and_then(LearnerRef::parse) else {
             tracing::warn!(
@@ -393,7 +395,7 @@ impl Sink for Xapi {
             return Ok(());
         };
         let base = &state.issuer.base;
-        let title = course_title(state, &r.course_id).unwrap_or(r.course_id.as_str());
+        let title = course_title(catalog, &r.course_id).unwrap_or(r.course_id.as_str());
         let statement = xapi::statement(
             base,
             &StatementInput {
@@ -414,7 +416,7 @@ impl Sink for Xapi {
         self.out.write_all(b"\n")
     }
 
-    fn finish(self: Box<Self>, _state: &AppState) -> io::Result<()> {
+    fn finish(self: Box<Self>, _state: &AppState, _catalog: &Catalog) -> io::Result<()> {
         self.out.close()
     }
 }
@@ -491,7 +493,7 @@ impl Xlsx {
 
     fn write_row(
         &mut self,
-        state: &AppState,
+        catalog: &Catalog,
         r: &ExportRow,
     ) -> Result<(), rust_xlsxwriter::XlsxError> {
         if self.next_row > XLSX_ROWS_PER_SHEET {
@@ -509,7 +511,7 @@ impl Xlsx {
         sheet.write_string(row, 2, &r.display_name)?;
         sheet.write_string(row, 3, group)?;
         sheet.write_string(row, 4, &r.course_id)?;
-        sheet.write_string(row, 5, course_title(state, &r.course_id).unwrap_or(""))?;
+        sheet.write_string(row, 5, course_title(catalog, &r.course_id).unwrap_or(""))?;
         sheet.write_number_with_format(row, 6, excel_date(r.completed_at), &self.date)?;
         if let Some(s) = r.score_percent {
             sheet.write_number(row, 7, s)?;
@@ -541,7 +543,7 @@ impl Xlsx {
         Ok(())
     }
 
-    fn write_summary(&mut self, state: &AppState) -> Result<(), rust_xlsxwriter::XlsxError> {
+    fn write_summary(&mut self, catalog: &Catalog) -> Result<(), rust_xlsxwriter::XlsxError> {
         let bold = self.bold.clone();
         let tally = std::mem::take(&mut self.tally);
         let sheet = self.wb.worksheet_from_index(0)?;
@@ -561,8 +563,7 @@ impl Xlsx {
         sheet.set_column_width(3, 16)?;
         sheet.set_column_width(4, 16)?;
         let group_title = |g: &str| -> String {
-            state
-                .catalog
+            catalog
                 .group(g)
                 .map(|g| g.title.clone())
                 .unwrap_or_else(|| {
@@ -602,7 +603,7 @@ impl Xlsx {
         for (g, t) in &tally {
             for (course, n) in &t.per_course {
                 sheet.write_string(row, 0, group_title(g))?;
-                sheet.write_string(row, 1, course_title(state, course).unwrap_or(course))?;
+                sheet.write_string(row, 1, course_title(catalog, course).unwrap_or(course))?;
                 sheet.write_number(row, 2, *n as f64)?;
                 row += 1;
             }
@@ -612,12 +613,12 @@ impl Xlsx {
 }
 
 impl Sink for Xlsx {
-    fn row(&mut self, state: &AppState, r: &ExportRow) -> io::Result<()> {
-        self.write_row(state, r).map_err(xlsx_error)
+    fn row(&mut self, _state: &AppState, catalog: &Catalog, r: &ExportRow) -> io::Result<()> {
+        self.write_row(catalog, r).map_err(xlsx_error)
     }
 
-    fn finish(mut self: Box<Self>, state: &AppState) -> io::Result<()> {
-        self.write_summary(state).map_err(xlsx_error)?;
+    fn finish(mut self: Box<Self>, _state: &AppState, catalog: &Catalog) -> io::Result<()> {
+        self.write_summary(catalog).map_err(xlsx_error)?;
         self.write_ledger().map_err(xlsx_error)?;
         let Xlsx {
             mut wb, mut out, ..

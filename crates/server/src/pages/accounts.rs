@@ -1,4 +1,5 @@
 use actix_web::{web, HttpRequest, HttpResponse};
+use hocvuso_course::Catalog;
 use serde::{Deserialize, Serialize};
 
 use crate::app::accounts::{self, LoggedIn, Origin, Registration, PRIVACY_NOTICE_VERSION};
@@ -15,9 +16,8 @@ struct GroupOption<'a> {
     description: &'a str,
 }
 
-fn groups(state: &AppState) -> Vec<GroupOption<'_>> {
-    state
-        .catalog
+fn groups(catalog: &Catalog) -> Vec<GroupOption<'_>> {
+    catalog
         .groups
         .iter()
         .map(|g| GroupOption {
@@ -33,7 +33,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: MaybeUser)
         return Ok(redirect("/courses"));
     }
     Page::new(&req, &state, None)
-        .with("groups", &groups(&state))
+        .with("groups", &groups(&state.catalog()))
         .render("home.html")
 }
 
@@ -66,7 +66,7 @@ pub async fn register_form(
         return Ok(redirect("/courses"));
     }
     Page::new(&req, &state, None)
-        .with("groups", &groups(&state))
+        .with("groups", &groups(&state.catalog()))
         .with("form", &RegisterForm::default())
         .with("notice_version", PRIVACY_NOTICE_VERSION)
         .render("register.html")
@@ -121,7 +121,7 @@ pub async fn register(
             }
         }
         Err(e) => Page::new(&req, &state, None)
-            .with("groups", &groups(&state))
+            .with("groups", &groups(&state.catalog()))
             .with("form", &form)
             .with("notice_version", PRIVACY_NOTICE_VERSION)
             .error(&e)

@@ -17,13 +17,13 @@ pub async fn dashboard(req: HttpRequest, state: web::Data<AppState>, user: PageU
     let audits = audit_rows(&state).await?;
     let units = state.store.units().await.map_err(AppError::from)?;
     let courses: Vec<_> = state
-        .catalog
+        .catalog()
         .courses
         .values()
         .map(|c| serde_json::json!({"id": c.id, "title": c.title}))
         .collect();
     Page::new(&req, &state, Some(&user.0))
-        .with("groups", &state.catalog.groups)
+        .with("groups", &state.catalog().groups)
         .with("units", &units)
         .with("courses", &courses)
         .with("audits", &audits)

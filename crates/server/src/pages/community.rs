@@ -38,6 +38,15 @@ pub async fn mentor(
 ) -> PageResult {
     let scope = Scope::of(&state, &user.0).await?;
     let rows = app::mentees(&state, &scope).await?;
+    crate::app::privacy::audit(
+        &state,
+        &user.0,
+        crate::app::privacy::ACTION_PEOPLE_LIST,
+        None,
+        None,
+        &format!("mentees {}", rows.len()),
+    )
+    .await?;
     let lines: Vec<MenteeLine> = rows
         .iter()
         .map(|p| MenteeLine {
@@ -103,7 +112,7 @@ async fn assisted_page(
     let units: Vec<_> = mine.iter().filter_map(|u| scope.tree.get(*u)).collect();
     let mut page = Page::new(req, state, Some(&scope.user))
         .with("form", form)
-        .with("groups", &state.catalog.groups)
+        .with("groups", &state.catalog().groups)
         .with("units", &units)
         .with("notice_version", PRIVACY_NOTICE_VERSION);
     if let Some(e) = error {
@@ -348,7 +357,7 @@ fn class_line(state: &AppState, scope: &Scope, c: &hocvuso_store::ClassSession) 
     ClassLine {
         id: c.id,
         course_title: state
-            .catalog
+            .catalog()
             .course(&c.course_id)
             .map(|x| x.title.clone())
             .unwrap_or_default(),
@@ -410,7 +419,7 @@ async fn classes_page(
         .with(
             "courses",
             &state
-                .catalog
+                .catalog()
                 .all_courses()
                 .iter()
                 .map(|c| (&c.id, &c.title))

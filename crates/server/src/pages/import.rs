@@ -17,7 +17,7 @@ pub async fn form(req: HttpRequest, state: web::Data<AppState>, user: PageUser) 
     scope.require_manager()?;
     Page::new(&req, &state, Some(&user.0))
         .with("units", &scope.visible_units())
-        .with("groups", &state.catalog.groups)
+        .with("groups", &state.catalog().groups)
         .render("import.html")
 }
 
@@ -72,7 +72,7 @@ pub async fn upload(
         // The form again, with the choice the person made and why the file was refused.
         return Page::new(&req, &state, Some(&user.0))
             .with("units", &scope.visible_units())
-            .with("groups", &state.catalog.groups)
+            .with("groups", &state.catalog().groups)
             .with("dry_run", &dry_run)
             .error(&AppError::unprocessable("unsupported_file"))
             .render("import.html");
@@ -85,7 +85,7 @@ pub async fn upload(
     };
     Page::new(&req, &state, Some(&user.0))
         .with("units", &scope.visible_units())
-        .with("groups", &state.catalog.groups)
+        .with("groups", &state.catalog().groups)
         .with("report", &report)
         .with("dry_run", &dry_run)
         .status(status)

@@ -21,9 +21,9 @@ struct QuizLink<'a> {
 }
 
 pub async fn home(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+    let catalog = state.catalog();
     instructor::require_instructor(&user.0)?;
-    let quizzes: Vec<QuizLink<'_>> = state
-        .catalog
+    let quizzes: Vec<QuizLink<'_>> = catalog
         .courses
         .values()
         .flat_map(|c| {
@@ -60,7 +60,8 @@ pub async fn statistics(
 ) -> PageResult {
     let (course_id, quiz_id) = path.into_inner();
     let stats = instructor::quiz_statistics(&state, &user.0, &course_id, &quiz_id).await?;
-    let course = crate::app::learning::course(&state, &course_id)?;
+    let catalog = state.catalog();
+    let course = crate::app::learning::course(&catalog, &course_id)?;
     let quiz = course
         .quiz(&quiz_id)
         .ok_or_else(crate::AppError::not_found)?;

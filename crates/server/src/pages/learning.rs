@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use hocvuso_assessment::paper::PresentedQuestion;
-use hocvuso_course::{Course, QuizMode};
+use hocvuso_course::{Catalog, Course, QuizMode};
 
 use crate::app::learning as app;
 use crate::auth::session::MaybeUser;
@@ -41,9 +41,8 @@ struct CourseCard<'a> {
     days_left: Option<i64>,
 }
 
-fn band(state: &AppState, level: u8) -> &str {
-    state
-        .catalog
+fn band(catalog: &Catalog, level: u8) -> &str {
+    catalog
         .framework
         .level(level)
         .map(|l| l.band.as_str())
@@ -53,9 +52,9 @@ fn band(state: &AppState, level: u8) -> &str {
 /// The course list: open to anyone (a visitor sees what there is to learn before signing up);
 /// a signed-in learner sees their group's path, their progress and what is assigned when.
 pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUser) -> PageResult {
+    let catalog = state.catalog();
     let Some(user) = user.0 else {
-        let cards: Vec<CourseCard<'_>> = state
-            .catalog
+        let cards: Vec<CourseCard<'_>> = catalog
             .all_courses()
             .into_iter()
             .map(|c| CourseCard {
@@ -64,7 +63,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
                 summary: &c.summary,
                 minutes: c.minutes,
                 level: c.level,
-                band: band(&state, c.level),
+                band: band(&catalog, c.level),
                 lessons_total: c.lessons.len(),
                 lessons_completed: 0,
                 percent: 0,
@@ -81,16 +80,16 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
             .render("courses.html");
     };
     let group_id = user.group.clone().unwrap_or_default();
-    let group = state.catalog.group(&group_id);
+    let group = catalog.group(&group_id);
     let records = state
         .store
         .learner_records(user.id)
         .await
         .map_err(AppError::from)?;
     let courses: Vec<&Course> = if group.is_some() {
-        state.catalog.courses_for_group(&group_id)
+        catalog.courses_for_group(&group_id)
     } else {
-        state.catalog.all_courses()
+        catalog.all_courses()
     };
     let due = crate::app::assignments::due_for(&state, &user).await?;
     let now = state.clock.now();
@@ -113,7 +112,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
                 summary: &c.summary,
                 minutes: c.minutes,
                 level: c.level,
-                band: band(&state, c.level),
+                band: band(&catalog, c.level),
                 lessons_total: s.lessons_total,
                 lessons_completed: s.lessons_completed,
                 percent: (done * 100).checked_div(total).unwrap_or(0),
@@ -168,7 +167,8 @@ pub async fn course(
     path: web::Path<String>,
 ) -> PageResult {
     let user = user.0;
-    let course = app::course(&state, &path)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &path)?;
     let (status, record) = app::status(&state, &user, course).await?;
     let mut quizzes = Vec::new();
     for q in &course.quizzes {
@@ -233,7 +233,7 @@ pub async fn course(
         .with("tasks", &tasks)
         .with("next_lesson", &next_lesson)
         .with("course", course)
-        .with("band", band(&state, course.level))
+        .with("band", band(&catalog, course.level))
         .with("lessons", &lessons)
         .with("quizzes", &quizzes)
         .with("status", &status)
@@ -249,7 +249,8 @@ pub async fn lesson(
 ) -> PageResult {
     let user = user.0;
     let (course_id, lesson_id) = path.into_inner();
-    let course = app::course(&state, &course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &course_id)?;
     let index = course
         .lessons
         .iter()
@@ -308,7 +309,8 @@ pub async fn complete_lesson(
     csrf::verify(&req, &form.csrf)?;
     let (course_id, lesson_id) = path.into_inner();
     app::complete_lesson(&state, &user.0, &course_id, &lesson_id).await?;
-    let course = app::course(&state, &course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &course_id)?;
     // Go on to the next lesson, or back to the course when this was the last.
     let next = course
         .lessons
@@ -463,17 +465,14 @@ async fn result_page(
     questions: &[PresentedQuestion],
     result: &SubmitResponse,
 ) -> PageResult {
-    let course = app::course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &attempt.course_id)?;
     let quiz = course
         .quiz(&attempt.quiz_id)
         .ok_or_else(AppError::not_found)?;
     let review = app::review(state, attempt).await?;
     let lessons_of: Vec<&Course> = std::iter::once(course)
-        .chain(
-            quiz.draw_courses
-                .iter()
-                .filter_map(|id| state.catalog.course(id)),
-        )
+        .chain(quiz.draw_courses.iter().filter_map(|id| catalog.course(id)))
         .collect();
     let rows = result_rows(course, &lessons_of, questions, result, &review);
     let certificate_id = state
@@ -497,8 +496,7 @@ async fn result_page(
         .with("submitted_on", &attempt.submitted_at.map(date_vi));
     if quiz.mode == QuizMode::Placement {
         let mastery = crate::app::mastery::summary(state, user).await?;
-        let skippable =
-            crate::app::mastery::skippable(state, &state.catalog, user, &mastery).await?;
+        let skippable = crate::app::mastery::skippable(state, &catalog, user, &mastery).await?;
         page = page.with("skippable", &skippable);
     } else {
         let attempts = state
@@ -525,7 +523,8 @@ async fn attempt_form(
     shown: &BTreeMap<String, Value>,
     problems: &FormProblems,
 ) -> PageResult {
-    let course = app::course(state, &attempt.course_id)?;
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &attempt.course_id)?;
     let quiz = course
         .quiz(&attempt.quiz_id)
         .ok_or_else(AppError::not_found)?;
@@ -951,7 +950,8 @@ struct ProgressRow<'a> {
 
 pub async fn progress(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
     let user = user.0;
-    let rows = app::progress(&state, &user).await?;
+    let catalog = state.catalog();
+    let rows = app::progress(&state, &catalog, &user).await?;
     let view: Vec<ProgressRow<'_>> = rows
         .iter()
         .map(|p| ProgressRow {

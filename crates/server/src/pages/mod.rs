@@ -11,6 +11,7 @@ mod import;
 mod instructor;
 mod learning;
 mod practice;
+mod privacy;
 mod recovery;
 mod units;
 
@@ -133,6 +134,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(community::assisted),
         )
         .service(web::resource("/profile").get(community::profile))
+        .service(web::resource("/profile/du-lieu").get(privacy::data))
+        .service(web::resource("/profile/du-lieu/rut-dong-y").post(privacy::withdraw))
+        .service(web::resource("/profile/du-lieu/xoa").post(privacy::delete))
+        .service(web::resource("/profile/du-lieu/da-xoa").get(privacy::deleted))
+        .service(web::resource("/admin/nhat-ky").get(privacy::audit))
         .service(web::resource("/profile/mentor").post(community::choose_mentor))
         .service(web::resource("/profile/email").post(community::set_email))
         .service(web::resource("/profile/invitations/{id}").post(community::answer_invitation))
@@ -428,7 +434,7 @@ async fn media(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let (course_id, rel) = path.into_inner();
-    if state.catalog.course(&course_id).is_none()
+    if state.catalog().course(&course_id).is_none()
         || rel.is_empty()
         || rel
             .split('/')

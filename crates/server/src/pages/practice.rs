@@ -34,7 +34,8 @@ pub async fn task(
 ) -> PageResult {
     let user = user.0;
     let (course_id, task_id) = path.into_inner();
-    let course = crate::app::learning::course(&state, &course_id)?;
+    let catalog = state.catalog();
+    let course = crate::app::learning::course(&catalog, &course_id)?;
     let task = app::task(course, &task_id)?;
     let attempts = state
         .store
@@ -94,7 +95,8 @@ pub async fn attempt(
     path: web::Path<String>,
 ) -> PageResult {
     let user = user.0;
-    let s = app::load(&state, &user, &path).await?;
+    let catalog = state.catalog();
+    let s = app::load(&state, &catalog, &user, &path).await?;
     let feedback = s.last.as_ref().map(|g| Feedback {
         correct: g.correct,
         text: g.feedback.clone(),
@@ -191,7 +193,8 @@ pub async fn answer(
     let form = FormFields::parse(&body, 64)?;
     csrf::verify(&req, form.csrf())?;
     let user = user.0;
-    let s = app::load(&state, &user, &path).await?;
+    let catalog = state.catalog();
+    let s = app::load(&state, &catalog, &user, &path).await?;
     let step = form
         .first("step")
         .and_then(|v| v.parse::<usize>().ok())
@@ -203,6 +206,6 @@ pub async fn answer(
         .map(|st| st.ask())
         .ok_or_else(|| AppError::conflict("not_current_step"))?;
     let answer = answer_from_form(&ask, &form)?;
-    app::answer(&state, &user, &s.attempt.id, step, answer).await?;
+    app::answer(&state, &catalog, &user, &s.attempt.id, step, answer).await?;
     Ok(redirect(&format!("/task-attempts/{}#step", s.attempt.id)))
 }

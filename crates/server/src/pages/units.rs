@@ -108,12 +108,22 @@ pub async fn people(
     path: web::Path<i64>,
     q: web::Query<PeopleQuery>,
 ) -> PageResult {
+    let catalog = state.catalog();
     let scope = Scope::of(&state, &user.0).await?;
     let unit = scope.unit(*path)?.clone();
     let paging = Paging::new(q.page, None, app_units::PAGE_SIZE, app_units::PAGE_SIZE);
     let page = paging.page;
     let (rows, total) =
         app_units::people(&state, &scope, unit.id, q.group.as_deref(), paging).await?;
+    crate::app::privacy::audit(
+        &state,
+        &user.0,
+        crate::app::privacy::ACTION_PEOPLE_LIST,
+        None,
+        Some(unit.id),
+        &format!("page {page} {}", rows.len()),
+    )
+    .await?;
     let lines: Vec<PersonLine> = rows
         .iter()
         .map(|p| PersonLine {
@@ -123,7 +133,7 @@ pub async fn people(
             group: p
                 .group
                 .as_deref()
-                .and_then(|g| state.catalog.group(g))
+                .and_then(|g| catalog.group(g))
                 .map(|g| g.title.clone())
                 .unwrap_or_default(),
             household: p.household.clone().unwrap_or_default(),
@@ -149,7 +159,7 @@ pub async fn people(
         .with("page", &page)
         .with("pages", &pages)
         .with("group", &q.group.clone().unwrap_or_default())
-        .with("groups", &state.catalog.groups)
+        .with("groups", &catalog.groups)
         .with("households", &households)
         .with("children", &scope.tree.children(unit.id))
         .with("is_admin", &scope.admin)
@@ -271,7 +281,7 @@ async fn target_lines(state: &AppState, year: i32) -> Result<Vec<TargetLine>, Ap
     let set = dashboard::targets(state, year).await?;
     let t = crate::i18n_global();
     let mut out = Vec::new();
-    for g in &state.catalog.groups {
+    for g in &state.catalog().groups {
         for m in [
             hocvuso_store::aggregates::PATH_COMPLETED,
             hocvuso_store::aggregates::CERTIFIED,
@@ -383,14 +393,14 @@ pub async fn assignments(
     state: web::Data<AppState>,
     user: PageUser,
 ) -> PageResult {
+    let catalog = state.catalog();
     let scope = Scope::of(&state, &user.0).await?;
     let list = assign::list(&state, &scope).await?;
     let lines: Vec<AssignmentLine> = list
         .iter()
         .map(|a| AssignmentLine {
             id: a.id,
-            course_title: state
-                .catalog
+            course_title: catalog
                 .course(&a.course_id)
                 .map(|c| c.title.clone())
                 .unwrap_or_default(),
@@ -402,7 +412,7 @@ pub async fn assignments(
             group: a
                 .group_id
                 .as_deref()
-                .and_then(|g| state.catalog.group(g))
+                .and_then(|g| catalog.group(g))
                 .map(|g| g.title.clone())
                 .unwrap_or_default(),
             due_on: due_on(a),
@@ -413,14 +423,13 @@ pub async fn assignments(
         .with("units", &scope.visible_units())
         .with(
             "courses",
-            &state
-                .catalog
+            &catalog
                 .all_courses()
                 .iter()
                 .map(|c| (&c.id, &c.title))
                 .collect::<Vec<_>>(),
         )
-        .with("groups", &state.catalog.groups)
+        .with("groups", &catalog.groups)
         .render("assignments.html")
 }
 
@@ -497,7 +506,10 @@ pub async fn assignment(
         .with("due_on", &due_on(&a))
         .with(
             "course_title",
-            &state.catalog.course(&a.course_id).map(|c| c.title.clone()),
+            &state
+                .catalog()
+                .course(&a.course_id)
+                .map(|c| c.title.clone()),
         )
         .with("unit", &scope.tree.get(a.unit_id))
         .with("people", &lines)
@@ -553,7 +565,7 @@ pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -
     let due = assign::due_for(&state, &user.0).await?;
     let title = |id: &str| {
         state
-            .catalog
+            .catalog()
             .course(id)
             .map(|c| c.title.clone())
             .unwrap_or_default()
@@ -564,8 +576,9 @@ pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -
         .await
         .map_err(AppError::from)?;
     let now = state.clock.now();
+    let catalog = state.catalog();
     let percent = |course_id: &str| {
-        let Some(course) = state.catalog.course(course_id) else {
+        let Some(course) = catalog.course(course_id) else {
             return 0;
         };
         let s = course.status(records.get(course_id).unwrap_or(&Default::default()));

@@ -130,8 +130,7 @@ impl VerifiedView {
                 group: learner
                     .group
                     .as_deref()
-                    .and_then(|g| state.catalog.group(g))
-                    .map(|g| g.title.clone()),
+                    .and_then(|g| state.catalog().group(g).map(|g| g.title.clone())),
                 username: learner.username.clone(),
                 birth_year: learner.birth_year,
             }),

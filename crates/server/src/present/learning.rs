@@ -9,7 +9,7 @@ use hocvuso_store::Attempt;
 
 use super::{feedback_html, media_url};
 use crate::error::AppError;
-use crate::render::text_html;
+use crate::render::{question_html, text_html};
 
 #[derive(Serialize, ToSchema)]
 pub struct OptionView {
@@ -56,7 +56,7 @@ pub struct ImageView {
 pub fn question_views(course_id: &str, questions: &[PresentedQuestion]) -> Vec<QuestionView> {
     let opt = |o: &PresentedOption| OptionView {
         id: o.id.clone(),
-        text: text_html(&o.text),
+        text: question_html(&o.text, course_id),
     };
     questions
         .iter()
@@ -64,7 +64,7 @@ pub fn question_views(course_id: &str, questions: &[PresentedQuestion]) -> Vec<Q
             id: q.id.clone(),
             kind: q.r#type.to_owned(),
             title: q.title.clone(),
-            text: text_html(&q.text),
+            text: question_html(&q.text, course_id),
             options: q.options.iter().map(opt).collect(),
             left: q.left.iter().map(opt).collect(),
             image: q.image.as_ref().map(|i| ImageView {

@@ -6,6 +6,7 @@
 pub mod evidence;
 pub mod learning;
 pub mod practice;
+pub mod privacy;
 
 use hocvuso_assessment::model::Text;
 

@@ -1,10 +1,12 @@
 //! sea-orm entities, one module per table. They mirror `migrations/`; queries live in the
 //! parent module's repositories, never in handlers.
 
+pub mod account_deletion;
 pub mod assignment;
 pub mod assisted_registration;
 pub mod attempt_step;
 pub mod attendance_code;
+pub mod audit_event;
 pub mod class_attendance;
 pub mod class_session;
 pub mod consent;
