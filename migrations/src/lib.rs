@@ -17,6 +17,7 @@ mod m20261206_000009_studio_drafts;
 mod m20261206_000010_studio_authors;
 mod m20261206_000011_privacy_audit;
 mod m20261206_000012_reading_preferences;
+mod m20261206_000013_password_resets;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_studio_authors::Migration),
             Box::new(m20261206_000011_privacy_audit::Migration),
             Box::new(m20261206_000012_reading_preferences::Migration),
+            Box::new(m20261206_000013_password_resets::Migration),
         ]
     }
 }

@@ -32,3 +32,68 @@ export async function visit(page, name) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: `${SHOTS}${process.env.DB ?? 'db'}-${name}.png`, fullPage: true });
 }
+
+/** Opens the phone menu (a <details>, no script) and, for a staff tool, its "Quản lý" entry. */
+export async function openMenu(page, staff = false) {
+  for (const id of staff ? ['#menu', '#staff-p'] : ['#menu']) {
+    const d = page.locator(id);
+    const summary = page.locator(`${id} > summary`);
+    if ((await d.count()) && (await summary.isVisible()) && (await d.getAttribute('open')) === null) {
+      await summary.click();
+    }
+  }
+}
+
+/** Follows a link of the signed-in menu, as a person on a phone would. */
+export async function menuLink(page, name, staff = false) {
+  await openMenu(page, staff);
+  await page.getByRole('link', { name }).first().click();
+}
+
+export async function logout(page) {
+  await openMenu(page);
+  await page.getByRole('button', { name: 'Đăng xuất' }).click();
+}
+
+// The fixture's right answers (tests/fixtures/content), by what each question says.
+const RIGHT_CHOICES = [
+  'Không đọc mã và gọi lại tổng đài in trên thẻ',
+  'Bật xác thực hai bước',
+  'Dùng mật khẩu dài',
+];
+
+/** Answers every question of a quiz page of the fixture content right, as a learner who studied. */
+export async function answer(page) {
+  // A tap on a hotspot image saves the form at once (no JavaScript needed), so tap first.
+  const hotspot = page.locator('input.hotspot');
+  if (await hotspot.count()) {
+    await Promise.all([page.waitForNavigation(), hotspot.click({ position: { x: 100, y: 210 } })]);
+    assert.match(await page.locator('main').innerText(), /Đã lưu vị trí bạn chạm/);
+  }
+  for (const q of await page.locator('fieldset.question').all()) {
+    const text = await q.locator('legend').first().innerText();
+    if (text.includes('quét mã QR')) {
+      continue;
+    } else if (text.includes('Sắp xếp')) {
+      for (const [item, pos] of [['Không đọc mã', '1'], ['Cúp máy', '2'], ['Gọi tổng đài in trên thẻ ngân hàng', '3']]) {
+        await q.getByLabel(item, { exact: true }).selectOption(pos);
+      }
+    } else if (text.includes('123456')) {
+      await q.getByLabel('Sai', { exact: true }).check();
+    } else if (text.includes('định danh')) {
+      await q.getByRole('textbox').fill('vneid');
+    } else if (text.includes('Ghép số')) {
+      for (const [left, right] of [['Công an', '113'], ['Cứu hỏa', '114'], ['Cấp cứu', '115']]) {
+        await q.getByLabel(left).selectOption({ label: right });
+      }
+    } else if (text.includes('số mấy')) {
+      await q.getByRole('textbox').fill('113');
+    } else {
+      for (const label of RIGHT_CHOICES) {
+        const box = q.getByLabel(label, { exact: true });
+        if (await box.count()) await box.check();
+      }
+    }
+  }
+}
+

@@ -3,47 +3,7 @@
 // are known, so the journey can answer them as a learner who studied would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, visit } from './helpers.mjs';
-
-const RIGHT_CHOICES = [
-  'Không đọc mã và gọi lại tổng đài in trên thẻ',
-  'Bật xác thực hai bước',
-  'Dùng mật khẩu dài',
-];
-
-async function answer(page) {
-  // A tap on a hotspot image saves the form at once (no JavaScript needed), so tap first.
-  const hotspot = page.locator('input.hotspot');
-  if (await hotspot.count()) {
-    await Promise.all([page.waitForNavigation(), hotspot.click({ position: { x: 100, y: 210 } })]);
-    assert.match(await page.locator('main').innerText(), /Đã lưu vị trí bạn chạm/);
-  }
-  for (const q of await page.locator('fieldset.question').all()) {
-    const text = await q.locator('legend').innerText();
-    if (text.includes('quét mã QR')) {
-      continue;
-    } else if (text.includes('Sắp xếp')) {
-      for (const [item, pos] of [['Không đọc mã', '1'], ['Cúp máy', '2'], ['Gọi tổng đài in trên thẻ ngân hàng', '3']]) {
-        await q.getByLabel(item, { exact: true }).selectOption(pos);
-      }
-    } else if (text.includes('123456')) {
-      await q.getByLabel('Sai', { exact: true }).check();
-    } else if (text.includes('định danh')) {
-      await q.getByRole('textbox').fill('vneid');
-    } else if (text.includes('Ghép số')) {
-      for (const [left, right] of [['Công an', '113'], ['Cứu hỏa', '114'], ['Cấp cứu', '115']]) {
-        await q.getByLabel(left).selectOption({ label: right });
-      }
-    } else if (text.includes('số mấy')) {
-      await q.getByRole('textbox').fill('113');
-    } else {
-      for (const label of RIGHT_CHOICES) {
-        const box = q.getByLabel(label, { exact: true });
-        if (await box.count()) await box.check();
-      }
-    }
-  }
-}
+import { BASE, answer, launch, visit } from './helpers.mjs';
 
 test('a citizen registers, studies, passes the quiz and opens the certificate', async () => {
   const browser = await launch();
@@ -66,9 +26,9 @@ test('a citizen registers, studies, passes the quiz and opens the certificate', 
 
     await page.waitForURL(`${BASE}/courses`);
     await visit(page, '03-courses');
-    await page.getByRole('link', { name: 'Khóa học thử nghiệm' }).click();
+    await page.getByRole('link', { name: 'Khóa học thử nghiệm', exact: true }).click();
     await visit(page, '04-course');
-    await page.getByRole('link', { name: 'Học tiếp' }).click();
+    await page.getByRole('link', { name: 'Bắt đầu học' }).click();
     await visit(page, '05-lesson');
     await page.getByRole('button', { name: 'Tôi đã học xong bài này' }).click();
     await page.waitForURL(/ma-otp$/);

@@ -5,7 +5,7 @@
 // (`hocvuso dev seed`), which creates the ward and the staff accounts used here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, visit } from './helpers.mjs';
+import { BASE, launch, logout, menuLink, visit } from './helpers.mjs';
 
 const PASSWORD = 'mat-khau-dai';
 
@@ -19,7 +19,8 @@ async function login(page, username, password = PASSWORD) {
   await page.getByLabel('Tên đăng nhập').fill(username);
   await page.getByLabel('Mật khẩu').fill(password);
   await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(/\/courses/);
+  // Managers land on the dashboard, everyone else on the course list.
+  await page.waitForURL(/\/(courses|dashboard)/);
 }
 
 async function register(page, username, name) {
@@ -31,7 +32,7 @@ async function register(page, username, name) {
   await page.getByLabel(/Tôi đã đọc và đồng ý/).check();
   await page.getByRole('button', { name: 'Đăng ký' }).click();
   await page.waitForURL(`${BASE}/courses`);
-  await page.getByRole('button', { name: 'Đăng xuất' }).click();
+  await logout(page);
 }
 
 /** The administrator adds a person to tổ dân phố 1 and, if asked, makes them a mentor. */
@@ -99,7 +100,7 @@ test('a manager assigns a course, the learner sees it due, the manager follows a
     await page.getByRole('button', { name: 'Thêm', exact: true }).click();
     await page.waitForURL(/done=member/);
     await visit(page, 'staff-05-people');
-    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await logout(page);
 
     await login(page, 'can.bo.phuong');
     await page.goto(`${BASE}/assignments`);
@@ -115,10 +116,10 @@ test('a manager assigns a course, the learner sees it due, the manager follows a
     await page.waitForURL(/reminded=/);
     const href = await page.getByRole('link', { name: /Tải danh sách quá hạn/ }).getAttribute('href');
     assert.equal((await page.request.get(`${BASE}${href}`)).status(), 200);
-    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await logout(page);
 
     await login(page, learner);
-    await page.getByRole('link', { name: 'Việc cần làm' }).click();
+    await menuLink(page, 'Việc cần làm');
     await visit(page, 'staff-08-due');
     const due = await page.locator('main').innerText();
     assert.match(due, /Khóa học thử nghiệm/);
@@ -137,10 +138,10 @@ test('a mentor registers an elderly neighbour on their phone and takes attendanc
     await register(page, mentor, 'Đặng Văn Đại Sứ');
     await login(page, 'quan.tri');
     await placeInTo1(page, mentor, true);
-    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await logout(page);
 
     await login(page, mentor);
-    await page.getByRole('link', { name: 'Người tôi hướng dẫn' }).click();
+    await menuLink(page, 'Người tôi hướng dẫn', true);
     await visit(page, 'staff-09-mentor');
     await page.getByRole('link', { name: 'Đăng ký cho một người hàng xóm' }).click();
     await visit(page, 'staff-10-assisted');
@@ -154,7 +155,7 @@ test('a mentor registers an elderly neighbour on their phone and takes attendanc
     await page.waitForURL(/\/mentor\?done=registered/);
     assert.match(await page.locator('main').innerText(), /Cụ Nguyễn Thị Tám/);
 
-    await page.getByRole('link', { name: 'Lớp học' }).click();
+    await menuLink(page, 'Lớp học', true);
     await visit(page, 'staff-11-classes');
     await page.getByLabel('Địa điểm').fill('Nhà văn hóa tổ dân phố 1');
     // Tomorrow: a class is scheduled within two years of today.
@@ -168,7 +169,7 @@ test('a mentor registers an elderly neighbour on their phone and takes attendanc
     await visit(page, 'staff-12-class');
     assert.match(await page.locator('main').innerText(), /Có mặt \(1\)/);
 
-    await page.getByRole('link', { name: 'Hồ sơ' }).click();
+    await menuLink(page, 'Hồ sơ');
     await visit(page, 'staff-13-profile');
   } finally {
     await browser.close();

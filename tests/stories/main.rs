@@ -26,3 +26,4 @@ mod security_data;
 mod status_list;
 mod studio;
 mod units;
+mod ux;

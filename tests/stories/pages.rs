@@ -158,6 +158,10 @@ async fn a_learner_studies_and_passes_a_quiz_in_the_pages() -> TestResult {
                 }
             }
             serde_json::Value::Bool(b) => fields.push((format!("a:{qid}"), b.to_string())),
+            // Hotspot with named places: the radio button of the right place.
+            serde_json::Value::Object(map) if map.contains_key("place") => {
+                fields.push((format!("a:{qid}:place"), map["place"].to_string()));
+            }
             // Hotspot: an image input posts the tap as name.x and name.y.
             serde_json::Value::Object(map) if map.contains_key("x") && map.contains_key("y") => {
                 fields.push((format!("a:{qid}.x"), map["x"].to_string()));

@@ -136,6 +136,25 @@ pub fn graded_by_hand<'p>(paper: &'p Paper, bank: &[Question]) -> Vec<&'p str> {
         .collect()
 }
 
+/// The essays of a paper that wait for a person's grade: those with something written. A blank
+/// essay scores 0 as it is (nobody needs to read nothing), so an attempt whose essays are all
+/// blank is graded at once instead of waiting in a queue.
+pub fn awaiting_grade<'p>(
+    paper: &'p Paper,
+    bank: &[Question],
+    answers: &BTreeMap<String, Value>,
+) -> Vec<&'p str> {
+    graded_by_hand(paper, bank)
+        .into_iter()
+        .filter(|id| {
+            answers
+                .get(*id)
+                .and_then(Value::as_str)
+                .is_some_and(|text| !text.trim().is_empty())
+        })
+        .collect()
+}
+
 /// An instructor's grade for one question graded by hand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManualGrade {
@@ -366,10 +385,18 @@ fn mark(
             }
             Ok((ordering_fraction(*grading, items.len(), &order), Vec::new()))
         }
-        QuestionKind::Hotspot { regions, .. } => {
-            const EXPECTED: &str = "an object {\"x\": number, \"y\": number} in image pixels";
+        QuestionKind::Hotspot {
+            regions, places, ..
+        } => {
+            const EXPECTED: &str = "an object {\"x\": number, \"y\": number} in image pixels, or {\"place\": index} of a named place";
             let point = match answer {
                 None => return Ok((0.0, Vec::new())),
+                // A named place chosen from the list: graded as a tap on its point.
+                Some(Value::Object(map)) if map.contains_key("place") => map
+                    .get("place")
+                    .and_then(Value::as_u64)
+                    .and_then(|i| places.get(usize::try_from(i).ok()?))
+                    .map(|p| (f64::from(p.x), f64::from(p.y))),
                 Some(Value::Object(map)) => {
                     let coordinate = |name: &str| match map.get(name) {
                         Some(Value::Number(n)) => n.as_f64(),
@@ -811,11 +838,23 @@ pub fn answer_key(paper: &Paper, bank: &[Question]) -> BTreeMap<String, Value> {
                         .collect(),
                 )
             }
-            QuestionKind::Hotspot { regions, .. } => {
-                let Some((x, y)) = regions.first().map(crate::model::Region::centre) else {
-                    continue;
-                };
-                serde_json::json!({ "x": x, "y": y })
+            QuestionKind::Hotspot {
+                regions, places, ..
+            } => {
+                // With named places, the right one by name (the result page can say it).
+                let right_place = places.iter().position(|p| {
+                    regions
+                        .iter()
+                        .any(|r| r.contains(f64::from(p.x), f64::from(p.y)))
+                });
+                if let Some(i) = right_place {
+                    serde_json::json!({ "place": i })
+                } else {
+                    let Some((x, y)) = regions.first().map(crate::model::Region::centre) else {
+                        continue;
+                    };
+                    serde_json::json!({ "x": x, "y": y })
+                }
             }
         };
         key.insert(paper_question.id.clone(), answer);

@@ -31,8 +31,8 @@ use crate::decimal::middle_and_half_width;
 use crate::gift::{self, GiftError};
 use crate::media::{Bank, MediaFile};
 use crate::model::{
-    ChoiceOption, MatchPair, NumericAnswer, NumericValue, OrderingGrading, Question, QuestionKind,
-    Region, Text, TextAnswer, TextFormat,
+    ChoiceOption, MatchPair, NumericAnswer, NumericValue, OrderingGrading, Place, Question,
+    QuestionKind, Region, Text, TextAnswer, TextFormat,
 };
 use crate::moodle_xml::{self, MoodleXmlError};
 use crate::qti::{self, QtiError};
@@ -543,12 +543,16 @@ pub fn question_to_json(question: &Question) -> Value {
             height,
             alt,
             regions,
+            places,
         } => {
             map.insert("image".into(), json!(image));
             map.insert("width".into(), json!(width));
             map.insert("height".into(), json!(height));
             map.insert("alt".into(), json!(alt));
             map.insert("key".into(), json!(regions));
+            if !places.is_empty() {
+                map.insert("places".into(), json!(places));
+            }
         }
     }
     Value::Object(map)
@@ -1380,11 +1384,78 @@ fn read_hotspot(r: &mut Reader<'_>, dialect: Dialect) -> Option<QuestionKind> {
     if regions.is_empty() {
         r.error(field, "a hotspot question needs at least one region");
     }
+    let places = read_places(r, dialect, width, height, &regions);
     Some(QuestionKind::Hotspot {
         image,
         width,
         height,
         alt,
         regions,
+        places,
     })
+}
+
+/// A hotspot's named places (optional): each a label and a point inside the image. When there
+/// are any, at least one must be right and one wrong, or the list would be no question at all.
+fn read_places(
+    r: &mut Reader<'_>,
+    dialect: Dialect,
+    width: u32,
+    height: u32,
+    regions: &[Region],
+) -> Vec<Place> {
+    let keys: &[&'static str] = match dialect {
+        Dialect::Json => &["places"],
+        Dialect::Toml => &["place", "places"],
+    };
+    let Some((field, list)) = options_list(r, keys) else {
+        return Vec::new();
+    };
+    let mut places = Vec::new();
+    for (k, item) in list.iter().enumerate() {
+        let Value::Object(map) = item else {
+            r.error(format!("{field}[{k}]"), "expected a place: label, x, y");
+            continue;
+        };
+        if let Some(extra) = map
+            .keys()
+            .find(|key| !["label", "x", "y"].contains(&key.as_str()))
+        {
+            r.error(format!("{field}[{k}].{extra}"), "unknown field");
+            continue;
+        }
+        let label = map
+            .get("label")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim();
+        let (x, y) = (map.get("x").and_then(pixels), map.get("y").and_then(pixels));
+        match (x, y) {
+            (Some(x), Some(y)) if !label.is_empty() && x <= width && y <= height => {
+                places.push(Place {
+                    label: label.to_owned(),
+                    x,
+                    y,
+                });
+            }
+            _ => r.error(
+                format!("{field}[{k}]"),
+                format!(
+                    "a place needs a label and whole-pixel x, y inside the {width}×{height} image"
+                ),
+            ),
+        }
+    }
+    let right = |p: &Place| {
+        regions
+            .iter()
+            .any(|g| g.contains(f64::from(p.x), f64::from(p.y)))
+    };
+    if !places.is_empty() && (!places.iter().any(right) || places.iter().all(right)) {
+        r.error(
+            field,
+            "the places need at least one inside a region and one outside (a list of only right places gives the answer away)",
+        );
+    }
+    places
 }

@@ -159,6 +159,11 @@ pub enum QuestionKind {
         /// What the image shows, for screen readers and for learners who cannot see it.
         alt: String,
         regions: Vec<Region>,
+        /// Named places on the image a learner may choose instead of tapping: the way to answer
+        /// with a keyboard or a screen reader. Each is a point graded as a tap there, so the
+        /// places must include wrong ones (a list of right places would give the answer away).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        places: Vec<Place>,
     },
 }
 
@@ -248,6 +253,14 @@ impl OrderingGrading {
 pub enum Region {
     Rect { x: u32, y: u32, w: u32, h: u32 },
     Circle { cx: u32, cy: u32, r: u32 },
+}
+
+/// A named point of a hotspot image ("Biểu tượng Cài đặt"), in its pixels.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Place {
+    pub label: String,
+    pub x: u32,
+    pub y: u32,
 }
 
 impl Region {

@@ -278,6 +278,10 @@ pub struct PresentedImage {
     pub width: u32,
     pub height: u32,
     pub alt: String,
+    /// The named places a learner may choose instead of tapping, in authored order (answer
+    /// with `{"place": index}`); never where the regions are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -325,6 +329,7 @@ pub fn present(paper: &Paper, bank: &[Question]) -> Vec<PresentedQuestion> {
                     width,
                     height,
                     alt,
+                    places,
                     ..
                 } => {
                     image = Some(PresentedImage {
@@ -332,6 +337,7 @@ pub fn present(paper: &Paper, bank: &[Question]) -> Vec<PresentedQuestion> {
                         width: *width,
                         height: *height,
                         alt: alt.clone(),
+                        places: places.iter().map(|p| p.label.clone()).collect(),
                     });
                 }
                 QuestionKind::Matching { pairs } => {

@@ -193,7 +193,22 @@ fn reshape<B: MessageBody + 'static>(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/html"));
     if shaped {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        if res
+            .response()
+            .extensions()
+            .get::<crate::pages::ErrorPage>()
+            .is_none()
+        {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        // An error page: a signed-in person sees their own menu on it.
+        return Ok(ErrorHandlerResponse::Future(Box::pin(async move {
+            let (req, old) = res.into_parts();
+            Ok(match crate::pages::signed_in_error_page(&req, &old).await {
+                Some(new) => ServiceResponse::new(req, new).map_into_right_body(),
+                None => ServiceResponse::new(req, old).map_into_left_body(),
+            })
+        })));
     }
     let status = res.status();
     let key = match status.as_u16() {
@@ -228,9 +243,15 @@ fn reshape<B: MessageBody + 'static>(
             new.headers_mut().insert(name, v.clone());
         }
     }
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(req, new).map_into_right_body(),
-    ))
+    if new.extensions().get::<crate::pages::ErrorPage>().is_none() {
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, new).map_into_right_body(),
+        ));
+    }
+    Ok(ErrorHandlerResponse::Future(Box::pin(async move {
+        let page = crate::pages::signed_in_error_page(&req, &new).await;
+        Ok(ServiceResponse::new(req, page.unwrap_or(new)).map_into_right_body())
+    })))
 }
 
 impl ResponseError for AppError {

@@ -173,3 +173,63 @@ async fn send(
     }
     tracing::info!(assignment, sent, "reminder e-mails sent");
 }
+
+/// Sends a password-reset code to the address its owner gave, in the background (the same
+/// rules as reminders: never waits for the mail server, logs no address, no retry).
+pub fn send_reset_code(state: &AppState, user_id: i64, address: String, code: String) {
+    let Some(settings) = state.settings.mail.clone() else {
+        return;
+    };
+    let t = crate::i18n_global();
+    let url = state.settings.public_url.trim_end_matches('/').to_owned();
+    let fill = |key: &str| {
+        t.get(key)
+            .replace("{code}", &code)
+            .replace("{url}", &url)
+            .replace(
+                "{minutes}",
+                &crate::app::recovery::EMAIL_CODE_MINUTES.to_string(),
+            )
+    };
+    let subject = fill("mail.subject_reset");
+    let body = format!(
+        "{}\n\n{}\n\n-- \n{}\n",
+        fill("mail.reset_code"),
+        fill("mail.reset_ignore"),
+        fill("mail.reset_footer")
+    );
+    actix_web::rt::spawn(async move {
+        let mailer = match Mailer::new(&settings) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, "reset e-mail not sent");
+                return;
+            }
+        };
+        let Ok(to) = address.parse::<Mailbox>() else {
+            tracing::warn!(
+                user = user_id,
+                "stored address does not parse; reset code not sent"
+            );
+            return;
+        };
+        let message = Message::builder()
+            .from(mailer.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body);
+        let Ok(message) = message else {
+            tracing::warn!(user = user_id, "cannot build a reset e-mail; not sent");
+            return;
+        };
+        if let Err(e) = mailer.transport.send(message).await {
+            tracing::warn!(
+                user = user_id,
+                permanent = e.is_permanent(),
+                code = e.status().map(|c| c.to_string()),
+                "reset e-mail not sent"
+            );
+        }
+    });
+}

@@ -20,6 +20,10 @@ macro_rules! templates {
 pub const TEMPLATES: &[(&str, &str)] = templates!(
     "base.html",
     "macros.html",
+    "nav.html",
+    "forgot.html",
+    "reset.html",
+    "reset_slip.html",
     "home.html",
     "register.html",
     "login.html",

@@ -191,6 +191,28 @@ impl Store {
             .await?)
     }
 
+    /// Tells a learner an instructor graded their essays in a course.
+    pub async fn notify_graded(
+        &self,
+        user_id: i64,
+        course_id: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        notification::ActiveModel {
+            user_id: Set(user_id),
+            kind: Set("graded".to_owned()),
+            assignment_id: Set(None),
+            course_id: Set(Some(course_id.to_owned())),
+            due_at: Set(None),
+            created_at: Set(at),
+            read_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(())
+    }
+
     pub async fn unread_notifications(&self, user_id: i64) -> Result<u64> {
         Ok(notification::Entity::find()
             .filter(notification::Column::UserId.eq(user_id))

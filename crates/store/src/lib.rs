@@ -15,6 +15,7 @@ mod exports;
 mod import;
 mod invitations;
 mod learning;
+mod password_resets;
 mod people;
 mod practice;
 mod privacy;
@@ -42,6 +43,7 @@ pub use learning::{
     Attempt, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
     NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
+pub use password_resets::{NewPasswordReset, RESET_EMAIL_PURPOSE};
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
 pub use privacy::{

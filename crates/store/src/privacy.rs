@@ -16,7 +16,8 @@ use time::OffsetDateTime;
 use crate::aggregates::{with_household_change, with_membership_change, with_mentor_change};
 use crate::entity::{
     account_deletion, assisted_registration, attendance_code, audit_event, class_attendance,
-    consent, contact_email, household_member, import_origin, mentor_link, notification, session,
+    consent, contact_email, household_member, import_origin, mentor_link, notification,
+    password_reset, session,
     throttle_counter, unit_invitation, unit_manager, unit_member, user, user_role,
 };
 use crate::people::username_key;
@@ -123,6 +124,22 @@ pub const HELD: &[Held] = &[
     held("audit_about_me", "audit_events", "subject_id"),
     held("audit_by_me", "audit_events", "actor_id"),
     held("account_deletion", "account_deletions", "user_id"),
+    Held {
+        // Never `code_hash`: it is a secret, even hashed.
+        columns: &[
+            "id",
+            "channel",
+            "issued_by",
+            "created_at",
+            "expires_at",
+            "used_at",
+        ],
+        ..held("password_resets", "password_resets", "user_id")
+    },
+    Held {
+        columns: &["id", "user_id", "channel", "created_at", "used_at"],
+        ..held("resets_issued", "password_resets", "issued_by")
+    },
 ];
 
 /// Column names that hold a person's id, wherever they appear (for the schema check).
@@ -138,6 +155,7 @@ pub const PERSON_COLUMNS: &[&str] = &[
     "invited_by",
     "actor_id",
     "subject_id",
+    "issued_by",
 ];
 
 fn held_query(h: &Held, user_id: i64) -> SelectStatement {
@@ -309,6 +327,10 @@ impl Store {
             .await?;
         session::Entity::delete_many()
             .filter(session::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        password_reset::Entity::delete_many()
+            .filter(password_reset::Column::UserId.eq(uid))
             .exec(&tx)
             .await?;
         notification::Entity::delete_many()

@@ -70,6 +70,8 @@ pub struct PersonRow {
     pub household: Option<String>,
     /// False for an imported account nobody has signed in with yet (no password).
     pub active: bool,
+    /// Already a mentor ("Đại sứ số"): not offered the role again.
+    pub is_mentor: bool,
 }
 
 impl Store {
@@ -304,6 +306,7 @@ impl Store {
                     certified_at: s.certified_at,
                     household: households.get(&u.id).cloned(),
                     active: u.password_hash != crate::people::NO_PASSWORD,
+                    is_mentor: u.has_role(crate::aggregates::ROLE_MENTOR),
                 })
             })
             .collect())

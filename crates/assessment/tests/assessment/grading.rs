@@ -425,6 +425,23 @@ fn only_essays_wait_for_a_person_to_grade_them() {
 }
 
 #[test]
+fn a_blank_essay_waits_for_nobody() {
+    let (bank, paper) = essay_attempt();
+    let mut answers = std::collections::BTreeMap::new();
+    assert!(grading::awaiting_grade(&paper, &bank, &answers).is_empty());
+    answers.insert("essay".to_owned(), serde_json::json!("  \n "));
+    assert!(grading::awaiting_grade(&paper, &bank, &answers).is_empty());
+    answers.insert(
+        "essay".to_owned(),
+        serde_json::json!("Tôi không chia sẻ mã OTP."),
+    );
+    assert_eq!(
+        grading::awaiting_grade(&paper, &bank, &answers),
+        vec!["essay"]
+    );
+}
+
+#[test]
 fn an_instructors_grade_replaces_the_essays_zero_and_the_score_is_computed_again() {
     let (bank, paper) = essay_attempt();
     let mut answers = grading::answer_key(&paper, &bank);

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use hocvuso_assessment::grading;
 use hocvuso_assessment::model::{
-    OrderingGrading, Question, QuestionKind, Region, Text, TextAnswer,
+    OrderingGrading, Place, Question, QuestionKind, Region, Text, TextAnswer,
 };
 use hocvuso_assessment::paper::{self, DrawRule, Paper, PresentedQuestion};
 use serde_json::{json, Value};
@@ -55,8 +55,44 @@ pub fn hotspot() -> Question {
                     r: 20,
                 },
             ],
+            places: Vec::new(),
         },
     )
+}
+
+/// The same question with named places to choose instead of tapping.
+fn hotspot_with_places() -> Question {
+    let mut q = hotspot();
+    if let QuestionKind::Hotspot { places, .. } = &mut q.kind {
+        *places = vec![
+            Place {
+                label: "Ô tìm kiếm".into(),
+                x: 100,
+                y: 40,
+            },
+            Place {
+                label: "Biểu tượng mã QR".into(),
+                x: 320,
+                y: 40,
+            },
+        ];
+    }
+    q
+}
+
+#[test]
+fn a_named_place_is_graded_as_a_tap_on_its_point_and_shows_only_its_label() {
+    let attempt = Attempt::start(vec![hotspot_with_places()], 1);
+    assert_eq!(attempt.grade("qr", json!({"place": 1})).unwrap(), 1.0);
+    assert_eq!(attempt.grade("qr", json!({"place": 0})).unwrap(), 0.0);
+    assert!(attempt.grade("qr", json!({"place": 2})).is_err());
+    assert!(attempt.grade("qr", json!({"place": "x"})).is_err());
+    let image = attempt.shown[0].image.as_ref().unwrap();
+    assert_eq!(image.places, vec!["Ô tìm kiếm", "Biểu tượng mã QR"]);
+    let json = serde_json::to_string(&attempt.shown).unwrap();
+    assert!(!json.contains("320") && !json.contains("region"), "{json}");
+    let key = grading::answer_key(&attempt.paper, &attempt.bank);
+    assert_eq!(key["qr"], json!({"place": 1}));
 }
 
 fn short(answers: &[&str], case_sensitive: bool, ignore_diacritics: bool) -> Question {

@@ -232,6 +232,7 @@ fn extended_kind() -> impl Strategy<Value = QuestionKind> {
                 height,
                 alt: "x".into(),
                 regions,
+                places: Vec::new(),
             }
         }),
         (vec(typed_words(), 1..4), any::<bool>(), any::<bool>()).prop_map(

@@ -211,7 +211,7 @@ pub async fn mine(state: web::Data<AppState>, user: ApiUser) -> Result<HttpRespo
 #[derive(Serialize, ToSchema)]
 pub struct NotificationView {
     pub id: i64,
-    /// assigned or reminder.
+    /// assigned, reminder, or graded (an instructor graded the learner's essays in the course).
     pub kind: String,
     pub course_id: Option<String>,
     pub due_at: Option<String>,

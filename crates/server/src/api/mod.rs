@@ -13,6 +13,7 @@ mod openapi;
 pub mod practice;
 mod privacy;
 mod studio;
+mod recovery;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -48,6 +49,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .post(privacy::withdraw_consent),
                 )
                 .service(web::resource("/admin/audit").get(privacy::audit))
+                .service(web::resource("/me/sessions").get(recovery::sessions))
+                .service(web::resource("/auth/password-reset/request").post(recovery::request_code))
+                .service(web::resource("/auth/password-reset").post(recovery::reset))
+                .service(web::resource("/people/{id}/reset-code").post(recovery::issue_code))
                 .service(web::resource("/me/progress").get(learning::progress))
                 .service(web::resource("/me/mastery").get(learning::mastery))
                 .service(web::resource("/me/certificates").get(evidence::my_certificates))

@@ -160,6 +160,14 @@ pub struct Due {
     pub overdue: bool,
 }
 
+impl Due {
+    /// Whole days until it is due (the due day itself counts as 1; 0 or less once past).
+    pub fn days_left(&self, now: OffsetDateTime) -> i64 {
+        let seconds = (self.assignment.due_at - now).whole_seconds();
+        seconds.div_euclid(86_400) + i64::from(seconds.rem_euclid(86_400) > 0)
+    }
+}
+
 /// What is due for a learner: assignments made to their units or any unit above them.
 pub async fn due_for(state: &AppState, user: &User) -> Result<Vec<Due>, AppError> {
     let tree = crate::app::units::Tree::new(state.store.units().await?);

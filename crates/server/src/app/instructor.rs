@@ -110,9 +110,17 @@ impl<'a> Waiting<'a> {
         })
     }
 
-    /// The essays, in paper order.
+    /// The essays waiting for a grade, in paper order: those with something written (an
+    /// attempt submitted before blank essays were graded at once may have only blank ones: then
+    /// all of them, so it can still be graded).
     fn essays(&self) -> Vec<&str> {
-        grading::graded_by_hand(&self.paper, self.course.quiz_bank(self.quiz))
+        let bank = self.course.quiz_bank(self.quiz);
+        let written = grading::awaiting_grade(&self.paper, bank, &self.answers);
+        if written.is_empty() {
+            grading::graded_by_hand(&self.paper, bank)
+        } else {
+            written
+        }
     }
 
     fn items(&self, attempt: &Attempt) -> Vec<EssayItem> {
@@ -215,6 +223,14 @@ pub async fn grade_essays(
         }),
     )
     .await?;
+    // The learner is told: the result page now shows the grade.
+    if let Err(e) = state
+        .store
+        .notify_graded(learner.id, &waiting.course.id, state.clock.now())
+        .await
+    {
+        tracing::warn!(attempt = attempt_id, error = %e, "could not notify a graded essay");
+    }
     tracing::info!(attempt = attempt_id, grader = user.id, "essays graded");
     Ok(())
 }

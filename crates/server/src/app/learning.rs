@@ -414,7 +414,8 @@ pub async fn submit(
     }
     let answers = all;
     let result = grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
-    let pending = !grading::graded_by_hand(&paper, course.quiz_bank(quiz)).is_empty();
+    // Only essays with something written wait for an instructor; a blank one scores 0 now.
+    let pending = !grading::awaiting_grade(&paper, course.quiz_bank(quiz), &answers).is_empty();
     let answers = serde_json::to_string(&answers)
         .map_err(|e| AppError::internal_because("cannot serialise answers", e))?;
     let recorded = record_outcome(
@@ -517,4 +518,74 @@ fn shown_bank<'a>(
             })
             .collect(),
     )
+}
+
+/// What a submitted attempt's result page teaches with: the answers the learner gave, the right
+/// ones, and the competences each question is about (to point back at the lessons).
+pub struct Review {
+    pub given: BTreeMap<String, Value>,
+    /// Never computed before the attempt is submitted.
+    pub key: BTreeMap<String, Value>,
+    pub competences: BTreeMap<String, Vec<String>>,
+}
+
+pub async fn review(state: &AppState, attempt: &Attempt) -> Result<Review, AppError> {
+    if !attempt.is_submitted() {
+        return Err(AppError::not_found());
+    }
+    let catalog = state.catalog();
+    let course = course(&catalog, &attempt.course_id)?;
+    let quiz = quiz(course, &attempt.quiz_id)?;
+    let bank = course.quiz_bank(quiz);
+    let paper = parse_paper(attempt)?;
+    let given = state
+        .store
+        .attempt_steps(&attempt.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|(kind, _)| kind == "submit")
+        .and_then(|(_, data)| serde_json::from_str(&data).ok())
+        .unwrap_or_default();
+    let competences = paper
+        .questions
+        .iter()
+        .filter_map(|pq| {
+            let q = bank
+                .iter()
+                .find(|b| b.id.as_deref() == Some(pq.id.as_str()))?;
+            Some((
+                pq.id.clone(),
+                hocvuso_assessment::mastery::competences(&q.tags),
+            ))
+        })
+        .collect();
+    Ok(Review {
+        given,
+        key: grading::answer_key(&paper, bank),
+        competences,
+    })
+}
+
+/// The answers of a form that do not fit their question's type (a number question answered
+/// "12 số", an option that is not on the paper), by question id: the form is shown again with
+/// the error beside each, and nothing the learner typed is lost.
+pub async fn invalid_answers(
+    state: &AppState,
+    attempt: &Attempt,
+    answers: &BTreeMap<String, Value>,
+) -> Result<std::collections::BTreeSet<String>, AppError> {
+    let catalog = state.catalog();
+    let course = course(&catalog, &attempt.course_id)?;
+    let quiz = quiz(course, &attempt.quiz_id)?;
+    let bank = course.quiz_bank(quiz);
+    let paper = parse_paper(attempt)?;
+    Ok(answers
+        .iter()
+        .filter(|(id, answer)| {
+            let one = BTreeMap::from([((*id).clone(), (*answer).clone())]);
+            grading::grade(&paper, bank, &one).is_err()
+        })
+        .map(|(id, _)| id.clone())
+        .collect())
 }

@@ -123,3 +123,46 @@ pub fn next_lesson<'a>(
         .or_else(|| open().next())
         .map(|l| l.id.as_str())
 }
+
+/// A lesson the learner may skip: every competence it teaches is mastered and it is not done.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippableLesson {
+    pub course_id: String,
+    pub course_title: String,
+    pub lesson_id: String,
+    pub lesson_title: String,
+    pub minutes: u32,
+}
+
+/// The lessons a learner may now skip, in the order of their group's path (every course when
+/// they have no group): what a placement check's result lists.
+pub async fn skippable(
+    state: &AppState,
+    catalog: &hocvuso_course::Catalog,
+    user: &User,
+    summary: &Summary,
+) -> Result<Vec<SkippableLesson>, AppError> {
+    let courses = match user.group.as_deref() {
+        Some(g) if catalog.group(g).is_some() => catalog.courses_for_group(g),
+        _ => catalog.all_courses(),
+    };
+    let records = state.store.learner_records(user.id).await?;
+    let mut out = Vec::new();
+    for course in courses {
+        let done = records.get(&course.id).map(|r| &r.lessons_completed);
+        for lesson in &course.lessons {
+            if summary.can_skip(&lesson.competences)
+                && !done.is_some_and(|d| d.contains(&lesson.id))
+            {
+                out.push(SkippableLesson {
+                    course_id: course.id.clone(),
+                    course_title: course.title.clone(),
+                    lesson_id: lesson.id.clone(),
+                    lesson_title: lesson.title.clone(),
+                    minutes: lesson.minutes,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

@@ -16,6 +16,7 @@ pub mod mastery;
 pub mod paging;
 pub mod practice;
 pub mod privacy;
+pub mod recovery;
 pub mod spreadsheet;
 pub mod status_list;
 pub mod studio;

@@ -131,6 +131,24 @@ impl FromRequest for ApiUser {
     }
 }
 
+/// How many notifications the signed-in visitor of a page has not read (the menu's badge),
+/// looked up once per page request.
+#[derive(Clone, Copy)]
+pub struct Unread {
+    pub user_id: i64,
+    pub count: u64,
+}
+
+async fn count_unread(req: &HttpRequest, user_id: i64) {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return;
+    };
+    // A badge is not worth an error page: without the count the menu shows none.
+    if let Ok(count) = state.store.unread_notifications(user_id).await {
+        req.extensions_mut().insert(Unread { user_id, count });
+    }
+}
+
 /// A signed-in visitor of the pages; others are sent to the login page.
 pub struct PageUser(pub User);
 
@@ -142,7 +160,10 @@ impl FromRequest for PageUser {
         let req = req.clone();
         Box::pin(async move {
             match authenticate(&req, true).await {
-                Ok(Some(s)) => Ok(PageUser(s.user)),
+                Ok(Some(s)) => {
+                    count_unread(&req, s.user.id).await;
+                    Ok(PageUser(s.user))
+                }
                 Ok(None) => {
                     // Only the path goes into `next`: never a query string, which could carry
                     // personal data into logs.
@@ -179,6 +200,9 @@ impl FromRequest for MaybeUser {
             let s = authenticate(&req, true)
                 .await
                 .map_err(|e| crate::error::error_for(req.path(), e))?;
+            if let Some(s) = &s {
+                count_unread(&req, s.user.id).await;
+            }
             Ok(MaybeUser(s.map(|s| s.user)))
         })
     }

@@ -132,6 +132,8 @@ pub async fn register(
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// `done` after a password was reset with a code.
+    reset: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +160,7 @@ pub async fn login_form(
     Page::new(&req, &state, None)
         .with("next", safe_next(q.next.as_deref()))
         .with("username", "")
+        .with("reset_done", &(q.reset.as_deref() == Some("done")))
         .render("login.html")
 }
 
@@ -172,6 +175,16 @@ pub async fn login(
     let origin = Origin::of(&req, &state, username);
     match accounts::login(&state, username, &form.password, &origin).await {
         Ok(done) => {
+            // Staff land where their work is, unless they were on their way somewhere.
+            let asked = form
+                .next
+                .as_deref()
+                .is_some_and(|n| n != "/courses" && !n.is_empty());
+            let next = if !asked && is_manager(&done.user) {
+                "/dashboard".to_owned()
+            } else {
+                next
+            };
             let user_id = done.user.id;
             let mut resp = signed_in(&req, &state, done, &next);
             // The learner's saved reading settings and language follow them to this browser.
@@ -187,6 +200,10 @@ pub async fn login(
             .error(&e)
             .render("login.html"),
     }
+}
+
+fn is_manager(u: &hocvuso_store::User) -> bool {
+    u.has_role(crate::auth::ROLE_MANAGER)
 }
 
 #[derive(Deserialize)]
@@ -255,8 +272,10 @@ pub async fn account(
     user: PageUser,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
+    let sessions = super::recovery::session_lines(&req, &state, user.0.id).await?;
     Page::new(&req, &state, Some(&user.0))
         .with("done", &q.done.as_deref().unwrap_or(""))
+        .with("sessions", &sessions)
         .render("account.html")
 }
 
@@ -298,10 +317,14 @@ pub async fn change_password(
     .await
     {
         Ok(()) => Ok(redirect("/account?done=password")),
-        Err(e) => Page::new(&req, &state, Some(&user.0))
-            .with("done", "")
-            .error(&e)
-            .render("account.html"),
+        Err(e) => {
+            let sessions = super::recovery::session_lines(&req, &state, user.0.id).await?;
+            Page::new(&req, &state, Some(&user.0))
+                .with("done", "")
+                .with("sessions", &sessions)
+                .error(&e)
+                .render("account.html")
+        }
     }
 }
 

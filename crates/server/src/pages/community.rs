@@ -268,6 +268,11 @@ pub async fn profile(
         .reminder_email(user.0.id)
         .await
         .map_err(AppError::from)?;
+    let reset_by_email = state
+        .store
+        .has_consent(user.0.id, hocvuso_store::RESET_EMAIL_PURPOSE)
+        .await
+        .map_err(AppError::from)?;
     let invitations: Vec<InvitationLine> = crate::app::units::invitations(&state, &user.0)
         .await?
         .into_iter()
@@ -283,6 +288,7 @@ pub async fn profile(
         .with("joined", &q.joined.is_some())
         .with("email_value", &email.clone().unwrap_or_default())
         .with("email", &email)
+        .with("reset_by_email", &reset_by_email)
         .with("mail_on", &state.settings.mail.is_some())
         .with(
             "qr",

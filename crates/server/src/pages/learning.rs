@@ -1,16 +1,19 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::{web, HttpRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use hocvuso_assessment::paper::PresentedQuestion;
-use hocvuso_course::{Catalog, Course};
+use hocvuso_course::{Catalog, Course, QuizMode};
 
 use crate::app::learning as app;
+use crate::auth::session::MaybeUser;
 use crate::auth::{csrf, PageUser};
 use crate::error::AppError;
-use crate::present::learning::{question_views, stored_result, QuestionView, SubmitResponse};
+use crate::present::learning::{
+    answer_lines, question_views, stored_result, QuestionView, SubmitResponse,
+};
 use crate::present::{feedback_html, media_url};
 use crate::state::AppState;
 use crate::views::{date_vi, time_vi};
@@ -30,7 +33,12 @@ struct CourseCard<'a> {
     lessons_completed: usize,
     percent: usize,
     completed: bool,
+    /// Nothing done yet: the card says "Bắt đầu học", not how far along it is.
+    started: bool,
     in_path: bool,
+    /// Assigned with a due date (and not completed): the date and the days left.
+    due_on: Option<String>,
+    days_left: Option<i64>,
 }
 
 fn band(catalog: &Catalog, level: u8) -> &str {
@@ -41,9 +49,36 @@ fn band(catalog: &Catalog, level: u8) -> &str {
         .unwrap_or("")
 }
 
-pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
+/// The course list: open to anyone (a visitor sees what there is to learn before signing up);
+/// a signed-in learner sees their group's path, their progress and what is assigned when.
+pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUser) -> PageResult {
     let catalog = state.catalog();
-    let user = user.0;
+    let Some(user) = user.0 else {
+        let cards: Vec<CourseCard<'_>> = catalog
+            .all_courses()
+            .into_iter()
+            .map(|c| CourseCard {
+                id: &c.id,
+                title: &c.title,
+                summary: &c.summary,
+                minutes: c.minutes,
+                level: c.level,
+                band: band(&catalog, c.level),
+                lessons_total: c.lessons.len(),
+                lessons_completed: 0,
+                percent: 0,
+                completed: false,
+                started: false,
+                in_path: false,
+                due_on: None,
+                days_left: None,
+            })
+            .collect();
+        return Page::new(&req, &state, None)
+            .with("courses", &cards)
+            .with("anonymous", &true)
+            .render("courses.html");
+    };
     let group_id = user.group.clone().unwrap_or_default();
     let group = catalog.group(&group_id);
     let records = state
@@ -56,14 +91,22 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
     } else {
         catalog.all_courses()
     };
+    let due = crate::app::assignments::due_for(&state, &user).await?;
+    let now = state.clock.now();
     let default_record = Default::default();
     let lang = crate::preferences::current().lang;
     let cards: Vec<CourseCard<'_>> = courses
         .iter()
         .map(|c| {
-            let s = c.status(records.get(&c.id).unwrap_or(&default_record));
+            let record = records.get(&c.id).unwrap_or(&default_record);
+            let s = c.status(record);
             let total = s.lessons_total + s.quizzes_total + s.tasks_total;
             let done = s.lessons_completed + s.quizzes_passed + s.tasks_passed;
+            // The soonest open assignment of this course.
+            let assigned = due
+                .iter()
+                .filter(|d| d.assignment.course_id == c.id && d.completed_at.is_none())
+                .min_by_key(|d| d.assignment.due_at);
             CourseCard {
                 id: &c.id,
                 title: c.title_in(&lang),
@@ -75,7 +118,10 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
                 lessons_completed: s.lessons_completed,
                 percent: (done * 100).checked_div(total).unwrap_or(0),
                 completed: s.completed,
+                started: records.contains_key(&c.id),
                 in_path: group.is_some_and(|g| g.path.contains(&c.id)),
+                due_on: assigned.map(|d| date_vi(d.assignment.due_at - time::Duration::seconds(1))),
+                days_left: assigned.map(|d| d.days_left(now)),
             }
         })
         .collect();
@@ -179,7 +225,13 @@ pub async fn course(
             .iter()
             .map(Into::into)
             .collect();
+    let started = !record.lessons_completed.is_empty()
+        || !record.quizzes_passed.is_empty()
+        || quizzes
+            .iter()
+            .any(|q| q.best_score.is_some() || q.in_progress.is_some());
     Page::new(&req, &state, Some(&user))
+        .with("started", &started)
         .with("tasks", &tasks)
         .with("next_lesson", &next_lesson)
         .with("course", &CourseHeading::from(course))
@@ -278,7 +330,7 @@ pub async fn lesson(
         .with("course", &CourseHeading::from(course))
         .with("lesson", lesson)
         .with("video", &video)
-        .with("text", &text)
+        .with("body", &scrolling_tables(&text.html))
         .with("course_title", course.title_in(&lang))
         .with("text_lang", text_lang)
         .with("number", &(index + 1))
@@ -293,6 +345,20 @@ pub async fn lesson(
         )
         .with("next", &course.lessons.get(index + 1).map(LessonLink::from))
         .render("lesson.html")
+}
+
+/// A lesson's tables each scroll inside their own box (a focusable, labelled region), so at
+/// 360 px or 200% text a wide table never makes the whole page scroll sideways (WCAG 1.4.10).
+/// The body is sanitised HTML, whose tables open exactly as `<table>`.
+fn scrolling_tables(html: &str) -> String {
+    let label = crate::i18n_global().get("site.table");
+    html.replace(
+        "<table>",
+        &format!(
+            r#"<div class="table-wrap" tabindex="0" role="region" aria-label="{label}"><table>"#
+        ),
+    )
+    .replace("</table>", "</table></div>")
 }
 
 #[derive(Deserialize)]
@@ -380,27 +446,92 @@ struct ResultRow {
     number: usize,
     question: QuestionView,
     correct: bool,
+    /// 0–100: partly right answers and graded essays show their share.
+    percent: f64,
+    /// An essay still waiting for the instructor's grade.
+    pending: bool,
     feedback: Option<String>,
+    /// What the learner answered, as lines of HTML (empty: no answer).
+    given: Vec<String>,
+    /// The right answer, as lines of HTML (empty for essays and hotspot taps).
+    right: Vec<String>,
+    /// Lessons of the course about this question's competences, to read again.
+    lessons: Vec<LessonLink>,
 }
 
+#[derive(Serialize)]
+struct LessonLink {
+    course_id: String,
+    id: String,
+    title: String,
+}
+
+/// `lessons_of`: the courses a quiz's questions come from (its own, then those it draws from).
 fn result_rows(
-    course_id: &str,
+    course: &Course,
+    lessons_of: &[&Course],
     questions: &[PresentedQuestion],
     result: &SubmitResponse,
+    review: &app::Review,
 ) -> Vec<ResultRow> {
-    question_views(course_id, questions)
+    let t = crate::i18n_global();
+    let yes_no = (t.get("attempt.true"), t.get("attempt.false"));
+    question_views(&course.id, questions)
         .into_iter()
+        .zip(questions)
         .enumerate()
-        .map(|(i, q)| {
+        .map(|(i, (q, presented))| {
             let r = result.questions.iter().find(|r| r.id == q.id);
+            let correct = r.is_some_and(|r| r.correct);
+            let given = answer_lines(presented, review.given.get(&q.id), yes_no);
+            let competences = review.competences.get(&q.id);
+            let lessons = if correct {
+                Vec::new()
+            } else {
+                lessons_of
+                    .iter()
+                    .flat_map(|c| c.lessons.iter().map(move |l| (c, l)))
+                    .filter(|(_, l)| {
+                        competences.is_some_and(|c| l.competences.iter().any(|lc| c.contains(lc)))
+                    })
+                    .map(|(c, l)| LessonLink {
+                        course_id: c.id.clone(),
+                        id: l.id.clone(),
+                        title: l.title.clone(),
+                    })
+                    .collect()
+            };
             ResultRow {
                 number: i + 1,
-                correct: r.is_some_and(|r| r.correct),
+                correct,
+                percent: r.map_or(0.0, |r| (r.fraction * 100.0).round()),
+                pending: result.pending_grading && q.kind == "essay" && !given.is_empty(),
                 feedback: r.and_then(|r| r.feedback.clone()),
+                right: answer_lines(presented, review.key.get(&q.id), yes_no),
+                given,
+                lessons,
                 question: q,
             }
         })
         .collect()
+}
+
+/// The words a quiz is shown with: a placement check is neither a test nor practice.
+fn mode_key(quiz: &hocvuso_course::Quiz) -> &'static str {
+    match quiz.mode {
+        QuizMode::Test => "test",
+        QuizMode::Practice => "practice",
+        QuizMode::Placement => "placement",
+    }
+}
+
+/// What is wrong with a form the learner sent, shown on the form itself.
+#[derive(Default)]
+struct FormProblems {
+    /// Answers that do not fit their question (question ids).
+    invalid: BTreeSet<String>,
+    /// Questions left unanswered when the learner pressed "Nộp bài": (number, id).
+    unanswered: Vec<(usize, String)>,
 }
 
 pub async fn attempt(
@@ -411,55 +542,130 @@ pub async fn attempt(
 ) -> PageResult {
     let user = user.0;
     let (attempt, questions) = app::attempt(&state, &user, &path).await?;
-    let catalog = state.catalog();
-    let course = app::course(&catalog, &attempt.course_id)?;
-    let quiz = course
-        .quiz(&attempt.quiz_id)
-        .ok_or_else(AppError::not_found)?;
-    let page = Page::new(&req, &state, Some(&user))
-        .with("course", &CourseHeading::from(course))
-        .with("quiz", quiz)
-        .with("attempt_id", &attempt.id);
     if let Some(result) = stored_result(&attempt)? {
-        let certificate_id = state
-            .store
-            .completions_for_user(user.id)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .find(|c| c.course_id == course.id)
-            .map(|c| c.certificate_id);
-        return page
-            .with("result", &result)
-            .with(
-                "rows",
-                &result_rows(&attempt.course_id, &questions, &result),
-            )
-            .with("certificate_id", &certificate_id)
-            .with("submitted_on", &attempt.submitted_at.map(date_vi))
-            .render("result.html");
+        return result_page(&req, &state, &user, &attempt, &questions, &result).await;
     }
     if attempt.is_submitted() {
         // Closed without a grade (time limit passed).
         return Err(AppError::conflict("time_limit_exceeded").into());
     }
     let saved = app::saved_answers(&state, &attempt).await?;
-    let checked = app::checked_questions(&state, &attempt).await?;
-    let items: Vec<AttemptItem> = question_views(&attempt.course_id, &questions)
+    attempt_form(
+        &req,
+        &state,
+        &user,
+        &attempt,
+        &questions,
+        &saved,
+        &FormProblems::default(),
+    )
+    .await
+}
+
+async fn result_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &hocvuso_store::User,
+    attempt: &hocvuso_store::Attempt,
+    questions: &[PresentedQuestion],
+    result: &SubmitResponse,
+) -> PageResult {
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &attempt.course_id)?;
+    let quiz = course
+        .quiz(&attempt.quiz_id)
+        .ok_or_else(AppError::not_found)?;
+    let review = app::review(state, attempt).await?;
+    let lessons_of: Vec<&Course> = std::iter::once(course)
+        .chain(quiz.draw_courses.iter().filter_map(|id| catalog.course(id)))
+        .collect();
+    let rows = result_rows(course, &lessons_of, questions, result, &review);
+    let certificate_id = state
+        .store
+        .completions_for_user(user.id)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .find(|c| c.course_id == course.id)
+        .map(|c| c.certificate_id);
+    let mut page = Page::new(req, state, Some(user))
+        .with("course", course)
+        .with("quiz", quiz)
+        .with("mode", mode_key(quiz))
+        .with("attempt_id", &attempt.id)
+        .with("result", result)
+        .with("right_count", &rows.iter().filter(|r| r.correct).count())
+        .with("total", &rows.len())
+        .with("rows", &rows)
+        .with("certificate_id", &certificate_id)
+        .with("submitted_on", &attempt.submitted_at.map(date_vi));
+    if quiz.mode == QuizMode::Placement {
+        let mastery = crate::app::mastery::summary(state, user).await?;
+        let skippable = crate::app::mastery::skippable(state, &catalog, user, &mastery).await?;
+        page = page.with("skippable", &skippable);
+    } else {
+        let attempts = state
+            .store
+            .attempts(user.id, &course.id, &quiz.id)
+            .await
+            .map_err(AppError::from)?;
+        let may_retake = quiz.max_attempts == 0
+            || quiz.mode != QuizMode::Test
+            || (attempts.len() as u64) < u64::from(quiz.max_attempts);
+        page = page.with("may_retake", &may_retake);
+    }
+    page.render("result.html")
+}
+
+/// The attempt's form with `shown` filled in (what was saved, or what the learner just sent)
+/// and the problems of the last send beside their questions.
+async fn attempt_form(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &hocvuso_store::User,
+    attempt: &hocvuso_store::Attempt,
+    questions: &[PresentedQuestion],
+    shown: &BTreeMap<String, Value>,
+    problems: &FormProblems,
+) -> PageResult {
+    let catalog = state.catalog();
+    let course = app::course(&catalog, &attempt.course_id)?;
+    let quiz = course
+        .quiz(&attempt.quiz_id)
+        .ok_or_else(AppError::not_found)?;
+    let checked = app::checked_questions(state, attempt).await?;
+    let items: Vec<AttemptItem> = question_views(&attempt.course_id, questions)
         .into_iter()
         .enumerate()
         .map(|(i, q)| {
-            AttemptItem::new(
-                i + 1,
-                q,
-                saved.get(&questions[i].id),
-                checked.get(&questions[i].id),
-            )
+            let id = &questions[i].id;
+            let mut item = AttemptItem::new(i + 1, q, shown.get(id), checked.get(id));
+            item.invalid = problems.invalid.contains(id);
+            item.unanswered = problems.unanswered.iter().any(|(_, u)| u == id);
+            item
         })
         .collect();
-    page.with("questions", &items)
-        .with("practice", &!quiz.counts())
-        .with("deadline", &app::deadline(&attempt, quiz).map(time_vi))
+    let status = if problems.invalid.is_empty() {
+        actix_web::http::StatusCode::OK
+    } else {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let unanswered: Vec<(usize, &str)> = problems
+        .unanswered
+        .iter()
+        .map(|(n, id)| (*n, id.as_str()))
+        .collect();
+    Page::new(req, state, Some(user))
+        .with("course", course)
+        .with("quiz", quiz)
+        .with("attempt_id", &attempt.id)
+        .with("questions", &items)
+        .with("mode", mode_key(quiz))
+        .with("practice", &(quiz.mode == QuizMode::Practice))
+        .with("invalid_count", &problems.invalid.len())
+        .with("unanswered", &unanswered)
+        .with("deadline", &app::deadline(attempt, quiz).map(time_vi))
+        .status(status)
         .render("attempt.html")
 }
 
@@ -476,10 +682,17 @@ struct AttemptItem {
     matches: BTreeMap<String, String>,
     /// Ordering: item id → position (1-based).
     positions: BTreeMap<String, usize>,
-    /// Hotspot: a tap was saved.
+    /// Hotspot: a tap was saved (at `tap`, in the image's pixels).
     tapped: bool,
+    tap: Option<(f64, f64)>,
+    /// Hotspot: the named place chosen from the list.
+    place: Option<u64>,
     /// Practice mode: the result of checking this question.
     check: Option<CheckView>,
+    /// The answer sent does not fit the question (shown beside it, as typed).
+    invalid: bool,
+    /// Left unanswered when the learner pressed "Nộp bài".
+    unanswered: bool,
     /// 1..=number of options, for ordering selects.
     choices: Vec<usize>,
 }
@@ -504,11 +717,15 @@ impl AttemptItem {
             matches: BTreeMap::new(),
             positions: BTreeMap::new(),
             tapped: false,
+            tap: None,
+            place: None,
             check: check.map(|r| CheckView {
                 correct: r.correct,
                 feedback: feedback_html(&r.feedback),
             }),
             choices: (1..=q.options.len()).collect(),
+            invalid: false,
+            unanswered: false,
             q,
         };
         match (item.q.kind.as_str(), saved) {
@@ -528,7 +745,20 @@ impl AttemptItem {
             (_, Some(Value::Bool(b))) => item.selected = vec![b.to_string()],
             (_, Some(Value::String(v))) => item.value = v.clone(),
             (_, Some(Value::Number(n))) => item.value = n.to_string(),
-            ("hotspot", Some(Value::Object(_))) => item.tapped = true,
+            ("hotspot", Some(Value::Object(map))) => {
+                if let Some(i) = map.get("place").and_then(Value::as_u64) {
+                    item.place = Some(i);
+                } else {
+                    item.tapped = true;
+                    let pixel = |key: &str| {
+                        map.get(key).and_then(|v| {
+                            v.as_f64()
+                                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                        })
+                    };
+                    item.tap = pixel("x").zip(pixel("y"));
+                }
+            }
             (_, Some(Value::Object(map))) => {
                 item.matches = map
                     .iter()
@@ -593,8 +823,16 @@ fn answers_from_form(
                 let y = values(&format!("{name}.y"))
                     .first()
                     .and_then(|v| v.parse::<f64>().ok());
-                match (x, y) {
-                    (Some(x), Some(y)) => Some(serde_json::json!({"x": x, "y": y})),
+                let place = values(&format!("{name}:place"))
+                    .first()
+                    .and_then(|v| v.parse::<u64>().ok());
+                match (x, y, place) {
+                    // A browser sends (0, 0) when the image is pressed with Enter, not tapped:
+                    // that is no tap (the list of places is the keyboard's way).
+                    (Some(x), Some(y), _) if x != 0.0 || y != 0.0 => {
+                        Some(serde_json::json!({"x": x, "y": y}))
+                    }
+                    (_, _, Some(i)) => Some(serde_json::json!({ "place": i })),
                     _ => None,
                 }
             }
@@ -623,6 +861,63 @@ fn answers_from_form(
     answers
 }
 
+/// A form as sent: the attempt, its questions, the fields and the answers they hold.
+struct SentForm {
+    attempt: hocvuso_store::Attempt,
+    questions: Vec<PresentedQuestion>,
+    fields: FormFields,
+    answers: BTreeMap<String, Value>,
+}
+
+impl SentForm {
+    /// The question whose image was tapped, if the form was sent by a tap.
+    fn tapped(&self) -> Option<&str> {
+        self.questions
+            .iter()
+            .find(|q| {
+                q.r#type == "hotspot" && self.fields.first(&format!("a:{}.x", q.id)).is_some()
+            })
+            .map(|q| q.id.as_str())
+    }
+}
+
+/// Saves what fits and shows the form again, as sent, when an answer does not fit its question:
+/// `Ok(None)` when every answer fits.
+async fn refuse_invalid(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &hocvuso_store::User,
+    sent: &SentForm,
+) -> Result<Option<actix_web::HttpResponse>, PageError> {
+    let invalid = app::invalid_answers(state, &sent.attempt, &sent.answers).await?;
+    if invalid.is_empty() {
+        return Ok(None);
+    }
+    let valid: BTreeMap<String, Value> = sent
+        .answers
+        .iter()
+        .filter(|(id, _)| !invalid.contains(*id))
+        .map(|(id, a)| (id.clone(), a.clone()))
+        .collect();
+    let mut shown = app::save(state, user, &sent.attempt.id, valid).await?;
+    shown.extend(sent.answers.clone());
+    let problems = FormProblems {
+        invalid,
+        ..Default::default()
+    };
+    attempt_form(
+        req,
+        state,
+        user,
+        &sent.attempt,
+        &sent.questions,
+        &shown,
+        &problems,
+    )
+    .await
+    .map(Some)
+}
+
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -630,15 +925,49 @@ pub async fn submit(
     path: web::Path<String>,
     body: web::Payload,
 ) -> PageResult {
-    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, body).await?;
-    if attempt.is_submitted() {
-        return Ok(redirect(&format!("/attempts/{}", attempt.id)));
+    let user = user.0;
+    let sent = form_answers(&req, &state, &user, &path, body).await?;
+    if sent.attempt.is_submitted() {
+        return Ok(redirect(&format!("/attempts/{}", sent.attempt.id)));
     }
-    app::submit(&state, &user.0, &attempt.id, answers).await?;
-    Ok(redirect(&format!("/attempts/{}", attempt.id)))
+    if let Some(page) = refuse_invalid(&req, &state, &user, &sent).await? {
+        return Ok(page);
+    }
+    // Unanswered questions: save, and ask once more (no script needed for the warning).
+    if sent.fields.first("confirm") != Some("yes") {
+        let mut all = app::saved_answers(&state, &sent.attempt).await?;
+        all.extend(sent.answers.clone());
+        let unanswered: Vec<(usize, String)> = sent
+            .questions
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.r#type != "description" && !all.contains_key(&q.id))
+            .map(|(i, q)| (i + 1, q.id.clone()))
+            .collect();
+        if !unanswered.is_empty() {
+            let shown = app::save(&state, &user, &sent.attempt.id, sent.answers.clone()).await?;
+            let problems = FormProblems {
+                unanswered,
+                ..Default::default()
+            };
+            return attempt_form(
+                &req,
+                &state,
+                &user,
+                &sent.attempt,
+                &sent.questions,
+                &shown,
+                &problems,
+            )
+            .await;
+        }
+    }
+    app::submit(&state, &user, &sent.attempt.id, sent.answers).await?;
+    Ok(redirect(&format!("/attempts/{}", sent.attempt.id)))
 }
 
-/// Saves the form without submitting: the "Lưu bài" button, and every tap on a hotspot image.
+/// Saves the form without submitting: the "Lưu bài" button, and every tap on a hotspot image
+/// (which comes back to that question, not to the top of the page).
 pub async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -646,9 +975,17 @@ pub async fn save(
     path: web::Path<String>,
     body: web::Payload,
 ) -> PageResult {
-    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, body).await?;
-    app::save(&state, &user.0, &attempt.id, answers).await?;
-    Ok(redirect(&format!("/attempts/{}#saved", attempt.id)))
+    let user = user.0;
+    let sent = form_answers(&req, &state, &user, &path, body).await?;
+    if let Some(page) = refuse_invalid(&req, &state, &user, &sent).await? {
+        return Ok(page);
+    }
+    app::save(&state, &user, &sent.attempt.id, sent.answers.clone()).await?;
+    let anchor = match sent.tapped() {
+        Some(q) => format!("q-{q}"),
+        None => "saved".to_owned(),
+    };
+    Ok(redirect(&format!("/attempts/{}#{anchor}", sent.attempt.id)))
 }
 
 #[derive(Deserialize)]
@@ -665,11 +1002,18 @@ pub async fn check(
     query: web::Query<CheckQuery>,
     body: web::Payload,
 ) -> PageResult {
-    let (attempt, answers) = form_answers(&req, &state, &user.0, &path, body).await?;
-    let saved = app::save(&state, &user.0, &attempt.id, answers).await?;
+    let user = user.0;
+    let sent = form_answers(&req, &state, &user, &path, body).await?;
+    if let Some(page) = refuse_invalid(&req, &state, &user, &sent).await? {
+        return Ok(page);
+    }
+    let saved = app::save(&state, &user, &sent.attempt.id, sent.answers).await?;
     let answer = saved.get(&query.q).cloned().unwrap_or(Value::Null);
-    app::check(&state, &user.0, &attempt.id, &query.q, answer).await?;
-    Ok(redirect(&format!("/attempts/{}#q-{}", attempt.id, query.q)))
+    app::check(&state, &user, &sent.attempt.id, &query.q, answer).await?;
+    Ok(redirect(&format!(
+        "/attempts/{}#q-{}",
+        sent.attempt.id, query.q
+    )))
 }
 
 /// An answer form's limits: a paper's questions, an ordering question's items each a field.
@@ -684,12 +1028,17 @@ async fn form_answers(
     user: &hocvuso_store::User,
     attempt_id: &str,
     body: web::Payload,
-) -> Result<(hocvuso_store::Attempt, BTreeMap<String, Value>), PageError> {
+) -> Result<SentForm, PageError> {
     let (attempt, questions) = app::attempt(state, user, attempt_id).await?;
-    let form = FormFields::read(body, ANSWER_FORM_BYTES, ANSWER_FORM_FIELDS).await?;
-    csrf::verify(req, form.csrf())?;
-    let answers = answers_from_form(&questions, &form);
-    Ok((attempt, answers))
+    let fields = FormFields::read(body, ANSWER_FORM_BYTES, ANSWER_FORM_FIELDS).await?;
+    csrf::verify(req, fields.csrf())?;
+    let answers = answers_from_form(&questions, &fields);
+    Ok(SentForm {
+        attempt,
+        questions,
+        fields,
+        answers,
+    })
 }
 
 #[derive(Serialize)]

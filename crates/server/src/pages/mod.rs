@@ -15,6 +15,7 @@ mod practice;
 mod privacy;
 mod preferences;
 mod studio;
+mod recovery;
 mod units;
 
 use actix_files::NamedFile;
@@ -51,6 +52,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/account").get(accounts::account))
         .service(web::resource("/account/password").post(accounts::change_password))
         .service(web::resource("/privacy").get(accounts::privacy))
+        .service(
+            web::resource("/forgot")
+                .get(recovery::forgot_form)
+                .post(recovery::forgot),
+        )
+        .service(
+            web::resource("/reset")
+                .get(recovery::reset_form)
+                .post(recovery::reset),
+        )
+        .service(web::resource("/people/{id}/reset-code").post(recovery::issue_code))
+        .service(web::resource("/profile/reset-email").post(recovery::reset_by_email))
         .service(web::resource("/courses").get(learning::catalog))
         .service(web::resource("/courses/{course_id}").get(learning::course))
         .service(web::resource("/courses/{course_id}/lessons/{lesson_id}").get(learning::lesson))
@@ -216,21 +229,69 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut ctx = tera::Context::new();
-        ctx.insert("message", &self.0.message(crate::i18n::current()));
-        ctx.insert("status", &self.0.status.as_u16());
-        insert_preferences(&mut ctx, None, "/");
-        ctx.insert("me", &Option::<MeView>::None);
-        ctx.insert("csrf", "");
-        let body = views::global()
-            .render("error.html", &ctx)
-            .unwrap_or_else(|_| self.0.message(crate::i18n::current()));
+        let page = ErrorPage {
+            message: self.0.message(crate::i18n::current()),
+            status: self.0.status.as_u16(),
+        };
         let mut resp = HttpResponse::build(self.0.status);
         if let Some(s) = self.0.retry_after {
             resp.insert_header((header::RETRY_AFTER, s.to_string()));
         }
-        resp.content_type("text/html; charset=utf-8").body(body)
+        let mut resp = resp
+            .content_type("text/html; charset=utf-8")
+            .body(page.body(None, ""));
+        // Kept so `signed_in_error_page` can show a signed-in person their own menu.
+        resp.extensions_mut().insert(page);
+        resp
     }
+}
+
+/// What an error page says. It is rendered before anyone knows who asked (`ResponseError`
+/// has no request); the error middleware renders it again with the signed-in menu.
+#[derive(Clone)]
+pub struct ErrorPage {
+    message: String,
+    status: u16,
+}
+
+impl ErrorPage {
+    fn body(&self, me: Option<MeView>, csrf: &str) -> String {
+        let mut ctx = tera::Context::new();
+        ctx.insert("message", &self.message);
+        ctx.insert("status", &self.status);
+        insert_preferences(&mut ctx, None, "/");
+        ctx.insert("me", &me);
+        ctx.insert("csrf", csrf);
+        ctx.insert("path", "");
+        views::global()
+            .render("error.html", &ctx)
+            .unwrap_or_else(|_| self.message.clone())
+    }
+}
+
+/// The error page `old` again, with the menu of the person signed in (their links, "Đăng
+/// xuất"), instead of "Đăng nhập/Đăng ký"; None when it is no error page or nobody is signed in.
+pub async fn signed_in_error_page<B>(
+    req: &HttpRequest,
+    old: &HttpResponse<B>,
+) -> Option<HttpResponse> {
+    let page = old.extensions().get::<ErrorPage>().cloned()?;
+    if old.status() == StatusCode::SERVICE_UNAVAILABLE {
+        return None;
+    }
+    // Only a session already looked up, or a cookie that names one: an error must not become
+    // a second failure (a database that is down answers 503 with the plain page).
+    let session = crate::auth::session::authenticate(req, true).await.ok()??;
+    let state = req.app_data::<web::Data<AppState>>()?;
+    let (token, cookie) = csrf::token(req, state.settings.secure_cookies);
+    let mut resp = HttpResponse::build(old.status());
+    for (name, value) in old.headers() {
+        resp.insert_header((name.clone(), value.clone()));
+    }
+    if let Some(c) = cookie {
+        resp.cookie(c);
+    }
+    Some(resp.body(page.body(Some(me_view(req, &session.user)), &token)))
 }
 
 pub type PageResult = Result<HttpResponse, PageError>;
@@ -244,6 +305,37 @@ pub struct MeView {
     pub is_manager: bool,
     pub is_mentor: bool,
     pub can_organise: bool,
+    /// Notifications not read yet (the menu's badge).
+    pub unread: u64,
+}
+
+fn me_view(req: &HttpRequest, u: &User) -> MeView {
+    MeView {
+        display_name: u.display_name.clone(),
+        is_admin: u.has_role(crate::auth::ROLE_ADMIN),
+        is_instructor: u.has_role(crate::auth::ROLE_INSTRUCTOR)
+            || u.has_role(crate::auth::ROLE_ADMIN),
+        is_manager: u.has_role(crate::auth::ROLE_ADMIN) || u.has_role(crate::auth::ROLE_MANAGER),
+        is_mentor: u.has_role(crate::auth::ROLE_MENTOR),
+        can_organise: [
+            crate::auth::ROLE_ADMIN,
+            crate::auth::ROLE_MANAGER,
+            crate::auth::ROLE_MENTOR,
+            crate::auth::ROLE_INSTRUCTOR,
+        ]
+        .iter()
+        .any(|r| u.has_role(r)),
+        unread: unread_of(req, u.id),
+    }
+}
+
+/// The unread count the session extractor looked up for this request's signed-in user.
+fn unread_of(req: &HttpRequest, user_id: i64) -> u64 {
+    use actix_web::HttpMessage;
+    req.extensions()
+        .get::<crate::auth::session::Unread>()
+        .filter(|u| u.user_id == user_id)
+        .map_or(0, |u| u.count)
 }
 
 /// A page being rendered.
@@ -257,26 +349,7 @@ pub struct Page<'a> {
 impl<'a> Page<'a> {
     pub fn new(req: &'a HttpRequest, state: &'a AppState, user: Option<&User>) -> Self {
         let mut ctx = tera::Context::new();
-        ctx.insert(
-            "me",
-            &user.map(|u| MeView {
-                display_name: u.display_name.clone(),
-                is_admin: u.has_role(crate::auth::ROLE_ADMIN),
-                is_instructor: u.has_role(crate::auth::ROLE_INSTRUCTOR)
-                    || u.has_role(crate::auth::ROLE_ADMIN),
-                is_manager: u.has_role(crate::auth::ROLE_ADMIN)
-                    || u.has_role(crate::auth::ROLE_MANAGER),
-                is_mentor: u.has_role(crate::auth::ROLE_MENTOR),
-                can_organise: [
-                    crate::auth::ROLE_ADMIN,
-                    crate::auth::ROLE_MANAGER,
-                    crate::auth::ROLE_MENTOR,
-                    crate::auth::ROLE_INSTRUCTOR,
-                ]
-                .iter()
-                .any(|r| u.has_role(r)),
-            }),
-        );
+        ctx.insert("me", &user.map(|u| me_view(req, u)));
         ctx.insert("path", req.path());
         insert_preferences(&mut ctx, Some(state), &here(req));
         Self {

@@ -98,6 +98,7 @@ struct PersonLine {
     path_completed_on: Option<String>,
     certified_on: Option<String>,
     active: bool,
+    is_mentor: bool,
 }
 
 pub async fn people(
@@ -139,6 +140,7 @@ pub async fn people(
             path_completed_on: p.path_completed_at.map(date_vi),
             certified_on: p.certified_at.map(date_vi),
             active: p.active,
+            is_mentor: p.is_mentor,
         })
         .collect();
     let households: Vec<(i64, String, String)> = state
@@ -543,6 +545,9 @@ struct DueLine {
     due_on: String,
     completed_on: Option<String>,
     overdue: bool,
+    /// How far along the course is (lessons, quizzes and tasks done), 0–100.
+    percent: usize,
+    days_left: i64,
 }
 
 #[derive(Serialize)]
@@ -565,6 +570,22 @@ pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -
             .map(|c| c.title.clone())
             .unwrap_or_default()
     };
+    let records = state
+        .store
+        .learner_records(user.0.id)
+        .await
+        .map_err(AppError::from)?;
+    let now = state.clock.now();
+    let catalog = state.catalog();
+    let percent = |course_id: &str| {
+        let Some(course) = catalog.course(course_id) else {
+            return 0;
+        };
+        let s = course.status(records.get(course_id).unwrap_or(&Default::default()));
+        let total = s.lessons_total + s.quizzes_total + s.tasks_total;
+        let done = s.lessons_completed + s.quizzes_passed + s.tasks_passed;
+        (done * 100).checked_div(total).unwrap_or(0)
+    };
     let lines: Vec<DueLine> = due
         .iter()
         .map(|d| DueLine {
@@ -573,6 +594,12 @@ pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -
             due_on: due_on(&d.assignment),
             completed_on: d.completed_at.map(date_vi),
             overdue: d.overdue,
+            percent: if d.completed_at.is_some() {
+                100
+            } else {
+                percent(&d.assignment.course_id)
+            },
+            days_left: d.days_left(now),
         })
         .collect();
     let notes: Vec<NoticeLine> = assign::notifications(&state, &user.0)

@@ -9,7 +9,7 @@ use hocvuso_store::Attempt;
 
 use super::{feedback_html, media_url};
 use crate::error::AppError;
-use crate::render::question_html;
+use crate::render::{question_html, text_html};
 
 #[derive(Serialize, ToSchema)]
 pub struct OptionView {
@@ -34,7 +34,8 @@ pub struct QuestionView {
     /// Matching only: the left-hand items; answer with a map left id → option id.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left: Vec<OptionView>,
-    /// Hotspot only: the image to tap; answer with `{"x": n, "y": n}` in its pixels.
+    /// Hotspot only: the image to tap; answer with `{"x": n, "y": n}` in its pixels, or
+    /// `{"place": index}` of one of its named places.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageView>,
 }
@@ -45,6 +46,10 @@ pub struct ImageView {
     pub width: u32,
     pub height: u32,
     pub alt: String,
+    /// Named places to choose from instead of tapping (keyboard, screen reader): answer with
+    /// `{"place": index}`. Empty when the question has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
 }
 
 /// Ordering questions list their items in `options`; answer with the item ids in order.
@@ -67,6 +72,7 @@ pub fn question_views(course_id: &str, questions: &[PresentedQuestion]) -> Vec<Q
                 width: i.width,
                 height: i.height,
                 alt: i.alt.clone(),
+                places: i.places.clone(),
             }),
         })
         .collect()
@@ -138,4 +144,66 @@ pub fn stored_result(attempt: &Attempt) -> Result<Option<SubmitResponse>, AppErr
     let mut view = submit_response(&parsed, attempt.passed.unwrap_or(false), None);
     view.pending_grading = attempt.passed.is_none();
     Ok(Some(view))
+}
+
+/// An answer as the result page shows it: lines of sanitised HTML (the options chosen, the
+/// pairs matched, the items in order, the text typed), or none when nothing was given.
+pub fn answer_lines(
+    q: &PresentedQuestion,
+    answer: Option<&serde_json::Value>,
+    yes_no: (&str, &str),
+) -> Vec<String> {
+    use hocvuso_course::markdown::escape_text;
+    use serde_json::Value;
+    let option = |id: &str| {
+        q.options
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| text_html(&o.text))
+    };
+    let Some(answer) = answer else {
+        return Vec::new();
+    };
+    match (q.r#type, answer) {
+        ("true_false", Value::Bool(b)) => vec![(if *b { yes_no.0 } else { yes_no.1 }).to_owned()],
+        ("true_false", Value::String(s)) if s == "true" || s == "false" => {
+            vec![(if s == "true" { yes_no.0 } else { yes_no.1 }).to_owned()]
+        }
+        ("ordering", Value::Array(ids)) => ids
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(option)
+            .enumerate()
+            .map(|(i, text)| format!("{}. {text}", i + 1))
+            .collect(),
+        (_, Value::Array(ids)) => ids
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(option)
+            .collect(),
+        ("matching", Value::Object(map)) => q
+            .left
+            .iter()
+            .filter_map(|l| {
+                let chosen = map.get(&l.id)?.as_str().and_then(option)?;
+                Some(format!("{} → {chosen}", text_html(&l.text)))
+            })
+            .collect(),
+        // A named place has its name; a tap has no words (the result says if it was right).
+        ("hotspot", Value::Object(map)) => map
+            .get("place")
+            .and_then(Value::as_u64)
+            .and_then(|i| q.image.as_ref()?.places.get(usize::try_from(i).ok()?))
+            .map(|label| vec![escape_text(label)])
+            .unwrap_or_default(),
+        ("hotspot", _) => Vec::new(),
+        (_, Value::String(s)) if !s.trim().is_empty() => {
+            vec![escape_text(s.trim()).replace('\n', "<br>")]
+        }
+        (_, Value::Number(n)) => vec![match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
+            _ => n.to_string().replace('.', ","),
+        }],
+        _ => Vec::new(),
+    }
 }

@@ -22,6 +22,7 @@ pub mod lesson_completion;
 pub mod mentor_link;
 pub mod notification;
 pub mod offline_replay;
+pub mod password_reset;
 pub mod path_certificate;
 pub mod quiz_attempt;
 pub mod reading_preference;
