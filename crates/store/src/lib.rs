@@ -18,8 +18,8 @@ mod learning;
 mod password_resets;
 mod people;
 mod practice;
-mod privacy;
 mod preferences;
+mod privacy;
 mod sessions;
 mod status_lists;
 mod studio;
@@ -46,11 +46,11 @@ pub use learning::{
 pub use password_resets::{NewPasswordReset, RESET_EMAIL_PURPOSE};
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};
 pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
+pub use preferences::ReadingPreferences;
 pub use privacy::{
     AuditEvent, AuditFilter, Erasure, Forgotten, Held, NewAuditEvent, RetentionCut, HELD,
     PERSON_COLUMNS,
 };
-pub use preferences::ReadingPreferences;
 pub use sessions::Session;
 pub use status_lists::StatusListVersion;
 pub use studio::{DraftStep, StudioAuthor, StudioDraft};

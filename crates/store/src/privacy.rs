@@ -17,8 +17,8 @@ use crate::aggregates::{with_household_change, with_membership_change, with_ment
 use crate::entity::{
     account_deletion, assisted_registration, attendance_code, audit_event, class_attendance,
     consent, contact_email, household_member, import_origin, mentor_link, notification,
-    password_reset, session,
-    throttle_counter, unit_invitation, unit_manager, unit_member, user, user_role,
+    password_reset, session, throttle_counter, unit_invitation, unit_manager, unit_member, user,
+    user_role,
 };
 use crate::people::username_key;
 use crate::{Result, Store, StoreError, NO_PASSWORD};

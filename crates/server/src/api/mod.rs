@@ -12,8 +12,8 @@ pub mod learning;
 mod openapi;
 pub mod practice;
 mod privacy;
-mod studio;
 mod recovery;
+mod studio;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};

@@ -456,11 +456,12 @@ struct ResultRow {
     /// The right answer, as lines of HTML (empty for essays and hotspot taps).
     right: Vec<String>,
     /// Lessons of the course about this question's competences, to read again.
-    lessons: Vec<LessonLink>,
+    lessons: Vec<LessonToReread>,
 }
 
+/// A lesson a result row points back to (it may be in another course the quiz draws from).
 #[derive(Serialize)]
-struct LessonLink {
+struct LessonToReread {
     course_id: String,
     id: String,
     title: String,
@@ -494,7 +495,7 @@ fn result_rows(
                     .filter(|(_, l)| {
                         competences.is_some_and(|c| l.competences.iter().any(|lc| c.contains(lc)))
                     })
-                    .map(|(c, l)| LessonLink {
+                    .map(|(c, l)| LessonToReread {
                         course_id: c.id.clone(),
                         id: l.id.clone(),
                         title: l.title.clone(),

@@ -12,10 +12,10 @@ mod instructor;
 mod learning;
 mod offline;
 mod practice;
-mod privacy;
 mod preferences;
-mod studio;
+mod privacy;
 mod recovery;
+mod studio;
 mod units;
 
 use actix_files::NamedFile;
