@@ -13,6 +13,7 @@ mod m20261206_000001_sessions;
 mod m20261206_000002_scope_and_integrity;
 mod m20261206_000006_status_list;
 mod m20261206_000007_practice_tasks;
+mod m20261206_000008_assistant_questions;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_scope_and_integrity::Migration),
             Box::new(m20261206_000006_status_list::Migration),
             Box::new(m20261206_000007_practice_tasks::Migration),
+            Box::new(m20261206_000008_assistant_questions::Migration),
         ]
     }
 }

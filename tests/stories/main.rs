@@ -18,6 +18,7 @@ mod migrations;
 mod pages;
 mod path_credentials;
 mod practice;
+mod search;
 mod security_accounts;
 mod security_data;
 mod status_list;

@@ -57,6 +57,9 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "import.html",
     "activate.html",
     "issuer.html",
+    "search.html",
+    "assistant.html",
+    "unanswered.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

@@ -19,6 +19,7 @@ mod practice;
 mod sessions;
 mod status_lists;
 mod throttle;
+mod unanswered;
 mod units;
 
 use std::time::Duration;
@@ -43,6 +44,7 @@ pub use practice::{NewTaskAttempt, TaskAnswer, TaskAttempt, TaskFinish};
 pub use sessions::Session;
 pub use status_lists::StatusListVersion;
 pub use throttle::Counter;
+pub use unanswered::UnansweredQuestion;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -11,6 +11,7 @@ mod instructor;
 pub mod learning;
 mod openapi;
 pub mod practice;
+pub mod search;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -40,8 +41,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/me/password").put(accounts::change_password))
                 .service(web::resource("/me/progress").get(learning::progress))
                 .service(web::resource("/me/mastery").get(learning::mastery))
+                .service(web::resource("/me/next").get(search::next))
                 .service(web::resource("/me/certificates").get(evidence::my_certificates))
                 .service(web::resource("/me/certificates/details").put(evidence::verify_details))
+                .service(web::resource("/search").get(search::search))
+                .service(web::resource("/assistant").post(search::ask))
                 .service(web::resource("/courses").get(learning::courses))
                 .service(web::resource("/courses/{course_id}").get(learning::course))
                 .service(web::resource("/courses/{course_id}/tasks").get(practice::tasks))

@@ -51,6 +51,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
         .learner_records(user.id)
         .await
         .map_err(AppError::from)?;
+    let next = crate::app::next::next_for(&state, &user).await?;
     let courses: Vec<&Course> = if group.is_some() {
         state.catalog.courses_for_group(&group_id)
     } else {
@@ -88,6 +89,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: PageUse
         .with("group_title", &group.map(|g| g.title.as_str()))
         .with("placement", &placement)
         .with("courses", &cards)
+        .with("next", &next)
         .render("courses.html")
 }
 

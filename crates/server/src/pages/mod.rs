@@ -11,6 +11,7 @@ mod import;
 mod instructor;
 mod learning;
 mod practice;
+mod search;
 mod units;
 
 use actix_files::NamedFile;
@@ -67,6 +68,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/attempts/{attempt_id}/save").post(learning::save))
         .service(web::resource("/attempts/{attempt_id}/check").post(learning::check))
         .service(web::resource("/progress").get(learning::progress))
+        .service(web::resource("/tim-kiem").get(search::search))
+        .service(
+            web::resource("/hoi-dap")
+                .get(search::assistant_form)
+                .post(search::ask),
+        )
+        .service(web::resource("/instructor/questions").get(search::unanswered))
         .service(web::resource("/certificates").get(evidence::my_certificates))
         .service(web::resource("/certificates/details").post(evidence::verify_details))
         .service(web::resource("/verify").get(evidence::verify_form))
