@@ -13,6 +13,7 @@ mod m20261206_000001_sessions;
 mod m20261206_000002_scope_and_integrity;
 mod m20261206_000006_status_list;
 mod m20261206_000007_practice_tasks;
+mod m20261206_000008_assistant_questions;
 mod m20261206_000009_studio_drafts;
 mod m20261206_000010_studio_authors;
 mod m20261206_000011_privacy_audit;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_scope_and_integrity::Migration),
             Box::new(m20261206_000006_status_list::Migration),
             Box::new(m20261206_000007_practice_tasks::Migration),
+            Box::new(m20261206_000008_assistant_questions::Migration),
             Box::new(m20261206_000009_studio_drafts::Migration),
             Box::new(m20261206_000010_studio_authors::Migration),
             Box::new(m20261206_000011_privacy_audit::Migration),

@@ -189,6 +189,9 @@ impl TestApp {
     ) -> Result<Self, Error> {
         let catalog =
             hocvuso_course::load(&content).map_err(|p| format!("fixture content invalid:\n{p}"))?;
+        let search_content = hocvuso_search::content::load(&content, &catalog)
+            .map_err(|p| format!("fixture search content invalid:\n{p}"))?;
+        let search = hocvuso_server::app::search::SearchHandle::new(&catalog, search_content)?;
         let store = Store::connect(&database_url).await?;
         store.migrate().await?;
         let data_dir = std::env::temp_dir().join(format!(
@@ -217,6 +220,7 @@ impl TestApp {
             clock,
             settings: Arc::new(settings),
             issuer: Arc::new(issuer),
+            search,
         };
         adjust(&mut state);
         let data = web::Data::new(state.clone());

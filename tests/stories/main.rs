@@ -21,6 +21,7 @@ mod pages;
 mod path_credentials;
 mod practice;
 mod scale;
+mod search;
 mod security_accounts;
 mod security_data;
 mod status_list;

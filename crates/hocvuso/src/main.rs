@@ -32,6 +32,9 @@ enum Command {
     /// Check or describe a content folder.
     #[command(subcommand)]
     Content(commands::content::Command),
+    /// The curriculum search: measure it against learner questions.
+    #[command(subcommand)]
+    Search(commands::search::Command),
     /// Manage accounts.
     #[command(subcommand)]
     User(commands::user::Command),
@@ -71,6 +74,7 @@ fn main() -> Result<()> {
     match cli.command {
         Some(Command::Content(c)) => commands::content::run(&cli.common, c),
         Some(Command::Questions(c)) => commands::questions::run(c),
+        Some(Command::Search(c)) => commands::search::run(c),
         Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&cli.common, c)),
         Some(Command::Keys(c)) => runtime()?.block_on(commands::keys::run(&cli.common, c)),
         Some(Command::Ledger(c)) => runtime()?.block_on(commands::ledger::run(&cli.common, c)),

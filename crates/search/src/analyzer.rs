@@ -92,7 +92,7 @@ const FOLDED_STOPWORDS: &[&str] = &[
     "a", "anh", "bac", "bang", "biet", "cach", "cai", "chu", "co", "cua", "cung", "day", "den",
     "deu", "duoc", "em", "gi", "giup", "khi", "khong", "la", "lam", "minh", "mot", "nao", "nay",
     "neu", "nhe", "nhu", "nhung", "ong", "phai", "roi", "rang", "sao", "se", "thi", "thoi", "toi",
-    "trong", "va", "vay", "voi", "xin", "oi", "o", "muon", "cac", "nhieu", "nen", "nha", "ha",
+    "trong", "va", "vay", "voi", "xin", "oi", "o", "cac", "nhieu", "nen", "nha", "ha",
 ];
 
 /// Whether a word is a stopword: by its exact form when it was written with diacritics, by

@@ -25,6 +25,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Credential signing keys, the public base URL and the issuing unit.
     pub issuer: Arc<Issuer>,
+    /// The search index of the catalog being served (`app::search`).
+    pub search: crate::app::search::SearchHandle,
 }
 
 impl AppState {

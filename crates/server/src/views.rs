@@ -75,6 +75,9 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "audit.html",
     "settings.html",
     "offline.html",
+    "search.html",
+    "assistant.html",
+    "unanswered.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

@@ -24,6 +24,7 @@ mod sessions;
 mod status_lists;
 mod studio;
 mod throttle;
+mod unanswered;
 mod units;
 
 use std::time::Duration;
@@ -55,6 +56,7 @@ pub use sessions::Session;
 pub use status_lists::StatusListVersion;
 pub use studio::{DraftStep, StudioAuthor, StudioDraft};
 pub use throttle::Counter;
+pub use unanswered::UnansweredQuestion;
 pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -96,15 +96,32 @@ pub fn run(common: &super::Common, cmd: Command) -> Result<()> {
                     );
                     std::process::exit(1);
                 }
+                // The search's synonyms and FAQ, checked against the catalog they point into.
+                let search = match hocvuso_search::content::load(&dir, &catalog) {
+                    Ok(search) => search,
+                    Err(problems) => {
+                        for p in problems.iter() {
+                            println!("{}", with_dir(&dir, p));
+                        }
+                        eprintln!(
+                            "{} problem(s) in the synonyms or FAQ of {} (docs/content-format.md)",
+                            problems.len(),
+                            dir.display()
+                        );
+                        std::process::exit(1);
+                    }
+                };
                 let lessons: usize = catalog.courses.values().map(|c| c.lessons.len()).sum();
                 let questions: usize = catalog.courses.values().map(|c| c.bank.len()).sum();
                 println!(
-                    "{}: ok — {} groups, {} courses, {} lessons, {} questions (version {})",
+                    "{}: ok — {} groups, {} courses, {} lessons, {} questions, {} synonym groups, {} FAQ entries (version {})",
                     dir.display(),
                     catalog.groups.len(),
                     catalog.courses.len(),
                     lessons,
                     questions,
+                    search.synonyms.len(),
+                    search.faq.len(),
                     catalog.version
                 );
                 Ok(())

@@ -5,6 +5,7 @@ pub mod keys;
 pub mod ledger;
 pub mod migrate;
 pub mod questions;
+pub mod search;
 pub mod serve;
 pub mod user;
 

@@ -39,6 +39,7 @@ pub struct Prepared {
     pub bind: String,
     pub settings: Settings,
     pub catalog: hocvuso_course::Catalog,
+    pub search: hocvuso_server::app::search::SearchHandle,
     pub keys: SessionKeys,
     pub issuer: hocvuso_server::issuer::Issuer,
     pub hasher: Hasher,
@@ -59,6 +60,20 @@ pub fn prepare(common: &super::Common, args: Args) -> Result<Prepared> {
         )
     })?;
     tracing::info!(courses = catalog.courses.len(), version = %catalog.version, "content loaded");
+    let search_content =
+        hocvuso_search::content::load(&common.content_dir, &catalog).map_err(|problems| {
+            anyhow::anyhow!(
+                "synonyms or FAQ in {} are invalid; fix these and start again:\n{problems}",
+                common.content_dir.display()
+            )
+        })?;
+    let started = std::time::Instant::now();
+    let search = hocvuso_server::app::search::SearchHandle::new(&catalog, search_content)
+        .context("building the search index")?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "search index built"
+    );
 
     // Reminder e-mail: environment only (the URL may carry the SMTP password, which a command
     // line would show to every user of the machine).
@@ -145,6 +160,7 @@ pub fn prepare(common: &super::Common, args: Args) -> Result<Prepared> {
         bind,
         settings,
         catalog,
+        search,
         keys,
         issuer,
         hasher,
@@ -163,6 +179,7 @@ impl Prepared {
             clock: Clock::system(),
             settings: Arc::new(self.settings),
             issuer: Arc::new(self.issuer),
+            search: self.search,
         })
     }
 }

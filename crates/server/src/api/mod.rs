@@ -13,6 +13,7 @@ mod openapi;
 pub mod practice;
 mod privacy;
 mod recovery;
+pub mod search;
 mod studio;
 pub mod units;
 
@@ -55,8 +56,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/people/{id}/reset-code").post(recovery::issue_code))
                 .service(web::resource("/me/progress").get(learning::progress))
                 .service(web::resource("/me/mastery").get(learning::mastery))
+                .service(web::resource("/me/next").get(search::next))
                 .service(web::resource("/me/certificates").get(evidence::my_certificates))
                 .service(web::resource("/me/certificates/details").put(evidence::verify_details))
+                .service(web::resource("/search").get(search::search))
+                .service(web::resource("/assistant").post(search::ask))
                 .service(web::resource("/courses").get(learning::courses))
                 .service(web::resource("/courses/{course_id}").get(learning::course))
                 .service(web::resource("/courses/{course_id}/tasks").get(practice::tasks))

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 use super::{
     accounts, admin, assignments, community, evidence, import, instructor, learning, practice,
-    privacy, recovery, studio, units,
+    privacy, recovery, search, studio, units,
 };
 
 struct BearerAuth;
@@ -188,6 +188,7 @@ impl Modify for ContractResponses {
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,
         practice::tasks, practice::start, practice::get_attempt, practice::answer,
+        search::search, search::ask, search::next,
         evidence::my_certificates, evidence::verify_details, evidence::certificate,
         admin::completions,
         instructor::statistics, instructor::essays, instructor::grade,

@@ -214,6 +214,31 @@ fn refused(wait: Duration) -> AppError {
     AppError::too_many("too_many_attempts", wait).with_detail(crate::i18n_global().wait(seconds))
 }
 
+/// Counts one use of a costly feature (`what`, e.g. the assistant) by a signed-in person
+/// under `rate`, or refuses it (429 with `Retry-After`). The key is a keyed hash of the
+/// feature and the user id, like every other counter. `refusal` is the error key shown.
+pub async fn per_user(
+    state: &AppState,
+    what: &str,
+    user_id: i64,
+    rate: Rate,
+    refusal: &'static str,
+) -> Result<(), AppError> {
+    let key = state.keys.keyed_hash(what, &user_id.to_string());
+    let current = state
+        .store
+        .counters(std::slice::from_ref(&key))
+        .await?
+        .remove(&key);
+    match reserve(state, &key, Rule::Rate(rate), current).await? {
+        Ok(_) => Ok(()),
+        Err(wait) => {
+            let seconds = u64::try_from(wait.whole_seconds()).unwrap_or(0).max(1);
+            Err(AppError::too_many(refusal, wait).with_detail(crate::i18n_global().wait(seconds)))
+        }
+    }
+}
+
 /// A sign-in attempt that has been counted and may go on to the password check.
 pub struct SignIn {
     reserved: Vec<Reserved>,

@@ -86,6 +86,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
         .learner_records(user.id)
         .await
         .map_err(AppError::from)?;
+    let next = crate::app::next::next_for(&state, &user).await?;
     let courses: Vec<&Course> = if group.is_some() {
         catalog.courses_for_group(&group_id)
     } else {
@@ -135,6 +136,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
         .with("group_title", &group.map(|g| g.title.as_str()))
         .with("placement", &placement)
         .with("courses", &cards)
+        .with("next", &next)
         .render("courses.html")
 }
 

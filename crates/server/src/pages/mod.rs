@@ -15,6 +15,7 @@ mod practice;
 mod preferences;
 mod privacy;
 mod recovery;
+mod search;
 mod studio;
 mod units;
 
@@ -84,6 +85,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/attempts/{attempt_id}/save").post(learning::save))
         .service(web::resource("/attempts/{attempt_id}/check").post(learning::check))
         .service(web::resource("/progress").get(learning::progress))
+        .service(web::resource("/tim-kiem").get(search::search))
+        .service(
+            web::resource("/hoi-dap")
+                .get(search::assistant_form)
+                .post(search::ask),
+        )
+        .service(web::resource("/instructor/questions").get(search::unanswered))
         .service(web::resource("/certificates").get(evidence::my_certificates))
         .service(web::resource("/certificates/details").post(evidence::verify_details))
         .service(web::resource("/verify").get(evidence::verify_form))

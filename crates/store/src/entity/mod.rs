@@ -36,6 +36,7 @@ pub mod target;
 pub mod task_attempt;
 pub mod task_step;
 pub mod throttle_counter;
+pub mod unanswered_question;
 pub mod unit;
 pub mod unit_eligible;
 pub mod unit_invitation;
