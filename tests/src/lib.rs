@@ -740,3 +740,13 @@ async fn smtp_session(
         }
     }
 }
+
+/// Whether a page works without JavaScript as far as its markup shows: no inline script, and
+/// any script it names is the site's own, deferred, progressive enhancement (`/static/…`), so
+/// the page is whole before (or without) it.
+pub fn needs_no_script(html: &str) -> bool {
+    html.match_indices("<script").all(|(at, _)| {
+        let tag = &html[at..html[at..].find('>').map_or(html.len(), |end| at + end)];
+        tag.starts_with("<script src=\"/static/") && tag.contains(" defer")
+    })
+}

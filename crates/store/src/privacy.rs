@@ -17,8 +17,8 @@ use crate::aggregates::{with_household_change, with_membership_change, with_ment
 use crate::entity::{
     account_deletion, assisted_registration, attendance_code, audit_event, class_attendance,
     consent, contact_email, household_member, import_origin, mentor_link, notification,
-    password_reset, session, throttle_counter, unit_invitation, unit_manager, unit_member, user,
-    user_role,
+    offline_replay, password_reset, reading_preference, session, studio_author, throttle_counter,
+    unit_invitation, unit_manager, unit_member, user, user_role,
 };
 use crate::people::username_key;
 use crate::{Result, Store, StoreError, NO_PASSWORD};
@@ -140,6 +140,9 @@ pub const HELD: &[Held] = &[
         columns: &["id", "user_id", "channel", "created_at", "used_at"],
         ..held("resets_issued", "password_resets", "issued_by")
     },
+    held("reading_preferences", "reading_preferences", "user_id"),
+    held("offline_replays", "offline_replays", "user_id"),
+    held("studio_roles", "studio_authors", "user_id"),
 ];
 
 /// Column names that hold a person's id, wherever they appear (for the schema check).
@@ -331,6 +334,18 @@ impl Store {
             .await?;
         password_reset::Entity::delete_many()
             .filter(password_reset::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        reading_preference::Entity::delete_many()
+            .filter(reading_preference::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        offline_replay::Entity::delete_many()
+            .filter(offline_replay::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        studio_author::Entity::delete_many()
+            .filter(studio_author::Column::UserId.eq(uid))
             .exec(&tx)
             .await?;
         notification::Entity::delete_many()

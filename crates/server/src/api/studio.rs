@@ -137,7 +137,7 @@ async fn read_json<T: serde::de::DeserializeOwned>(
 }
 
 /// The courses the studio shows: published ones and drafts, with what the caller may do.
-#[utoipa::path(get, path = "/api/v1/studio/courses", tag = "studio", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/studio/courses", operation_id = "studio_courses", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = [studio::CourseRow]), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn courses(state: web::Data<AppState>, user: ApiUser) -> Reply {
     Ok(HttpResponse::Ok().json(studio::courses(&state, &user.0).await?))
@@ -289,7 +289,7 @@ pub async fn add_lesson(
 }
 
 /// A lesson of the draft: front matter fields and the Markdown body.
-#[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/lessons/{file}", tag = "studio", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/lessons/{file}", operation_id = "studio_lesson", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = files::LessonDoc), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn lesson(
     state: web::Data<AppState>,

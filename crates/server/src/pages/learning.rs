@@ -332,6 +332,7 @@ pub async fn lesson(
         .with("course", &CourseHeading::from(course))
         .with("lesson", lesson)
         .with("video", &video)
+        .with("text", &text)
         .with("body", &scrolling_tables(&text.html))
         .with("course_title", course.title_in(&lang))
         .with("text_lang", text_lang)
