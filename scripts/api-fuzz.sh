@@ -36,8 +36,12 @@ case "$db" in
     url="postgres://postgres@127.0.0.1:5432/$name" ;;
   *) url="sqlite://$tmp/hocvuso.db?mode=rwc" ;;
 esac
-export HOCVUSO_DATABASE_URL="$url" HOCVUSO_DATA_DIR="$tmp" \
-  HOCVUSO_CONTENT_DIR=tests/fixtures/content HOCVUSO_LOG=warn
+# The content folder is a copy outside this repository, as deployed: the studio makes it a git
+# repository of its own (it refuses a folder inside another repository's work tree).
+cp -r tests/fixtures/content "$tmp/content"
+mkdir -p "$tmp/data"
+export HOCVUSO_DATABASE_URL="$url" HOCVUSO_DATA_DIR="$tmp/data" \
+  HOCVUSO_CONTENT_DIR="$tmp/content" HOCVUSO_LOG=warn
 
 "$bin" dev seed --learners 60 --seed 1 >/dev/null
 HOCVUSO_BIND="127.0.0.1:$port" "$bin" serve 2>"$tmp/server.log" &
