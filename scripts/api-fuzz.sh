@@ -4,10 +4,10 @@
 # operation with schemathesis, anonymously, as a learner and as an administrator. A failure is a
 # 5xx, a status or body the document does not declare, or a dropped connection.
 # Usage: api-fuzz.sh [sqlite|postgres]. EXAMPLES (per operation and pass, default 15) and SEED
-# One worker: hypothesis describes its filters with ast.parse, which CPython 3.11 does not make
-# thread-safe ("AST constructor recursion depth mismatch" crashed a run with two).
 # (default 1) tune the run; the tools are pinned in scripts/api-fuzz-requirements.txt and
 # installed into a virtualenv under the target folder.
+# One worker: hypothesis describes its filters with ast.parse, which CPython 3.11 does not make
+# thread-safe ("AST constructor recursion depth mismatch" crashed a run with two).
 set -euo pipefail
 db=${1:-sqlite}
 examples=${EXAMPLES:-15}
