@@ -448,6 +448,75 @@ impl TestApp {
         ))
     }
 
+    /// Plays every practice task of `course_id` through the API as a learner who knows each
+    /// step (the answers come from the server's own catalog, never the API), every step right at
+    /// the first try. Returns the last answer's reply of each task, in course order (its
+    /// `attempt` is graded and passed; `course_completed` and `certificate_id` say what the
+    /// task's pass did to the course).
+    pub async fn pass_tasks(&self, token: &str, course_id: &str) -> Result<Vec<Value>, Error> {
+        use hocvuso_course::task::{shown_order, Action};
+        let catalog = self.state.catalog().clone();
+        let course = catalog.course(course_id).ok_or("no such course")?;
+        let mut replies = Vec::new();
+        for task in &course.tasks {
+            let started = self
+                .post(
+                    &format!("/api/v1/courses/{course_id}/tasks/{}/attempts", task.id),
+                    Some(token),
+                    serde_json::json!({}),
+                )
+                .await;
+            if started.status != StatusCode::OK {
+                return Err(
+                    format!("start {}: {} {}", task.id, started.status, started.text()).into(),
+                );
+            }
+            let id = started.json()["attempt_id"]
+                .as_str()
+                .ok_or("task attempt id")?
+                .to_owned();
+            let mut last = Value::Null;
+            for (index, step) in task.steps.iter().enumerate() {
+                let answer = match &step.action {
+                    Action::Tap(targets) => {
+                        serde_json::json!({ "tap": targets.first().ok_or("tap")? })
+                    }
+                    Action::Type { accepted, .. } => {
+                        serde_json::json!({ "text": accepted.first().ok_or("accepted")? })
+                    }
+                    Action::Choose(options) => serde_json::json!({
+                        "choice": options.iter().position(|o| o.correct).ok_or("correct option")?
+                    }),
+                    Action::Order(items) => {
+                        // The item shown at position p belongs at rank shown[p].
+                        let shown = shown_order(items);
+                        let order: Vec<usize> = (0..items.len())
+                            .map(|rank| shown.iter().position(|&i| i == rank).unwrap_or(0))
+                            .collect();
+                        serde_json::json!({ "order": order })
+                    }
+                    Action::Nothing => return Err("a step that asks nothing".into()),
+                };
+                let r = self
+                    .post(
+                        &format!("/api/v1/task-attempts/{id}/answers"),
+                        Some(token),
+                        serde_json::json!({ "step": index, "answer": answer }),
+                    )
+                    .await;
+                if r.status != StatusCode::OK {
+                    return Err(format!("{}/{index}: {} {}", task.id, r.status, r.text()).into());
+                }
+                last = r.json();
+                if last["correct"] != true {
+                    return Err(format!("{}/{index} graded wrong: {last}", task.id).into());
+                }
+            }
+            replies.push(last);
+        }
+        Ok(replies)
+    }
+
     /// Completes the fixture course `thu-nghiem` as a learner who studied (every lesson, the quiz
     /// with the key) and returns the certificate id.
     pub async fn complete_fixture_course(&self, token: &str) -> Result<String, Error> {

@@ -121,7 +121,7 @@ async fn no_quiz_in_the_bundled_content_shows_its_key_before_submission() -> Tes
 }
 
 /// Completes one course through the API as a learner who studied: every lesson, every quiz with
-/// the key. Returns the certificate id.
+/// the key, every practice task right. Returns the certificate id.
 async fn complete_course(
     app: &TestApp,
     token: &str,
@@ -165,6 +165,8 @@ async fn complete_course(
             quiz.id
         );
     }
+    // A course that requires its practice tasks is complete only with them.
+    app.pass_tasks(token, course_id).await?;
     let detail = app
         .get(&format!("/api/v1/courses/{course_id}"), Some(token))
         .await

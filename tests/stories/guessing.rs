@@ -2,7 +2,8 @@
 //! plays every test-mode quiz and every placement check of the bundled `content/` through the
 //! HTTP API, many times, with the habits that passed about half of all attempts on the first
 //! banks; almost none of those attempts may pass. A learner who knows every answer passes them
-//! all, so the rules cannot be met by making quizzes impossible.
+//! all, so the rules cannot be met by making quizzes impossible; where a course requires its
+//! practice tasks, right answers complete it only with the tasks done too.
 //!
 //! The guesser reads only what the API shows (never the key):
 //! - single choice: the longest option (visible characters; the first of equals);
@@ -311,6 +312,77 @@ async fn a_learner_who_knows_every_answer_passes_every_quiz() -> TestResult {
         let graded = submit(&app, &token, &attempt, json!(key)).await?;
         assert!(passed(&graded), "{course}/{quiz}: {graded}");
         assert_eq!(graded["score_percent"], 100.0, "{course}/{quiz}");
+    }
+    // Right answers are not enough where a course requires its practice tasks: with every
+    // lesson read and every quiz passed, such a course waits for its tasks. Played right, they
+    // complete it, and its credential lists each task as evidence.
+    let catalog = app.state.catalog().clone();
+    let requiring: Vec<_> = catalog
+        .courses
+        .values()
+        .filter(|c| c.tasks_required)
+        .collect();
+    assert!(
+        requiring.len() >= 4,
+        "{} courses require tasks",
+        requiring.len()
+    );
+    for course in requiring {
+        let id = &course.id;
+        for lesson in &course.lessons {
+            let r = app
+                .post(
+                    &format!("/api/v1/courses/{id}/lessons/{}/complete", lesson.id),
+                    Some(&token),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(r.status.as_u16(), 200, "{id}/{}", lesson.id);
+        }
+        let detail = app
+            .get(&format!("/api/v1/courses/{id}"), Some(&token))
+            .await
+            .json();
+        assert_eq!(
+            detail["completed"], false,
+            "{id} without its tasks: {detail}"
+        );
+        let tasks = detail["tasks"].as_array().ok_or("tasks")?;
+        assert_eq!(tasks.len(), course.tasks.len(), "{id}");
+        assert!(
+            tasks
+                .iter()
+                .all(|t| t["required"] == true && t["passed"] == false),
+            "{id}: {detail}"
+        );
+        let replies = app.pass_tasks(&token, id).await?;
+        for (task, reply) in course.tasks.iter().zip(&replies) {
+            assert_eq!(
+                reply["attempt"]["passed"], true,
+                "{id}/{}: {reply}",
+                task.id
+            );
+            assert_eq!(reply["attempt"]["score_percent"], 100.0, "{id}/{}", task.id);
+        }
+        let last = replies.last().ok_or("a reply")?;
+        assert_eq!(last["course_completed"], true, "{id}: {last}");
+        let certificate = last["certificate_id"].as_str().ok_or("certificate")?;
+        let jwt = app
+            .get(
+                &format!("/api/v1/certificates/{certificate}/credential"),
+                None,
+            )
+            .await
+            .text();
+        let vc = crate::path_credentials::decode_with_jwks(&app, &jwt).await?;
+        let evidence: Vec<&str> = vc["evidence"]
+            .as_array()
+            .ok_or("evidence")?
+            .iter()
+            .filter_map(|e| e["name"].as_str())
+            .collect();
+        let titles: Vec<&str> = course.tasks.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(evidence, titles, "{id}");
     }
     for (course, quiz) in quizzes(&app, QuizMode::Placement) {
         let (me, token) =

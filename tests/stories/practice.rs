@@ -171,6 +171,27 @@ async fn a_task_played_right_through_the_api_completes_the_course_that_requires_
     assert_eq!(evidence[0]["name"], "Trả tiền bằng mã QR", "{vc}");
     assert_eq!(evidence[0]["type"], json!(["Evidence"]));
 
+    // Re-issued after its key is retired, the credential still lists the task.
+    let kid = stored.kid.ok_or("kid")?;
+    hocvuso_credentials::KeyStore::retire(
+        &hocvuso_server::issuer::keys_dir(&app.state.settings.data_dir),
+        &kid,
+        "Thay khóa định kỳ",
+        &mut rand::rngs::OsRng,
+        app.state.clock.now(),
+    )?;
+    app.state.issuer.refresh();
+    let reissued = hocvuso_server::app::evidence::reissue_signed_by(&app.state, &kid)
+        .await
+        .map_err(|e| e.key)?;
+    let jwt = reissued
+        .iter()
+        .find(|c| c.certificate_id == certificate)
+        .and_then(|c| c.credential.clone())
+        .ok_or("the course credential re-issued")?;
+    let vc = crate::path_credentials::decode_with_jwks(&app, &jwt).await?;
+    assert_eq!(vc["evidence"][0]["name"], "Trả tiền bằng mã QR", "{vc}");
+
     // A finished attempt takes no more answers.
     let late = app
         .post(
@@ -399,6 +420,16 @@ fn the_bundled_content_has_practice_tasks_for_every_group() -> TestResult {
         assert!(
             tasks >= 2,
             "group {} has {tasks} tasks on its path",
+            group.id
+        );
+        // Every group's path has a course whose certificate needs its tasks done.
+        assert!(
+            group
+                .path
+                .iter()
+                .filter_map(|c| catalog.course(c))
+                .any(|c| c.tasks_required && !c.tasks.is_empty()),
+            "group {} has no course that requires its tasks",
             group.id
         );
     }

@@ -725,6 +725,18 @@ async fn resign(
         return Ok(None);
     };
     let learner = learner_ref(state, &user).await?;
+    // A course credential keeps listing the practice tasks passed (as `sign_course` does).
+    let evidence = match &achievement {
+        Achievement::Course(course) if !course.tasks.is_empty() => {
+            let passed = state
+                .store
+                .learner_record(user.id, &course.id)
+                .await?
+                .tasks_passed;
+            task_evidence(course, &passed)
+        }
+        _ => Vec::new(),
+    };
     let mut req = request(
         &catalog,
         &state.issuer.name,
@@ -735,7 +747,7 @@ async fn resign(
         &c.content_version,
         c.completed_at,
         now,
-        Vec::new(),
+        evidence,
     );
     let index = match c
         .credential
