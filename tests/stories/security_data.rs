@@ -865,7 +865,7 @@ async fn twenty_parallel_starts_of_one_quiz_open_one_attempt() -> TestResult {
     assert_eq!(ids.len(), 1, "{ids:?}");
     let open = app
         .store
-        .attempts(me, "thu-nghiem", "kiem-tra")
+        .attempts::<hocvuso_store::Attempt>(me, "thu-nghiem", "kiem-tra")
         .await?
         .into_iter()
         .filter(|a| a.state == hocvuso_store::STATE_IN_PROGRESS)

@@ -124,13 +124,7 @@ pub async fn course(
     let catalog = state.catalog();
     let course = app::course(&catalog, &path)?;
     let (status, record) = app::status(&state, &user.0, course).await?;
-    let certificate_id = state
-        .store
-        .completions_for_user(user.0.id)
-        .await?
-        .into_iter()
-        .find(|c| c.course_id == course.id)
-        .map(|c| c.certificate_id);
+    let certificate_id = app::certificate_id(&state, &user.0, &course.id).await?;
     let tasks = crate::app::practice::tasks_of(&state, &user.0, course, &record).await?;
     Ok(HttpResponse::Ok().json(CourseDetail {
         tasks: tasks.iter().map(Into::into).collect(),
