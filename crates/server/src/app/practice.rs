@@ -176,7 +176,7 @@ pub async fn answer<'a>(
         grade: grade.clone(),
         answer,
     })
-    .map_err(|_| AppError::internal())?;
+    .map_err(|e| AppError::internal_because("encoding a task answer", e))?;
     // `start` is step 0 of the history; each earlier answer one more.
     let expected_seq = 1 + current.grades.len();
     let now = state.clock.now();
