@@ -868,7 +868,7 @@ async fn twenty_parallel_starts_of_one_quiz_open_one_attempt() -> TestResult {
         .attempts::<hocvuso_store::Attempt>(me, "thu-nghiem", "kiem-tra")
         .await?
         .into_iter()
-        .filter(|a| a.state == hocvuso_store::STATE_IN_PROGRESS)
+        .filter(|a| a.state == hocvuso_store::AttemptState::InProgress)
         .count();
     assert_eq!(open, 1);
     Ok(())

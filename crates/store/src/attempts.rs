@@ -101,20 +101,20 @@ pub trait AttemptKind: Sized {
     #[doc(hidden)]
     type Table: AttemptTable;
     #[doc(hidden)]
-    fn from_row(m: <Self::Table as EntityTrait>::Model) -> Self;
+    fn from_row(m: <Self::Table as EntityTrait>::Model) -> Result<Self>;
 }
 
 impl AttemptKind for crate::Attempt {
     type Table = quiz_attempt::Entity;
-    fn from_row(m: quiz_attempt::Model) -> Self {
-        m.into()
+    fn from_row(m: quiz_attempt::Model) -> Result<Self> {
+        m.try_into()
     }
 }
 
 impl AttemptKind for crate::TaskAttempt {
     type Table = task_attempt::Entity;
-    fn from_row(m: task_attempt::Model) -> Self {
-        m.into()
+    fn from_row(m: task_attempt::Model) -> Result<Self> {
+        m.try_into()
     }
 }
 
@@ -129,7 +129,7 @@ impl Store {
         let open = at_activity::<K::Table>(user_id, course_id, activity)
             .filter(K::Table::col(ACol::State).eq(STATE_IN_PROGRESS))
             .order_by_desc(K::Table::col(ACol::StartedAt));
-        Ok(open.one(&self.db).await?.map(K::from_row))
+        open.one(&self.db).await?.map(K::from_row).transpose()
     }
 
     /// The learner's attempts at an activity, newest first.
@@ -141,12 +141,11 @@ impl Store {
     ) -> Result<Vec<K>> {
         let all = at_activity::<K::Table>(user_id, course_id, activity)
             .order_by_desc(K::Table::col(ACol::StartedAt));
-        Ok(all
-            .all(&self.db)
+        all.all(&self.db)
             .await?
             .into_iter()
             .map(K::from_row)
-            .collect())
+            .collect()
     }
 
     /// How many attempts the learner made at an activity.
@@ -165,7 +164,7 @@ impl Store {
         let found = K::Table::find()
             .filter(K::Table::col(ACol::Id).eq(id))
             .filter(K::Table::col(ACol::UserId).eq(user_id));
-        Ok(found.one(&self.db).await?.map(K::from_row))
+        found.one(&self.db).await?.map(K::from_row).transpose()
     }
 
     /// The steps of an attempt, in order: (kind, data).

@@ -23,6 +23,42 @@ pub const STATE_GRADED: &str = "graded";
 /// Closed without a grade: submitted after its time limit under the `refuse` rule.
 pub const STATE_EXPIRED: &str = "expired";
 
+/// Where an attempt (at a quiz or a practice task) is: its `state` column, typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptState {
+    /// Open: answers may still be saved, checked or given.
+    InProgress,
+    /// Submitted, waiting for an instructor's grade (essays).
+    Submitted,
+    /// Graded (by the machine or an instructor): `passed` says how.
+    Graded,
+    /// Closed without a grade (time limit passed under the `refuse` rule).
+    Expired,
+}
+
+impl AttemptState {
+    /// The column's value, also what the API shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => STATE_IN_PROGRESS,
+            Self::Submitted => STATE_SUBMITTED,
+            Self::Graded => STATE_GRADED,
+            Self::Expired => STATE_EXPIRED,
+        }
+    }
+
+    /// Reads the column; a value the code never writes is a corrupt row.
+    pub(crate) fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            STATE_IN_PROGRESS => Self::InProgress,
+            STATE_SUBMITTED => Self::Submitted,
+            STATE_GRADED => Self::Graded,
+            STATE_EXPIRED => Self::Expired,
+            other => return Err(StoreError::Corrupt(format!("attempt state {other:?}"))),
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Attempt {
     pub id: String,
@@ -30,7 +66,7 @@ pub struct Attempt {
     pub course_id: String,
     pub quiz_id: String,
     pub content_version: String,
-    pub state: String,
+    pub state: AttemptState,
     pub paper: String,
     pub started_at: OffsetDateTime,
     pub submitted_at: Option<OffsetDateTime>,
@@ -41,26 +77,27 @@ pub struct Attempt {
 
 impl Attempt {
     pub fn is_submitted(&self) -> bool {
-        self.state != STATE_IN_PROGRESS
+        self.state != AttemptState::InProgress
     }
 }
 
-impl From<quiz_attempt::Model> for Attempt {
-    fn from(m: quiz_attempt::Model) -> Self {
-        Self {
+impl TryFrom<quiz_attempt::Model> for Attempt {
+    type Error = StoreError;
+    fn try_from(m: quiz_attempt::Model) -> Result<Self> {
+        Ok(Self {
             id: m.id,
             user_id: m.user_id,
             course_id: m.course_id,
             quiz_id: m.quiz_id,
             content_version: m.content_version,
-            state: m.state,
+            state: AttemptState::parse(&m.state)?,
             paper: m.paper,
             started_at: m.started_at,
             submitted_at: m.submitted_at,
             score_percent: m.score_percent,
             passed: m.passed,
             result: m.result,
-        }
+        })
     }
 }
 
@@ -296,11 +333,8 @@ impl Store {
             passed: Set(None),
             result: Set(None),
         };
-        Ok(
-            attempts::start::<quiz_attempt::Entity, _>(&self.db, row, &new.id, new.at)
-                .await?
-                .into(),
-        )
+        let started = attempts::start::<quiz_attempt::Entity, _>(&self.db, row, &new.id, new.at);
+        started.await?.try_into()
     }
 
     /// Every graded attempt at a quiz, oldest first, with the answers that were graded (the
@@ -330,7 +364,7 @@ impl Store {
                 .collect();
             for a in chunk {
                 let answers = steps.get(&a.id).cloned().unwrap_or_else(|| "{}".into());
-                out.push((Attempt::from(a.clone()), answers));
+                out.push((Attempt::try_from(a.clone())?, answers));
             }
         }
         Ok(out)
@@ -346,7 +380,7 @@ impl Store {
         let mut out = Vec::new();
         for a in attempts {
             let answers = submitted_answers(&self.db, &a.id).await?;
-            out.push((Attempt::from(a), answers));
+            out.push((Attempt::try_from(a)?, answers));
         }
         Ok(out)
     }
@@ -361,20 +395,20 @@ impl Store {
             return Ok(None);
         };
         let answers = submitted_answers(&self.db, &a.id).await?;
-        Ok(Some((Attempt::from(a), answers)))
+        Ok(Some((Attempt::try_from(a)?, answers)))
     }
 
     /// A learner's graded attempts, oldest submission first (for mastery).
     pub async fn graded_attempts_of(&self, user_id: i64) -> Result<Vec<Attempt>> {
-        Ok(quiz_attempt::Entity::find()
+        quiz_attempt::Entity::find()
             .filter(quiz_attempt::Column::UserId.eq(user_id))
             .filter(quiz_attempt::Column::State.eq(STATE_GRADED))
             .order_by_asc(quiz_attempt::Column::SubmittedAt)
             .all(&self.db)
             .await?
             .into_iter()
-            .map(Attempt::from)
-            .collect())
+            .map(Attempt::try_from)
+            .collect()
     }
 
     /// Appends a step (`save`, `check`) to an attempt still in progress.

@@ -43,7 +43,7 @@ pub use exports::{CompletionFilter, ExportRow};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
-    Attempt, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
+    Attempt, AttemptState, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
     NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use password_resets::{NewPasswordReset, RESET_EMAIL_PURPOSE};

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::attempts;
 use crate::entity::{task_attempt, task_step};
 
-use crate::{Result, Store, StoreError, STATE_GRADED, STATE_IN_PROGRESS};
+use crate::{AttemptState, Result, Store, StoreError, STATE_GRADED, STATE_IN_PROGRESS};
 
 #[derive(Debug, Clone)]
 pub struct TaskAttempt {
@@ -19,7 +19,7 @@ pub struct TaskAttempt {
     pub course_id: String,
     pub task_id: String,
     pub content_version: String,
-    pub state: String,
+    pub state: AttemptState,
     pub started_at: OffsetDateTime,
     pub finished_at: Option<OffsetDateTime>,
     pub score_percent: Option<f64>,
@@ -28,24 +28,25 @@ pub struct TaskAttempt {
 
 impl TaskAttempt {
     pub fn is_finished(&self) -> bool {
-        self.state != STATE_IN_PROGRESS
+        self.state != AttemptState::InProgress
     }
 }
 
-impl From<task_attempt::Model> for TaskAttempt {
-    fn from(m: task_attempt::Model) -> Self {
-        Self {
+impl TryFrom<task_attempt::Model> for TaskAttempt {
+    type Error = StoreError;
+    fn try_from(m: task_attempt::Model) -> Result<Self> {
+        Ok(Self {
             id: m.id,
             user_id: m.user_id,
             course_id: m.course_id,
             task_id: m.task_id,
             content_version: m.content_version,
-            state: m.state,
+            state: AttemptState::parse(&m.state)?,
             started_at: m.started_at,
             finished_at: m.finished_at,
             score_percent: m.score_percent,
             passed: m.passed,
-        }
+        })
     }
 }
 
@@ -81,11 +82,8 @@ impl Store {
             score_percent: Set(None),
             passed: Set(None),
         };
-        Ok(
-            attempts::start::<task_attempt::Entity, _>(&self.db, row, &new.id, new.at)
-                .await?
-                .into(),
-        )
+        let started = attempts::start::<task_attempt::Entity, _>(&self.db, row, &new.id, new.at);
+        started.await?.try_into()
     }
 }
 

@@ -256,7 +256,7 @@ async fn attempt_view(
         attempt_id: attempt.id.clone(),
         course_id: attempt.course_id.clone(),
         quiz_id: attempt.quiz_id.clone(),
-        state: attempt.state.clone(),
+        state: attempt.state.as_str().to_owned(),
         started_at: rfc3339(attempt.started_at),
         mode: if quiz.counts() {
             "test".into()

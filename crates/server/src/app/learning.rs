@@ -554,7 +554,7 @@ pub async fn review(state: &AppState, attempt: &Attempt) -> Result<Review, AppEr
         return Err(AppError::not_found());
     }
     let catalog = state.catalog();
-    let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
+    let (course, quiz) = course_and_quiz(&catalog, attempt)?;
     let bank = course.quiz_bank(quiz);
     let paper = parse_paper(attempt)?;
     let given = state
@@ -595,7 +595,7 @@ pub async fn invalid_answers(
     answers: &BTreeMap<String, Value>,
 ) -> Result<std::collections::BTreeSet<String>, AppError> {
     let catalog = state.catalog();
-    let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
+    let (course, quiz) = course_and_quiz(&catalog, attempt)?;
     let bank = course.quiz_bank(quiz);
     let paper = parse_paper(attempt)?;
     Ok(answers

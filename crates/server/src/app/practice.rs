@@ -205,7 +205,7 @@ pub async fn answer<'a>(
     })?;
     let completion = recorded.completion;
     if let Some(f) = finish {
-        current.attempt.state = hocvuso_store::STATE_GRADED.to_owned();
+        current.attempt.state = hocvuso_store::AttemptState::Graded;
         current.attempt.score_percent = Some(f.score_percent);
         current.attempt.passed = Some(f.passed);
         current.attempt.finished_at = Some(now);

@@ -515,7 +515,7 @@ struct FormProblems {
 
 pub async fn attempt(cx: SignedIn, path: web::Path<String>) -> PageResult {
     let (state, user) = (&cx.state, &cx.user);
-    let (attempt, questions) = app::attempt(&state, &user, &path).await?;
+    let (attempt, questions) = app::attempt(state, user, &path).await?;
     if let Some(result) = stored_result(&attempt)? {
         return result_page(&cx, &attempt, &questions, &result).await;
     }
@@ -523,7 +523,7 @@ pub async fn attempt(cx: SignedIn, path: web::Path<String>) -> PageResult {
         // Closed without a grade (time limit passed).
         return Err(AppError::conflict("time_limit_exceeded").into());
     }
-    let saved = app::saved_answers(&state, &attempt).await?;
+    let saved = app::saved_answers(state, &attempt).await?;
     attempt_form(&cx, &attempt, &questions, &saved, &FormProblems::default()).await
 }
 
@@ -541,7 +541,7 @@ async fn result_page(
         .chain(quiz.draw_courses.iter().filter_map(|id| catalog.course(id)))
         .collect();
     let rows = result_rows(course, &lessons_of, questions, result, &review);
-    let certificate_id = app::certificate_id(&state, &user, &course.id).await?;
+    let certificate_id = app::certificate_id(state, user, &course.id).await?;
     let mut page = Page::new(req, state, Some(user))
         .with("course", course)
         .with("quiz", quiz)
@@ -870,7 +870,7 @@ pub async fn submit(cx: SignedIn, path: web::Path<String>, body: web::Payload) -
     }
     // Unanswered questions: save, and ask once more (no script needed for the warning).
     if sent.fields.first("confirm") != Some("yes") {
-        let mut all = app::saved_answers(&state, &sent.attempt).await?;
+        let mut all = app::saved_answers(state, &sent.attempt).await?;
         all.extend(sent.answers.clone());
         let unanswered: Vec<(usize, String)> = sent
             .questions
@@ -880,7 +880,7 @@ pub async fn submit(cx: SignedIn, path: web::Path<String>, body: web::Payload) -
             .map(|(i, q)| (i + 1, q.id.clone()))
             .collect();
         if !unanswered.is_empty() {
-            let shown = app::save(&state, &user, &sent.attempt.id, sent.answers.clone()).await?;
+            let shown = app::save(state, user, &sent.attempt.id, sent.answers.clone()).await?;
             let problems = FormProblems {
                 unanswered,
                 ..Default::default()
@@ -888,7 +888,7 @@ pub async fn submit(cx: SignedIn, path: web::Path<String>, body: web::Payload) -
             return attempt_form(&cx, &sent.attempt, &sent.questions, &shown, &problems).await;
         }
     }
-    app::submit(&state, &user, &sent.attempt.id, sent.answers).await?;
+    app::submit(state, user, &sent.attempt.id, sent.answers).await?;
     Ok(redirect(&format!("/attempts/{}", sent.attempt.id)))
 }
 
@@ -900,7 +900,7 @@ pub async fn save(cx: SignedIn, path: web::Path<String>, body: web::Payload) -> 
     if let Some(page) = refuse_invalid(&cx, &sent).await? {
         return Ok(page);
     }
-    app::save(&state, &user, &sent.attempt.id, sent.answers.clone()).await?;
+    app::save(state, user, &sent.attempt.id, sent.answers.clone()).await?;
     let anchor = match sent.tapped() {
         Some(q) => format!("q-{q}"),
         None => "saved".to_owned(),
@@ -925,9 +925,9 @@ pub async fn check(
     if let Some(page) = refuse_invalid(&cx, &sent).await? {
         return Ok(page);
     }
-    let saved = app::save(&state, &user, &sent.attempt.id, sent.answers).await?;
+    let saved = app::save(state, user, &sent.attempt.id, sent.answers).await?;
     let answer = saved.get(&query.q).cloned().unwrap_or(Value::Null);
-    app::check(&state, &user, &sent.attempt.id, &query.q, answer).await?;
+    app::check(state, user, &sent.attempt.id, &query.q, answer).await?;
     Ok(redirect(&format!(
         "/attempts/{}#q-{}",
         sent.attempt.id, query.q
