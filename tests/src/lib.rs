@@ -87,6 +87,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The browser's cookie jar, for page tests.
     cookies: RefCell<HashMap<String, String>>,
+    /// Why this story's database may break the invariants at teardown (`tampered`), if it may.
+    tampered: std::cell::Cell<Option<&'static str>>,
 }
 
 /// Which database the stories run on.
@@ -115,15 +117,120 @@ async fn fresh_database_url() -> Result<String, Error> {
                 .ok_or("HOCVUSO_TEST_DATABASE_URL needs a /database part")?;
             Ok(format!("{prefix}/{name}"))
         }
-        _ => Ok("sqlite::memory:".into()),
+        // A named in-memory database in shared-cache mode: the application's pool keeps it
+        // alive, and the teardown check (`TestApp`'s `Drop`) opens it again from its own thread.
+        _ => Ok(format!(
+            "sqlite:file:hvs-{:016x}?mode=memory&cache=shared",
+            rand::thread_rng().gen::<u64>()
+        )),
     }
 }
 
 impl Drop for TestApp {
-    /// Each test's data folder (its signing keys) is its own temporary directory.
+    /// Every story ends with the invariant checks (`check_invariants`), whether it calls them or
+    /// not: here, when its `TestApp` goes, unless the story already failed (a panic) or said it
+    /// tampered with the database (`tampered`). The story's runtime cannot be re-entered from
+    /// `drop`, so the check runs on a thread of its own, on its own connection to the same
+    /// database, and a failure fails the story. Then each test's data folder (its signing keys),
+    /// its own temporary directory, goes.
     fn drop(&mut self) {
+        if !std::thread::panicking() && self.tampered.get().is_none() {
+            let url = self.database_url.clone();
+            let ring = self.state.issuer.ring();
+            let groups = self.state.catalog().groups.clone();
+            let now = self.state.clock.now();
+            let checked = std::thread::spawn(move || -> Result<(), String> {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                runtime.block_on(async move {
+                    let store = Store::connect(&url).await.map_err(|e| e.to_string())?;
+                    let checked = invariants(&store, &ring, &groups, now).await;
+                    store.connection().clone().close().await.ok();
+                    checked
+                })
+            })
+            .join();
+            match checked {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    let _ = std::fs::remove_dir_all(&self.state.settings.data_dir);
+                    panic!("teardown invariant check failed: {e}");
+                }
+                Err(_) => panic!("teardown invariant check panicked"),
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.state.settings.data_dir);
     }
+}
+
+/// What must hold after any story, whatever it did: the dashboard's counters and the learners'
+/// milestones (kept by deltas in every write) equal a rebuild from the base tables
+/// (`hocvuso dashboard rebuild` finds nothing to change), and `hocvuso ledger verify` passes
+/// (the chain holds, and every certificate and stored credential agrees with it).
+async fn invariants(
+    store: &Store,
+    ring: &hocvuso_credentials::KeyRing,
+    groups: &[hocvuso_course::Group],
+    now: time::OffsetDateTime,
+) -> Result<(), String> {
+    let e = |e: hocvuso_store::StoreError| e.to_string();
+    let milestones = store.rebuild_milestones(groups).await.map_err(e)?;
+    if milestones != 0 {
+        return Err(format!(
+            "a milestone rebuild changed {milestones} learners: the deltas missed something"
+        ));
+    }
+    let before = counters(store).await.map_err(e)?;
+    store.rebuild_aggregates().await.map_err(e)?;
+    let after = counters(store).await.map_err(e)?;
+    if before != after {
+        let kept: Vec<_> = before.iter().filter(|c| !after.contains(c)).collect();
+        let rebuilt: Vec<_> = after.iter().filter(|c| !before.contains(c)).collect();
+        return Err(format!(
+            "the counters differ from a rebuild: kept {kept:?}, rebuilt {rebuilt:?}"
+        ));
+    }
+    let report = hocvuso_server::app::ledger::verify(store, Some(ring), now)
+        .await
+        .map_err(e)?;
+    if let Err(b) = &report.chain {
+        return Err(format!("ledger verify: the chain breaks: {b:?}"));
+    }
+    if !report.findings.is_empty() {
+        let findings: Vec<String> = report.findings.iter().map(ToString::to_string).collect();
+        return Err(format!("ledger verify: {findings:?}"));
+    }
+    Ok(())
+}
+
+/// Every non-zero dashboard counter (totals and weekly), in a stable order: a rebuild drops
+/// zeros.
+async fn counters(
+    store: &Store,
+) -> Result<Vec<(i64, String, String, i32, i64)>, hocvuso_store::StoreError> {
+    use hocvuso_store::entity::{unit_stat, unit_weekly};
+    use sea_orm::EntityTrait;
+    let db = store.connection();
+    let mut all: Vec<_> = unit_stat::Entity::find()
+        .all(db)
+        .await
+        .map_err(hocvuso_store::StoreError::from)?
+        .into_iter()
+        .map(|s| (s.unit_id, s.group_id, s.metric, -1, s.value))
+        .chain(
+            unit_weekly::Entity::find()
+                .all(db)
+                .await
+                .map_err(hocvuso_store::StoreError::from)?
+                .into_iter()
+                .map(|s| (s.unit_id, s.group_id, s.metric, s.week, s.value)),
+        )
+        .filter(|c| c.4 != 0)
+        .collect();
+    all.sort();
+    Ok(all)
 }
 
 impl TestApp {
@@ -235,7 +342,28 @@ impl TestApp {
             store,
             database_url,
             cookies: RefCell::new(HashMap::new()),
+            tampered: std::cell::Cell::new(None),
         })
+    }
+
+    /// The invariant checks every story ends with (see `Drop`), run now: for a story that wants
+    /// them in its middle too.
+    pub async fn check_invariants(&self) -> TestResult {
+        let groups = self.state.catalog().groups.clone();
+        invariants(
+            &self.store,
+            &self.state.issuer.ring(),
+            &groups,
+            self.state.clock.now(),
+        )
+        .await
+        .map_err(Into::into)
+    }
+
+    /// Leaves out the teardown check: the story changed the database behind the platform's back
+    /// on purpose (an edited ledger, a revocation the counters never saw) and says why.
+    pub fn tampered(&self, why: &'static str) {
+        self.tampered.set(Some(why));
     }
 
     pub async fn send(&self, req: TestRequest) -> Reply {
@@ -435,7 +563,7 @@ impl TestApp {
     ) -> Result<BTreeMap<String, Value>, Error> {
         let attempt = self
             .store
-            .attempt(attempt_id, user_id)
+            .attempt::<hocvuso_store::Attempt>(attempt_id, user_id)
             .await?
             .ok_or("no such attempt")?;
         let paper: hocvuso_assessment::paper::Paper = serde_json::from_str(&attempt.paper)?;

@@ -142,7 +142,7 @@ async fn issuing_a_credential_stays_under_5_ms_of_server_time() -> TestResult {
             _ => {
                 let attempt = app
                     .store
-                    .attempt(&attempt_id, user.id)
+                    .attempt::<hocvuso_store::Attempt>(&attempt_id, user.id)
                     .await?
                     .ok_or("attempt")?;
                 let paper: hocvuso_assessment::paper::Paper = serde_json::from_str(&attempt.paper)?;

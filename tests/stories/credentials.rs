@@ -179,6 +179,7 @@ async fn a_revoked_certificate_says_so_everywhere_and_the_ledger_records_it() ->
 #[actix_web::test]
 async fn the_ledger_check_names_a_record_edited_or_deleted_in_the_database() -> TestResult {
     let app = TestApp::spawn().await?;
+    app.tampered("the story edits and deletes ledger records to show the check names them");
     for (u, n) in [
         ("ba.lan", "Nguyễn Thị Lan"),
         ("ong.ba", "Trần Văn Ba"),

@@ -13,6 +13,7 @@ mod credentials;
 mod evidence;
 mod guessing;
 mod instructor;
+mod invariants;
 mod journey;
 mod mail;
 mod migrations;

@@ -819,6 +819,7 @@ async fn the_access_log_records_routes_not_query_strings_or_ids() -> TestResult 
 async fn while_the_database_is_unreachable_the_api_and_pages_answer_503_in_vietnamese() -> TestResult
 {
     let app = TestApp::spawn().await?;
+    app.tampered("the story closes the database: there is nothing left to check");
     let token = app.learner("ba.lan").await?;
     app.store.connection().clone().close().await?;
     let api = app.get("/api/v1/me", Some(&token)).await;

@@ -1508,6 +1508,9 @@ async fn ward_dashboard(app: &TestApp, admin: &str, ward: i64) -> Result<Value, 
 async fn a_revoked_certificate_lowers_every_dashboard_figure_it_counted_in_and_a_rebuild_agrees(
 ) -> TestResult {
     let app = TestApp::spawn().await?;
+    app.tampered(
+        "the story writes a revocation in SQL, behind the ledger, for the rebuild to take back",
+    );
     let w = ward(&app).await?;
     let (mentor_id, _) = app.account("dai.su", Some("citizen"), &["learner"]).await?;
     member(&app, &w.admin, w.to1, "dai.su").await?;

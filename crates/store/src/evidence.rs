@@ -3,10 +3,10 @@
 
 use hocvuso_credentials::ledger::{self, Entry, Issue, Record, Revoke};
 use hocvuso_credentials::{status_list, AchievementKind};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait, TryInsertResult,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -108,41 +108,31 @@ where
     fn row_id(m: &Self::Model) -> i64;
 }
 
-impl CertificateTable for course_completion::Entity {
-    fn col(c: Col) -> Self::Column {
-        use course_completion::Column as C;
-        match c {
-            Col::Id => C::Id,
-            Col::CertificateId => C::CertificateId,
-            Col::UserId => C::UserId,
-            Col::Kid => C::Kid,
-            Col::Credential => C::Credential,
-            Col::RevokedAt => C::RevokedAt,
-            Col::RevokedReason => C::RevokedReason,
+/// Implements `CertificateTable` for a certificate entity (both have the same columns).
+macro_rules! certificate_table {
+    ($table:ident) => {
+        impl CertificateTable for $table::Entity {
+            fn col(c: Col) -> Self::Column {
+                use $table::Column as C;
+                match c {
+                    Col::Id => C::Id,
+                    Col::CertificateId => C::CertificateId,
+                    Col::UserId => C::UserId,
+                    Col::Kid => C::Kid,
+                    Col::Credential => C::Credential,
+                    Col::RevokedAt => C::RevokedAt,
+                    Col::RevokedReason => C::RevokedReason,
+                }
+            }
+            fn row_id(m: &Self::Model) -> i64 {
+                m.id
+            }
         }
-    }
-    fn row_id(m: &Self::Model) -> i64 {
-        m.id
-    }
+    };
 }
 
-impl CertificateTable for path_certificate::Entity {
-    fn col(c: Col) -> Self::Column {
-        use path_certificate::Column as C;
-        match c {
-            Col::Id => C::Id,
-            Col::CertificateId => C::CertificateId,
-            Col::UserId => C::UserId,
-            Col::Kid => C::Kid,
-            Col::Credential => C::Credential,
-            Col::RevokedAt => C::RevokedAt,
-            Col::RevokedReason => C::RevokedReason,
-        }
-    }
-    fn row_id(m: &Self::Model) -> i64 {
-        m.id
-    }
-}
+certificate_table!(course_completion);
+certificate_table!(path_certificate);
 
 /// The certificates of one table whose `col` equals `value`.
 async fn find_in<T, C>(db: &C, col: Col, value: sea_orm::Value) -> Result<Vec<Certificate>>
@@ -264,7 +254,7 @@ pub(crate) async fn award_path_if(
         return Ok(None);
     }
     let (kid, credential) = new.credential.unzip();
-    let inserted = path_certificate::Entity::insert(path_certificate::ActiveModel {
+    let row = path_certificate::ActiveModel {
         certificate_id: Set(new.certificate_id.clone()),
         user_id: Set(passed.user_id),
         group_id: Set(new.group_id.clone()),
@@ -279,20 +269,15 @@ pub(crate) async fn award_path_if(
         kid: Set(kid),
         credential: Set(credential),
         ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            path_certificate::Column::UserId,
-            path_certificate::Column::GroupId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .do_nothing()
-    .exec(tx)
-    .await
-    .map_err(|e| StoreError::unique_or_db(e, "path_certificate"))?;
-    if matches!(inserted, TryInsertResult::Conflicted) {
+    };
+    let unique = [
+        path_certificate::Column::UserId,
+        path_certificate::Column::GroupId,
+    ];
+    let inserted = crate::insert_once(tx, row, unique)
+        .await
+        .map_err(|e| StoreError::unique_or_db(e, "path_certificate"))?;
+    if !inserted {
         return Ok(None);
     }
     let Some(row) = path_certificate::Entity::find()

@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, HashMap};
 use hocvuso_course::LearnerRecord;
 use hocvuso_credentials::ledger::{Entry, Issue};
 use hocvuso_credentials::AchievementKind;
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
+use crate::attempts;
 use crate::entity::{
     attempt_step, course_completion, lesson_completion, quiz_attempt, task_attempt,
 };
@@ -23,6 +23,42 @@ pub const STATE_GRADED: &str = "graded";
 /// Closed without a grade: submitted after its time limit under the `refuse` rule.
 pub const STATE_EXPIRED: &str = "expired";
 
+/// Where an attempt (at a quiz or a practice task) is: its `state` column, typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptState {
+    /// Open: answers may still be saved, checked or given.
+    InProgress,
+    /// Submitted, waiting for an instructor's grade (essays).
+    Submitted,
+    /// Graded (by the machine or an instructor): `passed` says how.
+    Graded,
+    /// Closed without a grade (time limit passed under the `refuse` rule).
+    Expired,
+}
+
+impl AttemptState {
+    /// The column's value, also what the API shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => STATE_IN_PROGRESS,
+            Self::Submitted => STATE_SUBMITTED,
+            Self::Graded => STATE_GRADED,
+            Self::Expired => STATE_EXPIRED,
+        }
+    }
+
+    /// Reads the column; a value the code never writes is a corrupt row.
+    pub(crate) fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            STATE_IN_PROGRESS => Self::InProgress,
+            STATE_SUBMITTED => Self::Submitted,
+            STATE_GRADED => Self::Graded,
+            STATE_EXPIRED => Self::Expired,
+            other => return Err(StoreError::Corrupt(format!("attempt state {other:?}"))),
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Attempt {
     pub id: String,
@@ -30,7 +66,7 @@ pub struct Attempt {
     pub course_id: String,
     pub quiz_id: String,
     pub content_version: String,
-    pub state: String,
+    pub state: AttemptState,
     pub paper: String,
     pub started_at: OffsetDateTime,
     pub submitted_at: Option<OffsetDateTime>,
@@ -41,26 +77,27 @@ pub struct Attempt {
 
 impl Attempt {
     pub fn is_submitted(&self) -> bool {
-        self.state != STATE_IN_PROGRESS
+        self.state != AttemptState::InProgress
     }
 }
 
-impl From<quiz_attempt::Model> for Attempt {
-    fn from(m: quiz_attempt::Model) -> Self {
-        Self {
+impl TryFrom<quiz_attempt::Model> for Attempt {
+    type Error = StoreError;
+    fn try_from(m: quiz_attempt::Model) -> Result<Self> {
+        Ok(Self {
             id: m.id,
             user_id: m.user_id,
             course_id: m.course_id,
             quiz_id: m.quiz_id,
             content_version: m.content_version,
-            state: m.state,
+            state: AttemptState::parse(&m.state)?,
             paper: m.paper,
             started_at: m.started_at,
             submitted_at: m.submitted_at,
             score_percent: m.score_percent,
             passed: m.passed,
             result: m.result,
-        }
+        })
     }
 }
 
@@ -278,62 +315,11 @@ impl Store {
         Ok(recorded)
     }
 
-    pub async fn count_attempts(
-        &self,
-        user_id: i64,
-        course_id: &str,
-        quiz_id: &str,
-    ) -> Result<u64> {
-        Ok(quiz_attempt::Entity::find()
-            .filter(quiz_attempt::Column::UserId.eq(user_id))
-            .filter(quiz_attempt::Column::CourseId.eq(course_id))
-            .filter(quiz_attempt::Column::QuizId.eq(quiz_id))
-            .count(&self.db)
-            .await?)
-    }
-
-    pub async fn open_attempt(
-        &self,
-        user_id: i64,
-        course_id: &str,
-        quiz_id: &str,
-    ) -> Result<Option<Attempt>> {
-        Ok(quiz_attempt::Entity::find()
-            .filter(quiz_attempt::Column::UserId.eq(user_id))
-            .filter(quiz_attempt::Column::CourseId.eq(course_id))
-            .filter(quiz_attempt::Column::QuizId.eq(quiz_id))
-            .filter(quiz_attempt::Column::State.eq(STATE_IN_PROGRESS))
-            .order_by_desc(quiz_attempt::Column::StartedAt)
-            .one(&self.db)
-            .await?
-            .map(Attempt::from))
-    }
-
-    /// The learner's attempts at one quiz, newest first.
-    pub async fn attempts(
-        &self,
-        user_id: i64,
-        course_id: &str,
-        quiz_id: &str,
-    ) -> Result<Vec<Attempt>> {
-        Ok(quiz_attempt::Entity::find()
-            .filter(quiz_attempt::Column::UserId.eq(user_id))
-            .filter(quiz_attempt::Column::CourseId.eq(course_id))
-            .filter(quiz_attempt::Column::QuizId.eq(quiz_id))
-            .order_by_desc(quiz_attempt::Column::StartedAt)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Attempt::from)
-            .collect())
-    }
-
     /// Starts an attempt: the attempt row and its first step, together. A learner has at most
     /// one open attempt per quiz (`uq_quiz_attempts_open`): when another request opened one
     /// first, this fails with `Conflict("open_attempt")` and the caller resumes that one.
     pub async fn create_attempt(&self, new: NewAttempt) -> Result<Attempt> {
-        let tx = self.db.begin().await?;
-        let model = quiz_attempt::ActiveModel {
+        let row = quiz_attempt::ActiveModel {
             id: Set(new.id.clone()),
             user_id: Set(new.user_id),
             course_id: Set(new.course_id),
@@ -346,22 +332,9 @@ impl Store {
             score_percent: Set(None),
             passed: Set(None),
             result: Set(None),
-        }
-        .insert(&tx)
-        .await
-        .map_err(|e| StoreError::unique_or_db(e, "open_attempt"))?;
-        append_step(&tx, &new.id, 0, "start", "{}", new.at).await?;
-        tx.commit().await?;
-        Ok(model.into())
-    }
-
-    /// An attempt, only if it belongs to `user_id`: someone else's attempt does not exist.
-    pub async fn attempt(&self, id: &str, user_id: i64) -> Result<Option<Attempt>> {
-        Ok(quiz_attempt::Entity::find_by_id(id.to_owned())
-            .filter(quiz_attempt::Column::UserId.eq(user_id))
-            .one(&self.db)
-            .await?
-            .map(Attempt::from))
+        };
+        let started = attempts::start::<quiz_attempt::Entity, _>(&self.db, row, &new.id, new.at);
+        started.await?.try_into()
     }
 
     /// Every graded attempt at a quiz, oldest first, with the answers that were graded (the
@@ -391,7 +364,7 @@ impl Store {
                 .collect();
             for a in chunk {
                 let answers = steps.get(&a.id).cloned().unwrap_or_else(|| "{}".into());
-                out.push((Attempt::from(a.clone()), answers));
+                out.push((Attempt::try_from(a.clone())?, answers));
             }
         }
         Ok(out)
@@ -407,7 +380,7 @@ impl Store {
         let mut out = Vec::new();
         for a in attempts {
             let answers = submitted_answers(&self.db, &a.id).await?;
-            out.push((Attempt::from(a), answers));
+            out.push((Attempt::try_from(a)?, answers));
         }
         Ok(out)
     }
@@ -422,20 +395,20 @@ impl Store {
             return Ok(None);
         };
         let answers = submitted_answers(&self.db, &a.id).await?;
-        Ok(Some((Attempt::from(a), answers)))
+        Ok(Some((Attempt::try_from(a)?, answers)))
     }
 
     /// A learner's graded attempts, oldest submission first (for mastery).
     pub async fn graded_attempts_of(&self, user_id: i64) -> Result<Vec<Attempt>> {
-        Ok(quiz_attempt::Entity::find()
+        quiz_attempt::Entity::find()
             .filter(quiz_attempt::Column::UserId.eq(user_id))
             .filter(quiz_attempt::Column::State.eq(STATE_GRADED))
             .order_by_asc(quiz_attempt::Column::SubmittedAt)
             .all(&self.db)
             .await?
             .into_iter()
-            .map(Attempt::from)
-            .collect())
+            .map(Attempt::try_from)
+            .collect()
     }
 
     /// Appends a step (`save`, `check`) to an attempt still in progress.
@@ -447,61 +420,45 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<()> {
         let tx = self.db.begin().await?;
-        let open = quiz_attempt::Entity::find_by_id(attempt.id.clone())
-            .filter(quiz_attempt::Column::State.eq(STATE_IN_PROGRESS))
-            .one(&tx)
-            .await?;
-        if open.is_none() {
-            tx.rollback().await?;
-            return Err(StoreError::AlreadySubmitted);
-        }
-        let seq = attempt_step::Entity::find()
-            .filter(attempt_step::Column::AttemptId.eq(attempt.id.clone()))
-            .count(&tx)
-            .await? as i32;
-        append_step(&tx, &attempt.id, seq, kind, data, at)
-            .await
-            .map_err(|e| match e {
-                StoreError::Db(db) => StoreError::unique_or_db(db, "step"),
-                other => other,
-            })?;
+        attempts::ensure_open::<quiz_attempt::Entity>(&tx, &attempt.id).await?;
+        append_next(&tx, &attempt.id, kind, data, at).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The steps of an attempt, in order: (kind, data).
-    pub async fn attempt_steps(&self, attempt_id: &str) -> Result<Vec<(String, String)>> {
-        Ok(attempt_step::Entity::find()
-            .filter(attempt_step::Column::AttemptId.eq(attempt_id))
-            .order_by_asc(attempt_step::Column::Seq)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|s| (s.kind, s.data))
-            .collect())
     }
 
     /// Closes an attempt without a grade (time limit passed under the `refuse` rule).
     pub async fn expire_attempt(&self, attempt: &Attempt, at: OffsetDateTime) -> Result<()> {
         let tx = self.db.begin().await?;
-        let updated = quiz_attempt::Entity::update_many()
-            .col_expr(quiz_attempt::Column::State, STATE_EXPIRED.into())
-            .col_expr(quiz_attempt::Column::SubmittedAt, at.into())
-            .filter(quiz_attempt::Column::Id.eq(attempt.id.clone()))
-            .filter(quiz_attempt::Column::State.eq(STATE_IN_PROGRESS))
-            .exec(&tx)
-            .await?;
-        if updated.rows_affected != 1 {
-            tx.rollback().await?;
-            return Err(StoreError::AlreadySubmitted);
-        }
-        let seq = attempt_step::Entity::find()
-            .filter(attempt_step::Column::AttemptId.eq(attempt.id.clone()))
-            .count(&tx)
-            .await? as i32;
-        append_step(&tx, &attempt.id, seq, "expire", "{}", at).await?;
+        use quiz_attempt::Column as C;
+        let sets = vec![
+            (C::State, STATE_EXPIRED.into()),
+            (C::SubmittedAt, at.into()),
+        ];
+        attempts::transition::<quiz_attempt::Entity>(
+            &tx,
+            &attempt.id,
+            None,
+            STATE_IN_PROGRESS,
+            sets,
+        )
+        .await?;
+        append_next(&tx, &attempt.id, "expire", "{}", at).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The certificate id of the learner's completion of a course (revoked or not), if any.
+    pub async fn course_certificate_id(
+        &self,
+        user_id: i64,
+        course_id: &str,
+    ) -> Result<Option<String>> {
+        let id = course_completion::Entity::find()
+            .select_only()
+            .column(course_completion::Column::CertificateId)
+            .filter(course_completion::Column::UserId.eq(user_id))
+            .filter(course_completion::Column::CourseId.eq(course_id));
+        Ok(id.into_tuple::<String>().one(&self.db).await?)
     }
 
     pub async fn completions_for_user(&self, user_id: i64) -> Result<Vec<Completion>> {
@@ -536,26 +493,16 @@ async fn record_lesson(
     content_version: &str,
     at: OffsetDateTime,
 ) -> Result<()> {
-    lesson_completion::Entity::insert(lesson_completion::ActiveModel {
+    let row = lesson_completion::ActiveModel {
         user_id: Set(user_id),
         course_id: Set(course_id.to_owned()),
         lesson_id: Set(lesson_id.to_owned()),
         content_version: Set(content_version.to_owned()),
         completed_at: Set(at),
         ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            lesson_completion::Column::UserId,
-            lesson_completion::Column::CourseId,
-            lesson_completion::Column::LessonId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .do_nothing()
-    .exec(tx)
-    .await?;
+    };
+    use lesson_completion::Column as C;
+    crate::insert_once(tx, row, [C::UserId, C::CourseId, C::LessonId]).await?;
     Ok(())
 }
 
@@ -593,31 +540,19 @@ where
             "an attempt graded without a pass or fail".into(),
         ));
     }
-    let mut update = quiz_attempt::Entity::update_many()
-        .col_expr(quiz_attempt::Column::State, to.into())
-        .col_expr(
-            quiz_attempt::Column::ScorePercent,
-            grading.score_percent.into(),
-        )
-        .col_expr(quiz_attempt::Column::Passed, grading.passed.into())
-        .col_expr(quiz_attempt::Column::Result, grading.result.clone().into());
+    use quiz_attempt::Column as C;
+    let mut sets = vec![
+        (C::State, to.into()),
+        (C::ScorePercent, grading.score_percent.into()),
+        (C::Passed, grading.passed.into()),
+        (C::Result, grading.result.clone().into()),
+    ];
     if from == STATE_IN_PROGRESS {
-        update = update.col_expr(quiz_attempt::Column::SubmittedAt, at.into());
+        sets.push((C::SubmittedAt, at.into()));
     }
-    let updated = update
-        .filter(quiz_attempt::Column::Id.eq(grading.attempt_id.clone()))
-        .filter(quiz_attempt::Column::UserId.eq(user_id))
-        .filter(quiz_attempt::Column::State.eq(from))
-        .exec(tx)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(StoreError::AlreadySubmitted);
-    }
-    let seq = attempt_step::Entity::find()
-        .filter(attempt_step::Column::AttemptId.eq(grading.attempt_id.clone()))
-        .count(tx)
-        .await? as i32;
-    append_step(tx, &grading.attempt_id, seq, step_kind, step_data, at).await?;
+    let id = &grading.attempt_id;
+    attempts::transition::<quiz_attempt::Entity>(tx, id, Some(user_id), from, sets).await?;
+    append_next(tx, id, step_kind, step_data, at).await?;
     let Some(passed) = grading.passed else {
         return Ok(Recorded::default());
     };
@@ -649,25 +584,16 @@ where
     Ok(recorded)
 }
 
-async fn append_step(
+/// Appends the attempt's next step.
+async fn append_next(
     tx: &DatabaseTransaction,
     attempt_id: &str,
-    seq: i32,
     kind: &str,
     data: &str,
     at: OffsetDateTime,
 ) -> Result<()> {
-    attempt_step::ActiveModel {
-        attempt_id: Set(attempt_id.to_owned()),
-        seq: Set(seq),
-        kind: Set(kind.to_owned()),
-        data: Set(data.to_owned()),
-        at: Set(at),
-        ..Default::default()
-    }
-    .insert(tx)
-    .await?;
-    Ok(())
+    let seq = attempts::next_seq::<attempt_step::Entity>(tx, attempt_id).await?;
+    attempts::append_step::<attempt_step::Entity>(tx, attempt_id, seq, kind, data, at).await
 }
 
 async fn record_in<C: ConnectionTrait>(

@@ -4,6 +4,7 @@
 
 pub mod aggregates;
 mod assignments;
+mod attempts;
 pub mod backup;
 mod bulk;
 mod community;
@@ -33,6 +34,7 @@ use hocvuso_migration::MigratorTrait;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 pub use assignments::{AssignedPerson, Assignment, NewAssignment, Notification};
+pub use attempts::AttemptKind;
 pub use community::{Assist, Attendee, ClassSession, Household, NewClass};
 pub use contact::REMINDER_EMAIL_PURPOSE;
 pub use error::StoreError;
@@ -41,7 +43,7 @@ pub use exports::{CompletionFilter, ExportRow};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
-    Attempt, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
+    Attempt, AttemptState, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
     NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use password_resets::{NewPasswordReset, RESET_EMAIL_PURPOSE};
@@ -97,8 +99,9 @@ impl Store {
                     // a thread wake-up per row.
                     .row_buffer_size(1024)
             });
-            if url.contains(":memory:") {
-                // Every pooled connection to :memory: would be a separate empty database.
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                // Every pooled connection to :memory: would be a separate empty database; a
+                // named shared-cache one (the stories') keeps one connection all the same.
                 opts.max_connections(1).min_connections(1);
             }
         }
@@ -152,4 +155,24 @@ impl Store {
         self.db.ping().await?;
         Ok(())
     }
+}
+
+/// Inserts `row` unless a row with the same `unique` columns exists (then writes nothing, and
+/// no error even on PostgreSQL inside a transaction): whether it inserted.
+pub(crate) async fn insert_once<A, C>(
+    db: &C,
+    row: A,
+    unique: impl IntoIterator<Item = <A::Entity as sea_orm::EntityTrait>::Column>,
+) -> std::result::Result<bool, sea_orm::DbErr>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    use sea_orm::sea_query::OnConflict;
+    let inserted = <A::Entity as sea_orm::EntityTrait>::insert(row)
+        .on_conflict(OnConflict::columns(unique).do_nothing().to_owned())
+        .do_nothing()
+        .exec(db)
+        .await?;
+    Ok(!matches!(inserted, sea_orm::TryInsertResult::Conflicted))
 }

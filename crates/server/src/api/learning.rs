@@ -124,13 +124,7 @@ pub async fn course(
     let catalog = state.catalog();
     let course = app::course(&catalog, &path)?;
     let (status, record) = app::status(&state, &user.0, course).await?;
-    let certificate_id = state
-        .store
-        .completions_for_user(user.0.id)
-        .await?
-        .into_iter()
-        .find(|c| c.course_id == course.id)
-        .map(|c| c.certificate_id);
+    let certificate_id = app::certificate_id(&state, &user.0, &course.id).await?;
     let tasks = crate::app::practice::tasks_of(&state, &user.0, course, &record).await?;
     Ok(HttpResponse::Ok().json(CourseDetail {
         tasks: tasks.iter().map(Into::into).collect(),
@@ -262,7 +256,7 @@ async fn attempt_view(
         attempt_id: attempt.id.clone(),
         course_id: attempt.course_id.clone(),
         quiz_id: attempt.quiz_id.clone(),
-        state: attempt.state.clone(),
+        state: attempt.state.as_str().to_owned(),
         started_at: rfc3339(attempt.started_at),
         mode: if quiz.counts() {
             "test".into()

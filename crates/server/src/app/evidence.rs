@@ -650,7 +650,7 @@ pub(crate) async fn course_score(
     for quiz in &course.quizzes {
         let mut best = state
             .store
-            .attempts(user.id, &course.id, &quiz.id)
+            .attempts::<hocvuso_store::Attempt>(user.id, &course.id, &quiz.id)
             .await?
             .iter()
             .filter(|a| a.passed == Some(true))

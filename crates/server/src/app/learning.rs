@@ -19,6 +19,18 @@ pub fn course<'a>(catalog: &'a Catalog, course_id: &str) -> Result<&'a Course, A
     catalog.course(course_id).ok_or_else(AppError::not_found)
 }
 
+/// The certificate id of the learner's completion of a course (revoked or not), if any.
+pub async fn certificate_id(
+    state: &AppState,
+    user: &User,
+    course_id: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(state
+        .store
+        .course_certificate_id(user.id, course_id)
+        .await?)
+}
+
 pub async fn status(
     state: &AppState,
     user: &User,
@@ -73,7 +85,7 @@ pub async fn saved_answers(
     state: &AppState,
     attempt: &Attempt,
 ) -> Result<BTreeMap<String, Value>, AppError> {
-    let steps = state.store.attempt_steps(&attempt.id).await?;
+    let steps = state.store.attempt_steps::<Attempt>(&attempt.id).await?;
     Ok(steps
         .iter()
         .rev()
@@ -88,7 +100,7 @@ pub async fn checked_questions(
     attempt: &Attempt,
 ) -> Result<BTreeMap<String, QuestionResult>, AppError> {
     let mut out = BTreeMap::new();
-    for (kind, data) in state.store.attempt_steps(&attempt.id).await? {
+    for (kind, data) in state.store.attempt_steps::<Attempt>(&attempt.id).await? {
         if kind == "check" {
             if let Ok(r) = serde_json::from_str::<QuestionResult>(&data) {
                 out.insert(r.id.clone(), r);
@@ -111,8 +123,7 @@ pub async fn save(
         return Err(AppError::conflict("already_submitted"));
     }
     let catalog = state.catalog();
-    let course = course(&catalog, &attempt.course_id)?;
-    let quiz = quiz(course, &attempt.quiz_id)?;
+    let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
     refuse_late(state, &attempt, quiz)?;
     let paper = parse_paper(&attempt)?;
     grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
@@ -140,8 +151,7 @@ pub async fn check(
         return Err(AppError::conflict("already_submitted"));
     }
     let catalog = state.catalog();
-    let course = course(&catalog, &attempt.course_id)?;
-    let quiz = quiz(course, &attempt.quiz_id)?;
+    let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
     if quiz.mode != QuizMode::Practice {
         return Err(AppError::conflict("not_practice"));
     }
@@ -172,6 +182,15 @@ fn quiz<'a>(course: &'a Course, quiz_id: &str) -> Result<&'a Quiz, AppError> {
     course.quiz(quiz_id).ok_or_else(AppError::not_found)
 }
 
+/// The course and the quiz an attempt is at (404 when the served content no longer has them).
+pub fn course_and_quiz<'a>(
+    catalog: &'a Catalog,
+    attempt: &Attempt,
+) -> Result<(&'a Course, &'a Quiz), AppError> {
+    let course = course(catalog, &attempt.course_id)?;
+    Ok((course, quiz(course, &attempt.quiz_id)?))
+}
+
 fn parse_paper(attempt: &Attempt) -> Result<Paper, AppError> {
     serde_json::from_str(&attempt.paper).map_err(|e| {
         tracing::error!(attempt = %attempt.id, error = %e, "stored paper is unreadable");
@@ -193,7 +212,10 @@ pub async fn start_attempt(
     if let Some(started) = resume(state, user, course, quiz).await? {
         return Ok(started);
     }
-    let earlier = state.store.attempts(user.id, &course.id, &quiz.id).await?;
+    let earlier = state
+        .store
+        .attempts::<Attempt>(user.id, &course.id, &quiz.id)
+        .await?;
     let now = state.clock.now();
     // Integrity: a learner cannot draw paper after paper to harvest a bank.
     if earlier
@@ -286,7 +308,7 @@ async fn resume(
 ) -> Result<Option<Started>, AppError> {
     let Some(open) = state
         .store
-        .open_attempt(user.id, &course.id, &quiz.id)
+        .open_attempt::<Attempt>(user.id, &course.id, &quiz.id)
         .await?
     else {
         return Ok(None);
@@ -342,12 +364,11 @@ pub async fn attempt(
     }
     let attempt = state
         .store
-        .attempt(attempt_id, user.id)
+        .attempt::<Attempt>(attempt_id, user.id)
         .await?
         .ok_or_else(AppError::not_found)?;
     let catalog = state.catalog();
-    let course = course(&catalog, &attempt.course_id)?;
-    let quiz = quiz(course, &attempt.quiz_id)?;
+    let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
     let paper = parse_paper(&attempt)?;
     let questions = paper::present(&paper, &shown_bank(state, course, quiz));
     Ok((attempt, questions))
@@ -392,8 +413,7 @@ pub async fn submit(
         return Err(AppError::conflict("already_submitted"));
     }
     let catalog = state.catalog();
-    let course = course(&catalog, &attempt.course_id)?;
-    let quiz = quiz(course, &attempt.quiz_id)?;
+    let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
     let paper = parse_paper(&attempt)?;
     let mut all = saved_answers(state, &attempt).await?;
     let late = past_deadline(state, &attempt, quiz);
@@ -534,13 +554,12 @@ pub async fn review(state: &AppState, attempt: &Attempt) -> Result<Review, AppEr
         return Err(AppError::not_found());
     }
     let catalog = state.catalog();
-    let course = course(&catalog, &attempt.course_id)?;
-    let quiz = quiz(course, &attempt.quiz_id)?;
+    let (course, quiz) = course_and_quiz(&catalog, attempt)?;
     let bank = course.quiz_bank(quiz);
     let paper = parse_paper(attempt)?;
     let given = state
         .store
-        .attempt_steps(&attempt.id)
+        .attempt_steps::<Attempt>(&attempt.id)
         .await?
         .into_iter()
         .rev()
@@ -576,8 +595,7 @@ pub async fn invalid_answers(
     answers: &BTreeMap<String, Value>,
 ) -> Result<std::collections::BTreeSet<String>, AppError> {
     let catalog = state.catalog();
-    let course = course(&catalog, &attempt.course_id)?;
-    let quiz = quiz(course, &attempt.quiz_id)?;
+    let (course, quiz) = course_and_quiz(&catalog, attempt)?;
     let bank = course.quiz_bank(quiz);
     let paper = parse_paper(attempt)?;
     Ok(answers

@@ -53,7 +53,7 @@ pub async fn start(
     let task = task(course, task_id)?;
     if let Some(open) = state
         .store
-        .open_task_attempt(user.id, &course.id, &task.id)
+        .open_attempt::<TaskAttempt>(user.id, &course.id, &task.id)
         .await?
     {
         return Ok(open);
@@ -61,7 +61,7 @@ pub async fn start(
     let now = state.clock.now();
     let recent = state
         .store
-        .task_attempts(user.id, &course.id, &task.id)
+        .attempts::<TaskAttempt>(user.id, &course.id, &task.id)
         .await?
         .iter()
         .filter(|a| now - a.started_at < time::Duration::HOUR)
@@ -94,7 +94,7 @@ pub async fn start(
         // A parallel start opened one a moment ago: resume it.
         Err(StoreError::Conflict("open_attempt")) => state
             .store
-            .open_task_attempt(user.id, &course.id, &task.id)
+            .open_attempt::<TaskAttempt>(user.id, &course.id, &task.id)
             .await?
             .ok_or_else(|| AppError::conflict("conflict")),
         Err(e) => Err(e.into()),
@@ -110,14 +110,14 @@ pub async fn load<'a>(
 ) -> Result<TaskState<'a>, AppError> {
     let attempt = state
         .store
-        .task_attempt(attempt_id, user.id)
+        .attempt::<TaskAttempt>(attempt_id, user.id)
         .await?
         .ok_or_else(AppError::not_found)?;
     let course = course(catalog, &attempt.course_id)?;
     let task = task(course, &attempt.task_id)?;
     let grades: Vec<StepGrade> = state
         .store
-        .task_steps(&attempt.id)
+        .attempt_steps::<TaskAttempt>(&attempt.id)
         .await?
         .into_iter()
         .filter(|(kind, _)| kind == "answer")
@@ -176,7 +176,7 @@ pub async fn answer<'a>(
         grade: grade.clone(),
         answer,
     })
-    .map_err(|_| AppError::internal())?;
+    .map_err(|e| AppError::internal_because("encoding a task answer", e))?;
     // `start` is step 0 of the history; each earlier answer one more.
     let expected_seq = 1 + current.grades.len();
     let now = state.clock.now();
@@ -205,7 +205,7 @@ pub async fn answer<'a>(
     })?;
     let completion = recorded.completion;
     if let Some(f) = finish {
-        current.attempt.state = hocvuso_store::STATE_GRADED.to_owned();
+        current.attempt.state = hocvuso_store::AttemptState::Graded;
         current.attempt.score_percent = Some(f.score_percent);
         current.attempt.passed = Some(f.passed);
         current.attempt.finished_at = Some(now);
@@ -240,7 +240,7 @@ pub async fn tasks_of<'a>(
     for t in &course.tasks {
         let open = state
             .store
-            .open_task_attempt(user.id, &course.id, &t.id)
+            .open_attempt::<TaskAttempt>(user.id, &course.id, &t.id)
             .await?;
         out.push(TaskRow {
             task: t,

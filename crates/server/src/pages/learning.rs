@@ -8,8 +8,8 @@ use hocvuso_assessment::paper::PresentedQuestion;
 use hocvuso_course::{Catalog, Course, QuizMode};
 
 use crate::app::learning as app;
+use crate::auth::csrf;
 use crate::auth::session::MaybeUser;
-use crate::auth::{csrf, PageUser};
 use crate::error::AppError;
 use crate::present::learning::{
     answer_lines, question_views, stored_result, QuestionView, SubmitResponse,
@@ -19,6 +19,7 @@ use crate::state::AppState;
 use crate::views::{date_vi, time_vi};
 
 use super::form::FormFields;
+use super::signed_in::{CsrfChecked, SignedIn};
 use super::{redirect, Page, PageError, PageResult};
 
 #[derive(Serialize)]
@@ -163,13 +164,8 @@ struct QuizRow<'a> {
     attempts_left: Option<u64>,
 }
 
-pub async fn course(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<String>,
-) -> PageResult {
-    let user = user.0;
+pub async fn course(cx: SignedIn, path: web::Path<String>) -> PageResult {
+    let SignedIn { req, state, user } = cx;
     let catalog = state.catalog();
     let course = app::course(&catalog, &path)?;
     let (status, record) = app::status(&state, &user, course).await?;
@@ -177,7 +173,7 @@ pub async fn course(
     for q in &course.quizzes {
         let attempts = state
             .store
-            .attempts(user.id, &course.id, &q.id)
+            .attempts::<hocvuso_store::Attempt>(user.id, &course.id, &q.id)
             .await
             .map_err(AppError::from)?;
         quizzes.push(QuizRow {
@@ -198,13 +194,7 @@ pub async fn course(
                 .then(|| u64::from(q.max_attempts).saturating_sub(attempts.len() as u64)),
         });
     }
-    let completion = state
-        .store
-        .completions_for_user(user.id)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .find(|c| c.course_id == course.id);
+    let certificate_id = app::certificate_id(&state, &user, &course.id).await?;
     let mastery = crate::app::mastery::summary(&state, &user).await?;
     let lang = crate::preferences::current().lang;
     let lessons: Vec<LessonRow<'_>> = course
@@ -243,7 +233,7 @@ pub async fn course(
         .with("lessons", &lessons)
         .with("quizzes", &quizzes)
         .with("status", &status)
-        .with("certificate_id", &completion.map(|c| c.certificate_id))
+        .with("certificate_id", &certificate_id)
         .render("course.html")
 }
 
@@ -288,13 +278,8 @@ impl<'a> From<&'a hocvuso_course::Lesson> for LessonLink<'a> {
     }
 }
 
-pub async fn lesson(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<(String, String)>,
-) -> PageResult {
-    let user = user.0;
+pub async fn lesson(cx: SignedIn, path: web::Path<(String, String)>) -> PageResult {
+    let SignedIn { req, state, user } = cx;
     let (course_id, lesson_id) = path.into_inner();
     let catalog = state.catalog();
     let course = app::course(&catalog, &course_id)?;
@@ -365,12 +350,6 @@ fn scrolling_tables(html: &str) -> String {
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub(crate) csrf: String,
-}
-
-#[derive(Deserialize)]
 pub struct CompleteForm {
     #[serde(default)]
     csrf: String,
@@ -385,12 +364,11 @@ fn valid_replay_key(key: &str) -> bool {
 }
 
 pub async fn complete_lesson(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    cx: SignedIn,
     path: web::Path<(String, String)>,
     form: web::Form<CompleteForm>,
 ) -> PageResult {
+    let SignedIn { req, state, user } = cx;
     csrf::verify(&req, &form.csrf)?;
     let (course_id, lesson_id) = path.into_inner();
     let mut claimed = None;
@@ -401,7 +379,7 @@ pub async fn complete_lesson(
         let action = format!("lesson:{course_id}/{lesson_id}");
         let first = state
             .store
-            .claim_offline_replay(user.0.id, key, &action, state.clock.now())
+            .claim_offline_replay(user.id, key, &action, state.clock.now())
             .await
             .map_err(AppError::from)?;
         if !first {
@@ -410,10 +388,10 @@ pub async fn complete_lesson(
         }
         claimed = Some(key);
     }
-    if let Err(e) = app::complete_lesson(&state, &user.0, &course_id, &lesson_id).await {
+    if let Err(e) = app::complete_lesson(&state, &user, &course_id, &lesson_id).await {
         if let Some(key) = claimed {
             // The action failed: the phone may send it again.
-            let _ = state.store.release_offline_replay(user.0.id, key).await;
+            let _ = state.store.release_offline_replay(user.id, key).await;
         }
         return Err(e.into());
     }
@@ -432,15 +410,12 @@ pub async fn complete_lesson(
 }
 
 pub async fn start_attempt(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    cx: SignedIn,
+    _: CsrfChecked,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
 ) -> PageResult {
-    csrf::verify(&req, &form.csrf)?;
     let (course_id, quiz_id) = path.into_inner();
-    let started = app::start_attempt(&state, &user.0, &course_id, &quiz_id).await?;
+    let started = app::start_attempt(&cx.state, &cx.user, &course_id, &quiz_id).await?;
     Ok(redirect(&format!("/attempts/{}", started.attempt.id)))
 }
 
@@ -538,60 +513,35 @@ struct FormProblems {
     unanswered: Vec<(usize, String)>,
 }
 
-pub async fn attempt(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<String>,
-) -> PageResult {
-    let user = user.0;
-    let (attempt, questions) = app::attempt(&state, &user, &path).await?;
+pub async fn attempt(cx: SignedIn, path: web::Path<String>) -> PageResult {
+    let (state, user) = (&cx.state, &cx.user);
+    let (attempt, questions) = app::attempt(state, user, &path).await?;
     if let Some(result) = stored_result(&attempt)? {
-        return result_page(&req, &state, &user, &attempt, &questions, &result).await;
+        return result_page(&cx, &attempt, &questions, &result).await;
     }
     if attempt.is_submitted() {
         // Closed without a grade (time limit passed).
         return Err(AppError::conflict("time_limit_exceeded").into());
     }
-    let saved = app::saved_answers(&state, &attempt).await?;
-    attempt_form(
-        &req,
-        &state,
-        &user,
-        &attempt,
-        &questions,
-        &saved,
-        &FormProblems::default(),
-    )
-    .await
+    let saved = app::saved_answers(state, &attempt).await?;
+    attempt_form(&cx, &attempt, &questions, &saved, &FormProblems::default()).await
 }
 
 async fn result_page(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &hocvuso_store::User,
+    cx: &SignedIn,
     attempt: &hocvuso_store::Attempt,
     questions: &[PresentedQuestion],
     result: &SubmitResponse,
 ) -> PageResult {
+    let (req, state, user) = (&cx.req, &**cx.state, &cx.user);
     let catalog = state.catalog();
-    let course = app::course(&catalog, &attempt.course_id)?;
-    let quiz = course
-        .quiz(&attempt.quiz_id)
-        .ok_or_else(AppError::not_found)?;
+    let (course, quiz) = app::course_and_quiz(&catalog, attempt)?;
     let review = app::review(state, attempt).await?;
     let lessons_of: Vec<&Course> = std::iter::once(course)
         .chain(quiz.draw_courses.iter().filter_map(|id| catalog.course(id)))
         .collect();
     let rows = result_rows(course, &lessons_of, questions, result, &review);
-    let certificate_id = state
-        .store
-        .completions_for_user(user.id)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .find(|c| c.course_id == course.id)
-        .map(|c| c.certificate_id);
+    let certificate_id = app::certificate_id(state, user, &course.id).await?;
     let mut page = Page::new(req, state, Some(user))
         .with("course", course)
         .with("quiz", quiz)
@@ -610,7 +560,7 @@ async fn result_page(
     } else {
         let attempts = state
             .store
-            .attempts(user.id, &course.id, &quiz.id)
+            .attempts::<hocvuso_store::Attempt>(user.id, &course.id, &quiz.id)
             .await
             .map_err(AppError::from)?;
         let may_retake = quiz.max_attempts == 0
@@ -624,19 +574,15 @@ async fn result_page(
 /// The attempt's form with `shown` filled in (what was saved, or what the learner just sent)
 /// and the problems of the last send beside their questions.
 async fn attempt_form(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &hocvuso_store::User,
+    cx: &SignedIn,
     attempt: &hocvuso_store::Attempt,
     questions: &[PresentedQuestion],
     shown: &BTreeMap<String, Value>,
     problems: &FormProblems,
 ) -> PageResult {
+    let (req, state, user) = (&cx.req, &**cx.state, &cx.user);
     let catalog = state.catalog();
-    let course = app::course(&catalog, &attempt.course_id)?;
-    let quiz = course
-        .quiz(&attempt.quiz_id)
-        .ok_or_else(AppError::not_found)?;
+    let (course, quiz) = app::course_and_quiz(&catalog, attempt)?;
     let checked = app::checked_questions(state, attempt).await?;
     let items: Vec<AttemptItem> = question_views(&attempt.course_id, questions)
         .into_iter()
@@ -888,11 +834,10 @@ impl SentForm {
 /// Saves what fits and shows the form again, as sent, when an answer does not fit its question:
 /// `Ok(None)` when every answer fits.
 async fn refuse_invalid(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &hocvuso_store::User,
+    cx: &SignedIn,
     sent: &SentForm,
 ) -> Result<Option<actix_web::HttpResponse>, PageError> {
+    let (state, user) = (&**cx.state, &cx.user);
     let invalid = app::invalid_answers(state, &sent.attempt, &sent.answers).await?;
     if invalid.is_empty() {
         return Ok(None);
@@ -909,37 +854,23 @@ async fn refuse_invalid(
         invalid,
         ..Default::default()
     };
-    attempt_form(
-        req,
-        state,
-        user,
-        &sent.attempt,
-        &sent.questions,
-        &shown,
-        &problems,
-    )
-    .await
-    .map(Some)
+    attempt_form(cx, &sent.attempt, &sent.questions, &shown, &problems)
+        .await
+        .map(Some)
 }
 
-pub async fn submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<String>,
-    body: web::Payload,
-) -> PageResult {
-    let user = user.0;
-    let sent = form_answers(&req, &state, &user, &path, body).await?;
+pub async fn submit(cx: SignedIn, path: web::Path<String>, body: web::Payload) -> PageResult {
+    let (state, user) = (&cx.state, &cx.user);
+    let sent = form_answers(&cx, &path, body).await?;
     if sent.attempt.is_submitted() {
         return Ok(redirect(&format!("/attempts/{}", sent.attempt.id)));
     }
-    if let Some(page) = refuse_invalid(&req, &state, &user, &sent).await? {
+    if let Some(page) = refuse_invalid(&cx, &sent).await? {
         return Ok(page);
     }
     // Unanswered questions: save, and ask once more (no script needed for the warning).
     if sent.fields.first("confirm") != Some("yes") {
-        let mut all = app::saved_answers(&state, &sent.attempt).await?;
+        let mut all = app::saved_answers(state, &sent.attempt).await?;
         all.extend(sent.answers.clone());
         let unanswered: Vec<(usize, String)> = sent
             .questions
@@ -949,42 +880,27 @@ pub async fn submit(
             .map(|(i, q)| (i + 1, q.id.clone()))
             .collect();
         if !unanswered.is_empty() {
-            let shown = app::save(&state, &user, &sent.attempt.id, sent.answers.clone()).await?;
+            let shown = app::save(state, user, &sent.attempt.id, sent.answers.clone()).await?;
             let problems = FormProblems {
                 unanswered,
                 ..Default::default()
             };
-            return attempt_form(
-                &req,
-                &state,
-                &user,
-                &sent.attempt,
-                &sent.questions,
-                &shown,
-                &problems,
-            )
-            .await;
+            return attempt_form(&cx, &sent.attempt, &sent.questions, &shown, &problems).await;
         }
     }
-    app::submit(&state, &user, &sent.attempt.id, sent.answers).await?;
+    app::submit(state, user, &sent.attempt.id, sent.answers).await?;
     Ok(redirect(&format!("/attempts/{}", sent.attempt.id)))
 }
 
 /// Saves the form without submitting: the "Lưu bài" button, and every tap on a hotspot image
 /// (which comes back to that question, not to the top of the page).
-pub async fn save(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<String>,
-    body: web::Payload,
-) -> PageResult {
-    let user = user.0;
-    let sent = form_answers(&req, &state, &user, &path, body).await?;
-    if let Some(page) = refuse_invalid(&req, &state, &user, &sent).await? {
+pub async fn save(cx: SignedIn, path: web::Path<String>, body: web::Payload) -> PageResult {
+    let (state, user) = (&cx.state, &cx.user);
+    let sent = form_answers(&cx, &path, body).await?;
+    if let Some(page) = refuse_invalid(&cx, &sent).await? {
         return Ok(page);
     }
-    app::save(&state, &user, &sent.attempt.id, sent.answers.clone()).await?;
+    app::save(state, user, &sent.attempt.id, sent.answers.clone()).await?;
     let anchor = match sent.tapped() {
         Some(q) => format!("q-{q}"),
         None => "saved".to_owned(),
@@ -999,21 +915,19 @@ pub struct CheckQuery {
 
 /// Practice mode: saves the form, then checks one question and shows its feedback.
 pub async fn check(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
+    cx: SignedIn,
     path: web::Path<String>,
     query: web::Query<CheckQuery>,
     body: web::Payload,
 ) -> PageResult {
-    let user = user.0;
-    let sent = form_answers(&req, &state, &user, &path, body).await?;
-    if let Some(page) = refuse_invalid(&req, &state, &user, &sent).await? {
+    let (state, user) = (&cx.state, &cx.user);
+    let sent = form_answers(&cx, &path, body).await?;
+    if let Some(page) = refuse_invalid(&cx, &sent).await? {
         return Ok(page);
     }
-    let saved = app::save(&state, &user, &sent.attempt.id, sent.answers).await?;
+    let saved = app::save(state, user, &sent.attempt.id, sent.answers).await?;
     let answer = saved.get(&query.q).cloned().unwrap_or(Value::Null);
-    app::check(&state, &user, &sent.attempt.id, &query.q, answer).await?;
+    app::check(state, user, &sent.attempt.id, &query.q, answer).await?;
     Ok(redirect(&format!(
         "/attempts/{}#q-{}",
         sent.attempt.id, query.q
@@ -1027,12 +941,11 @@ const ANSWER_FORM_FIELDS: usize = 2_000;
 /// Reads an attempt form: the attempt must be the caller's before the body is read; then the
 /// size and field limits, CSRF, and the answers by question type.
 async fn form_answers(
-    req: &HttpRequest,
-    state: &AppState,
-    user: &hocvuso_store::User,
+    cx: &SignedIn,
     attempt_id: &str,
     body: web::Payload,
 ) -> Result<SentForm, PageError> {
+    let (req, state, user) = (&cx.req, &**cx.state, &cx.user);
     let (attempt, questions) = app::attempt(state, user, attempt_id).await?;
     let fields = FormFields::read(body, ANSWER_FORM_BYTES, ANSWER_FORM_FIELDS).await?;
     csrf::verify(req, fields.csrf())?;
@@ -1057,8 +970,8 @@ struct ProgressRow<'a> {
     certificate_id: Option<String>,
 }
 
-pub async fn progress(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
-    let user = user.0;
+pub async fn progress(cx: SignedIn) -> PageResult {
+    let SignedIn { req, state, user } = cx;
     let catalog = state.catalog();
     let rows = app::progress(&state, &catalog, &user).await?;
     let view: Vec<ProgressRow<'_>> = rows

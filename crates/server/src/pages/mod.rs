@@ -16,6 +16,7 @@ mod preferences;
 mod privacy;
 mod recovery;
 mod search;
+mod signed_in;
 mod studio;
 mod units;
 

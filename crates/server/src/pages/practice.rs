@@ -2,20 +2,19 @@
 //! widget of the mock screen (so keyboards and screen readers can "tap"), typing is a text
 //! field, choosing radio buttons, ordering one position select per item.
 
-use actix_web::{web, HttpRequest};
+use actix_web::web;
 use serde::Serialize;
 
 use hocvuso_course::task::{Answer, Ask};
 
 use crate::app::practice as app;
-use crate::auth::{csrf, PageUser};
+use crate::auth::csrf;
 use crate::error::AppError;
 use crate::present::practice::{step_view, StepView};
-use crate::state::AppState;
 use crate::views::date_vi;
 
 use super::form::FormFields;
-use super::learning::CsrfForm;
+use super::signed_in::{CsrfChecked, SignedIn};
 use super::{redirect, Page, PageResult};
 
 #[derive(Serialize)]
@@ -26,20 +25,15 @@ struct PastAttempt {
 }
 
 /// A task's page: what it is, the pass rule, past attempts and the button to start or resume.
-pub async fn task(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<(String, String)>,
-) -> PageResult {
-    let user = user.0;
+pub async fn task(cx: SignedIn, path: web::Path<(String, String)>) -> PageResult {
+    let SignedIn { req, state, user } = cx;
     let (course_id, task_id) = path.into_inner();
     let catalog = state.catalog();
     let course = crate::app::learning::course(&catalog, &course_id)?;
     let task = app::task(course, &task_id)?;
     let attempts = state
         .store
-        .task_attempts(user.id, &course.id, &task.id)
+        .attempts::<hocvuso_store::TaskAttempt>(user.id, &course.id, &task.id)
         .await
         .map_err(AppError::from)?;
     let open = attempts.iter().find(|a| !a.is_finished()).map(|a| &a.id);
@@ -61,16 +55,9 @@ pub async fn task(
         .render("task.html")
 }
 
-pub async fn start(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<(String, String)>,
-    form: web::Form<CsrfForm>,
-) -> PageResult {
-    csrf::verify(&req, &form.csrf)?;
+pub async fn start(cx: SignedIn, _: CsrfChecked, path: web::Path<(String, String)>) -> PageResult {
     let (course_id, task_id) = path.into_inner();
-    let attempt = app::start(&state, &user.0, &course_id, &task_id).await?;
+    let attempt = app::start(&cx.state, &cx.user, &course_id, &task_id).await?;
     Ok(redirect(&format!("/task-attempts/{}", attempt.id)))
 }
 
@@ -88,13 +75,8 @@ struct OrderItem {
     text: String,
 }
 
-pub async fn attempt(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<String>,
-) -> PageResult {
-    let user = user.0;
+pub async fn attempt(cx: SignedIn, path: web::Path<String>) -> PageResult {
+    let SignedIn { req, state, user } = cx;
     let catalog = state.catalog();
     let s = app::load(&state, &catalog, &user, &path).await?;
     let feedback = s.last.as_ref().map(|g| Feedback {
@@ -108,14 +90,8 @@ pub async fn attempt(
         .with("feedback", &feedback)
         .with("first_try", &s.progress.first_try);
     let Some(step): Option<StepView> = step_view(&s) else {
-        let certificate_id = state
-            .store
-            .completions_for_user(user.id)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .find(|c| c.course_id == s.course.id)
-            .map(|c| c.certificate_id);
+        let certificate_id =
+            crate::app::learning::certificate_id(&state, &user, &s.course.id).await?;
         let right = s
             .progress
             .first_try
@@ -183,16 +159,10 @@ fn answer_from_form(ask: &Ask, form: &FormFields) -> Result<Answer, AppError> {
     }
 }
 
-pub async fn answer(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: PageUser,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> PageResult {
+pub async fn answer(cx: SignedIn, path: web::Path<String>, body: web::Bytes) -> PageResult {
+    let SignedIn { req, state, user } = cx;
     let form = FormFields::parse(&body, 64)?;
     csrf::verify(&req, form.csrf())?;
-    let user = user.0;
     let catalog = state.catalog();
     let s = app::load(&state, &catalog, &user, &path).await?;
     let step = form

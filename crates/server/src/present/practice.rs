@@ -175,7 +175,7 @@ pub fn attempt_view(s: &TaskState<'_>) -> TaskAttemptView {
         task_id: s.task.id.clone(),
         title: s.task.title.clone(),
         app: s.task.app.clone(),
-        state: s.attempt.state.clone(),
+        state: s.attempt.state.as_str().to_owned(),
         steps_total: s.task.steps.len(),
         pass_percent: s.task.pass_percent,
         step: step_view(s),

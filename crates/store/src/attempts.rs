@@ -1,0 +1,316 @@
+//! What quiz attempts (`quiz_attempts`, `attempt_steps`) and practice-task attempts
+//! (`task_attempts`, `task_steps`) share, written once: finding a learner's attempts at an
+//! activity, starting one with its `start` step, the append-only steps, and the conditional state
+//! change that lets exactly one of two racing requests close an attempt. Generic over the two
+//! pairs of tables through `AttemptTable` and `StepTable`, as `CertificateTable` is over the two
+//! certificate tables (`evidence.rs`).
+
+use sea_orm::sea_query::SimpleExpr;
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, TransactionTrait,
+};
+use time::OffsetDateTime;
+
+use crate::entity::{attempt_step, quiz_attempt, task_attempt, task_step};
+use crate::{Result, Store, StoreError, STATE_IN_PROGRESS};
+
+/// The columns both attempt tables have (`Activity`: the quiz or the task attempted).
+#[derive(Clone, Copy)]
+pub enum ACol {
+    Id,
+    UserId,
+    CourseId,
+    Activity,
+    State,
+    StartedAt,
+}
+
+/// An attempt table, with the table of its steps.
+pub trait AttemptTable: EntityTrait<Model: Send + Sync> {
+    type Steps: StepTable;
+    fn col(c: ACol) -> Self::Column;
+}
+
+/// The columns both step tables have.
+#[derive(Clone, Copy)]
+pub enum SCol {
+    AttemptId,
+    Seq,
+    Kind,
+    Data,
+    At,
+}
+
+/// A table of append-only attempt steps: `(attempt_id, seq)` is unique.
+pub trait StepTable: EntityTrait<Model: Send + Sync> {
+    fn col(c: SCol) -> Self::Column;
+}
+
+/// Implements `AttemptTable` for an attempt entity whose activity column is `$activity`, and
+/// `StepTable` for its steps.
+macro_rules! attempt_table {
+    ($attempt:ident, $activity:ident, $steps:ident) => {
+        impl AttemptTable for $attempt::Entity {
+            type Steps = $steps::Entity;
+            fn col(c: ACol) -> Self::Column {
+                use $attempt::Column as C;
+                match c {
+                    ACol::Id => C::Id,
+                    ACol::UserId => C::UserId,
+                    ACol::CourseId => C::CourseId,
+                    ACol::Activity => C::$activity,
+                    ACol::State => C::State,
+                    ACol::StartedAt => C::StartedAt,
+                }
+            }
+        }
+        impl StepTable for $steps::Entity {
+            fn col(c: SCol) -> Self::Column {
+                use $steps::Column as C;
+                match c {
+                    SCol::AttemptId => C::AttemptId,
+                    SCol::Seq => C::Seq,
+                    SCol::Kind => C::Kind,
+                    SCol::Data => C::Data,
+                    SCol::At => C::At,
+                }
+            }
+        }
+    };
+}
+
+attempt_table!(quiz_attempt, QuizId, attempt_step);
+attempt_table!(task_attempt, TaskId, task_step);
+
+/// A learner's attempts at one activity (quiz or task) of a course.
+fn at_activity<T: AttemptTable>(user_id: i64, course_id: &str, activity: &str) -> Select<T>
+where
+    T::Model: Send + Sync,
+{
+    T::find()
+        .filter(T::col(ACol::UserId).eq(user_id))
+        .filter(T::col(ACol::CourseId).eq(course_id))
+        .filter(T::col(ACol::Activity).eq(activity))
+}
+
+/// An attempt as the store hands it out: a quiz attempt (`Attempt`) or a practice-task attempt
+/// (`TaskAttempt`). The queries below serve both: `store.attempts::<TaskAttempt>(…)`.
+pub trait AttemptKind: Sized {
+    #[doc(hidden)]
+    type Table: AttemptTable;
+    #[doc(hidden)]
+    fn from_row(m: <Self::Table as EntityTrait>::Model) -> Result<Self>;
+}
+
+impl AttemptKind for crate::Attempt {
+    type Table = quiz_attempt::Entity;
+    fn from_row(m: quiz_attempt::Model) -> Result<Self> {
+        m.try_into()
+    }
+}
+
+impl AttemptKind for crate::TaskAttempt {
+    type Table = task_attempt::Entity;
+    fn from_row(m: task_attempt::Model) -> Result<Self> {
+        m.try_into()
+    }
+}
+
+impl Store {
+    /// The learner's open attempt at an activity (at most one: a unique index says so).
+    pub async fn open_attempt<K: AttemptKind>(
+        &self,
+        user_id: i64,
+        course_id: &str,
+        activity: &str,
+    ) -> Result<Option<K>> {
+        let open = at_activity::<K::Table>(user_id, course_id, activity)
+            .filter(K::Table::col(ACol::State).eq(STATE_IN_PROGRESS))
+            .order_by_desc(K::Table::col(ACol::StartedAt));
+        open.one(&self.db).await?.map(K::from_row).transpose()
+    }
+
+    /// The learner's attempts at an activity, newest first.
+    pub async fn attempts<K: AttemptKind>(
+        &self,
+        user_id: i64,
+        course_id: &str,
+        activity: &str,
+    ) -> Result<Vec<K>> {
+        let all = at_activity::<K::Table>(user_id, course_id, activity)
+            .order_by_desc(K::Table::col(ACol::StartedAt));
+        all.all(&self.db)
+            .await?
+            .into_iter()
+            .map(K::from_row)
+            .collect()
+    }
+
+    /// How many attempts the learner made at an activity.
+    pub async fn count_attempts<K: AttemptKind>(
+        &self,
+        user_id: i64,
+        course_id: &str,
+        activity: &str,
+    ) -> Result<u64> {
+        let all = at_activity::<K::Table>(user_id, course_id, activity);
+        Ok(all.count(&self.db).await?)
+    }
+
+    /// An attempt, only if it belongs to `user_id`: someone else's attempt does not exist.
+    pub async fn attempt<K: AttemptKind>(&self, id: &str, user_id: i64) -> Result<Option<K>> {
+        let found = K::Table::find()
+            .filter(K::Table::col(ACol::Id).eq(id))
+            .filter(K::Table::col(ACol::UserId).eq(user_id));
+        found.one(&self.db).await?.map(K::from_row).transpose()
+    }
+
+    /// The steps of an attempt, in order: (kind, data).
+    pub async fn attempt_steps<K: AttemptKind>(
+        &self,
+        attempt_id: &str,
+    ) -> Result<Vec<(String, String)>> {
+        steps::<<K::Table as AttemptTable>::Steps, _>(&self.db, attempt_id).await
+    }
+}
+
+/// Starts an attempt: its row and its `start` step, together. One open attempt per learner and
+/// activity: losing that race is `Conflict("open_attempt")`.
+pub(crate) async fn start<T: AttemptTable, A>(
+    db: &DatabaseConnection,
+    row: A,
+    id: &str,
+    at: OffsetDateTime,
+) -> Result<T::Model>
+where
+    T::Model: Send + Sync + IntoActiveModel<A>,
+    A: ActiveModelTrait<Entity = T> + ActiveModelBehavior + Send,
+    <T::Steps as EntityTrait>::Model: Send + Sync + IntoActiveModel<StepModel<T>>,
+    StepModel<T>: ActiveModelTrait<Entity = T::Steps> + ActiveModelBehavior + Send,
+{
+    let tx = db.begin().await?;
+    let model = row
+        .insert(&tx)
+        .await
+        .map_err(|e| StoreError::unique_or_db(e, "open_attempt"))?;
+    step_row::<T::Steps>(id, 0, "start", "{}", at)
+        .insert(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+type StepModel<T> = <<T as AttemptTable>::Steps as EntityTrait>::ActiveModel;
+
+/// The steps of an attempt, in order: (kind, data).
+pub(crate) async fn steps<S: StepTable, C: ConnectionTrait>(
+    db: &C,
+    attempt_id: &str,
+) -> Result<Vec<(String, String)>> {
+    Ok(S::find()
+        .select_only()
+        .column(S::col(SCol::Kind))
+        .column(S::col(SCol::Data))
+        .filter(S::col(SCol::AttemptId).eq(attempt_id))
+        .order_by_asc(S::col(SCol::Seq))
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?)
+}
+
+/// A new step row.
+fn step_row<S: StepTable>(
+    attempt_id: &str,
+    seq: i32,
+    kind: &str,
+    data: &str,
+    at: OffsetDateTime,
+) -> S::ActiveModel {
+    let mut row = <S::ActiveModel as ActiveModelTrait>::default();
+    row.set(S::col(SCol::AttemptId), attempt_id.into());
+    row.set(S::col(SCol::Seq), seq.into());
+    row.set(S::col(SCol::Kind), kind.into());
+    row.set(S::col(SCol::Data), data.into());
+    row.set(S::col(SCol::At), at.into());
+    row
+}
+
+/// Fails with `AlreadySubmitted` unless the attempt is still in progress.
+pub(crate) async fn ensure_open<T: AttemptTable>(tx: &DatabaseTransaction, id: &str) -> Result<()>
+where
+    T::Model: Send + Sync,
+{
+    let open = T::find()
+        .filter(T::col(ACol::Id).eq(id))
+        .filter(T::col(ACol::State).eq(STATE_IN_PROGRESS))
+        .one(tx)
+        .await?;
+    match open {
+        Some(_) => Ok(()),
+        None => Err(StoreError::AlreadySubmitted),
+    }
+}
+
+/// The number the attempt's next step takes (its steps so far).
+pub(crate) async fn next_seq<S: StepTable>(
+    tx: &DatabaseTransaction,
+    attempt_id: &str,
+) -> Result<i32>
+where
+    S::Model: Send + Sync,
+{
+    Ok(S::find()
+        .filter(S::col(SCol::AttemptId).eq(attempt_id))
+        .count(tx)
+        .await? as i32)
+}
+
+/// Appends step `seq`; another request that took that number first is `Conflict("step")`.
+pub(crate) async fn append_step<S: StepTable>(
+    tx: &DatabaseTransaction,
+    attempt_id: &str,
+    seq: i32,
+    kind: &str,
+    data: &str,
+    at: OffsetDateTime,
+) -> Result<()>
+where
+    S::Model: Send + Sync + IntoActiveModel<S::ActiveModel>,
+    S::ActiveModel: ActiveModelBehavior + Send,
+{
+    step_row::<S>(attempt_id, seq, kind, data, at)
+        .insert(tx)
+        .await
+        .map_err(|e| StoreError::unique_or_db(e, "step"))?;
+    Ok(())
+}
+
+/// Moves an attempt (of `user_id`, when given) from state `from`, setting `sets`; exactly one of
+/// two racing requests gets to: the other fails with `AlreadySubmitted`.
+pub(crate) async fn transition<T: AttemptTable>(
+    tx: &DatabaseTransaction,
+    id: &str,
+    user_id: Option<i64>,
+    from: &str,
+    sets: Vec<(T::Column, SimpleExpr)>,
+) -> Result<()>
+where
+    T::Model: Send + Sync,
+{
+    let mut update = T::update_many();
+    for (col, value) in sets {
+        update = update.col_expr(col, value);
+    }
+    update = update
+        .filter(T::col(ACol::Id).eq(id))
+        .filter(T::col(ACol::State).eq(from));
+    if let Some(u) = user_id {
+        update = update.filter(T::col(ACol::UserId).eq(u));
+    }
+    if update.exec(tx).await?.rows_affected != 1 {
+        return Err(StoreError::AlreadySubmitted);
+    }
+    Ok(())
+}
