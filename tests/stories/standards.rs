@@ -265,7 +265,9 @@ async fn the_export_answers_head_with_the_headers_of_its_get() -> TestResult {
     let head = exchange(&address, "HEAD", path, &[("Authorization", &auth)]).await;
     assert_eq!((get.status, head.status), (200, 200));
     assert_eq!(head.comparable(), get.comparable());
-    assert_eq!(head.one("content-type"), Some("application/x-ndjson"));
+    assert!(head
+        .one("content-type")
+        .is_some_and(|t| t.starts_with("application/x-ndjson")));
     assert!(head.one("hocvuso-ledger-head").is_some());
     assert!(head.rest.is_empty());
     Ok(())

@@ -79,7 +79,7 @@ pub async fn completions(
         r
     };
     // A HEAD gets the GET's headers (the body would stream) and starts no export: nothing is
-    // read and nothing is recorded (crate::head).
+    // read but the ledger head, nothing is recorded (crate::head).
     if crate::head::is_head(&req) {
         return Ok(response().streaming(futures_util::stream::empty::<
             Result<actix_web::web::Bytes, actix_web::Error>,
