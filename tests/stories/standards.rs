@@ -12,6 +12,9 @@ use hocvuso_stories::{TestApp, TestResult};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// A path, the request's extra header fields, the status both methods must get.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
+
 /// A response as it came over the connection.
 struct Wire {
     status: u16,
@@ -130,7 +133,7 @@ async fn head_answers_every_kind_of_get_route_with_the_gets_status_and_headers_a
     let bearer = format!("Bearer {token}");
     let address = serve(&app).await?;
     let gzip = ("Accept-Encoding", "gzip");
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16)> = vec![
+    let cases: Vec<Case> = vec![
         // A page, as it is and compressed.
         ("/courses", vec![], 200),
         ("/courses", vec![gzip], 200),

@@ -115,6 +115,8 @@ impl PublicKey {
 }
 
 /// The active key's secret.
+// A ring holds one, behind an `Arc`: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Secret {
     Ed25519(SigningKey),
     Rsa(Box<RsaSecret>),
