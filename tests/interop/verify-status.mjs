@@ -4,8 +4,10 @@
 // decodes the W3C Bitstring Status List it points to. Nothing here comes from the server's
 // own code.
 //
-// Usage: node verify-status.mjs <base URL> <certificate id> <expected: valid|revoked>
-// Prints one JSON line with what it found; exits 1 when that is not what was expected.
+// Usage: node verify-status.mjs <base URL> <certificate id> <expected: valid|revoked> [EdDSA|RS256]
+// The algorithm (default EdDSA) is the only one the verifier accepts for the credential and
+// its status list. Prints one JSON line with what it found; exits 1 when that is not what was
+// expected.
 
 import {createRemoteJWKSet, jwtVerify} from 'jose';
 import {
@@ -16,9 +18,9 @@ import {
 
 const MIN_ENTRIES = 131072;
 
-const [base, certificate, expected] = process.argv.slice(2);
-if (!base || !certificate || !['valid', 'revoked'].includes(expected)) {
-  console.error('usage: node verify-status.mjs <base URL> <certificate id> <valid|revoked>');
+const [base, certificate, expected, algorithm = 'EdDSA'] = process.argv.slice(2);
+if (!base || !certificate || !['valid', 'revoked'].includes(expected) || !['EdDSA', 'RS256'].includes(algorithm)) {
+  console.error('usage: node verify-status.mjs <base URL> <certificate id> <valid|revoked> [EdDSA|RS256]');
   process.exit(2);
 }
 
@@ -36,7 +38,7 @@ async function fetchJwt(url, headers = {}) {
 }
 
 const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', base));
-const verify = async jwt => (await jwtVerify(jwt, jwks, {algorithms: ['EdDSA']})).payload;
+const verify = async jwt => (await jwtVerify(jwt, jwks, {algorithms: [algorithm]})).payload;
 
 // 1. The learner's credential, as an employer receives it.
 const {jwt} = await fetchJwt(new URL(`/api/v1/certificates/${certificate}/credential`, base));
@@ -67,6 +69,7 @@ if (again.status !== 304) fail(`If-None-Match with the current ETag answered ${a
 const found = revoked ? 'revoked' : 'valid';
 console.log(JSON.stringify({
   certificate,
+  algorithm,
   status: found,
   statusListCredential: entry.statusListCredential,
   statusListIndex: index,

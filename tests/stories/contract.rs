@@ -27,13 +27,17 @@ async fn a_method_an_api_path_does_not_take_is_405_with_allow_and_the_contracts_
     let app = TestApp::spawn().await?;
     let token = app.learner("an.api").await?;
     for (method, path, allowed) in [
-        (Method::DELETE, "/api/v1/me", vec!["GET"]),
-        (Method::TRACE, "/api/v1/units", vec!["GET", "POST"]),
-        (Method::PATCH, "/api/v1/me/email", vec!["GET", "PUT"]),
+        (Method::DELETE, "/api/v1/me", vec!["GET", "HEAD"]),
+        (Method::TRACE, "/api/v1/units", vec!["GET", "HEAD", "POST"]),
+        (
+            Method::PATCH,
+            "/api/v1/me/email",
+            vec!["GET", "HEAD", "PUT"],
+        ),
         (Method::GET, "/api/v1/auth/login", vec!["POST"]),
-        (Method::PUT, "/api/v1/people/1", vec!["GET"]),
-        (Method::TRACE, "/healthz", vec!["GET"]),
-        (Method::POST, "/api/openapi.json", vec!["GET"]),
+        (Method::PUT, "/api/v1/people/1", vec!["GET", "HEAD"]),
+        (Method::TRACE, "/healthz", vec!["GET", "HEAD"]),
+        (Method::POST, "/api/openapi.json", vec!["GET", "HEAD"]),
     ] {
         let r = app.api(method.clone(), path, Some(&token), None).await;
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
@@ -56,9 +60,9 @@ async fn a_method_an_api_path_does_not_take_is_405_with_allow_and_the_contracts_
 async fn a_method_a_page_does_not_take_is_405_with_allow_and_the_error_page() -> TestResult {
     let app = TestApp::spawn().await?;
     for (method, path, allowed) in [
-        (Method::DELETE, "/login", vec!["GET", "POST"]),
-        (Method::TRACE, "/", vec!["GET"]),
-        (Method::PUT, "/courses", vec!["GET"]),
+        (Method::DELETE, "/login", vec!["GET", "HEAD", "POST"]),
+        (Method::TRACE, "/", vec!["GET", "HEAD"]),
+        (Method::PUT, "/courses", vec!["GET", "HEAD"]),
         (Method::GET, "/logout", vec!["POST"]),
     ] {
         let r = app

@@ -25,6 +25,7 @@ mod scale;
 mod search;
 mod security_accounts;
 mod security_data;
+mod standards;
 mod status_list;
 mod studio;
 mod units;

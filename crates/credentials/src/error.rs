@@ -15,7 +15,7 @@ pub enum Error {
     },
     #[error("key store index {} is invalid: {reason}", path.display())]
     KeyIndex { path: PathBuf, reason: String },
-    #[error("private key file {} is not a PKCS#8 Ed25519 key matching the index", path.display())]
+    #[error("private key file {} is not a PKCS#8 key (Ed25519 or RSA) matching the index", path.display())]
     KeyFile { path: PathBuf },
     #[error("private key file {} can be read by other users (mode {mode:o}); run `chmod 600` on it", path.display())]
     KeyPermissions { path: PathBuf, mode: u32 },

@@ -3,9 +3,12 @@
 //!
 //! ```text
 //! keys/                      0700
-//!   keys.json                the index: every key's thumbprint, public key, dates, status
-//!   <thumbprint>.pem         the ACTIVE key's secret, PKCS#8 PEM, 0600
+//!   keys.json                the index: every key's thumbprint, algorithm, public key, dates,
+//!                            status
+//!   <thumbprint>.pem         the ACTIVE key's secret, PKCS#8 PEM, 0600 (Ed25519 or RSA)
 //! ```
+//!
+//! An index written before RS256 existed has no `alg`: its keys are Ed25519.
 //!
 //! Only the active key's secret is kept: an earlier or retired key never signs again, so its
 //! secret is deleted when it stops being active (its public key stays in the index, which is
@@ -28,7 +31,10 @@ use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::keys::{thumbprint, KeyEntry, KeyInfo, KeyRing, KeyStatus};
+use crate::keys::{
+    rsa_public, thumbprint, Algorithm, KeyEntry, KeyInfo, KeyRing, KeyStatus, PublicKey, RsaSecret,
+    Secret,
+};
 use crate::Error;
 
 const INDEX: &str = "keys.json";
@@ -46,8 +52,17 @@ struct Index {
 #[derive(Serialize, Deserialize)]
 struct IndexKey {
     kid: String,
-    /// The public key, base64url (the JWK's `x`).
-    x: String,
+    /// `EdDSA` or `RS256`; absent (an index from before RS256): `EdDSA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    alg: Option<String>,
+    /// Ed25519: the public key, base64url (the JWK's `x`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    x: Option<String>,
+    /// RSA: the modulus and the public exponent, base64url (the JWK's `n` and `e`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    n: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    e: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
     status: String,
@@ -75,10 +90,21 @@ impl KeyStore {
         rng: &mut (impl RngCore + CryptoRng),
         now: OffsetDateTime,
     ) -> Result<KeyRing, Error> {
+        Self::open_or_create_with(dir, Algorithm::EdDSA, rng, now)
+    }
+
+    /// As [`open_or_create`](Self::open_or_create), with a first key of `algorithm`. An
+    /// existing ring is opened as it is, whatever its active key's algorithm.
+    pub fn open_or_create_with(
+        dir: &Path,
+        algorithm: Algorithm,
+        rng: &mut (impl RngCore + CryptoRng),
+        now: OffsetDateTime,
+    ) -> Result<KeyRing, Error> {
         match fs::metadata(dir.join(INDEX)) {
             Ok(_) => Self::open(dir),
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                let ring = KeyRing::generate(rng, now);
+                let ring = KeyRing::generate_with(algorithm, rng, now)?;
                 Self::save(dir, &ring)?;
                 Ok(ring)
             }
@@ -106,12 +132,26 @@ impl KeyStore {
         }
         let mut entries = Vec::with_capacity(index.keys.len());
         for k in index.keys {
-            let public = URL_SAFE_NO_PAD
-                .decode(&k.x)
-                .ok()
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-                .ok_or_else(|| bad(format!("key {} has an invalid public key", k.kid)))?;
+            let algorithm = match k.alg.as_deref() {
+                None => Algorithm::EdDSA,
+                Some(a) => Algorithm::parse(a)
+                    .ok_or_else(|| bad(format!("key {} has algorithm {a:?}", k.kid)))?,
+            };
+            let decode =
+                |v: &Option<String>| v.as_deref().and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
+            let public = match algorithm {
+                Algorithm::EdDSA => decode(&k.x)
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+                    .map(PublicKey::Ed25519),
+                Algorithm::RS256 => match (decode(&k.n), decode(&k.e)) {
+                    (Some(n), Some(e)) if !n.is_empty() && !e.is_empty() => {
+                        Some(PublicKey::Rsa { n, e })
+                    }
+                    _ => None,
+                },
+            }
+            .ok_or_else(|| bad(format!("key {} has an invalid public key", k.kid)))?;
             if thumbprint(&public) != k.kid {
                 return Err(bad(format!(
                     "key {} does not match its public key's thumbprint",
@@ -132,6 +172,7 @@ impl KeyStore {
             entries.push(KeyEntry {
                 info: KeyInfo {
                     kid: k.kid,
+                    algorithm,
                     created_at: k.created_at,
                     status,
                 },
@@ -153,7 +194,7 @@ impl KeyStore {
     pub fn save(dir: &Path, ring: &KeyRing) -> Result<(), Error> {
         create_private_dir(dir)?;
         let active = ring.active().ok_or(Error::NoActiveKey)?;
-        let signing = ring.signing_key().ok_or(Error::NoActiveKey)?;
+        let signing = ring.secret().ok_or(Error::NoActiveKey)?;
         let secret_path = key_path(dir, &active.kid);
         if !secret_path.exists() {
             write_secret(&secret_path, signing)?;
@@ -167,15 +208,29 @@ impl KeyStore {
         remove_other_secrets(dir, &active.kid)
     }
 
-    /// `hocvuso keys rotate`: a new active key; the old one keeps verifying. Returns the new
-    /// ring (the server reloads it with [`open`](Self::open)).
+    /// `hocvuso keys rotate`: a new active key of the active key's algorithm; the old one keeps
+    /// verifying. Returns the new ring (the server reloads it with [`open`](Self::open)).
     pub fn rotate(
         dir: &Path,
         rng: &mut (impl RngCore + CryptoRng),
         now: OffsetDateTime,
     ) -> Result<KeyRing, Error> {
         let mut ring = Self::open(dir)?;
-        ring.rotate(rng, now);
+        ring.rotate(rng, now)?;
+        Self::save(dir, &ring)?;
+        Ok(ring)
+    }
+
+    /// `hocvuso keys rotate --algorithm A`: a new active key of `algorithm` (how an operator
+    /// switches between EdDSA and RS256); the old one keeps verifying.
+    pub fn rotate_to(
+        dir: &Path,
+        algorithm: Algorithm,
+        rng: &mut (impl RngCore + CryptoRng),
+        now: OffsetDateTime,
+    ) -> Result<KeyRing, Error> {
+        let mut ring = Self::open(dir)?;
+        ring.rotate_to(algorithm, rng, now)?;
         Self::save(dir, &ring)?;
         Ok(ring)
     }
@@ -202,9 +257,20 @@ fn index_key(e: &KeyEntry) -> IndexKey {
         KeyStatus::Earlier { rotated_at } => ("earlier", Some(*rotated_at), None, None),
         KeyStatus::Retired { at, reason } => ("retired", None, Some(*at), Some(reason.clone())),
     };
+    let (x, n, e_) = match &e.public {
+        PublicKey::Ed25519(key) => (Some(URL_SAFE_NO_PAD.encode(key.as_bytes())), None, None),
+        PublicKey::Rsa { n, e } => (
+            None,
+            Some(URL_SAFE_NO_PAD.encode(n)),
+            Some(URL_SAFE_NO_PAD.encode(e)),
+        ),
+    };
     IndexKey {
         kid: e.info.kid.clone(),
-        x: URL_SAFE_NO_PAD.encode(e.public.as_bytes()),
+        alg: Some(e.info.algorithm.as_str().to_owned()),
+        x,
+        n,
+        e: e_,
         created_at: e.info.created_at,
         status: status.to_owned(),
         rotated_at,
@@ -241,12 +307,18 @@ fn create_private_dir(dir: &Path) -> Result<(), Error> {
     builder.create(dir).map_err(io_error(dir))
 }
 
-fn write_secret(path: &Path, key: &SigningKey) -> Result<(), Error> {
-    let pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|_| Error::KeyFile {
-            path: path.to_owned(),
-        })?;
+fn write_secret(path: &Path, key: &Secret) -> Result<(), Error> {
+    let bad = || Error::KeyFile {
+        path: path.to_owned(),
+    };
+    let pem = match key {
+        Secret::Ed25519(key) => key.to_pkcs8_pem(LineEnding::LF).map_err(|_| bad())?,
+        Secret::Rsa(secret) => {
+            use rsa::pkcs8::DecodePrivateKey as _;
+            let key = rsa::RsaPrivateKey::from_pkcs8_der(secret.pkcs8_der()).map_err(|_| bad())?;
+            rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&key, LineEnding::LF).map_err(|_| bad())?
+        }
+    };
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -259,7 +331,7 @@ fn write_secret(path: &Path, key: &SigningKey) -> Result<(), Error> {
     file.sync_all().map_err(io_error(path))
 }
 
-fn read_secret(path: &Path, expected: &VerifyingKey) -> Result<SigningKey, Error> {
+fn read_secret(path: &Path, expected: &PublicKey) -> Result<Secret, Error> {
     let metadata = fs::metadata(path).map_err(io_error(path))?;
     #[cfg(unix)]
     {
@@ -275,15 +347,26 @@ fn read_secret(path: &Path, expected: &VerifyingKey) -> Result<SigningKey, Error
     #[cfg(not(unix))]
     let _ = metadata;
     let pem = zeroize::Zeroizing::new(fs::read_to_string(path).map_err(io_error(path))?);
-    let key = SigningKey::from_pkcs8_pem(&pem).map_err(|_| Error::KeyFile {
+    let bad = || Error::KeyFile {
         path: path.to_owned(),
-    })?;
-    if key.verifying_key() != *expected {
-        return Err(Error::KeyFile {
-            path: path.to_owned(),
-        });
+    };
+    let secret = match expected {
+        PublicKey::Ed25519(_) => {
+            Secret::Ed25519(SigningKey::from_pkcs8_pem(&pem).map_err(|_| bad())?)
+        }
+        PublicKey::Rsa { .. } => {
+            use rsa::pkcs8::DecodePrivateKey as _;
+            let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).map_err(|_| bad())?;
+            if rsa_public(&key.to_public_key()) != *expected {
+                return Err(bad());
+            }
+            Secret::Rsa(Box::new(RsaSecret::new(&key).ok_or_else(bad)?))
+        }
+    };
+    if secret.public() != *expected {
+        return Err(bad());
     }
-    Ok(key)
+    Ok(secret)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {

@@ -8,8 +8,9 @@
 //! * [`openbadges`]: the Open Badges 3.0 `AchievementCredential` (W3C VC data model 2.0).
 //! * [`status_list`]: each credential's `credentialStatus` and the signed Bitstring Status List
 //!   credentials that publish revocations.
-//! * [`vc_jwt`]: that credential signed as a VC-JWT (Ed25519, `alg: EdDSA`) and verified.
-//! * [`keys`]: the issuer's Ed25519 key ring (active, earlier and retired keys, JWKS);
+//! * [`vc_jwt`]: that credential signed as a VC-JWT (Ed25519, `alg: EdDSA`; or RSA, `alg:
+//!   RS256`, when the operator chooses it) and verified.
+//! * [`keys`]: the issuer's key ring (active, earlier and retired keys, JWKS);
 //!   [`key_store`] is the one module that touches files, to keep the ring in a directory.
 //! * [`pdf`]: the printable certificate (A4, Vietnamese, embedded font, QR code).
 //! * [`xapi`]: xAPI statements for the ward's learning record store, and a statement checker.
@@ -35,6 +36,6 @@ mod model;
 pub use certificate_id::CertificateId;
 pub use error::Error;
 pub use key_store::KeyStore;
-pub use keys::{KeyInfo, KeyRing, KeyStatus};
+pub use keys::{Algorithm, KeyInfo, KeyRing, KeyStatus};
 pub use model::{AchievementKind, AchievementRef, Competence, LearnerRef, Level, PublicUrl};
 pub use vc_jwt::{Reason, Verification};

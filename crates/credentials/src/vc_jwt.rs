@@ -7,6 +7,10 @@
 //! {"alg": "EdDSA", "kid": "<public URL>/keys/<RFC 7638 thumbprint>", "typ": "JWT"}
 //! ```
 //!
+//! `alg` is the signing key's: `EdDSA` (the default) or `RS256` when the operator chose RSA
+//! keys. A verifier takes a key only with its own algorithm, so a JWT cannot pass an RSA key's
+//! check by naming another algorithm.
+//!
 //! Payload: the credential's members at the top level, plus the registered claims OB 3.0 maps
 //! onto it: `iss` = `issuer.id`, `jti` = `id`, `sub` = `credentialSubject.id`, `nbf` =
 //! `validFrom` (NumericDate), and `iat` = `nbf` (allowed, and expected by some JOSE tools).
@@ -19,13 +23,12 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use ed25519_dalek::Signature;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::keys::thumbprint_of;
+use crate::keys::{thumbprint_of, Algorithm};
 use crate::openbadges::{achievement_credential, CredentialRequest};
 use crate::{CertificateId, Error, KeyRing, PublicUrl};
 
@@ -72,8 +75,12 @@ pub fn sign(ring: &KeyRing, base: &PublicUrl, credential: Value) -> Result<Issue
     payload.insert("nbf".into(), json!(nbf));
     payload.insert("iat".into(), json!(nbf));
 
-    let thumb = ring.active().ok_or(Error::NoActiveKey)?.kid.clone();
-    let header = json!({ "alg": "EdDSA", "kid": base.key_url(&thumb), "typ": "JWT" });
+    let active = ring.active().ok_or(Error::NoActiveKey)?;
+    let header = json!({
+        "alg": active.algorithm.as_str(),
+        "kid": base.key_url(&active.kid),
+        "typ": "JWT",
+    });
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?),
@@ -95,7 +102,8 @@ pub fn sign(ring: &KeyRing, base: &PublicUrl, credential: Value) -> Result<Issue
 pub enum Reason {
     /// Not three base64url parts of JSON, or a required header or claim is missing.
     Malformed,
-    /// `alg` is not `EdDSA` (or the header asks for `crit` extensions).
+    /// `alg` is not `EdDSA` or `RS256`, no key of ours has it, or it is not the named key's
+    /// algorithm (or the header asks for `crit` extensions).
     UnsupportedAlgorithm,
     /// No key of ours has this `kid`.
     UnknownKey,
@@ -186,7 +194,16 @@ pub fn verify(jwt: &str, ring: &KeyRing, now: OffsetDateTime) -> Verification {
     let Some(header) = decode_json(h64) else {
         return Verification::fail(Reason::Malformed);
     };
-    if header.get("alg").and_then(Value::as_str) != Some("EdDSA") || header.get("crit").is_some() {
+    let Some(alg) = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(Algorithm::parse)
+    else {
+        return Verification::fail(Reason::UnsupportedAlgorithm);
+    };
+    // An algorithm none of our keys has (RS256 at an issuer that never had an RSA key) is
+    // unsupported here, whatever key the header names.
+    if header.get("crit").is_some() || !ring.keys().any(|k| k.algorithm == alg) {
         return Verification::fail(Reason::UnsupportedAlgorithm);
     }
     if header.get("typ").is_some_and(|t| t != "JWT") {
@@ -202,19 +219,14 @@ pub fn verify(jwt: &str, ring: &KeyRing, now: OffsetDateTime) -> Verification {
         kid: Some(key.info.kid.clone()),
         ..Verification::fail(reason)
     };
-    let Some(signature) = URL_SAFE_NO_PAD
-        .decode(s64)
-        .ok()
-        .and_then(|b| <[u8; 64]>::try_from(b).ok())
-    else {
+    if key.info.algorithm != alg {
+        return with_kid(Reason::UnsupportedAlgorithm);
+    }
+    let Ok(signature) = URL_SAFE_NO_PAD.decode(s64) else {
         return with_kid(Reason::Malformed);
     };
     let signing_input = &jwt.trim()[..h64.len() + 1 + p64.len()];
-    if key
-        .public
-        .verify_strict(signing_input.as_bytes(), &Signature::from_bytes(&signature))
-        .is_err()
-    {
+    if !key.public.verifies(signing_input.as_bytes(), &signature) {
         return with_kid(Reason::BadSignature);
     }
     if key.info.is_retired() {
@@ -326,8 +338,12 @@ mod tests {
 
     /// Signs an arbitrary payload with the ring's key, as only a holder of our key could.
     fn signed(ring: &KeyRing, base: &PublicUrl, payload: &Value) -> String {
-        let thumb = ring.active().unwrap().kid.clone();
-        let header = json!({ "alg": "EdDSA", "kid": base.key_url(&thumb), "typ": "JWT" });
+        let active = ring.active().unwrap();
+        let header = json!({
+            "alg": active.algorithm.as_str(),
+            "kid": base.key_url(&active.kid),
+            "typ": "JWT",
+        });
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap()),

@@ -3,6 +3,8 @@
 //! * `keys`: the key ring on disk: first start, reopening, rotation, retirement, permissions.
 //! * `openbadges`: the credential validates against 1EdTech's OB 3.0 JSON schema.
 //! * `vc_jwt`: signing, an independent JOSE library verifying with our JWKS, every failure.
+//! * `rs256`: RSA keys when the operator chooses RS256: stored, switched to, verified by
+//!   `jsonwebtoken`.
 //! * `ledger`: the hash chain names an edited, a deleted and a reordered record.
 //! * `audit`: the database compared with the ledger (rows and credentials).
 //! * `pdf`: the certificate's text and font, read back with poppler (`pdftotext`, `pdffonts`).
@@ -20,6 +22,8 @@ mod ledger;
 mod openbadges;
 #[path = "credentials/pdf.rs"]
 mod pdf;
+#[path = "credentials/rs256.rs"]
+mod rs256;
 #[path = "credentials/vc_jwt.rs"]
 mod vc_jwt;
 #[path = "credentials/xapi.rs"]

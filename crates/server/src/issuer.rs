@@ -2,12 +2,17 @@
 //! `<data_dir>/keys/`. The ring is re-read from disk when its index changes, so `hocvuso keys
 //! rotate|retire` run next to a live server takes effect without a restart; every instance
 //! sharing the data folder sees the same keys.
+//!
+//! The signing algorithm (`HOCVUSO_CREDENTIAL_ALGORITHM`: EdDSA, the default, or RS256) is the
+//! active key's. The setting chooses the first key's algorithm, and `hocvuso keys rotate` (which
+//! reads it too) switches an existing ring; a server never rotates by itself, since instances
+//! sharing a data folder would each make a key.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use hocvuso_credentials::{Error, KeyRing, KeyStore, PublicUrl};
+use hocvuso_credentials::{Algorithm, Error, KeyRing, KeyStore, PublicUrl};
 use time::OffsetDateTime;
 
 pub struct Issuer {
@@ -37,16 +42,44 @@ fn index_mtime(dir: &Path) -> Option<SystemTime> {
 }
 
 impl Issuer {
-    /// Opens the ring in `<data_dir>/keys`, creating the first key on first start.
+    /// Opens the ring in `<data_dir>/keys`, creating the first key (Ed25519) on first start.
     pub fn open(
         data_dir: &Path,
         public_url: &str,
         name: &str,
         now: OffsetDateTime,
     ) -> Result<Self, Error> {
+        Self::open_with(data_dir, public_url, name, None, now)
+    }
+
+    /// As [`open`](Self::open); a first key is of `algorithm` (default EdDSA). When an existing
+    /// ring's active key has another algorithm than the one asked for, it keeps signing and the
+    /// log says how to switch.
+    pub fn open_with(
+        data_dir: &Path,
+        public_url: &str,
+        name: &str,
+        algorithm: Option<Algorithm>,
+        now: OffsetDateTime,
+    ) -> Result<Self, Error> {
         let base = PublicUrl::parse(public_url)?;
         let dir = keys_dir(data_dir);
-        let ring = KeyStore::open_or_create(&dir, &mut rand::rngs::OsRng, now)?;
+        let ring = KeyStore::open_or_create_with(
+            &dir,
+            algorithm.unwrap_or_default(),
+            &mut rand::rngs::OsRng,
+            now,
+        )?;
+        if let (Some(wanted), Some(active)) = (algorithm, ring.active()) {
+            if active.algorithm != wanted {
+                tracing::warn!(
+                    active = %active.algorithm,
+                    %wanted,
+                    "the active credential signing key is not of the configured algorithm; \
+                     run `hocvuso keys rotate` with HOCVUSO_CREDENTIAL_ALGORITHM set to switch"
+                );
+            }
+        }
         Ok(Self::with_ring(dir, base, name, ring))
     }
 

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod compression;
 pub mod error;
 pub mod export;
+pub mod head;
 pub mod i18n;
 pub mod issuer;
 pub mod mail;
@@ -101,6 +102,9 @@ pub fn app(
             compression::gzip_complete_bodies,
         ))
         .wrap(Compress::default())
+        // HEAD as GET without the content, outside the compression (same headers as GET) and
+        // inside the access log (which records HEAD).
+        .wrap(actix_web::middleware::from_fn(head::answer_head))
         .wrap(access_log())
         .wrap(actix_web::middleware::from_fn(metrics::measure))
         .configure(configure(state))

@@ -36,6 +36,9 @@ pub struct Settings {
     /// A bearer token that opens `/metrics` to other machines (`HOCVUSO_METRICS_TOKEN`); without
     /// it, only requests from this machine may read the metrics.
     pub metrics_token: Option<String>,
+    /// The algorithm of new credential signing keys (`HOCVUSO_CREDENTIAL_ALGORITHM`: EdDSA or
+    /// RS256); None: EdDSA for a first key, an existing ring as it is (`issuer.rs`).
+    pub credential_algorithm: Option<hocvuso_credentials::Algorithm>,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             registrations_per_hour: 30,
             sign_ins_per_hour: 300,
             metrics_token: None,
+            credential_algorithm: None,
         }
     }
 }
@@ -80,6 +84,10 @@ impl std::fmt::Debug for Settings {
             .field("sign_ins_per_hour", &self.sign_ins_per_hour)
             // A secret: only whether it is set.
             .field("metrics_token", &self.metrics_token.is_some())
+            .field(
+                "credential_algorithm",
+                &self.credential_algorithm.map(|a| a.as_str()),
+            )
             .finish()
     }
 }

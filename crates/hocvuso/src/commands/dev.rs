@@ -71,10 +71,11 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // The same keys, public URL and issuing unit the server would use, so the seeded
     // credentials verify against the running server's JWKS.
-    let issuer = hocvuso_server::issuer::Issuer::open(
+    let issuer = hocvuso_server::issuer::Issuer::open_with(
         &common.data_dir,
         &super::public_url(None),
         &super::issuer_name(None),
+        super::credential_algorithm()?,
         today,
     )
     .context("opening the credential signing keys")?;

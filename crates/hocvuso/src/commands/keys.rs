@@ -12,8 +12,13 @@ use hocvuso_server::issuer::keys_dir;
 pub enum Command {
     /// List every key: active, earlier (still verifying) and retired.
     List,
-    /// Make a new active key; credentials signed earlier keep verifying.
-    Rotate,
+    /// Make a new active key; credentials signed earlier keep verifying. Its algorithm is
+    /// --algorithm, else HOCVUSO_CREDENTIAL_ALGORITHM, else the active key's.
+    Rotate {
+        /// EdDSA or RS256: switching is a rotation (the JWKS then carries both kinds of key).
+        #[arg(long)]
+        algorithm: Option<String>,
+    },
     /// Retire a lost or leaked key: everything it signed stops verifying and is listed.
     Retire {
         /// The key's id (thumbprint) or its URL.
@@ -57,14 +62,27 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
         Command::List => {
             let ring = KeyStore::open(&dir).context("opening the key ring")?;
             for k in ring.keys() {
-                println!("{}\t{}\t{}", k.kid, k.created_at, status(&k.status));
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    k.kid,
+                    k.algorithm,
+                    k.created_at,
+                    status(&k.status)
+                );
             }
         }
-        Command::Rotate => {
-            let ring = KeyStore::rotate(&dir, &mut rand::rngs::OsRng, now)
-                .context("rotating the signing key")?;
+        Command::Rotate { algorithm } => {
+            let algorithm = match algorithm {
+                Some(a) => Some(super::parse_algorithm(&a)?),
+                None => super::credential_algorithm()?,
+            };
+            let ring = match algorithm {
+                Some(a) => KeyStore::rotate_to(&dir, a, &mut rand::rngs::OsRng, now),
+                None => KeyStore::rotate(&dir, &mut rand::rngs::OsRng, now),
+            }
+            .context("rotating the signing key")?;
             if let Some(active) = ring.active() {
-                println!("new active key: {}", active.kid);
+                println!("new active key: {} ({})", active.kid, active.algorithm);
             }
         }
         Command::Retire { kid, reason } => {

@@ -81,6 +81,24 @@ pub fn public_url(flag: Option<String>) -> String {
         .unwrap_or_else(|| format!("http://{}", bind(None)))
 }
 
+/// The algorithm of new credential signing keys: `HOCVUSO_CREDENTIAL_ALGORITHM` (`EdDSA` or
+/// `RS256`, case as written), or None when it is not set.
+pub fn credential_algorithm() -> Result<Option<hocvuso_credentials::Algorithm>> {
+    match std::env::var("HOCVUSO_CREDENTIAL_ALGORITHM") {
+        Ok(v) if !v.trim().is_empty() => parse_algorithm(&v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// `EdDSA` or `RS256` (any case), for the variable and `keys rotate --algorithm`.
+pub fn parse_algorithm(v: &str) -> Result<hocvuso_credentials::Algorithm> {
+    use hocvuso_credentials::Algorithm;
+    [Algorithm::EdDSA, Algorithm::RS256]
+        .into_iter()
+        .find(|a| a.as_str().eq_ignore_ascii_case(v.trim()))
+        .with_context(|| format!("HOCVUSO_CREDENTIAL_ALGORITHM: {v} is neither EdDSA nor RS256"))
+}
+
 /// The issuing unit named on certificates: the flag, `HOCVUSO_ISSUER_NAME`, or the default.
 pub fn issuer_name(flag: Option<String>) -> String {
     flag.or_else(|| std::env::var("HOCVUSO_ISSUER_NAME").ok())

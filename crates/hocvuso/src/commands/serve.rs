@@ -144,14 +144,16 @@ pub fn prepare(common: &super::Common, args: Args) -> Result<Prepared> {
             .ok()
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty()),
+        credential_algorithm: super::credential_algorithm()?,
         ..Settings::default()
     };
     let keys =
         SessionKeys::load_or_create(&settings.data_dir).context("loading the session key")?;
-    let issuer = hocvuso_server::issuer::Issuer::open(
+    let issuer = hocvuso_server::issuer::Issuer::open_with(
         &settings.data_dir,
         &settings.public_url,
         &settings.issuer_name,
+        settings.credential_algorithm,
         Clock::system().now(),
     )
     .context("opening the credential signing keys")?;
@@ -188,7 +190,7 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
     let prepared = prepare(common, args)?;
     tracing::info!(settings = ?prepared.settings, "starting");
     if let Some(active) = prepared.issuer.ring().active() {
-        tracing::info!(kid = %active.kid, "credential signing key");
+        tracing::info!(kid = %active.kid, alg = %active.algorithm, "credential signing key");
     }
     // Templates and translations are checked before the first request.
     hocvuso_server::views::Views::new().context("templates")?;

@@ -1,5 +1,5 @@
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -36,6 +36,7 @@ pub struct CompletionsQuery {
 #[utoipa::path(get, path = "/api/v1/admin/completions", tag = "admin", security(("bearer" = [])), params(CompletionsQuery),
     responses((status = 200, description = "The file, streamed: CSV, XLSX, or JSON Lines (jsonl and xapi)", content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/x-ndjson"))), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, description = "The unit is not one the caller may see", body = crate::error::ErrorBody)))]
 pub async fn completions(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: ApiUser,
     q: web::Query<CompletionsQuery>,
@@ -64,6 +65,26 @@ pub async fn completions(
     };
     // The ledger's head as the export starts, in the file and in a header.
     let head = crate::app::ledger::head(&state.store).await?;
+    let response = || {
+        let mut r = HttpResponse::Ok();
+        r.insert_header((header::CONTENT_TYPE, format.content_type()))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"completions.{}\"",
+                    format.extension()
+                ),
+            ))
+            .insert_header(crate::export::ledger_header(&head));
+        r
+    };
+    // A HEAD gets the GET's headers (the body would stream) and starts no export: nothing is
+    // read but the ledger head, nothing is recorded (crate::head).
+    if crate::head::is_head(&req) {
+        return Ok(response().streaming(futures_util::stream::empty::<
+            Result<actix_web::web::Bytes, actix_web::Error>,
+        >()));
+    }
     let audit = state
         .store
         .record_export(NewExportAudit {
@@ -90,24 +111,14 @@ pub async fn completions(
         format = format.name(),
         "completions export started"
     );
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, format.content_type()))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"completions.{}\"",
-                format.extension()
-            ),
-        ))
-        .insert_header(crate::export::ledger_header(&head))
-        .streaming(completions::stream(
-            state.clone(),
-            format,
-            filter,
-            q.bom,
-            audit,
-            head,
-        )))
+    Ok(response().streaming(completions::stream(
+        state.clone(),
+        format,
+        filter,
+        q.bom,
+        audit,
+        head,
+    )))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -617,11 +617,14 @@ pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -
             read: n.read_at.is_some(),
         })
         .collect();
-    state
-        .store
-        .mark_notifications_read(user.0.id, state.clock.now())
-        .await
-        .map_err(AppError::from)?;
+    // Shown, so read; a HEAD shows nothing (crate::head).
+    if !crate::head::is_head(&req) {
+        state
+            .store
+            .mark_notifications_read(user.0.id, state.clock.now())
+            .await
+            .map_err(AppError::from)?;
+    }
     Page::new(&req, &state, Some(&user.0))
         .with("due", &lines)
         .with("notes", &notes)
