@@ -9,6 +9,7 @@ pub mod clock;
 pub mod compression;
 pub mod error;
 pub mod export;
+pub mod health;
 pub mod i18n;
 pub mod issuer;
 pub mod mail;
@@ -90,6 +91,8 @@ pub fn app(
     >,
 > {
     App::new()
+        // Innermost: a database known to be down answers 503 at once (`health`).
+        .wrap(actix_web::middleware::from_fn(health::gate))
         .wrap(error::contract_errors())
         // Outside the error shaping, so error pages are in the request's language too.
         .wrap_fn(|req, srv| {

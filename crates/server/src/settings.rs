@@ -36,6 +36,23 @@ pub struct Settings {
     /// A bearer token that opens `/metrics` to other machines (`HOCVUSO_METRICS_TOKEN`); without
     /// it, only requests from this machine may read the metrics.
     pub metrics_token: Option<String>,
+    /// Administrators must sign in with a second factor (`HOCVUSO_REQUIRE_TOTP_FOR_ADMINS`):
+    /// one without it enrols at the next sign-in before reaching anything else.
+    pub require_totp_for_admins: bool,
+    /// Sign-in with an identity provider (`HOCVUSO_OIDC_ISSUER`, `HOCVUSO_OIDC_CLIENT_ID`,
+    /// `HOCVUSO_OIDC_CLIENT_SECRET`, `HOCVUSO_OIDC_LABEL`); none: local accounts only.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// An OpenID Connect provider (`docs/sign-in.md`).
+#[derive(Clone)]
+pub struct OidcSettings {
+    /// The issuer URL; its `/.well-known/openid-configuration` is read at start.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The button's text, e.g. `VNeID`.
+    pub label: String,
 }
 
 impl Default for Settings {
@@ -55,6 +72,8 @@ impl Default for Settings {
             registrations_per_hour: 30,
             sign_ins_per_hour: 300,
             metrics_token: None,
+            require_totp_for_admins: false,
+            oidc: None,
         }
     }
 }
@@ -80,6 +99,12 @@ impl std::fmt::Debug for Settings {
             .field("sign_ins_per_hour", &self.sign_ins_per_hour)
             // A secret: only whether it is set.
             .field("metrics_token", &self.metrics_token.is_some())
+            .field("require_totp_for_admins", &self.require_totp_for_admins)
+            // The client secret is never printed.
+            .field(
+                "oidc_issuer",
+                &self.oidc.as_ref().map(|o| o.issuer.as_str()),
+            )
             .finish()
     }
 }
