@@ -52,7 +52,10 @@ enum Guardians {
     CreatedAt,
 }
 
-fn user_fk(from: impl IntoIden + 'static, col: impl IntoIden + 'static) -> ForeignKeyCreateStatement {
+fn user_fk(
+    from: impl IntoIden + 'static,
+    col: impl IntoIden + 'static,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from, col)
         .to(Users::Table, Users::Id)

@@ -516,11 +516,10 @@ async fn a_childs_guardian_consents_sees_the_data_and_withdraws() -> TestResult 
 
     // Deleting the account erases the guardian's contact.
     let r = app
-        .api(
-            actix_web::http::Method::DELETE,
-            "/api/v1/me",
+        .post(
+            "/api/v1/me/delete",
             Some(&token),
-            Some(json!({"password": "mat-khau-dai"})),
+            json!({"password": "mat-khau-dai"}),
         )
         .await;
     assert!(r.status.is_success(), "{} {}", r.status, r.text());
