@@ -425,6 +425,7 @@ pub async fn totp_start(
     Page::new(&req, &state, Some(&user.0))
         .with("enrolment", &enrolment)
         .with("action", "/account/totp/confirm")
+        .with("ticket", "")
         .render("totp_enrol.html")
 }
 
@@ -447,6 +448,7 @@ pub async fn totp_confirm(
             Page::new(&req, &state, Some(&user.0))
                 .with("enrolment", &enrolment)
                 .with("action", "/account/totp/confirm")
+                .with("ticket", "")
                 .error(&e)
                 .render("totp_enrol.html")
         }
@@ -733,9 +735,9 @@ pub struct OidcLinkForm {
     consent: Option<String>,
 }
 
-fn link_page<'a>(
-    req: &'a HttpRequest,
-    state: &'a AppState,
+fn link_page(
+    req: &HttpRequest,
+    state: &AppState,
     form: &OidcLinkForm,
     e: &crate::AppError,
 ) -> PageResult {
