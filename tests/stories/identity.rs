@@ -698,6 +698,8 @@ async fn authorize(
         .finish()
 }
 
+// The provider's tokens carry real times: the relying party checks them against its own clock.
+#[allow(clippy::disallowed_methods)]
 async fn token(
     p: actix_web::web::Data<Provider>,
     req: actix_web::HttpRequest,
@@ -715,7 +717,7 @@ async fn token(
         .and_then(|v| v.strip_prefix("Basic "))
         .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
         .and_then(|v| String::from_utf8(v).ok());
-    if basic.as_deref() != Some(&format!("{CLIENT_ID}:{CLIENT_SECRET}")) {
+    if basic.as_deref() != Some(format!("{CLIENT_ID}:{CLIENT_SECRET}").as_str()) {
         return actix_web::HttpResponse::Unauthorized().json(json!({"error": "invalid_client"}));
     }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
@@ -768,17 +770,18 @@ async fn token(
 }
 
 /// A plain HTTP GET on loopback (the browser visiting the provider); returns its Location.
-fn browser_get(url: &str) -> Result<String, Error> {
+fn browser_get(url: &str) -> Result<String, String> {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").ok_or("http only")?;
     let (host, path) = rest.split_once('/').ok_or("path")?;
-    let mut s = std::net::TcpStream::connect(host)?;
+    let mut s = std::net::TcpStream::connect(host).map_err(|e| e.to_string())?;
     write!(
         s,
         "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let mut out = String::new();
-    s.read_to_string(&mut out)?;
+    s.read_to_string(&mut out).map_err(|e| e.to_string())?;
     let location = out
         .lines()
         .find_map(|l| {
