@@ -21,9 +21,21 @@ const PROBE_EVERY: Duration = Duration::from_millis(500);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Paths that never touch the database, or answer for its state themselves.
-fn exempt(path: &str) -> bool {
-    path == "/healthz"
+/// Forms shown without the database (the sign-in page must open during an outage).
+const FORMS: &[&str] = &[
+    "/",
+    "/login",
+    "/register",
+    "/privacy",
+    "/forgot",
+    "/guardian",
+];
+
+/// Requests that never touch the database, or answer for its state themselves.
+fn exempt(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    (req.method() == actix_web::http::Method::GET && FORMS.contains(&path))
+        || path == "/healthz"
         || path == "/readyz"
         || path == "/metrics"
         || path.starts_with("/static/")
@@ -90,7 +102,7 @@ pub async fn gate(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    if state.store.known_unavailable() && !exempt(req.path()) {
+    if state.store.known_unavailable() && !exempt(&req) {
         let resp = error_response_for(
             req.path(),
             &AppError::unavailable("database_unavailable", RETRY_SECONDS),
