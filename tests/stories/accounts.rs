@@ -107,7 +107,7 @@ async fn registration_explains_each_refusal_in_vietnamese() -> TestResult {
 async fn a_child_registers_with_a_guardians_consent_recorded() -> TestResult {
     let app = TestApp::spawn().await?;
     let r = app
-        .post("/api/v1/auth/register", None, json!({"username": "em.an", "password": "mat-khau-dai", "display_name": "An", "group": "citizen", "birth_year": 2014, "guardian_consent": true}))
+        .post("/api/v1/auth/register", None, json!({"username": "em.an", "password": "mat-khau-dai", "display_name": "An", "group": "citizen", "birth_year": 2014, "guardian_consent": true, "guardian_contact": "0912345678"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let consents = app

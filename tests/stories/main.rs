@@ -12,6 +12,7 @@ mod contract;
 mod credentials;
 mod evidence;
 mod guessing;
+mod identity;
 mod instructor;
 mod invariants;
 mod journey;

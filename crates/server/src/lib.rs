@@ -10,6 +10,7 @@ pub mod compression;
 pub mod error;
 pub mod export;
 pub mod head;
+pub mod health;
 pub mod i18n;
 pub mod issuer;
 pub mod mail;
@@ -91,6 +92,8 @@ pub fn app(
     >,
 > {
     App::new()
+        // Innermost: a database known to be down answers 503 at once (`health`).
+        .wrap(actix_web::middleware::from_fn(health::gate))
         .wrap(error::contract_errors())
         // Outside the error shaping, so error pages are in the request's language too.
         .wrap_fn(|req, srv| {

@@ -39,6 +39,23 @@ pub struct Settings {
     /// The algorithm of new credential signing keys (`HOCVUSO_CREDENTIAL_ALGORITHM`: EdDSA or
     /// RS256); None: EdDSA for a first key, an existing ring as it is (`issuer.rs`).
     pub credential_algorithm: Option<hocvuso_credentials::Algorithm>,
+    /// Administrators must sign in with a second factor (`HOCVUSO_REQUIRE_TOTP_FOR_ADMINS`):
+    /// one without it enrols at the next sign-in before reaching anything else.
+    pub require_totp_for_admins: bool,
+    /// Sign-in with an identity provider (`HOCVUSO_OIDC_ISSUER`, `HOCVUSO_OIDC_CLIENT_ID`,
+    /// `HOCVUSO_OIDC_CLIENT_SECRET`, `HOCVUSO_OIDC_LABEL`); none: local accounts only.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// An OpenID Connect provider (`docs/sign-in.md`).
+#[derive(Clone)]
+pub struct OidcSettings {
+    /// The issuer URL; its `/.well-known/openid-configuration` is read at start.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The button's text, e.g. `VNeID`.
+    pub label: String,
 }
 
 impl Default for Settings {
@@ -59,6 +76,8 @@ impl Default for Settings {
             sign_ins_per_hour: 300,
             metrics_token: None,
             credential_algorithm: None,
+            require_totp_for_admins: false,
+            oidc: None,
         }
     }
 }
@@ -87,6 +106,12 @@ impl std::fmt::Debug for Settings {
             .field(
                 "credential_algorithm",
                 &self.credential_algorithm.map(|a| a.as_str()),
+            )
+            .field("require_totp_for_admins", &self.require_totp_for_admins)
+            // The client secret is never printed.
+            .field(
+                "oidc_issuer",
+                &self.oidc.as_ref().map(|o| o.issuer.as_str()),
             )
             .finish()
     }

@@ -78,6 +78,13 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "search.html",
     "assistant.html",
     "unanswered.html",
+    "login_code.html",
+    "totp_enrol.html",
+    "totp_codes.html",
+    "guardian.html",
+    "guardian_code.html",
+    "guardian_ward.html",
+    "oidc_link.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

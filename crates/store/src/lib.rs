@@ -13,6 +13,7 @@ pub mod entity;
 mod error;
 mod evidence;
 mod exports;
+mod identity;
 mod import;
 mod invitations;
 mod learning;
@@ -40,6 +41,7 @@ pub use contact::REMINDER_EMAIL_PURPOSE;
 pub use error::StoreError;
 pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use exports::{CompletionFilter, ExportRow};
+pub use identity::{Guardian, NewGuardian, PendingOidc, TotpFactor};
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
@@ -77,6 +79,9 @@ pub struct PoolStats {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Whether the database was last seen unreachable (`mark_unavailable`): requests then fail
+    /// at once instead of each waiting the pool's acquire timeout, until a probe succeeds.
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store {
@@ -106,7 +111,10 @@ impl Store {
             }
         }
         let db = Database::connect(opts).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            down: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -154,6 +162,22 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         self.db.ping().await?;
         Ok(())
+    }
+
+    /// Notes that the database did not answer. True if it was thought up until now (the
+    /// caller then starts probing it).
+    pub fn mark_unavailable(&self) -> bool {
+        !self.down.swap(true, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Notes that the database answers again.
+    pub fn mark_available(&self) {
+        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the database was last seen unreachable.
+    pub fn known_unavailable(&self) -> bool {
+        self.down.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 

@@ -16,9 +16,10 @@ use time::OffsetDateTime;
 use crate::aggregates::{with_household_change, with_membership_change, with_mentor_change};
 use crate::entity::{
     account_deletion, assisted_registration, attendance_code, audit_event, class_attendance,
-    consent, contact_email, household_member, import_origin, mentor_link, notification,
-    offline_replay, password_reset, reading_preference, session, studio_author, throttle_counter,
-    unit_invitation, unit_manager, unit_member, user, user_role,
+    consent, contact_email, guardian, household_member, import_origin, mentor_link, notification,
+    offline_replay, oidc_identity, password_reset, reading_preference, session, studio_author,
+    throttle_counter, totp_factor, totp_recovery_code, unit_invitation, unit_manager, unit_member,
+    user, user_role,
 };
 use crate::people::username_key;
 use crate::{Result, Store, StoreError, NO_PASSWORD};
@@ -143,6 +144,20 @@ pub const HELD: &[Held] = &[
     held("reading_preferences", "reading_preferences", "user_id"),
     held("offline_replays", "offline_replays", "user_id"),
     held("studio_roles", "studio_authors", "user_id"),
+    Held {
+        // Never `secret`: it would let anyone compute the codes.
+        columns: &["user_id", "created_at", "confirmed_at"],
+        ..held("two_factor", "totp_factors", "user_id")
+    },
+    Held {
+        columns: &["id", "created_at", "used_at"],
+        ..held("recovery_codes", "totp_recovery_codes", "user_id")
+    },
+    Held {
+        columns: &["user_id", "contact", "created_at"],
+        ..held("guardian", "guardians", "user_id")
+    },
+    held("identity_provider", "oidc_identities", "user_id"),
 ];
 
 /// Column names that hold a person's id, wherever they appear (for the schema check).
@@ -366,6 +381,23 @@ impl Store {
             .await?;
         assisted_registration::Entity::delete_many()
             .filter(assisted_registration::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        // Two-factor secrets, the guardian's contact and the provider's link go with the person.
+        totp_recovery_code::Entity::delete_many()
+            .filter(totp_recovery_code::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        totp_factor::Entity::delete_many()
+            .filter(totp_factor::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        guardian::Entity::delete_many()
+            .filter(guardian::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        oidc_identity::Entity::delete_many()
+            .filter(oidc_identity::Column::UserId.eq(uid))
             .exec(&tx)
             .await?;
         consent::Entity::update_many()

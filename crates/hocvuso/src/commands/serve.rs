@@ -145,6 +145,8 @@ pub fn prepare(common: &super::Common, args: Args) -> Result<Prepared> {
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty()),
         credential_algorithm: super::credential_algorithm()?,
+        require_totp_for_admins: env_flag("HOCVUSO_REQUIRE_TOTP_FOR_ADMINS")?,
+        oidc: oidc_settings()?,
         ..Settings::default()
     };
     let keys =
@@ -211,4 +213,43 @@ pub fn run(common: &super::Common, args: Args) -> Result<()> {
             .await
             .context("HTTP server")
     })
+}
+
+/// A true/false setting from the environment (unset: false).
+fn env_flag(var: &str) -> Result<bool> {
+    match std::env::var(var).ok().as_deref().map(str::trim) {
+        None | Some("") | Some("false") | Some("0") | Some("no") => Ok(false),
+        Some("true") | Some("1") | Some("yes") => Ok(true),
+        Some(other) => anyhow::bail!("{var}: {other} is neither true nor false"),
+    }
+}
+
+/// The identity provider, from the environment only (the client secret must not appear on a
+/// command line): all of issuer, client id and secret, or none.
+fn oidc_settings() -> Result<Option<hocvuso_server::settings::OidcSettings>> {
+    let get = |v: &str| {
+        std::env::var(v)
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let (issuer, id, secret) = (
+        get("HOCVUSO_OIDC_ISSUER"),
+        get("HOCVUSO_OIDC_CLIENT_ID"),
+        get("HOCVUSO_OIDC_CLIENT_SECRET"),
+    );
+    match (issuer, id, secret) {
+        (None, None, None) => Ok(None),
+        (Some(issuer), Some(client_id), Some(client_secret)) => {
+            Ok(Some(hocvuso_server::settings::OidcSettings {
+                issuer,
+                client_id,
+                client_secret,
+                label: get("HOCVUSO_OIDC_LABEL").unwrap_or_else(|| "VNeID".into()),
+            }))
+        }
+        _ => anyhow::bail!(
+            "HOCVUSO_OIDC_ISSUER, HOCVUSO_OIDC_CLIENT_ID and HOCVUSO_OIDC_CLIENT_SECRET go together: set all three or none"
+        ),
+    }
 }

@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 
 use hocvuso_store::User;
 
-use crate::app::accounts::{self, Origin, Registration, PRIVACY_NOTICE_VERSION};
+use crate::app::accounts::{self, Origin, Registration, SignInStep, PRIVACY_NOTICE_VERSION};
 use crate::auth::{device, ApiSession, ApiUser};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -30,6 +30,22 @@ pub struct RegisterRequest {
     /// Required when the person is under 16: a parent or guardian agreed too.
     #[serde(default)]
     pub guardian_consent: bool,
+    /// The person is under 16 (when no birth year is given).
+    #[serde(default)]
+    pub under_16: bool,
+    /// Required when the person is under 16: the guardian's phone number or e-mail address.
+    #[schema(max_length = 254)]
+    pub guardian_contact: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Registered {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// For a person under 16 only: the code the guardian uses at `/guardian` to see the account
+    /// and withdraw consent. Shown this once; give it to the guardian.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guardian_code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -55,7 +71,7 @@ impl From<&User> for UserView {
 
 /// Creates a learner account, recording consent to the privacy notice.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
-    responses((status = 201, body = UserView), (status = 409, body = crate::error::ErrorBody, description = "username_taken"), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody, description = "too_many_registrations from this address; see Retry-After"), (status = 503, body = crate::error::ErrorBody, description = "server_busy; see Retry-After")))]
+    responses((status = 201, body = Registered), (status = 409, body = crate::error::ErrorBody, description = "username_taken"), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody, description = "too_many_registrations from this address; see Retry-After"), (status = 503, body = crate::error::ErrorBody, description = "server_busy; see Retry-After")))]
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -67,7 +83,7 @@ pub async fn register(
             return Err(AppError::unprocessable("stale_privacy_notice"));
         }
     }
-    let user = accounts::register(
+    let registered = accounts::register(
         &state,
         Registration {
             username: body.username,
@@ -77,17 +93,26 @@ pub async fn register(
             birth_year: body.birth_year,
             consent_method: Some("api"),
             guardian_consent: body.guardian_consent,
+            under_16: body.under_16,
+            guardian_contact: body.guardian_contact,
         },
         crate::auth::client::address(&req, &state.settings),
     )
     .await?;
-    Ok(HttpResponse::Created().json(UserView::from(&user)))
+    Ok(HttpResponse::Created().json(Registered {
+        user: UserView::from(&registered.user),
+        guardian_code: registered.guardian_code,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// For an account with two-factor sign-in: the authenticator app's six-digit code, or one
+    /// of the recovery codes. Without it such an account gets 401 `totp_required`.
+    #[serde(default)]
+    pub totp_code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -102,14 +127,33 @@ pub struct LoginResponse {
 /// cookie (`hvs_device`) too: with it, its later sign-ins to the same account are not held back
 /// by failures other people cause.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody, description = "invalid_credentials, whether or not the user exists"), (status = 429, body = crate::error::ErrorBody, description = "too_many_attempts; see Retry-After"), (status = 503, body = crate::error::ErrorBody, description = "server_busy; see Retry-After")))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody, description = "invalid_credentials, whether or not the user exists; totp_required or invalid_code for an account with two-factor sign-in"), (status = 403, body = crate::error::ErrorBody, description = "totp_enrolment_required: enrol on the web first"), (status = 429, body = crate::error::ErrorBody, description = "too_many_attempts; see Retry-After"), (status = 503, body = crate::error::ErrorBody, description = "server_busy; see Retry-After")))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let origin = Origin::of(&req, &state, &body.username);
-    let done = accounts::login(&state, &body.username, &body.password, &origin).await?;
+    let done = match accounts::login(&state, &body.username, &body.password, &origin).await? {
+        SignInStep::Done(done) => done,
+        SignInStep::Code { ticket, .. } => match body.totp_code.as_deref() {
+            Some(code) if !code.trim().is_empty() => {
+                accounts::second_factor(&state, &ticket, code).await?
+            }
+            _ => {
+                return Err(AppError::new(
+                    actix_web::http::StatusCode::UNAUTHORIZED,
+                    "totp_required",
+                ))
+            }
+        },
+        SignInStep::Enrol { .. } => {
+            return Err(AppError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "totp_enrolment_required",
+            ))
+        }
+    };
     let mut resp = HttpResponse::Ok();
     if let Some(c) = device::cookie_after_sign_in(
         &req,

@@ -83,6 +83,8 @@ pub async fn register(
                 birth_year: b.birth_year,
                 consent_method: None,
                 guardian_consent: b.guardian_consent,
+                under_16: false,
+                guardian_contact: None,
             },
             consent: b.consent,
             unit_id: b.unit_id,

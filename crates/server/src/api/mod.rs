@@ -214,7 +214,11 @@ async fn not_found() -> HttpResponse {
 /// 200 when the database answers.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The database answers"), (status = 503, description = "It does not")))]
 async fn healthz(state: web::Data<crate::AppState>) -> HttpResponse {
-    match state.store.ping().await {
+    if state.store.known_unavailable() {
+        return HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"status": "unavailable"}));
+    }
+    match crate::health::quick_ping(&state).await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "health check: database does not answer");
@@ -233,7 +237,11 @@ async fn readyz(req: HttpRequest, state: web::Data<crate::AppState>) -> HttpResp
     if draining {
         return HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "draining"}));
     }
-    match state.store.ping().await {
+    if state.store.known_unavailable() {
+        return HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"status": "unavailable"}));
+    }
+    match crate::health::quick_ping(&state).await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Err(e) => {
             tracing::error!(error = %e, "readiness: database does not answer");

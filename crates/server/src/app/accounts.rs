@@ -5,11 +5,11 @@ use std::net::IpAddr;
 
 use actix_web::http::StatusCode;
 
-use hocvuso_store::{NewConsent, NewUser, User};
+use hocvuso_store::{NewConsent, NewGuardian, NewUser, User};
 
 use crate::auth::device::Device;
 use crate::auth::password::HashError;
-use crate::auth::{policy, throttle, token, ROLE_LEARNER};
+use crate::auth::{oidc, policy, throttle, token, totp, ROLE_LEARNER};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -29,6 +29,38 @@ pub struct Registration {
     /// (a client app that showed the notice). None: they did not agree.
     pub consent_method: Option<&'static str>,
     pub guardian_consent: bool,
+    /// The person said they are under 16 (without giving a birth year).
+    pub under_16: bool,
+    /// For a person under 16: the guardian's phone number or e-mail address.
+    pub guardian_contact: Option<String>,
+}
+
+impl Registration {
+    /// Whether the person is under 16 (by their answer, or their birth year this year).
+    pub fn is_child(&self, this_year: i32) -> bool {
+        self.under_16
+            || self
+                .birth_year
+                .is_some_and(|b| this_year - b < GUARDIAN_AGE)
+    }
+}
+
+/// A guardian's contact as kept: an e-mail address, or a phone number of 9 to 12 digits
+/// (spaces, dots and dashes dropped; a leading + kept).
+pub fn guardian_contact(input: &str) -> Option<String> {
+    let t = input.trim();
+    if t.contains('@') {
+        return crate::mail::valid_address(t);
+    }
+    let plus = t.starts_with('+');
+    let digits: String = t
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')' | '+'))
+        .collect();
+    if !(9..=12).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(if plus { format!("+{digits}") } else { digits })
 }
 
 pub fn valid_username(u: &str) -> bool {
@@ -53,8 +85,20 @@ pub fn validate(state: &AppState, r: &Registration) -> Result<(), AppError> {
         if !(1900..=year).contains(&b) {
             return Err(AppError::unprocessable("invalid_birth_year"));
         }
-        if year - b < GUARDIAN_AGE && !r.guardian_consent {
+    }
+    if r.is_child(year) {
+        if !r.guardian_consent {
             return Err(AppError::unprocessable("guardian_consent_required"));
+        }
+        // A mentor's assisted registration records the guardian's consent given in person and
+        // keeps no guardian contact (as before); self-registration needs the contact.
+        match r.guardian_contact.as_deref().map(str::trim) {
+            None | Some("") if r.consent_method == Some("assisted") => {}
+            None | Some("") => return Err(AppError::unprocessable("guardian_contact_required")),
+            Some(c) if guardian_contact(c).is_none() => {
+                return Err(AppError::unprocessable("invalid_guardian_contact"))
+            }
+            Some(_) => {}
         }
     }
     if r.consent_method.is_none() {
@@ -90,8 +134,9 @@ pub async fn register(
     state: &AppState,
     r: Registration,
     address: Option<IpAddr>,
-) -> Result<User, AppError> {
+) -> Result<Registered, AppError> {
     validate(state, &r)?;
+    let child = r.is_child(state.clock.now().year());
     throttle::registration(state, address).await?;
     let display_name = policy::display_name(&r.display_name)?;
     let hash = hash_password(state, &r.password).await?;
@@ -105,14 +150,29 @@ pub async fn register(
     }
     if r.guardian_consent {
         consents.push(NewConsent {
-            purpose: "guardian".into(),
+            purpose: GUARDIAN_PURPOSE.into(),
             notice_version: PRIVACY_NOTICE_VERSION.into(),
             method: r.consent_method.unwrap_or("form").into(),
         });
     }
+    // A child's guardian gets a code to see the account and withdraw consent: shown once,
+    // kept as a hash.
+    let guardian = if child {
+        let code = crate::auth::totp::new_recovery_codes().remove(0)
+            + "-"
+            + &crate::auth::totp::new_recovery_codes().remove(0);
+        let contact = r
+            .guardian_contact
+            .as_deref()
+            .and_then(guardian_contact)
+            .ok_or_else(|| AppError::unprocessable("invalid_guardian_contact"))?;
+        Some((code, contact))
+    } else {
+        None
+    };
     let user = state
         .store
-        .create_user(
+        .create_user_with_guardian(
             NewUser {
                 username: r.username,
                 display_name,
@@ -123,10 +183,121 @@ pub async fn register(
                 created_at: state.clock.now(),
             },
             consents,
+            guardian.as_ref().map(|(code, contact)| NewGuardian {
+                contact: contact.clone(),
+                code_hash: crate::auth::totp::recovery_hash(code),
+            }),
         )
         .await?;
-    tracing::info!(user_id = user.id, "account registered");
-    Ok(user)
+    tracing::info!(user_id = user.id, child, "account registered");
+    Ok(Registered {
+        user,
+        guardian_code: guardian.map(|(code, _)| code),
+    })
+}
+
+/// A new account, and for a child the guardian's code (shown once).
+pub struct Registered {
+    pub user: User,
+    pub guardian_code: Option<String>,
+}
+
+/// The consent purpose of a guardian's agreement for a learner under 16.
+pub const GUARDIAN_PURPOSE: &str = "guardian";
+
+/// Learning is open unless the account is a child's whose guardian withdrew consent (then 403
+/// `guardian_consent_withdrawn` until the guardian agrees again).
+pub async fn may_learn(state: &AppState, user: &User) -> Result<(), AppError> {
+    if state.store.guardian(user.id).await?.is_some()
+        && !state
+            .store
+            .consent_in_force(user.id, GUARDIAN_PURPOSE)
+            .await?
+    {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "guardian_consent_withdrawn",
+        ));
+    }
+    Ok(())
+}
+
+/// What the guardian page shows: the child, whether consent is in force, and what is held.
+pub struct Ward {
+    pub user: User,
+    pub contact: String,
+    pub consent_in_force: bool,
+}
+
+/// Checks a guardian's child username and code (counted like a sign-in, by the child's account
+/// and the guardian's address, so the code cannot be guessed).
+pub async fn guardian_access(
+    state: &AppState,
+    username: &str,
+    code: &str,
+    address: Option<IpAddr>,
+) -> Result<Ward, AppError> {
+    let username = username.trim();
+    let attempt =
+        throttle::begin_sign_in(state, &format!("guardian\0{username}"), address, None).await?;
+    let user = if valid_username(username) {
+        state.store.user_by_username(username).await?
+    } else {
+        None
+    };
+    let guardian = match &user {
+        Some(u) => state.store.guardian(u.id).await?,
+        None => None,
+    };
+    let hash = crate::auth::totp::recovery_hash(code);
+    match (user, guardian) {
+        (Some(user), Some(g)) if crate::auth::totp::same(&g.code_hash, &hash) => {
+            attempt.succeeded(state).await?;
+            let consent_in_force = state
+                .store
+                .consent_in_force(user.id, GUARDIAN_PURPOSE)
+                .await?;
+            Ok(Ward {
+                user,
+                contact: g.contact,
+                consent_in_force,
+            })
+        }
+        _ => {
+            attempt.failed(state).await?;
+            Err(AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_guardian_code",
+            ))
+        }
+    }
+}
+
+/// The guardian withdraws (`give` false) or gives again (`give` true) their consent.
+pub async fn guardian_consent(state: &AppState, ward: &Ward, give: bool) -> Result<(), AppError> {
+    let now = state.clock.now();
+    if give {
+        state
+            .store
+            .grant_consent(
+                ward.user.id,
+                NewConsent {
+                    purpose: GUARDIAN_PURPOSE.into(),
+                    notice_version: PRIVACY_NOTICE_VERSION.into(),
+                    method: "guardian_page".into(),
+                },
+                now,
+            )
+            .await?;
+        tracing::info!(user_id = ward.user.id, "guardian consent given again");
+    } else {
+        state
+            .store
+            .withdraw_consent(ward.user.id, GUARDIAN_PURPOSE, now)
+            .await?;
+        tracing::info!(user_id = ward.user.id, "guardian consent withdrawn");
+    }
+    Ok(())
 }
 
 /// Where a sign-in comes from: the client's address and, if the browser signed in to the same
@@ -153,15 +324,32 @@ pub struct LoggedIn {
     pub session_id: String,
 }
 
+/// Where a sign-in stands after the password.
+pub enum SignInStep {
+    /// Signed in.
+    Done(LoggedIn),
+    /// The account has two-factor sign-in: the code is asked next, with this ticket.
+    Code { user: User, ticket: String },
+    /// The account must have two-factor sign-in (an administrator, when the setting requires
+    /// it) and has none yet: enrolment comes next, with this ticket.
+    Enrol { user: User, ticket: String },
+}
+
+/// Whether this account must use two-factor sign-in (`HOCVUSO_REQUIRE_TOTP_FOR_ADMINS`).
+pub fn totp_required(state: &AppState, user: &User) -> bool {
+    state.settings.require_totp_for_admins && user.has_role(crate::auth::ROLE_ADMIN)
+}
+
 /// Checks credentials with throttling. The attempt is counted before the password is checked;
 /// unknown user, wrong password and an account without a password yet give the same error,
-/// after the same work.
+/// after the same work. An account with two-factor sign-in is not signed in yet: the code is
+/// asked next (`second_factor`).
 pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
     origin: &Origin,
-) -> Result<LoggedIn, AppError> {
+) -> Result<SignInStep, AppError> {
     let attempt =
         throttle::begin_sign_in(state, username, origin.address, origin.device.as_ref()).await?;
     let user = if valid_username(username) {
@@ -179,13 +367,28 @@ pub async fn login(
         Some(user) if ok => {
             let trusted = attempt.trusted;
             attempt.succeeded(state).await?;
+            let factor = state.store.totp_factor(user.id).await?;
+            let expires = state.clock.now().unix_timestamp() + totp::TICKET_SECONDS;
+            if factor.is_some_and(|f| f.confirmed_at.is_some()) {
+                let ticket = totp::ticket(&state.keys, user.id, expires);
+                tracing::info!(user_id = user.id, "password right; code asked");
+                return Ok(SignInStep::Code { user, ticket });
+            }
+            if totp_required(state, &user) {
+                let ticket = totp::ticket(&state.keys, user.id, expires);
+                tracing::info!(
+                    user_id = user.id,
+                    "password right; two-factor enrolment asked"
+                );
+                return Ok(SignInStep::Enrol { user, ticket });
+            }
             let (token, session_id) = start_session(state, user.id).await?;
             tracing::info!(user_id = user.id, trusted, "logged in");
-            Ok(LoggedIn {
+            Ok(SignInStep::Done(LoggedIn {
                 user,
                 token,
                 session_id,
-            })
+            }))
         }
         _ => {
             attempt.failed(state).await?;
@@ -198,8 +401,219 @@ pub async fn login(
     }
 }
 
+/// Codes (and recovery codes) one account may try per hour, right or wrong.
+pub const TOTP_CODES_PER_HOUR: u32 = 10;
+
+/// The account a sign-in ticket names, counted against the hourly allowance of codes.
+async fn ticket_user(state: &AppState, ticket: &str) -> Result<User, AppError> {
+    let user_id = totp::check_ticket(&state.keys, ticket, state.clock.now().unix_timestamp())
+        .ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, "sign_in_expired"))?;
+    throttle::per_user(
+        state,
+        "totp-code",
+        user_id,
+        throttle::Rate::per_hour(TOTP_CODES_PER_HOUR),
+        "too_many_codes",
+    )
+    .await?;
+    state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, "sign_in_expired"))
+}
+
+fn wrong_code() -> AppError {
+    crate::metrics::login_failure();
+    AppError::new(StatusCode::UNAUTHORIZED, "invalid_code")
+}
+
+/// Checks a six-digit code (each works once) or a recovery code (each works once) of a
+/// confirmed factor.
+async fn check_code(state: &AppState, user: &User, typed: &str) -> Result<(), AppError> {
+    let now = state.clock.now();
+    if totp::looks_like_recovery(typed) {
+        if state
+            .store
+            .use_recovery_code(user.id, &totp::recovery_hash(typed), now)
+            .await?
+        {
+            tracing::info!(user_id = user.id, "recovery code used");
+            return Ok(());
+        }
+        return Err(wrong_code());
+    }
+    let Some(factor) = state
+        .store
+        .totp_factor(user.id)
+        .await?
+        .filter(|f| f.confirmed_at.is_some())
+    else {
+        return Err(wrong_code());
+    };
+    let unix = u64::try_from(now.unix_timestamp()).unwrap_or(0);
+    match totp::matching_step(&factor.secret, typed, unix) {
+        Some(step) if state.store.accept_totp_step(user.id, step).await? => Ok(()),
+        _ => Err(wrong_code()),
+    }
+}
+
+/// The second step of a sign-in: the code from the authenticator app, or a recovery code.
+pub async fn second_factor(
+    state: &AppState,
+    ticket: &str,
+    code: &str,
+) -> Result<LoggedIn, AppError> {
+    let user = ticket_user(state, ticket).await?;
+    check_code(state, &user, code).await?;
+    let (token, session_id) = start_session(state, user.id).await?;
+    tracing::info!(user_id = user.id, "logged in with a second factor");
+    Ok(LoggedIn {
+        user,
+        token,
+        session_id,
+    })
+}
+
+/// An enrolment in progress: the secret (shown once), its `otpauth://` URI and QR code.
+#[derive(serde::Serialize)]
+pub struct Enrolment {
+    pub secret: String,
+    pub qr_svg: String,
+}
+
+/// Starts (or restarts) two-factor enrolment with a new secret.
+pub async fn start_enrolment(state: &AppState, user: &User) -> Result<Enrolment, AppError> {
+    let secret = totp::new_secret();
+    state
+        .store
+        .start_totp(user.id, &secret, state.clock.now())
+        .await?;
+    let uri = totp::otpauth_uri(&secret, &state.settings.issuer_name, &user.username);
+    let qr_svg = totp::qr_svg(&uri).ok_or_else(AppError::internal)?;
+    Ok(Enrolment { secret, qr_svg })
+}
+
+/// The enrolment waiting for its first code, shown again after a wrong code (the app already
+/// holds this secret); a new one when none is waiting.
+pub async fn pending_enrolment(state: &AppState, user: &User) -> Result<Enrolment, AppError> {
+    match state.store.totp_factor(user.id).await? {
+        Some(f) if f.confirmed_at.is_none() => {
+            let uri = totp::otpauth_uri(&f.secret, &state.settings.issuer_name, &user.username);
+            let qr_svg = totp::qr_svg(&uri).ok_or_else(AppError::internal)?;
+            Ok(Enrolment {
+                secret: f.secret,
+                qr_svg,
+            })
+        }
+        _ => start_enrolment(state, user).await,
+    }
+}
+
+/// The ticket of a sign-in that must enrol first: its account, if genuine.
+pub async fn enrolling_user(state: &AppState, ticket: &str) -> Result<User, AppError> {
+    let user_id = totp::check_ticket(&state.keys, ticket, state.clock.now().unix_timestamp())
+        .ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, "sign_in_expired"))?;
+    state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, "sign_in_expired"))
+}
+
+/// Confirms the enrolment with a first code; returns the recovery codes (shown once).
+pub async fn confirm_enrolment(
+    state: &AppState,
+    user: &User,
+    code: &str,
+) -> Result<Vec<String>, AppError> {
+    throttle::per_user(
+        state,
+        "totp-code",
+        user.id,
+        throttle::Rate::per_hour(TOTP_CODES_PER_HOUR),
+        "too_many_codes",
+    )
+    .await?;
+    let factor = state
+        .store
+        .totp_factor(user.id)
+        .await?
+        .filter(|f| f.confirmed_at.is_none())
+        .ok_or_else(|| AppError::conflict("totp_not_started"))?;
+    let now = state.clock.now();
+    let unix = u64::try_from(now.unix_timestamp()).unwrap_or(0);
+    let step = totp::matching_step(&factor.secret, code, unix)
+        .ok_or_else(|| AppError::unprocessable("invalid_code"))?;
+    let codes = totp::new_recovery_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
+    if !state
+        .store
+        .confirm_totp(user.id, step, &hashes, now)
+        .await?
+    {
+        return Err(AppError::conflict("totp_not_started"));
+    }
+    tracing::info!(user_id = user.id, "two-factor sign-in enabled");
+    Ok(codes)
+}
+
+/// Enrolment during a sign-in that required it: confirms and signs in.
+pub async fn enrol_at_sign_in(
+    state: &AppState,
+    ticket: &str,
+    code: &str,
+) -> Result<(LoggedIn, Vec<String>), AppError> {
+    let user = enrolling_user(state, ticket).await?;
+    let codes = confirm_enrolment(state, &user, code).await?;
+    let (token, session_id) = start_session(state, user.id).await?;
+    Ok((
+        LoggedIn {
+            user,
+            token,
+            session_id,
+        },
+        codes,
+    ))
+}
+
+/// Turns two-factor sign-in off, with a current code or a recovery code; refused where the
+/// setting requires it for the account's role.
+pub async fn disable_totp(state: &AppState, user: &User, code: &str) -> Result<(), AppError> {
+    if totp_required(state, user) {
+        return Err(AppError::unprocessable("totp_required_for_role"));
+    }
+    throttle::per_user(
+        state,
+        "totp-code",
+        user.id,
+        throttle::Rate::per_hour(TOTP_CODES_PER_HOUR),
+        "too_many_codes",
+    )
+    .await?;
+    check_code(state, user, code).await?;
+    state.store.remove_totp(user.id).await?;
+    tracing::info!(user_id = user.id, "two-factor sign-in disabled");
+    Ok(())
+}
+
+/// Whether the account has two-factor sign-in, and how many recovery codes are left.
+pub async fn totp_status(state: &AppState, user: &User) -> Result<(bool, u64), AppError> {
+    let on = state
+        .store
+        .totp_factor(user.id)
+        .await?
+        .is_some_and(|f| f.confirmed_at.is_some());
+    let left = if on {
+        state.store.recovery_codes_left(user.id).await?
+    } else {
+        0
+    };
+    Ok((on, left))
+}
+
 /// Records a new session and signs its token.
-async fn start_session(
+pub(crate) async fn start_session(
     state: &AppState,
     user_id: i64,
 ) -> Result<(token::Issued, String), AppError> {
@@ -320,4 +734,277 @@ pub async fn set_reminder_email(
             Ok(Some(address))
         }
     }
+}
+
+// ---- Sign-in with an identity provider (OpenID Connect) ----
+
+/// How long a sign-in with the provider may take, from our redirect to its return.
+pub const OIDC_LOGIN_MINUTES: i64 = 10;
+
+fn oidc_settings(state: &AppState) -> Result<crate::settings::OidcSettings, AppError> {
+    state.settings.oidc.clone().ok_or_else(AppError::not_found)
+}
+
+fn state_hash(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+fn oidc_unavailable(e: impl std::fmt::Display) -> AppError {
+    tracing::warn!(error = %e, "identity provider unavailable");
+    AppError::new(StatusCode::BAD_GATEWAY, "oidc_unavailable")
+}
+
+/// Starts a sign-in with the provider: the URL to send the browser to, and the state to bind
+/// to this browser (a cookie). The state is kept only as a hash, with the nonce and the PKCE
+/// verifier, for `OIDC_LOGIN_MINUTES`.
+pub async fn oidc_start(state: &AppState) -> Result<(String, String), AppError> {
+    let settings = oidc_settings(state)?;
+    let public_url = state.settings.public_url.clone();
+    let started = actix_web::web::block(move || oidc::start(&settings, &public_url))
+        .await
+        .map_err(oidc_unavailable)?
+        .map_err(oidc_unavailable)?;
+    state
+        .store
+        .begin_oidc_login(
+            &state_hash(&started.state),
+            hocvuso_store::PendingOidc {
+                nonce: started.nonce,
+                verifier: started.verifier,
+            },
+            state.clock.now(),
+        )
+        .await?;
+    Ok((started.authorize_url, started.state))
+}
+
+/// What came of the provider's return.
+pub enum OidcOutcome {
+    /// A linked account: signed in, or its second factor comes next.
+    Step(SignInStep),
+    /// Nobody is linked to this subject yet: the person proves a local account (or creates
+    /// one) with this ticket.
+    Unlinked {
+        ticket: String,
+        identity: oidc::Identity,
+    },
+}
+
+/// The provider sent the browser back with `code` and `returned_state`; `bound_state` is the
+/// state this browser was given (its cookie). A forged, replayed or expired state, a wrong
+/// audience or issuer, an expired or badly signed ID token are all refused, writing nothing.
+pub async fn oidc_finish(
+    state: &AppState,
+    returned_state: &str,
+    bound_state: Option<&str>,
+    code: &str,
+) -> Result<OidcOutcome, AppError> {
+    let settings = oidc_settings(state)?;
+    let invalid = || AppError::bad_request("oidc_state_invalid");
+    match bound_state {
+        Some(b) if !returned_state.is_empty() && totp::same(b, returned_state) => {}
+        _ => return Err(invalid()),
+    }
+    if code.is_empty() {
+        return Err(invalid());
+    }
+    let now = state.clock.now();
+    let pending = state
+        .store
+        .take_oidc_login(
+            &state_hash(returned_state),
+            now - time::Duration::minutes(OIDC_LOGIN_MINUTES),
+            now,
+        )
+        .await?
+        .ok_or_else(invalid)?;
+    let public_url = state.settings.public_url.clone();
+    let code = code.to_owned();
+    let identity = actix_web::web::block(move || {
+        oidc::finish(
+            &settings,
+            &public_url,
+            &code,
+            &pending.nonce,
+            &pending.verifier,
+        )
+    })
+    .await
+    .map_err(oidc_unavailable)?
+    .map_err(|e| match e {
+        oidc::OidcError::Discovery(_) => oidc_unavailable(e),
+        e => {
+            tracing::warn!(error = %e, "identity provider's answer refused");
+            crate::metrics::login_failure();
+            AppError::new(StatusCode::UNAUTHORIZED, "oidc_refused")
+        }
+    })?;
+    match state
+        .store
+        .user_by_oidc(&identity.issuer, &identity.subject)
+        .await?
+    {
+        Some(user_id) => {
+            let user = state
+                .store
+                .user_by_id(user_id)
+                .await?
+                .ok_or_else(|| AppError::new(StatusCode::UNAUTHORIZED, "oidc_refused"))?;
+            Ok(OidcOutcome::Step(after_first_factor(state, user).await?))
+        }
+        None => {
+            let ticket = link_ticket(state, &identity)?;
+            Ok(OidcOutcome::Unlinked { ticket, identity })
+        }
+    }
+}
+
+/// After a first factor (the password, or the provider): the code if the account has two-factor
+/// sign-in, enrolment if it must, else a session.
+async fn after_first_factor(state: &AppState, user: User) -> Result<SignInStep, AppError> {
+    let factor = state.store.totp_factor(user.id).await?;
+    let expires = state.clock.now().unix_timestamp() + totp::TICKET_SECONDS;
+    if factor.is_some_and(|f| f.confirmed_at.is_some()) {
+        let ticket = totp::ticket(&state.keys, user.id, expires);
+        return Ok(SignInStep::Code { user, ticket });
+    }
+    if totp_required(state, &user) {
+        let ticket = totp::ticket(&state.keys, user.id, expires);
+        return Ok(SignInStep::Enrol { user, ticket });
+    }
+    let (token, session_id) = start_session(state, user.id).await?;
+    tracing::info!(user_id = user.id, "logged in through the identity provider");
+    Ok(SignInStep::Done(LoggedIn {
+        user,
+        token,
+        session_id,
+    }))
+}
+
+/// A signed, short-lived ticket carrying a verified identity to the link or create step.
+fn link_ticket(state: &AppState, identity: &oidc::Identity) -> Result<String, AppError> {
+    use base64::Engine as _;
+    let expires = state.clock.now().unix_timestamp() + OIDC_LOGIN_MINUTES * 60;
+    let body = serde_json::to_vec(&(identity, expires))
+        .map_err(|e| AppError::internal_because("link ticket", e))?;
+    let body = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body);
+    let tag = state.keys.keyed_hash("oidc-link", &body);
+    Ok(format!("{body}.{tag}"))
+}
+
+/// The identity a link ticket carries, if genuine and not expired.
+pub fn check_link_ticket(state: &AppState, ticket: &str) -> Result<oidc::Identity, AppError> {
+    use base64::Engine as _;
+    let expired = || AppError::new(StatusCode::UNAUTHORIZED, "sign_in_expired");
+    let (body, tag) = ticket.rsplit_once('.').ok_or_else(expired)?;
+    if !totp::same(&state.keys.keyed_hash("oidc-link", body), tag) {
+        return Err(expired());
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|_| expired())?;
+    let (identity, expires): (oidc::Identity, i64) =
+        serde_json::from_slice(&bytes).map_err(|_| expired())?;
+    if state.clock.now().unix_timestamp() >= expires {
+        return Err(expired());
+    }
+    Ok(identity)
+}
+
+/// Links the provider's identity to a local account after its password is proved (names are
+/// never matched), then goes on as a sign-in.
+pub async fn oidc_link(
+    state: &AppState,
+    ticket: &str,
+    username: &str,
+    password: &str,
+    origin: &Origin,
+) -> Result<SignInStep, AppError> {
+    let identity = check_link_ticket(state, ticket)?;
+    let step = login(state, username, password, origin).await?;
+    let user_id = match &step {
+        SignInStep::Done(d) => d.user.id,
+        SignInStep::Code { user, .. } | SignInStep::Enrol { user, .. } => user.id,
+    };
+    state
+        .store
+        .link_oidc(
+            user_id,
+            &identity.issuer,
+            &identity.subject,
+            state.clock.now(),
+        )
+        .await?;
+    tracing::info!(user_id, "identity provider linked");
+    Ok(step)
+}
+
+/// Creates a learner account for a provider's identity (display name and birth year from its
+/// claims when given), linked to it, with no local password; consent to the privacy notice is
+/// asked as at any registration. A person under 16 registers with the ordinary form (the
+/// guardian's consent is asked there).
+pub async fn oidc_register(
+    state: &AppState,
+    ticket: &str,
+    username: &str,
+    display_name: &str,
+    group: &str,
+    consent: bool,
+) -> Result<LoggedIn, AppError> {
+    let identity = check_link_ticket(state, ticket)?;
+    let username = username.trim();
+    if !valid_username(username) {
+        return Err(AppError::unprocessable("invalid_username"));
+    }
+    let display_name = policy::display_name(
+        identity
+            .name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(display_name),
+    )?;
+    if state.catalog().group(group).is_none() {
+        return Err(AppError::unprocessable("unknown_group"));
+    }
+    let year = state.clock.now().year();
+    let birth_year = identity.birth_year.filter(|b| (1900..=year).contains(b));
+    if birth_year.is_some_and(|b| year - b < GUARDIAN_AGE) {
+        return Err(AppError::unprocessable("oidc_child_registers_locally"));
+    }
+    if !consent {
+        return Err(AppError::unprocessable("consent_required"));
+    }
+    let now = state.clock.now();
+    let user = state
+        .store
+        .create_user_linked(
+            NewUser {
+                username: username.to_owned(),
+                display_name,
+                password_hash: hocvuso_store::NO_PASSWORD.into(),
+                group: Some(group.to_owned()),
+                birth_year,
+                roles: vec![ROLE_LEARNER.into()],
+                created_at: now,
+            },
+            vec![NewConsent {
+                purpose: "privacy_notice".into(),
+                notice_version: PRIVACY_NOTICE_VERSION.into(),
+                method: "form".into(),
+            }],
+            &identity.issuer,
+            &identity.subject,
+        )
+        .await?;
+    let (token, session_id) = start_session(state, user.id).await?;
+    tracing::info!(
+        user_id = user.id,
+        "account created through the identity provider"
+    );
+    Ok(LoggedIn {
+        user,
+        token,
+        session_id,
+    })
 }

@@ -47,6 +47,7 @@ pub async fn complete_lesson(
     course_id: &str,
     lesson_id: &str,
 ) -> Result<Option<Completion>, AppError> {
+    crate::app::accounts::may_learn(state, user).await?;
     let catalog = state.catalog();
     let course = course(&catalog, course_id)?;
     course.lesson(lesson_id).ok_or_else(AppError::not_found)?;
@@ -206,6 +207,7 @@ pub async fn start_attempt(
     course_id: &str,
     quiz_id: &str,
 ) -> Result<Started, AppError> {
+    crate::app::accounts::may_learn(state, user).await?;
     let catalog = state.catalog();
     let course = course(&catalog, course_id)?;
     let quiz = quiz(course, quiz_id)?;
@@ -408,6 +410,7 @@ pub async fn submit(
     attempt_id: &str,
     answers: BTreeMap<String, Value>,
 ) -> Result<Graded, AppError> {
+    crate::app::accounts::may_learn(state, user).await?;
     let (attempt, _) = attempt(state, user, attempt_id).await?;
     if attempt.is_submitted() {
         return Err(AppError::conflict("already_submitted"));

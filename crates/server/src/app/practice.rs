@@ -48,6 +48,7 @@ pub async fn start(
     course_id: &str,
     task_id: &str,
 ) -> Result<TaskAttempt, AppError> {
+    crate::app::accounts::may_learn(state, user).await?;
     let catalog = state.catalog();
     let course = course(&catalog, course_id)?;
     let task = task(course, task_id)?;

@@ -7,12 +7,14 @@ pub mod client;
 pub mod csrf;
 pub mod device;
 pub mod keys;
+pub mod oidc;
 pub mod password;
 pub mod policy;
 pub mod scope;
 pub mod session;
 pub mod throttle;
 pub mod token;
+pub mod totp;
 
 pub use scope::Scope;
 pub use session::{ApiSession, ApiUser, MaybeUser, PageUser};

@@ -2,7 +2,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use hocvuso_course::Catalog;
 use serde::{Deserialize, Serialize};
 
-use crate::app::accounts::{self, LoggedIn, Origin, Registration, PRIVACY_NOTICE_VERSION};
+use crate::app::accounts::{
+    self, LoggedIn, Origin, Registration, SignInStep, PRIVACY_NOTICE_VERSION,
+};
 use crate::auth::session::{authenticate, clear_session_cookie, session_cookie};
 use crate::auth::{csrf, device, MaybeUser, PageUser};
 use crate::state::AppState;
@@ -55,6 +57,10 @@ pub struct RegisterForm {
     consent: Option<String>,
     #[serde(default)]
     guardian_consent: Option<String>,
+    #[serde(default)]
+    under_16: Option<String>,
+    #[serde(default)]
+    guardian_contact: String,
 }
 
 pub async fn register_form(
@@ -103,6 +109,8 @@ pub async fn register(
                         .filter(|v| *v == "yes")
                         .map(|_| "form"),
                     guardian_consent: form.guardian_consent.as_deref() == Some("yes"),
+                    under_16: form.under_16.as_deref() == Some("yes"),
+                    guardian_contact: Some(form.guardian_contact.clone()),
                 },
                 crate::auth::client::address(&req, &state.settings),
             )
@@ -111,13 +119,28 @@ pub async fn register(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => {
+        Ok(registered) => {
             // Straight in: a new learner should not have to type the password twice.
             let username = form.username.trim();
             let origin = Origin::of(&req, &state, username);
             match accounts::login(&state, username, &form.password, &origin).await {
-                Ok(done) => Ok(signed_in(&req, &state, done, "/courses")),
-                Err(_) => Ok(redirect("/login")),
+                Ok(SignInStep::Done(done)) => match registered.guardian_code {
+                    // A child: the guardian's code is shown once, then on to the courses.
+                    Some(code) => {
+                        let user = done.user.clone();
+                        let mut resp = Page::new(&req, &state, Some(&user))
+                            .with("code", &code)
+                            .render("guardian_code.html")?;
+                        let _ = resp.add_cookie(&session_cookie(
+                            done.token.token,
+                            state.settings.secure_cookies,
+                            state.settings.session_minutes,
+                        ));
+                        Ok(resp)
+                    }
+                    None => Ok(signed_in(&req, &state, done, "/courses")),
+                },
+                _ => Ok(redirect("/login")),
             }
         }
         Err(e) => Page::new(&req, &state, None)
@@ -161,6 +184,7 @@ pub async fn login_form(
         .with("next", safe_next(q.next.as_deref()))
         .with("username", "")
         .with("reset_done", &(q.reset.as_deref() == Some("done")))
+        .with("oidc_label", &oidc_label(&state))
         .render("login.html")
 }
 
@@ -174,31 +198,129 @@ pub async fn login(
     let username = form.username.trim();
     let origin = Origin::of(&req, &state, username);
     match accounts::login(&state, username, &form.password, &origin).await {
-        Ok(done) => {
-            // Staff land where their work is, unless they were on their way somewhere.
-            let asked = form
-                .next
-                .as_deref()
-                .is_some_and(|n| n != "/courses" && !n.is_empty());
-            let next = if !asked && is_manager(&done.user) {
-                "/dashboard".to_owned()
-            } else {
-                next
-            };
-            let user_id = done.user.id;
-            let mut resp = signed_in(&req, &state, done, &next);
-            // The learner's saved reading settings and language follow them to this browser.
-            if let Ok(Some(saved)) = state.store.reading_preferences(user_id).await {
-                let prefs = crate::preferences::Prefs::from_profile(&saved);
-                let _ = resp.add_cookie(&prefs.cookie(state.settings.secure_cookies));
-            }
-            Ok(resp)
+        Ok(SignInStep::Done(done)) => {
+            Ok(after_sign_in(&req, &state, done, form.next.as_deref()).await)
+        }
+        Ok(SignInStep::Code { ticket, .. }) => Page::new(&req, &state, None)
+            .with("ticket", &ticket)
+            .with("next", &next)
+            .render("login_code.html"),
+        Ok(SignInStep::Enrol { user, ticket }) => {
+            let enrolment = accounts::start_enrolment(&state, &user).await?;
+            Page::new(&req, &state, None)
+                .with("ticket", &ticket)
+                .with("next", &next)
+                .with("enrolment", &enrolment)
+                .with("action", "/login/enrol")
+                .render("totp_enrol.html")
         }
         Err(e) => Page::new(&req, &state, None)
             .with("next", &next)
             .with("username", form.username.trim())
+            .with("oidc_label", &oidc_label(&state))
             .error(&e)
             .render("login.html"),
+    }
+}
+
+/// Where a signed-in person goes: staff land where their work is, unless they were on their
+/// way somewhere; the learner's saved reading settings and language follow them.
+async fn after_sign_in(
+    req: &HttpRequest,
+    state: &AppState,
+    done: LoggedIn,
+    asked_next: Option<&str>,
+) -> HttpResponse {
+    let next = safe_next(asked_next).to_owned();
+    let asked = asked_next.is_some_and(|n| n != "/courses" && !n.is_empty());
+    let next = if !asked && is_manager(&done.user) {
+        "/dashboard".to_owned()
+    } else {
+        next
+    };
+    let user_id = done.user.id;
+    let mut resp = signed_in(req, state, done, &next);
+    if let Ok(Some(saved)) = state.store.reading_preferences(user_id).await {
+        let prefs = crate::preferences::Prefs::from_profile(&saved);
+        let _ = resp.add_cookie(&prefs.cookie(state.settings.secure_cookies));
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// The second step of a sign-in: the authenticator app's code or a recovery code.
+pub async fn login_code(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CodeForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    match accounts::second_factor(&state, &form.ticket, &form.code).await {
+        Ok(done) => Ok(after_sign_in(&req, &state, done, form.next.as_deref()).await),
+        Err(e) if e.key == "sign_in_expired" => Page::new(&req, &state, None)
+            .with("next", safe_next(form.next.as_deref()))
+            .with("username", "")
+            .error(&e)
+            .render("login.html"),
+        Err(e) => Page::new(&req, &state, None)
+            .with("ticket", &form.ticket)
+            .with("next", safe_next(form.next.as_deref()))
+            .error(&e)
+            .render("login_code.html"),
+    }
+}
+
+/// Enrolment that the sign-in required: the first code confirms it, the recovery codes are
+/// shown once, and the person is signed in.
+pub async fn login_enrol(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CodeForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let next = safe_next(form.next.as_deref()).to_owned();
+    match accounts::enrol_at_sign_in(&state, &form.ticket, &form.code).await {
+        Ok((done, codes)) => {
+            let user = done.user.clone();
+            let mut resp = Page::new(&req, &state, Some(&user))
+                .with("codes", &codes)
+                .with("next", &next)
+                .render("totp_codes.html")?;
+            let _ = resp.add_cookie(&session_cookie(
+                done.token.token,
+                state.settings.secure_cookies,
+                state.settings.session_minutes,
+            ));
+            Ok(resp)
+        }
+        Err(e) if e.key == "sign_in_expired" => Page::new(&req, &state, None)
+            .with("next", &next)
+            .with("username", "")
+            .error(&e)
+            .render("login.html"),
+        Err(e) => {
+            // A wrong first code: the same secret stays (the app already holds it).
+            let user = accounts::enrolling_user(&state, &form.ticket).await?;
+            let enrolment = accounts::pending_enrolment(&state, &user).await?;
+            Page::new(&req, &state, None)
+                .with("ticket", &form.ticket)
+                .with("next", &next)
+                .with("enrolment", &enrolment)
+                .with("action", "/login/enrol")
+                .error(&e)
+                .render("totp_enrol.html")
+        }
     }
 }
 
@@ -273,10 +395,89 @@ pub async fn account(
     q: web::Query<DoneQuery>,
 ) -> PageResult {
     let sessions = super::recovery::session_lines(&req, &state, user.0.id).await?;
+    let (totp_on, codes_left) = accounts::totp_status(&state, &user.0).await?;
     Page::new(&req, &state, Some(&user.0))
         .with("done", &q.done.as_deref().unwrap_or(""))
         .with("sessions", &sessions)
+        .with("totp_on", &totp_on)
+        .with("codes_left", &codes_left)
+        .with("totp_required", &accounts::totp_required(&state, &user.0))
         .render("account.html")
+}
+
+#[derive(Deserialize)]
+pub struct AccountCodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// Starts two-factor enrolment from the account page: the secret and its QR code, shown once.
+pub async fn totp_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<CsrfOnly>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let enrolment = accounts::start_enrolment(&state, &user.0).await?;
+    Page::new(&req, &state, Some(&user.0))
+        .with("enrolment", &enrolment)
+        .with("action", "/account/totp/confirm")
+        .with("ticket", "")
+        .render("totp_enrol.html")
+}
+
+/// Confirms enrolment with a first code; shows the recovery codes once.
+pub async fn totp_confirm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<AccountCodeForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    match accounts::confirm_enrolment(&state, &user.0, &form.code).await {
+        Ok(codes) => Page::new(&req, &state, Some(&user.0))
+            .with("codes", &codes)
+            .with("next", "/account")
+            .render("totp_codes.html"),
+        Err(e) if e.key == "totp_not_started" => Ok(redirect("/account")),
+        Err(e) => {
+            let enrolment = accounts::pending_enrolment(&state, &user.0).await?;
+            Page::new(&req, &state, Some(&user.0))
+                .with("enrolment", &enrolment)
+                .with("action", "/account/totp/confirm")
+                .with("ticket", "")
+                .error(&e)
+                .render("totp_enrol.html")
+        }
+    }
+}
+
+/// Turns two-factor sign-in off with a current code or a recovery code.
+pub async fn totp_disable(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<AccountCodeForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    match accounts::disable_totp(&state, &user.0, &form.code).await {
+        Ok(()) => Ok(redirect("/account?done=totp_off")),
+        Err(e) => {
+            let sessions = super::recovery::session_lines(&req, &state, user.0.id).await?;
+            let (totp_on, codes_left) = accounts::totp_status(&state, &user.0).await?;
+            Page::new(&req, &state, Some(&user.0))
+                .with("done", "")
+                .with("sessions", &sessions)
+                .with("totp_on", &totp_on)
+                .with("codes_left", &codes_left)
+                .with("totp_required", &accounts::totp_required(&state, &user.0))
+                .error(&e)
+                .render("account.html")
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -319,9 +520,13 @@ pub async fn change_password(
         Ok(()) => Ok(redirect("/account?done=password")),
         Err(e) => {
             let sessions = super::recovery::session_lines(&req, &state, user.0.id).await?;
+            let (totp_on, codes_left) = accounts::totp_status(&state, &user.0).await?;
             Page::new(&req, &state, Some(&user.0))
                 .with("done", "")
                 .with("sessions", &sessions)
+                .with("totp_on", &totp_on)
+                .with("codes_left", &codes_left)
+                .with("totp_required", &accounts::totp_required(&state, &user.0))
                 .error(&e)
                 .render("account.html")
         }
@@ -332,4 +537,265 @@ pub async fn privacy(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
     Page::new(&req, &state, user.0.as_ref())
         .with("notice_version", PRIVACY_NOTICE_VERSION)
         .render("privacy.html")
+}
+
+#[derive(Deserialize)]
+pub struct GuardianForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    code: String,
+    /// `withdraw` or `give`; none: only look.
+    #[serde(default)]
+    action: Option<String>,
+}
+
+/// The guardian's page: the child's username and the guardian's code open it.
+pub async fn guardian_form(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
+    Page::new(&req, &state, None)
+        .with("username", "")
+        .render("guardian.html")
+}
+
+/// What is held about the child and whether consent is in force; withdraw or give it again.
+pub async fn guardian(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<GuardianForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let address = crate::auth::client::address(&req, &state.settings);
+    let ward = match accounts::guardian_access(&state, &form.username, &form.code, address).await {
+        Ok(w) => w,
+        Err(e) => {
+            return Page::new(&req, &state, None)
+                .with("username", form.username.trim())
+                .error(&e)
+                .render("guardian.html")
+        }
+    };
+    let done = match form.action.as_deref() {
+        Some("withdraw") if ward.consent_in_force => {
+            accounts::guardian_consent(&state, &ward, false).await?;
+            "withdrawn"
+        }
+        Some("give") if !ward.consent_in_force => {
+            accounts::guardian_consent(&state, &ward, true).await?;
+            "given"
+        }
+        _ => "",
+    };
+    let in_force = match done {
+        "withdrawn" => false,
+        "given" => true,
+        _ => ward.consent_in_force,
+    };
+    let held = crate::present::privacy::held_summary(&state, ward.user.id).await?;
+    Page::new(&req, &state, None)
+        .with("ward_name", &ward.user.display_name)
+        .with("username", &ward.user.username)
+        .with("code", form.code.trim())
+        .with("contact", &ward.contact)
+        .with("in_force", &in_force)
+        .with("done", done)
+        .with("held", &held)
+        .render("guardian_ward.html")
+}
+
+/// The cookie that binds a sign-in with the provider to the browser that started it.
+const OIDC_STATE_COOKIE: &str = "hvs_oidc_state";
+
+fn oidc_label(state: &AppState) -> Option<String> {
+    state.settings.oidc.as_ref().map(|o| o.label.clone())
+}
+
+/// Starts a sign-in with the identity provider: the state goes into a short cookie for this
+/// browser, and the browser to the provider.
+pub async fn oidc_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfOnly>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let (url, oidc_state) = accounts::oidc_start(&state).await?;
+    let cookie = actix_web::cookie::Cookie::build(OIDC_STATE_COOKIE, oidc_state)
+        .path("/login/oidc")
+        .http_only(true)
+        .secure(state.settings.secure_cookies)
+        // Lax: the provider's redirect back is a top-level GET, which carries it.
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(time::Duration::minutes(accounts::OIDC_LOGIN_MINUTES))
+        .finish();
+    Ok(HttpResponse::SeeOther()
+        .cookie(cookie)
+        .insert_header((actix_web::http::header::LOCATION, url))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct OidcReturn {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    /// The provider's own error (the person cancelled, …).
+    #[serde(default)]
+    error: Option<String>,
+}
+
+fn clear_oidc_cookie(resp: &mut HttpResponse, secure: bool) {
+    let mut c = actix_web::cookie::Cookie::build(OIDC_STATE_COOKIE, "")
+        .path("/login/oidc")
+        .http_only(true)
+        .secure(secure)
+        .finish();
+    c.make_removal();
+    let _ = resp.add_cookie(&c);
+}
+
+/// The provider sends the browser back here.
+pub async fn oidc_callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<OidcReturn>,
+) -> PageResult {
+    let bound = req.cookie(OIDC_STATE_COOKIE).map(|c| c.value().to_owned());
+    let outcome = if q.error.is_some() {
+        Err(crate::AppError::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "oidc_cancelled",
+        ))
+    } else {
+        accounts::oidc_finish(&state, &q.state, bound.as_deref(), &q.code).await
+    };
+    let mut resp = match outcome {
+        Ok(accounts::OidcOutcome::Step(step)) => sign_in_step(&req, &state, step, None).await?,
+        Ok(accounts::OidcOutcome::Unlinked { ticket, identity }) => Page::new(&req, &state, None)
+            .with("ticket", &ticket)
+            .with("name", &identity.name.clone().unwrap_or_default())
+            .with("label", &oidc_label(&state).unwrap_or_default())
+            .with("groups", &groups(&state.catalog()))
+            .with("notice_version", PRIVACY_NOTICE_VERSION)
+            .with("username", "")
+            .render("oidc_link.html")?,
+        Err(e) => Page::new(&req, &state, None)
+            .with("next", "/courses")
+            .with("username", "")
+            .with("oidc_label", &oidc_label(&state))
+            .error(&e)
+            .render("login.html")?,
+    };
+    clear_oidc_cookie(&mut resp, state.settings.secure_cookies);
+    Ok(resp)
+}
+
+/// Renders the step after a first factor: signed in, the code, or enrolment.
+async fn sign_in_step(
+    req: &HttpRequest,
+    state: &AppState,
+    step: SignInStep,
+    next: Option<&str>,
+) -> PageResult {
+    let next_page = safe_next(next).to_owned();
+    match step {
+        SignInStep::Done(done) => Ok(after_sign_in(req, state, done, next).await),
+        SignInStep::Code { ticket, .. } => Page::new(req, state, None)
+            .with("ticket", &ticket)
+            .with("next", &next_page)
+            .render("login_code.html"),
+        SignInStep::Enrol { user, ticket } => {
+            let enrolment = accounts::start_enrolment(state, &user).await?;
+            Page::new(req, state, None)
+                .with("ticket", &ticket)
+                .with("next", &next_page)
+                .with("enrolment", &enrolment)
+                .with("action", "/login/enrol")
+                .render("totp_enrol.html")
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OidcLinkForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    consent: Option<String>,
+}
+
+fn link_page(
+    req: &HttpRequest,
+    state: &AppState,
+    form: &OidcLinkForm,
+    e: &crate::AppError,
+) -> PageResult {
+    let name = accounts::check_link_ticket(state, &form.ticket)
+        .ok()
+        .and_then(|i| i.name)
+        .unwrap_or_default();
+    Page::new(req, state, None)
+        .with("ticket", &form.ticket)
+        .with("name", &name)
+        .with("label", &oidc_label(state).unwrap_or_default())
+        .with("groups", &groups(&state.catalog()))
+        .with("notice_version", PRIVACY_NOTICE_VERSION)
+        .with("username", form.username.trim())
+        .error(e)
+        .render("oidc_link.html")
+}
+
+/// Links the provider's identity to an existing account, proved by its password.
+pub async fn oidc_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<OidcLinkForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    let origin = Origin::of(&req, &state, form.username.trim());
+    match accounts::oidc_link(
+        &state,
+        &form.ticket,
+        form.username.trim(),
+        &form.password,
+        &origin,
+    )
+    .await
+    {
+        Ok(step) => sign_in_step(&req, &state, step, None).await,
+        Err(e) => link_page(&req, &state, &form, &e),
+    }
+}
+
+/// Creates a new account for the provider's identity.
+pub async fn oidc_register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<OidcLinkForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    match accounts::oidc_register(
+        &state,
+        &form.ticket,
+        &form.username,
+        &form.display_name,
+        &form.group,
+        form.consent.as_deref() == Some("yes"),
+    )
+    .await
+    {
+        Ok(done) => Ok(signed_in(&req, &state, done, "/courses")),
+        Err(e) => link_page(&req, &state, &form, &e),
+    }
 }

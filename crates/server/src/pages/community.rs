@@ -169,6 +169,8 @@ pub async fn assisted(
                         birth_year,
                         consent_method: None,
                         guardian_consent: f.guardian_consent.as_deref() == Some("yes"),
+                        under_16: false,
+                        guardian_contact: None,
                     },
                     consent: f.consent.as_deref() == Some("yes"),
                     unit_id: f.unit_id.trim().parse().ok(),

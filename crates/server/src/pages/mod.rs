@@ -53,6 +53,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/logout/everywhere").post(accounts::logout_everywhere))
         .service(web::resource("/account").get(accounts::account))
         .service(web::resource("/account/password").post(accounts::change_password))
+        .service(web::resource("/login/code").post(accounts::login_code))
+        .service(web::resource("/login/oidc").post(accounts::oidc_start))
+        .service(web::resource("/login/oidc/callback").get(accounts::oidc_callback))
+        .service(web::resource("/login/oidc/link").post(accounts::oidc_link))
+        .service(web::resource("/login/oidc/register").post(accounts::oidc_register))
+        .service(
+            web::resource("/guardian")
+                .get(accounts::guardian_form)
+                .post(accounts::guardian),
+        )
+        .service(web::resource("/login/enrol").post(accounts::login_enrol))
+        .service(web::resource("/account/totp").post(accounts::totp_start))
+        .service(web::resource("/account/totp/confirm").post(accounts::totp_confirm))
+        .service(web::resource("/account/totp/disable").post(accounts::totp_disable))
         .service(web::resource("/privacy").get(accounts::privacy))
         .service(
             web::resource("/forgot")
