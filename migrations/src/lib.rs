@@ -19,6 +19,7 @@ mod m20261206_000010_studio_authors;
 mod m20261206_000011_privacy_audit;
 mod m20261206_000012_reading_preferences;
 mod m20261206_000013_password_resets;
+mod m20261206_000017_weekly_goals;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_privacy_audit::Migration),
             Box::new(m20261206_000012_reading_preferences::Migration),
             Box::new(m20261206_000013_password_resets::Migration),
+            Box::new(m20261206_000017_weekly_goals::Migration),
         ]
     }
 }

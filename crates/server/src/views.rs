@@ -78,6 +78,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "search.html",
     "assistant.html",
     "unanswered.html",
+    "goal.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

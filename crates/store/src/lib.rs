@@ -12,6 +12,7 @@ pub mod entity;
 mod error;
 mod evidence;
 mod exports;
+mod goals;
 mod import;
 mod invitations;
 mod learning;
@@ -38,6 +39,7 @@ pub use contact::REMINDER_EMAIL_PURPOSE;
 pub use error::StoreError;
 pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use exports::{CompletionFilter, ExportRow};
+pub use goals::WeeklyGoal;
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
