@@ -4,9 +4,10 @@
 //
 // The link: Chromium's network emulation through the DevTools protocol
 // (Network.emulateNetworkConditions): DOWN_KBIT down, UP_KBIT up, RTT_MS added to every
-// request, cache off for the first visit. Three views of the same lesson, ROUNDS times each
+// request. Three views of the same lesson, ROUNDS times each
 // in fresh browser contexts, medians printed:
-//   first visit  — nothing cached, no service worker: HTML, stylesheet, scripts, images;
+//   first visit  — a fresh browser context (empty HTTP cache), no service worker: HTML,
+//                  stylesheet, scripts, images;
 //   repeat view  — the same page again in the same context: the HTTP cache holds the
 //                  stylesheet and scripts (max-age), the page itself is fetched again;
 //   offline      — the course downloaded ("Tải khóa học…"), then the network cut: the
@@ -39,10 +40,9 @@ async function context(serviceWorkers) {
   return ctx;
 }
 
-async function throttle(page, { cache = true } = {}) {
+async function throttle(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: !cache });
   await cdp.send('Network.emulateNetworkConditions', {
     offline: false,
     latency: RTT,
@@ -76,9 +76,8 @@ const rows = { 'first visit': [], 'repeat view': [], 'offline (service worker)':
 for (let i = 0; i < ROUNDS; i++) {
   const ctx = await context('block');
   const page = await ctx.newPage();
-  await throttle(page, { cache: false });
+  await throttle(page);
   rows['first visit'].push(await measure(page));
-  await throttle(page, { cache: true });
   rows['repeat view'].push(await measure(page));
   await ctx.close();
 

@@ -22,7 +22,7 @@ const queued = page => page.evaluate(async () => {
 test('a downloaded course opens offline and a completion made offline reaches the server once', async () => {
   const browser = await launch();
   try {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
     const page = await context.newPage();
     await registerLearner(page, unique('off'));
 

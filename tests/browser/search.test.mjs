@@ -10,7 +10,7 @@ import { BASE, launch, menuLink, registerLearner, unique, visit } from './helper
 test('a learner searches without diacritics and asks the assistant, with no JavaScript', async () => {
   const browser = await launch();
   try {
-    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false });
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN', javaScriptEnabled: false });
     const page = await context.newPage();
     await registerLearner(page, unique('tk'));
 

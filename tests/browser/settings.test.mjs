@@ -79,7 +79,7 @@ test('text size and contrast, chosen with the keyboard only, apply on every page
 test('a weekly goal set with the keyboard shows its progress on the Học tiếp card', async () => {
   const browser = await launch();
   try {
-    const page = await (await browser.newContext({ viewport: { width: 360, height: 740 } })).newPage();
+    const page = await (await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' })).newPage();
     await registerLearner(page, unique('goal'));
     await page.locator('body').focus();
     await tabTo(page, '#weekly-goal a');
