@@ -21,6 +21,7 @@ mod m20261206_000012_reading_preferences;
 mod m20261206_000013_password_resets;
 mod m20261206_000015_identity;
 mod m20261206_000016_oidc;
+mod m20261206_000017_weekly_goals;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_password_resets::Migration),
             Box::new(m20261206_000015_identity::Migration),
             Box::new(m20261206_000016_oidc::Migration),
+            Box::new(m20261206_000017_weekly_goals::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 // Shared by the browser journeys: Debian's Chromium driven by playwright-core, and an axe-core
-// check of every page a journey passes (WCAG 2.0/2.1 A and AA).
+// check of every page a journey passes (WCAG 2.0, 2.1 and 2.2, A and AA).
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import assert from 'node:assert/strict';
@@ -16,10 +16,14 @@ export async function launch() {
   });
 }
 
-/** Fails on any WCAG 2.1 A/AA violation, naming each with the elements it concerns. */
+/** The axe-core rule tags every journey checks: WCAG 2.0, 2.1 and 2.2 at levels A and AA
+ * (2.2 adds target size, 2.5.8). */
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** Fails on any WCAG 2.2 A/AA violation, naming each with the elements it concerns. */
 export async function checkAccessibility(page, name) {
   const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .withTags(WCAG_TAGS)
     .analyze();
   const report = result.violations.map(v =>
     `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map(n => n.target.join(' ')).join('\n  ')}`);
@@ -49,6 +53,49 @@ export async function menuLink(page, name, staff = false) {
   await openMenu(page, staff);
   await page.getByRole('link', { name }).first().click();
 }
+
+/** Presses Tab (Shift+Tab when `back`) until the focused element matches `selector`, as a
+ * keyboard-only person moves through a page; fails after `max` presses. Each element reached
+ * must show where it is: inside the viewport and not hidden under anything (WCAG 2.4.11). */
+export async function tabTo(page, selector, { max = 80, back = false } = {}) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    const at = await page.evaluate(sel => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return { match: false };
+      const r = el.getBoundingClientRect();
+      const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
+      const y = Math.min(Math.max(r.top + Math.min(r.height, 20) / 2, 0), innerHeight - 1);
+      const top = document.elementFromPoint(x, y);
+      return {
+        match: el.matches(sel),
+        visible: r.bottom > 0 && r.top < innerHeight && r.width > 0 && r.height > 0,
+        uncovered: !!top && (top === el || el.contains(top) || top.contains(el) || (el.labels && [...el.labels].some(l => l.contains(top)))),
+        what: el.outerHTML.slice(0, 120),
+      };
+    }, selector);
+    if (at.match) {
+      assert.ok(at.visible, `the focused element is on screen: ${at.what}`);
+      assert.ok(at.uncovered, `the focused element is not hidden under another: ${at.what}`);
+      return;
+    }
+  }
+  throw new Error(`${selector} not reached with the keyboard in ${max} presses`);
+}
+
+/** Registers a new citizen learner through the form and lands on the course list. */
+export async function registerLearner(page, username, name = 'Nguyễn Thị Lan') {
+  await page.goto(`${BASE}/register`);
+  await page.fill('#display_name', name);
+  await page.fill('#username', username);
+  await page.fill('#password', 'mat-khau-dai');
+  await page.check('#group-citizen');
+  await page.check('#consent');
+  await Promise.all([page.waitForURL(/\/courses$/), page.click('main button[type="submit"]')]);
+}
+
+/** A username no other run of the journeys has used. */
+export const unique = (tag = 'hv') => `${tag}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
 export async function logout(page) {
   await openMenu(page);

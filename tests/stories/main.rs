@@ -11,6 +11,7 @@ mod content;
 mod contract;
 mod credentials;
 mod evidence;
+mod goals;
 mod guessing;
 mod identity;
 mod instructor;

@@ -85,6 +85,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "guardian_code.html",
     "guardian_ward.html",
     "oidc_link.html",
+    "goal.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

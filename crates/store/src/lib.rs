@@ -14,6 +14,7 @@ mod error;
 mod evidence;
 mod exports;
 mod identity;
+mod goals;
 mod import;
 mod invitations;
 mod learning;
@@ -42,6 +43,7 @@ pub use error::StoreError;
 pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use exports::{CompletionFilter, ExportRow};
 pub use identity::{Guardian, NewGuardian, PendingOidc, TotpFactor};
+pub use goals::WeeklyGoal;
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{

@@ -14,13 +14,7 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use crate::aggregates::{with_household_change, with_membership_change, with_mentor_change};
-use crate::entity::{
-    account_deletion, assisted_registration, attendance_code, audit_event, class_attendance,
-    consent, contact_email, guardian, household_member, import_origin, mentor_link, notification,
-    offline_replay, oidc_identity, password_reset, reading_preference, session, studio_author,
-    throttle_counter, totp_factor, totp_recovery_code, unit_invitation, unit_manager, unit_member,
-    user, user_role,
-};
+use crate::entity::{account_deletion, assisted_registration, attendance_code, audit_event, class_attendance, consent, contact_email, guardian, household_member, import_origin, mentor_link, notification, offline_replay, oidc_identity, password_reset, reading_preference, session, studio_author, throttle_counter, totp_factor, totp_recovery_code, unit_invitation, unit_manager, unit_member, user, user_role, weekly_goal};
 use crate::people::username_key;
 use crate::{Result, Store, StoreError, NO_PASSWORD};
 
@@ -143,6 +137,7 @@ pub const HELD: &[Held] = &[
     },
     held("reading_preferences", "reading_preferences", "user_id"),
     held("offline_replays", "offline_replays", "user_id"),
+    held("weekly_goal", "weekly_goals", "user_id"),
     held("studio_roles", "studio_authors", "user_id"),
     Held {
         // Never `secret`: it would let anyone compute the codes.
@@ -357,6 +352,10 @@ impl Store {
             .await?;
         offline_replay::Entity::delete_many()
             .filter(offline_replay::Column::UserId.eq(uid))
+            .exec(&tx)
+            .await?;
+        weekly_goal::Entity::delete_many()
+            .filter(weekly_goal::Column::UserId.eq(uid))
             .exec(&tx)
             .await?;
         studio_author::Entity::delete_many()

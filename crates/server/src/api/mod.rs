@@ -57,6 +57,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/me/progress").get(learning::progress))
                 .service(web::resource("/me/mastery").get(learning::mastery))
                 .service(web::resource("/me/next").get(search::next))
+                .service(
+                    web::resource("/me/goal")
+                        .get(search::goal)
+                        .put(search::set_goal)
+                        .delete(search::clear_goal),
+                )
                 .service(web::resource("/me/certificates").get(evidence::my_certificates))
                 .service(web::resource("/me/certificates/details").put(evidence::verify_details))
                 .service(web::resource("/search").get(search::search))

@@ -189,6 +189,7 @@ impl Modify for ContractResponses {
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,
         practice::tasks, practice::start, practice::get_attempt, practice::answer,
         search::search, search::ask, search::next,
+        search::goal, search::set_goal, search::clear_goal,
         evidence::my_certificates, evidence::verify_details, evidence::certificate,
         admin::completions,
         instructor::statistics, instructor::essays, instructor::grade,
@@ -279,6 +280,10 @@ fn closed_lists(catalog: &Catalog) -> Vec<(Place, Vec<String>)> {
         (
             Query("withdraw_consent", "purpose"),
             owned(&["reminder_email", "privacy_notice", "guardian"]),
+        ),
+        (
+            Property("GoalRequest", "kind"),
+            owned(&crate::app::next::GOAL_KINDS),
         ),
     ]
 }

@@ -63,3 +63,47 @@ pub async fn ask(
 pub async fn next(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(crate::app::next::next_for(&state, &user.0).await?))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct GoalRequest {
+    /// `lessons` (1 to 50 a week) or `minutes` (5 to 1200 a week, the lessons' stated minutes).
+    pub kind: String,
+    pub target: i32,
+}
+
+/// The caller's weekly goal with this week's progress (Monday to Sunday, Vietnam's time).
+#[utoipa::path(get, path = "/api/v1/me/goal", operation_id = "my_weekly_goal", tag = "search", security(("bearer" = [])),
+    responses((status = 200, body = crate::app::next::GoalView),
+        (status = 404, body = crate::error::ErrorBody, description = "no weekly goal set")))]
+pub async fn goal(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
+    match crate::app::next::goal_for(&state, &user.0).await? {
+        Some(goal) => Ok(HttpResponse::Ok().json(goal)),
+        None => Err(AppError::not_found()),
+    }
+}
+
+/// Sets (or replaces) the caller's weekly goal: lessons or minutes per week. No streaks:
+/// each week is counted afresh.
+#[utoipa::path(put, path = "/api/v1/me/goal", operation_id = "set_my_weekly_goal", tag = "search", security(("bearer" = [])),
+    request_body = GoalRequest,
+    responses((status = 200, body = crate::app::next::GoalView),
+        (status = 400, body = crate::error::ErrorBody, description = "an unknown kind or a target out of bounds: goal_invalid")))]
+pub async fn set_goal(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<GoalRequest>,
+) -> Result<HttpResponse, AppError> {
+    let goal = crate::app::next::set_goal(&state, &user.0, &body.kind, body.target).await?;
+    Ok(HttpResponse::Ok().json(goal))
+}
+
+/// Removes the caller's weekly goal (also when there was none).
+#[utoipa::path(delete, path = "/api/v1/me/goal", operation_id = "remove_my_weekly_goal", tag = "search", security(("bearer" = [])),
+    responses((status = 204, description = "no weekly goal any more")))]
+pub async fn clear_goal(
+    state: web::Data<AppState>,
+    user: ApiUser,
+) -> Result<HttpResponse, AppError> {
+    crate::app::next::clear_goal(&state, &user.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

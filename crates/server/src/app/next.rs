@@ -2,12 +2,17 @@
 //! reason in words. In order: what was assigned to them and is due soonest, then their path's
 //! courses in path order, then competences their answers show they have not mastered; lessons
 //! whose competences the placement check (or their answers) showed they know are skipped.
+//!
+//! The weekly goal is here too: a learner may set one (lessons or minutes of lessons per week,
+//! Monday to Sunday in Vietnam's time), shown with its progress beside the next step. No
+//! streaks, nothing carried over: each week starts afresh.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use hocvuso_course::{Course, LearnerRecord};
 use hocvuso_store::User;
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::app::mastery::{self, Summary};
 use crate::error::AppError;
@@ -39,6 +44,125 @@ pub struct NextView {
     pub next: Option<Step>,
     /// A few more, in the same order.
     pub more: Vec<Step>,
+    /// The learner's weekly goal and this week's progress; none when they set no goal.
+    pub goal: Option<GoalView>,
+}
+
+/// What a weekly goal counts: lessons read, or the minutes those lessons take.
+pub const GOAL_KINDS: [&str; 2] = ["lessons", "minutes"];
+/// The targets a goal may have, by kind (inclusive).
+pub const GOAL_LESSONS: (i32, i32) = (1, 50);
+pub const GOAL_MINUTES: (i32, i32) = (5, 1200);
+
+/// A weekly goal and how far the learner is this week.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GoalView {
+    /// `lessons` or `minutes`.
+    pub kind: String,
+    /// Lessons, or minutes, per week.
+    pub target: i32,
+    /// This week so far: lessons read for the first time, or the minutes those lessons take.
+    pub done: i32,
+    /// `done` of `target` in percent, at most 100.
+    pub percent: u8,
+    /// The target is reached this week.
+    pub reached: bool,
+    /// The week counted, Monday to Sunday in Vietnam's time (dates, `YYYY-MM-DD`).
+    pub week_start: String,
+    pub week_end: String,
+    /// In words, in the caller's language ("2 / 5 bài học tuần này").
+    pub summary: String,
+}
+
+/// The current week's bounds: Monday 00:00 to the next Monday 00:00, in Vietnam's time.
+fn week_of(now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+    let local = crate::views::in_vietnam(now);
+    let monday =
+        local.date() - time::Duration::days(i64::from(local.weekday().number_days_from_monday()));
+    let start = monday.midnight().assume_offset(time::macros::offset!(+7));
+    (start, start + time::Duration::days(7))
+}
+
+/// Checks a goal as a learner sent it: a known kind and a target within its bounds.
+pub fn valid_goal(kind: &str, target: i32) -> Result<(), AppError> {
+    let (min, max) = match kind {
+        "lessons" => GOAL_LESSONS,
+        "minutes" => GOAL_MINUTES,
+        _ => return Err(AppError::bad_request("goal_invalid")),
+    };
+    if !(min..=max).contains(&target) {
+        return Err(AppError::bad_request("goal_invalid"));
+    }
+    Ok(())
+}
+
+/// The learner's weekly goal with this week's progress, if they set one.
+pub async fn goal_for(state: &AppState, user: &User) -> Result<Option<GoalView>, AppError> {
+    let Some(goal) = state.store.weekly_goal(user.id).await? else {
+        return Ok(None);
+    };
+    let (start, end) = week_of(state.clock.now());
+    let read = state
+        .store
+        .lessons_completed_between(user.id, start, end)
+        .await?;
+    let done = if goal.kind == "minutes" {
+        let catalog = state.catalog();
+        read.iter()
+            .filter_map(|(c, l)| catalog.course(c).and_then(|c| c.lesson(l)))
+            .map(|l| i32::try_from(l.minutes).unwrap_or(i32::MAX))
+            .fold(0i32, i32::saturating_add)
+    } else {
+        i32::try_from(read.len()).unwrap_or(i32::MAX)
+    };
+    let target = goal.target.max(1);
+    let percent = (i64::from(done.min(target)) * 100 / i64::from(target)) as u8;
+    let t = crate::i18n::current();
+    let summary = t
+        .get(if goal.kind == "minutes" {
+            "goal.summary_minutes"
+        } else {
+            "goal.summary_lessons"
+        })
+        .replace("{done}", &done.to_string())
+        .replace("{target}", &goal.target.to_string());
+    Ok(Some(GoalView {
+        kind: goal.kind,
+        target: goal.target,
+        done,
+        percent,
+        reached: done >= goal.target,
+        week_start: start.date().to_string(),
+        week_end: (end - time::Duration::days(1)).date().to_string(),
+        summary,
+    }))
+}
+
+/// Sets (or replaces) the learner's weekly goal; refused, nothing saved, when it is not valid.
+pub async fn set_goal(
+    state: &AppState,
+    user: &User,
+    kind: &str,
+    target: i32,
+) -> Result<GoalView, AppError> {
+    valid_goal(kind, target)?;
+    state
+        .store
+        .set_weekly_goal(
+            user.id,
+            &hocvuso_store::WeeklyGoal {
+                kind: kind.to_owned(),
+                target,
+            },
+            state.clock.now(),
+        )
+        .await?;
+    goal_for(state, user).await?.ok_or_else(AppError::internal)
+}
+
+/// Removes the learner's weekly goal.
+pub async fn clear_goal(state: &AppState, user: &User) -> Result<(), AppError> {
+    Ok(state.store.clear_weekly_goal(user.id).await?)
 }
 
 /// The next thing to do in a course: the next lesson worth reading (skipping what the learner
@@ -190,5 +314,6 @@ pub async fn next_for(state: &AppState, user: &User) -> Result<NextView, AppErro
     Ok(NextView {
         next,
         more: steps.take(MORE).collect(),
+        goal: goal_for(state, user).await?,
     })
 }

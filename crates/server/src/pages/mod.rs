@@ -223,6 +223,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(preferences::save),
         )
         .service(web::resource("/language/{code}").get(preferences::switch))
+        .service(
+            web::resource("/muc-tieu")
+                .get(preferences::goal_form)
+                .post(preferences::save_goal),
+        )
         .configure(offline::routes)
         .service(web::resource("/static/site.css").get(stylesheet))
         .service(web::resource("/media/{course_id}/{path:.*}").get(media))

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::auth::csrf;
-use crate::auth::MaybeUser;
+use crate::auth::{MaybeUser, PageUser};
 use crate::error::AppError;
 use crate::preferences::{is_language_code, Prefs, MAX_TEXT_SIZE};
 use crate::state::AppState;
@@ -138,4 +138,83 @@ async fn remember(state: &AppState, user: &MaybeUser, prefs: &Prefs) -> Result<(
             .await?;
     }
     Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct GoalQuery {
+    saved: Option<String>,
+}
+
+/// The weekly goal form (`/muc-tieu`): lessons or minutes per week, and this week's progress.
+pub async fn goal_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    q: web::Query<GoalQuery>,
+) -> PageResult {
+    let goal = crate::app::next::goal_for(&state, &user.0).await?;
+    goal_page(&req, &state, &user, goal.as_ref())
+        .with("saved", &q.saved.is_some())
+        .render("goal.html")
+}
+
+fn goal_page<'a>(
+    req: &'a HttpRequest,
+    state: &'a AppState,
+    user: &'a PageUser,
+    goal: Option<&crate::app::next::GoalView>,
+) -> Page<'a> {
+    use crate::app::next::{GOAL_LESSONS, GOAL_MINUTES};
+    Page::new(req, state, Some(&user.0))
+        .with("goal", &goal)
+        .with("kind", goal.map_or("lessons", |g| g.kind.as_str()))
+        .with(
+            "target",
+            &goal.map(|g| g.target.to_string()).unwrap_or_default(),
+        )
+        .with("lessons_bounds", &GOAL_LESSONS)
+        .with("minutes_bounds", &GOAL_MINUTES)
+        .with("saved", &false)
+}
+
+#[derive(Deserialize)]
+pub struct GoalForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    target: String,
+    /// Present when the learner removes the goal.
+    remove: Option<String>,
+}
+
+/// Saves or removes the weekly goal, then shows the form again with the progress. A bad value
+/// is refused with the form shown again, what was typed kept, nothing saved.
+pub async fn save_goal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    form: web::Form<GoalForm>,
+) -> PageResult {
+    csrf::verify(&req, &form.csrf)?;
+    if form.remove.is_some() {
+        crate::app::next::clear_goal(&state, &user.0).await?;
+    } else {
+        let target = form.target.trim().parse::<i32>().unwrap_or(0);
+        if let Err(e) = crate::app::next::set_goal(&state, &user.0, &form.kind, target).await {
+            if !e.status.is_client_error() {
+                return Err(e.into());
+            }
+            let goal = crate::app::next::goal_for(&state, &user.0).await?;
+            return goal_page(&req, &state, &user, goal.as_ref())
+                .with("kind", &form.kind)
+                .with("target", &form.target)
+                .error(&e)
+                .render("goal.html");
+        }
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, "/muc-tieu?saved=1"))
+        .finish())
 }

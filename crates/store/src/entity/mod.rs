@@ -51,3 +51,4 @@ pub mod unit_stat;
 pub mod unit_weekly;
 pub mod user;
 pub mod user_role;
+pub mod weekly_goal;
