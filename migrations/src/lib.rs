@@ -19,6 +19,10 @@ mod m20261206_000010_studio_authors;
 mod m20261206_000011_privacy_audit;
 mod m20261206_000012_reading_preferences;
 mod m20261206_000013_password_resets;
+mod m20261206_000014_unit_targets;
+mod m20261206_000018_name_search;
+
+pub use m20261206_000018_name_search::fold_name;
 
 pub struct Migrator;
 
@@ -42,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_privacy_audit::Migration),
             Box::new(m20261206_000012_reading_preferences::Migration),
             Box::new(m20261206_000013_password_resets::Migration),
+            Box::new(m20261206_000014_unit_targets::Migration),
+            Box::new(m20261206_000018_name_search::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ mod scale;
 mod search;
 mod security_accounts;
 mod security_data;
+mod staff;
 mod status_list;
 mod studio;
 mod units;

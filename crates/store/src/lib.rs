@@ -38,7 +38,8 @@ pub use contact::REMINDER_EMAIL_PURPOSE;
 pub use error::StoreError;
 pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use exports::{CompletionFilter, ExportRow};
-pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
+pub use hocvuso_migration::fold_name;
+pub use import::{ImportOutcome, PendingImport, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
     Attempt, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
@@ -57,7 +58,7 @@ pub use status_lists::StatusListVersion;
 pub use studio::{DraftStep, StudioAuthor, StudioDraft};
 pub use throttle::Counter;
 pub use unanswered::UnansweredQuestion;
-pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
+pub use units::{NewUnit, PersonRow, Unit, UnitTarget, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
