@@ -131,8 +131,18 @@ async fn assisted_page(
         })
         .collect();
     let t = crate::i18n::current();
-    let errors: std::collections::HashMap<&str, String> =
-        problems.iter().map(|p| (p.field, t.error(p.key))).collect();
+    // Said to the mentor about the neighbour: not "Bạn cần …".
+    let errors: std::collections::HashMap<&str, String> = problems
+        .iter()
+        .map(|p| {
+            let key = match p.key {
+                "consent_required" => "assisted_consent_required",
+                "guardian_consent_required" => "assisted_guardian_consent_required",
+                k => k,
+            };
+            (p.field, t.error(key))
+        })
+        .collect();
     let mut page = Page::new(req, state, Some(&scope.user))
         .with("form", form)
         .with("groups", &state.catalog().groups)
