@@ -61,7 +61,7 @@ fn dashboard_group<'a>(d: &'a Value, group: &str) -> Result<&'a Value, Error> {
         .ok_or_else(|| format!("no group {group}").into())
 }
 
-fn dashboard_child<'a>(d: &'a Value, unit: i64) -> Result<&'a Value, Error> {
+fn dashboard_child(d: &Value, unit: i64) -> Result<&Value, Error> {
     d["children"]
         .as_array()
         .ok_or("children")?
@@ -399,7 +399,10 @@ async fn a_manager_finds_people_by_a_name_typed_without_diacritics_in_their_unit
 
 /// Reads an XLSX body with calamine, an implementation independent of the writer: each sheet's
 /// name and cells.
-fn xlsx(body: &[u8]) -> Result<Vec<(String, Vec<Vec<calamine::Data>>)>, Error> {
+/// A sheet's name and its rows of cells.
+type SheetCells = (String, Vec<Vec<calamine::Data>>);
+
+fn xlsx(body: &[u8]) -> Result<Vec<SheetCells>, Error> {
     use calamine::Reader;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(body.to_vec()))?;
     let mut out = Vec::new();
