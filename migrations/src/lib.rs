@@ -19,9 +19,13 @@ mod m20261206_000010_studio_authors;
 mod m20261206_000011_privacy_audit;
 mod m20261206_000012_reading_preferences;
 mod m20261206_000013_password_resets;
+mod m20261206_000014_unit_targets;
 mod m20261206_000015_identity;
 mod m20261206_000016_oidc;
 mod m20261206_000017_weekly_goals;
+mod m20261206_000018_name_search;
+
+pub use m20261206_000018_name_search::fold_name;
 
 pub struct Migrator;
 
@@ -45,9 +49,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_privacy_audit::Migration),
             Box::new(m20261206_000012_reading_preferences::Migration),
             Box::new(m20261206_000013_password_resets::Migration),
+            Box::new(m20261206_000014_unit_targets::Migration),
             Box::new(m20261206_000015_identity::Migration),
             Box::new(m20261206_000016_oidc::Migration),
             Box::new(m20261206_000017_weekly_goals::Migration),
+            Box::new(m20261206_000018_name_search::Migration),
         ]
     }
 }

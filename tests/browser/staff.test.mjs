@@ -145,14 +145,16 @@ test('a mentor registers an elderly neighbour on their phone and takes attendanc
     await visit(page, 'staff-09-mentor');
     await page.getByRole('link', { name: 'Đăng ký cho một người hàng xóm' }).click();
     await visit(page, 'staff-10-assisted');
-    await page.getByLabel('Họ và tên *').fill('Cụ Nguyễn Thị Tám');
-    await page.getByLabel('Tên đăng nhập *').fill(`ht${stamp}`);
-    await page.getByLabel('Mật khẩu *').fill('mot cau mat khau dai');
-    await page.getByLabel('Năm sinh (không bắt buộc)').fill('1948');
-    await page.getByLabel('Tổ dân phố').selectOption({ label: 'Tổ dân phố 1' });
-    await page.getByLabel(/Tôi đã đọc và đồng ý/).check();
+    // No password: the neighbour gets a first sign-in slip and chooses their own.
+    await page.getByLabel('Họ và tên người học').fill('Cụ Nguyễn Thị Tám');
+    await page.getByLabel('Tên đăng nhập cho người học').fill(`ht${stamp}`);
+    await page.getByLabel('Năm sinh của người học (không bắt buộc)').fill('1948');
+    await page.getByLabel(/Người học \(không phải người giúp\)/).check();
     await page.getByRole('button', { name: 'Đăng ký cho người học' }).click();
-    await page.waitForURL(/\/mentor\?done=registered/);
+    await page.waitForLoadState();
+    assert.match(await page.locator('main').innerText(), /Phiếu đăng nhập lần đầu/);
+    assert.match(await page.locator('main').innerText(), /Cụ Nguyễn Thị Tám/);
+    await menuLink(page, 'Người tôi hướng dẫn', true);
     assert.match(await page.locator('main').innerText(), /Cụ Nguyễn Thị Tám/);
 
     await menuLink(page, 'Lớp học', true);

@@ -237,7 +237,7 @@ async fn exports_filter_by_unit_and_course_stay_in_a_managers_units_and_are_audi
     );
     let (data_name, data) = &sheets[1];
     assert_eq!(data_name, "Hoàn thành");
-    assert_eq!(data[0][0], "certificate_id");
+    assert_eq!(data[0][0], "Mã chứng nhận");
     assert_eq!(data.len(), 3);
     assert_eq!(data[1][0], lan);
     assert_eq!(data[1][2], "Nguyễn Thị Lan");

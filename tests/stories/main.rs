@@ -28,6 +28,7 @@ mod search;
 mod security_accounts;
 mod security_data;
 mod standards;
+mod staff;
 mod status_list;
 mod studio;
 mod units;

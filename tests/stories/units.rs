@@ -450,7 +450,7 @@ async fn a_mentor_registers_neighbours_on_their_phone_and_meets_the_bar_at_five(
     let (mentor_id, mentor) = app.account("dai.su", Some("citizen"), &["learner"]).await?;
     member(&app, &w.admin, w.to1, "dai.su").await?;
     // Only a mentor may register others.
-    let body = |n: usize, consent: bool| json!({"username": format!("hang.xom.{n}"), "password": "mat-khau-dai", "display_name": format!("Bà hàng xóm {n}"), "group": "citizen", "birth_year": 1950, "consent": consent, "privacy_notice_version": hocvuso_server::app::accounts::PRIVACY_NOTICE_VERSION, "unit_id": w.to1});
+    let body = |n: usize, consent: bool| json!({"username": format!("hang.xom.{n}"), "display_name": format!("Bà hàng xóm {n}"), "group": "citizen", "birth_year": 1950, "consent": consent, "privacy_notice_version": hocvuso_server::app::accounts::PRIVACY_NOTICE_VERSION, "unit_id": w.to1});
     assert_eq!(
         app.post("/api/v1/mentor/registrations", Some(&mentor), body(0, true))
             .await
@@ -475,7 +475,7 @@ async fn a_mentor_registers_neighbours_on_their_phone_and_meets_the_bar_at_five(
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.json()["error"], "consent_required");
-    let elsewhere = app.post("/api/v1/mentor/registrations", Some(&mentor), json!({"username": "xa.la", "password": "mat-khau-dai", "display_name": "Người lạ", "group": "citizen", "consent": true, "privacy_notice_version": hocvuso_server::app::accounts::PRIVACY_NOTICE_VERSION, "unit_id": w.to2})).await;
+    let elsewhere = app.post("/api/v1/mentor/registrations", Some(&mentor), json!({"username": "xa.la", "display_name": "Người lạ", "group": "citizen", "consent": true, "privacy_notice_version": hocvuso_server::app::accounts::PRIVACY_NOTICE_VERSION, "unit_id": w.to2})).await;
     assert_eq!(
         elsewhere.json()["error"],
         "unknown_unit",
@@ -505,6 +505,23 @@ async fn a_mentor_registers_neighbours_on_their_phone_and_meets_the_bar_at_five(
             .await
             .json();
         assert_eq!(d["total"]["mentors_at_bar"]["actual"], 0);
+        // No password was set: the neighbour chooses one with the slip's first sign-in code.
+        let code = r.json()["sign_in_code"]
+            .as_str()
+            .ok_or("sign_in_code")?
+            .to_owned();
+        assert!(app
+            .login(&format!("hang.xom.{n}"), "mat-khau-dai")
+            .await
+            .is_err());
+        let reset = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({"username": format!("hang.xom.{n}"), "code": code, "new_password": "mat-khau-dai"}),
+            )
+            .await;
+        assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.text());
         let token = app.login(&format!("hang.xom.{n}"), "mat-khau-dai").await?;
         app.complete_course(&token, id, "thu-nghiem").await?;
     }
@@ -851,11 +868,13 @@ async fn the_staff_pages_work_without_javascript_in_vietnamese() -> TestResult {
     let a = app.page(&r.location().ok_or("assignment")?).await;
     assert!(a.text().contains("Nhắc những người chưa hoàn thành"));
     assert_eq!(app.page("/assignments").await.status, StatusCode::OK);
-    assert_eq!(
-        app.page("/targets").await.status,
-        StatusCode::FORBIDDEN,
-        "targets are the admin's"
-    );
+    // The year's percentages are the administrator's; a manager lands on their own unit's
+    // targets in people.
+    let targets = app.page("/targets").await;
+    assert_eq!(targets.status, StatusCode::SEE_OTHER);
+    assert!(targets
+        .location()
+        .is_some_and(|l| l.starts_with(&format!("/units/{}/targets", w.ward))));
 
     // The mentor: registers a neighbour on their phone, then sees them.
     app.submit_form("/logout", &[]).await;
@@ -868,7 +887,6 @@ async fn the_staff_pages_work_without_javascript_in_vietnamese() -> TestResult {
     let fields = [
         ("display_name", "Cụ Nguyễn Văn Tám"),
         ("username", "cu.tam"),
-        ("password", "mat-khau-dai"),
         ("group", "citizen"),
         ("birth_year", "1948"),
         ("household", ""),
@@ -881,13 +899,13 @@ async fn the_staff_pages_work_without_javascript_in_vietnamese() -> TestResult {
     let unit = w.to1.to_string();
     with_consent.push(("unit_id", &unit));
     let ok = app.submit_form("/mentor/register", &with_consent).await;
-    assert_eq!(
-        ok.location().as_deref(),
-        Some("/mentor?done=registered"),
-        "{}",
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert!(
+        ok.text().contains("Phiếu đăng nhập lần đầu") && ok.text().contains("data-code"),
+        "the first sign-in slip: {}",
         ok.text()
     );
-    let mentor_page = app.page("/mentor?done=registered").await.text();
+    let mentor_page = app.page("/mentor").await.text();
     assert!(
         mentor_page.contains("Cụ Nguyễn Văn Tám") && mentor_page.contains("0&#x2F;1"),
         "{mentor_page}"

@@ -337,6 +337,7 @@ fn learner(
         created.into(),
         // The opaque reference credentials name; set below with the first credential.
         Option::<String>::None.into(),
+        hocvuso_store::fold_name(&name).into(),
     ]);
     b.roles.push(vec![id.into(), "learner".into()]);
     // Everyone lives in a tổ dân phố; students, civil servants and workers also belong to
@@ -519,6 +520,7 @@ async fn write(store: &Store, b: Batch) -> Result<(), StoreError> {
                 "birth_year",
                 "created_at",
                 "learner_ref",
+                "name_fold",
             ],
             b.users,
         )

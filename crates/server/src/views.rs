@@ -53,6 +53,8 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "due.html",
     "mentor.html",
     "assisted.html",
+    "assisted_slip.html",
+    "unit_targets.html",
     "profile.html",
     "account.html",
     "classes.html",

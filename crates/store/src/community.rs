@@ -44,6 +44,11 @@ pub struct Assist {
     pub helper_id: i64,
     pub unit_id: Option<i64>,
     pub household_id: Option<i64>,
+    /// A household to create in `unit_id` and put the person in: (code, name).
+    pub new_household: Option<(String, String)>,
+    /// The first sign-in code, recorded with the account so that no account is left without
+    /// one: (hash of the code, when it expires). Issued by the helper (`mentor` channel).
+    pub first_code: Option<(String, OffsetDateTime)>,
 }
 
 impl Store {
@@ -167,7 +172,25 @@ impl Store {
         if let Some(h) = assist.household_id {
             set_household_in(&tx, user.id, h).await?;
         }
+        if let (Some((code, name)), Some(u)) = (assist.new_household, assist.unit_id) {
+            let h = create_household_in(&tx, u, &code, &name, at).await?;
+            set_household_in(&tx, user.id, h.id).await?;
+        }
         link_mentor_in(&tx, user.id, assist.helper_id, "assisted", at).await?;
+        if let Some((code_hash, expires_at)) = assist.first_code {
+            crate::entity::password_reset::ActiveModel {
+                user_id: Set(user.id),
+                code_hash: Set(code_hash),
+                channel: Set("mentor".to_owned()),
+                issued_by: Set(Some(assist.helper_id)),
+                created_at: Set(at),
+                expires_at: Set(expires_at),
+                used_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(user)
     }

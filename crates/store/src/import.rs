@@ -87,3 +87,82 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A checked import file kept for its manager, for [`Store::take_pending_import`].
+pub struct PendingImport {
+    pub kind: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Store {
+    /// Keeps a checked file for `user_id` under the hash of a token (replacing their earlier
+    /// one), and forgets every kept file older than `older_than`.
+    pub async fn keep_pending_import(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        kind: &str,
+        bytes: Vec<u8>,
+        at: time::OffsetDateTime,
+        older_than: time::OffsetDateTime,
+    ) -> Result<()> {
+        use crate::entity::pending_import;
+        use sea_orm::{
+            ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+        };
+        let tx = self.db.begin().await?;
+        pending_import::Entity::delete_many()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(pending_import::Column::UserId.eq(user_id))
+                    .add(pending_import::Column::CreatedAt.lt(older_than)),
+            )
+            .exec(&tx)
+            .await?;
+        pending_import::ActiveModel {
+            user_id: Set(user_id),
+            token_hash: Set(token_hash.to_owned()),
+            kind: Set(kind.to_owned()),
+            bytes: Set(bytes),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .insert(&tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The file kept for `user_id` under this token's hash, if it is newer than `newer_than`;
+    /// it is removed as it is taken (a token works once).
+    pub async fn take_pending_import(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        newer_than: time::OffsetDateTime,
+    ) -> Result<Option<PendingImport>> {
+        use crate::entity::pending_import;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+        let tx = self.db.begin().await?;
+        let found = pending_import::Entity::find()
+            .filter(pending_import::Column::UserId.eq(user_id))
+            .filter(pending_import::Column::TokenHash.eq(token_hash))
+            .one(&tx)
+            .await?;
+        let Some(row) = found else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let gone = pending_import::Entity::delete_by_id(row.id)
+            .exec(&tx)
+            .await?
+            .rows_affected;
+        tx.commit().await?;
+        Ok(
+            (gone == 1 && row.created_at > newer_than).then_some(PendingImport {
+                kind: row.kind,
+                bytes: row.bytes,
+            }),
+        )
+    }
+}

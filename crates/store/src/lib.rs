@@ -45,6 +45,8 @@ pub use exports::{CompletionFilter, ExportRow};
 pub use identity::{Guardian, NewGuardian, PendingOidc, TotpFactor};
 pub use goals::WeeklyGoal;
 pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
+pub use hocvuso_migration::fold_name;
+pub use import::{ImportOutcome, PendingImport, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
     Attempt, AttemptState, Completion, Evidence, GradedBy, Grading, NewAttempt, NewCompletion,
@@ -63,7 +65,7 @@ pub use status_lists::StatusListVersion;
 pub use studio::{DraftStep, StudioAuthor, StudioDraft};
 pub use throttle::Counter;
 pub use unanswered::UnansweredQuestion;
-pub use units::{NewUnit, PersonRow, Unit, ROLE_MANAGER, UNIT_KINDS};
+pub use units::{NewUnit, PersonRow, Unit, UnitTarget, ROLE_MANAGER, UNIT_KINDS};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -83,6 +83,7 @@ pub(crate) async fn insert_user(
         username: Set(new.username.clone()),
         username_key: Set(username_key(&new.username)),
         display_name: Set(new.display_name.clone()),
+        name_fold: Set(hocvuso_migration::fold_name(&new.display_name)),
         password_hash: Set(new.password_hash.clone()),
         group_id: Set(new.group.clone()),
         birth_year: Set(new.birth_year),

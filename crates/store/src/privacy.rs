@@ -153,6 +153,11 @@ pub const HELD: &[Held] = &[
         ..held("guardian", "guardians", "user_id")
     },
     held("identity_provider", "oidc_identities", "user_id"),
+    held("unit_targets_set", "unit_targets", "set_by"),
+        // Not `bytes` (the file holds other people's records) nor `token_hash`.
+        columns: &["id", "kind", "created_at"],
+        ..held("pending_imports", "pending_imports", "user_id")
+    },
 ];
 
 /// Column names that hold a person's id, wherever they appear (for the schema check).
@@ -169,6 +174,7 @@ pub const PERSON_COLUMNS: &[&str] = &[
     "actor_id",
     "subject_id",
     "issued_by",
+    "set_by",
 ];
 
 fn held_query(h: &Held, user_id: i64) -> SelectStatement {
@@ -410,6 +416,10 @@ impl Store {
             .col_expr(
                 user::Column::UsernameKey,
                 Expr::value(username_key(&e.pseudonym)),
+            )
+            .col_expr(
+                user::Column::NameFold,
+                Expr::value(hocvuso_migration::fold_name(&e.display_name)),
             )
             .col_expr(user::Column::DisplayName, Expr::value(e.display_name))
             .col_expr(user::Column::PasswordHash, Expr::value(NO_PASSWORD))

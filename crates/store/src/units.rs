@@ -14,9 +14,9 @@ use time::OffsetDateTime;
 use crate::aggregates::with_membership_change;
 use crate::entity::{
     household, household_member, learner_status, target, unit, unit_eligible, unit_manager,
-    unit_member, user_role,
+    unit_member, unit_target, user, user_role,
 };
-use crate::{Result, Store, StoreError};
+use crate::{fold_name, Result, Store, StoreError};
 
 pub const UNIT_KINDS: [&str; 7] = [
     "province",
@@ -74,7 +74,142 @@ pub struct PersonRow {
     pub is_mentor: bool,
 }
 
+/// A unit's own target for a group and a year: how many people it plans to bring through
+/// their path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitTarget {
+    pub unit_id: i64,
+    pub year: i32,
+    pub group_id: String,
+    pub people: i64,
+}
+
+/// `%` and `_` taken literally in a LIKE pattern (escaped with `\`).
+fn like_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Store {
+    /// Every unit's own targets for a year, by (unit, group).
+    pub async fn unit_targets(&self, year: i32) -> Result<HashMap<(i64, String), i64>> {
+        Ok(unit_target::Entity::find()
+            .filter(unit_target::Column::Year.eq(year))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| ((t.unit_id, t.group_id), t.people))
+            .collect())
+    }
+
+    /// Sets (`Some`) or clears (`None`) a unit's targets for a year, group by group, all in one
+    /// transaction.
+    pub async fn set_unit_targets(
+        &self,
+        unit_id: i64,
+        year: i32,
+        targets: &[(String, Option<i64>)],
+        by: i64,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let tx = self.db.begin().await?;
+        for (group, people) in targets {
+            match people {
+                Some(n) => {
+                    unit_target::Entity::insert(unit_target::ActiveModel {
+                        unit_id: Set(unit_id),
+                        year: Set(year),
+                        group_id: Set(group.clone()),
+                        people: Set(*n),
+                        set_by: Set(Some(by)),
+                        set_at: Set(at),
+                    })
+                    .on_conflict(
+                        OnConflict::columns([
+                            unit_target::Column::UnitId,
+                            unit_target::Column::Year,
+                            unit_target::Column::GroupId,
+                        ])
+                        .update_columns([
+                            unit_target::Column::People,
+                            unit_target::Column::SetBy,
+                            unit_target::Column::SetAt,
+                        ])
+                        .to_owned(),
+                    )
+                    .exec(&tx)
+                    .await?;
+                }
+                None => {
+                    unit_target::Entity::delete_many()
+                        .filter(unit_target::Column::UnitId.eq(unit_id))
+                        .filter(unit_target::Column::Year.eq(year))
+                        .filter(unit_target::Column::GroupId.eq(group.as_str()))
+                        .exec(&tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// People of some units whose name, folded (`fold_name`), contains the folded `query`, or
+    /// whose username starts with it; by name, at most `limit`. The units' memberships narrow
+    /// the search first (an index), then the folded names (`idx_users_name_fold`).
+    pub async fn search_people_in(
+        &self,
+        unit_ids: &[i64],
+        query: &str,
+        limit: u64,
+    ) -> Result<Vec<PersonRow>> {
+        let folded = fold_name(query);
+        if folded.is_empty() || unit_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let members = Query::select()
+            .column(unit_member::Column::UserId)
+            .from(unit_member::Entity)
+            .and_where(Expr::col(unit_member::Column::UnitId).is_in(unit_ids.to_vec()))
+            .to_owned();
+        let name_like = format!("%{}%", like_literal(&folded));
+        let user_like = format!(
+            "{}%",
+            like_literal(&crate::people::username_key(query.trim()))
+        );
+        let ids: Vec<i64> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Id.in_subquery(members))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(
+                        Expr::col(user::Column::NameFold)
+                            .like(sea_orm::sea_query::LikeExpr::new(name_like).escape('\\')),
+                    )
+                    .add(
+                        Expr::col(user::Column::UsernameKey)
+                            .like(sea_orm::sea_query::LikeExpr::new(user_like).escape('\\')),
+                    ),
+            )
+            .order_by_asc(user::Column::NameFold)
+            .order_by_asc(user::Column::Id)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut rows = self.people_by_ids(&ids).await?;
+        let order: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        rows.sort_by_key(|r| order.get(&r.id).copied().unwrap_or(usize::MAX));
+        Ok(rows)
+    }
+
     pub async fn create_unit(&self, new: NewUnit, at: OffsetDateTime) -> Result<Unit> {
         if let Some(p) = new.parent_id {
             if unit::Entity::find_by_id(p).one(&self.db).await?.is_none() {

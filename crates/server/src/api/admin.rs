@@ -25,9 +25,14 @@ pub struct CompletionsQuery {
     pub from: Option<String>,
     /// Last day included, YYYY-MM-DD (or an RFC 3339 instant, excluded).
     pub to: Option<String>,
-    /// CSV only: start with a byte-order mark, for Excel.
-    #[serde(default)]
+    /// CSV only: start with a byte-order mark, so Excel reads Vietnamese (default true;
+    /// `bom=false` for programs that do not expect one).
+    #[serde(default = "bom_by_default")]
     pub bom: bool,
+}
+
+fn bom_by_default() -> bool {
+    true
 }
 
 /// Completions export: one row per completed course, in the order they were recorded. For

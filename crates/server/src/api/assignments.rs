@@ -166,7 +166,7 @@ pub async fn overdue(
                 rows = late.len(),
                 "overdue list exported"
             );
-            file(&state, format, "overdue", &[("overdue", head, rows)]).await
+            file(&state, format, "qua-han", &[("overdue", head, rows)]).await
         }
     }
 }

@@ -10,7 +10,7 @@ use hocvuso_store::ClassSession;
 
 use crate::api::accounts::UserView;
 use crate::api::units::PersonView;
-use crate::app::accounts::{Registration, PRIVACY_NOTICE_VERSION};
+use crate::app::accounts::PRIVACY_NOTICE_VERSION;
 use crate::app::community::{self, AssistedRegistration, ClassForm};
 use crate::auth::{ApiUser, Scope};
 use crate::error::AppError;
@@ -39,8 +39,6 @@ pub async fn mentees(state: web::Data<AppState>, user: ApiUser) -> Result<HttpRe
 pub struct AssistedRequest {
     #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub username: String,
-    #[schema(min_length = 8, max_length = 1024, pattern = "\\S")]
-    pub password: String,
     #[schema(min_length = 1, max_length = 120, pattern = "\\S")]
     pub display_name: String,
     pub group: String,
@@ -52,15 +50,35 @@ pub struct AssistedRequest {
     pub privacy_notice_version: String,
     #[serde(default)]
     pub guardian_consent: bool,
-    /// One of the mentor's own units (their tổ dân phố).
+    /// One of the mentor's own units; default: the mentor's unit when they have exactly one.
     pub unit_id: Option<i64>,
-    /// A household code in that unit.
+    /// An existing household of that unit, by id.
+    pub household_id: Option<i64>,
+    /// An existing household of that unit, by code.
     pub household: Option<String>,
+    /// A new household to create in that unit, by name.
+    #[schema(max_length = 200)]
+    pub new_household: Option<String>,
 }
 
-/// A mentor registers a neighbour on the mentor's own phone; the record notes who helped.
+#[derive(Serialize, ToSchema)]
+pub struct AssistedView {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// The unit the neighbour joined, if any.
+    pub unit_id: Option<i64>,
+    /// The one-time first sign-in code to hand over (printed on a slip): the neighbour chooses
+    /// their own password with it on `/reset` (or `POST /api/v1/auth/reset`). Shown once.
+    pub sign_in_code: String,
+    /// RFC 3339.
+    pub sign_in_code_expires_at: String,
+}
+
+/// A mentor registers a neighbour on the mentor's own phone; the record notes who helped. No
+/// password is set: the answer carries a one-time first sign-in code for the neighbour. With
+/// problems, 422 names the first problem's field in its message (nothing is written).
 #[utoipa::path(post, path = "/api/v1/mentor/registrations", tag = "community", operation_id = "register_assisted", security(("bearer" = [])), request_body = AssistedRequest,
-    responses((status = 201, body = UserView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = AssistedView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn register(
     state: web::Data<AppState>,
     user: ApiUser,
@@ -71,28 +89,47 @@ pub async fn register(
     if b.privacy_notice_version != PRIVACY_NOTICE_VERSION {
         return Err(AppError::unprocessable("stale_privacy_notice"));
     }
-    let created = community::register_assisted(
+    let unit_asked = b.unit_id;
+    let outcome = community::register_assisted(
         &state,
         &scope,
         AssistedRegistration {
-            registration: Registration {
-                username: b.username,
-                password: b.password,
-                display_name: b.display_name,
-                group: b.group,
-                birth_year: b.birth_year,
-                consent_method: None,
-                guardian_consent: b.guardian_consent,
-                under_16: false,
-                guardian_contact: None,
-            },
+            username: b.username,
+            display_name: b.display_name,
+            group: b.group,
+            birth_year: b.birth_year.map(|y| y.to_string()).unwrap_or_default(),
             consent: b.consent,
+            guardian_consent: b.guardian_consent,
             unit_id: b.unit_id,
+            household_id: b.household_id,
             household_code: b.household,
+            new_household: b.new_household,
         },
     )
     .await?;
-    Ok(HttpResponse::Created().json(UserView::from(&created)))
+    match outcome {
+        Ok(done) => {
+            let unit_id = match unit_asked {
+                Some(u) => Some(u),
+                None => {
+                    let mine = state.store.user_units(done.user.id).await?;
+                    mine.first().copied()
+                }
+            };
+            Ok(HttpResponse::Created()
+                .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                .json(AssistedView {
+                    user: UserView::from(&done.user),
+                    unit_id,
+                    sign_in_code: done.code,
+                    sign_in_code_expires_at: rfc3339(done.expires_at),
+                }))
+        }
+        Err(problems) => Err(match problems.first() {
+            Some(p) => AppError::unprocessable(p.key).with_detail(p.field),
+            None => AppError::unprocessable("form_has_problems"),
+        }),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]

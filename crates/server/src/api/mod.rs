@@ -115,6 +115,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/units/{id}/members").post(units::add_member))
                 .service(web::resource("/units/{id}/managers").post(units::add_manager))
                 .service(web::resource("/units/{id}/eligible").put(units::set_eligible))
+                .service(
+                    web::resource("/units/{id}/targets")
+                        .get(units::unit_targets)
+                        .put(units::set_unit_targets),
+                )
                 .service(web::resource("/me/invitations").get(units::my_invitations))
                 .service(
                     web::resource("/me/invitations/{id}/accept").post(units::accept_invitation),

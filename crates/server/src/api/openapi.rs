@@ -198,6 +198,7 @@ impl Modify for ContractResponses {
         units::my_invitations, units::accept_invitation, units::decline_invitation,
         units::create_household, units::household_member, units::get_dashboard,
         units::targets, units::set_targets, import::import_people,
+        units::unit_targets, units::set_unit_targets,
         community::mentees, community::register, community::choose_mentor, community::my_email, community::set_my_email, community::my_code,
         community::classes, community::create_class, community::class, community::attend,
         assignments::list, assignments::create, assignments::overdue, assignments::remind,
@@ -251,6 +252,7 @@ fn closed_lists(catalog: &Catalog) -> Vec<(Place, Vec<String>)> {
             notice,
         ),
         (Property("EligibleRequest", "group"), groups.clone()),
+        (Property("UnitTargetItem", "group"), groups.clone()),
         (Property("NewAssignmentRequest", "group"), groups.clone()),
         (
             Property("NewAssignmentRequest", "course_id"),

@@ -148,6 +148,10 @@ pub async fn get(
 #[derive(Deserialize, IntoParams)]
 pub struct PeopleQuery {
     pub group: Option<String>,
+    /// Search: a name, with or without diacritics ("nguyen van a" finds "Nguyễn Văn A"), or the
+    /// start of a username; at most 100 characters. The answer is one page of at most 50
+    /// people, by name (`group` and `page` are not used with it).
+    pub q: Option<String>,
     /// From 0 (at most 1,000,000; larger numbers are read as the largest).
     pub page: Option<u64>,
     /// json (default), csv or xlsx (the whole list).
@@ -195,7 +199,33 @@ pub async fn people(
             rows = rows.len(),
             "people exported"
         );
-        return file(&state, format, "people", &people_sheet(&rows)).await;
+        let code = scope.unit(*path)?.code.clone();
+        return file_in(
+            &state,
+            format,
+            "nguoi-hoc",
+            Some(&code),
+            &people_sheet(&state, &rows),
+        )
+        .await;
+    }
+    if let Some(query) = q.q.as_deref().filter(|s| !s.trim().is_empty()) {
+        let rows = units::search_people(&state, &scope, *path, query).await?;
+        privacy::audit(
+            &state,
+            &user.0,
+            privacy::ACTION_PEOPLE_LIST,
+            None,
+            Some(*path),
+            // Never the query: it is a person's name.
+            &format!("search {}", rows.len()),
+        )
+        .await?;
+        return Ok(HttpResponse::Ok().json(PeoplePage {
+            total: rows.len() as u64,
+            page: 0,
+            people: rows.iter().map(PersonView::from).collect(),
+        }));
     }
     let (rows, total) = units::people(&state, &scope, *path, q.group.as_deref(), paging).await?;
     privacy::audit(
@@ -214,8 +244,10 @@ pub async fn people(
     }))
 }
 
-pub fn people_sheet(rows: &[PersonRow]) -> Vec<Sheet> {
+/// The people list as a sheet: Vietnamese headers, the group's name (not its code), real dates.
+pub fn people_sheet(state: &AppState, rows: &[PersonRow]) -> Vec<Sheet> {
     let t = crate::i18n_global();
+    let catalog = state.catalog();
     let head = [
         "export.username",
         "export.display_name",
@@ -234,19 +266,26 @@ pub fn people_sheet(rows: &[PersonRow]) -> Vec<Sheet> {
             vec![
                 p.username.clone().into(),
                 p.display_name.clone().into(),
-                p.group.clone().unwrap_or_default().into(),
+                p.group
+                    .as_deref()
+                    .map(|g| {
+                        catalog
+                            .group(g)
+                            .map(|x| x.title.clone())
+                            .unwrap_or_else(|| g.to_owned())
+                    })
+                    .unwrap_or_default()
+                    .into(),
                 p.birth_year
                     .map(|y| Cell::Number(f64::from(y)))
                     .unwrap_or(Cell::Empty),
                 p.household.clone().unwrap_or_default().into(),
                 p.path_completed_at
-                    .map(crate::views::date_vi)
-                    .unwrap_or_default()
-                    .into(),
+                    .map(Cell::day_in_vietnam)
+                    .unwrap_or(Cell::Empty),
                 p.certified_at
-                    .map(crate::views::date_vi)
-                    .unwrap_or_default()
-                    .into(),
+                    .map(Cell::day_in_vietnam)
+                    .unwrap_or(Cell::Empty),
             ]
         })
         .collect();
@@ -261,6 +300,18 @@ pub async fn file(
     name: &str,
     sheets: &[Sheet],
 ) -> Result<HttpResponse, AppError> {
+    file_in(state, format, name, None, sheets).await
+}
+
+/// A small export as a file download named for what it is, the unit (its code) and the day
+/// (`nguoi-hoc_tdp-1_2026-12-06.xlsx`).
+pub async fn file_in(
+    state: &AppState,
+    format: Format,
+    what: &str,
+    unit_code: Option<&str>,
+    sheets: &[Sheet],
+) -> Result<HttpResponse, AppError> {
     let head = crate::app::ledger::head(&state.store).await?;
     let body = export::table(format, sheets, &head)?;
     let ext = if format == Format::Xlsx {
@@ -273,12 +324,14 @@ pub async fn file(
     } else {
         Format::Csv.content_type()
     };
+    let today = crate::views::in_vietnam(state.clock.now()).date();
+    let name = export::file_name(what, unit_code, today, ext);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, ctype))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}.{ext}\""),
+            format!("attachment; filename=\"{name}\""),
         ))
         .insert_header(export::ledger_header(&head))
         .body(body))
@@ -551,7 +604,16 @@ pub async fn get_dashboard(
     let d = dashboard::dashboard(&state, &scope, unit, year).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(d)),
-        Some("xlsx") => file(&state, Format::Xlsx, "dashboard", &dashboard_sheets(&d)).await,
+        Some("xlsx") => {
+            file_in(
+                &state,
+                Format::Xlsx,
+                &format!("bao-cao-{}", d.year),
+                Some(&d.unit.code),
+                &dashboard_sheets(&d),
+            )
+            .await
+        }
         Some(_) => Err(AppError::bad_request("unknown_format")),
     }
 }
@@ -572,6 +634,8 @@ fn unit_rows(rows: &[dashboard::UnitFigures]) -> Vec<Vec<Cell>> {
                 u.digital_households.denominator.into(),
                 u.mentors_at_bar.actual.into(),
                 u.mentors_at_bar.denominator.into(),
+                u.target.as_ref().map(|t| t.people).into(),
+                u.target.as_ref().and_then(|t| t.percent).into(),
             ]
         })
         .collect()
@@ -598,6 +662,8 @@ pub fn dashboard_sheets(d: &Dashboard) -> Vec<Sheet> {
                 g.certified.actual.into(),
                 g.certified.percent.into(),
                 g.certified.target.into(),
+                g.target.as_ref().map(|t| t.people).into(),
+                g.target.as_ref().and_then(|t| t.percent).into(),
             ]
         })
         .collect();
@@ -614,6 +680,8 @@ pub fn dashboard_sheets(d: &Dashboard) -> Vec<Sheet> {
         "households",
         "mentors_at_bar",
         "mentors",
+        "target_people_figure",
+        "target_people_percent",
     ]);
     let mut units = vec![d.total.clone()];
     units.extend(d.children.iter().cloned());
@@ -630,6 +698,8 @@ pub fn dashboard_sheets(d: &Dashboard) -> Vec<Sheet> {
                 "certified",
                 "certified_percent",
                 "certified_target",
+                "target_people_figure",
+                "target_people_percent",
             ]),
             groups,
         ),
@@ -642,7 +712,12 @@ pub fn dashboard_sheets(d: &Dashboard) -> Vec<Sheet> {
                 .iter()
                 .map(|w| {
                     vec![
-                        w.week.clone().into(),
+                        time::Date::parse(
+                            &w.week,
+                            time::macros::format_description!("[year]-[month]-[day]"),
+                        )
+                        .map(Cell::Date)
+                        .unwrap_or_else(|_| w.week.clone().into()),
                         w.path_completed.into(),
                         w.certified.into(),
                     ]
@@ -717,4 +792,62 @@ pub async fn set_targets(
         .collect();
     dashboard::set_targets(&state, &scope, &targets).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UnitTargetItem {
+    /// A learner group id.
+    pub group: String,
+    /// How many people of the group the unit plans to bring through their path; null removes
+    /// the unit's own figure (the dashboard then uses the units below, or the year's percent).
+    #[schema(minimum = 0, maximum = 100_000_000)]
+    pub people: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UnitTargetsRequest {
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub year: i32,
+    pub targets: Vec<UnitTargetItem>,
+}
+
+/// A unit's targets in people for a year, group by group: its own figure and the one its
+/// dashboard counts against (managers of the unit or above it).
+#[utoipa::path(get, path = "/api/v1/units/{id}/targets", tag = "units", security(("bearer" = [])), params(YearQuery),
+    responses((status = 200, body = [dashboard::UnitTargetLine]), (status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "invalid_year")))]
+pub async fn unit_targets(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+    q: web::Query<YearQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    let year = dashboard::plan_year(q.year.unwrap_or(state.clock.now().year()))?;
+    let lines = dashboard::unit_targets(&state, &scope, *path, year).await?;
+    Ok(HttpResponse::Ok().json(lines))
+}
+
+/// Sets a unit's targets in people for a year: all of them, or none when one is invalid
+/// (the error names the group).
+#[utoipa::path(put, path = "/api/v1/units/{id}/targets", tag = "units", security(("bearer" = [])), request_body = UnitTargetsRequest,
+    responses((status = 200, body = [dashboard::UnitTargetLine]), (status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "invalid_year, unknown_group, invalid_target_people or target_people_too_large")))]
+pub async fn set_unit_targets(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<i64>,
+    body: web::Json<UnitTargetsRequest>,
+) -> Result<HttpResponse, AppError> {
+    let scope = Scope::of(&state, &user.0).await?;
+    let b = body.into_inner();
+    let targets: Vec<dashboard::NewUnitTarget> = b
+        .targets
+        .into_iter()
+        .map(|t| dashboard::NewUnitTarget {
+            group: t.group,
+            people: t.people,
+        })
+        .collect();
+    dashboard::set_unit_targets(&state, &scope, *path, b.year, &targets).await?;
+    let lines = dashboard::unit_targets(&state, &scope, *path, b.year).await?;
+    Ok(HttpResponse::Ok().json(lines))
 }

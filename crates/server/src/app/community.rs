@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use hocvuso_store::{Assist, Attendee, ClassSession, Household, NewClass, NewConsent, NewUser};
 use hocvuso_store::{PersonRow, User};
 
-use crate::app::accounts::{self, Registration, PRIVACY_NOTICE_VERSION};
+use crate::app::accounts::{self, PRIVACY_NOTICE_VERSION};
 use crate::auth::{Scope, ROLE_LEARNER};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -69,86 +69,254 @@ pub async fn mentees(state: &AppState, scope: &Scope) -> Result<Vec<PersonRow>, 
     Ok(state.store.mentees(scope.user.id).await?)
 }
 
+/// A neighbour's registration as the mentor types it. There is no password: the mentor never
+/// chooses or learns one. The account starts without a password and with a one-time sign-in
+/// code on a slip the mentor prints or hands over; the neighbour chooses their own password
+/// with it on `/reset`.
 pub struct AssistedRegistration {
-    pub registration: Registration,
-    /// The neighbour ticked the consent box on the mentor's screen.
+    pub username: String,
+    pub display_name: String,
+    pub group: String,
+    /// As typed (empty: not given).
+    pub birth_year: String,
+    /// The neighbour read the notice on the mentor's screen and ticked the box.
     pub consent: bool,
+    pub guardian_consent: bool,
+    /// One of the mentor's own units; when the mentor belongs to exactly one, that one.
     pub unit_id: Option<i64>,
+    /// An existing household of that unit, by id …
+    pub household_id: Option<i64>,
+    /// … or by code (the API's older form) …
     pub household_code: Option<String>,
+    /// … or a new one, by its name ("Hộ ông Nguyễn Văn A"); its code is made up.
+    pub new_household: Option<String>,
+}
+
+/// One problem with one field of the form: the field's name and the error's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub key: &'static str,
+}
+
+/// The account made, and its first sign-in code (shown once, on the slip).
+pub struct AssistedOutcome {
+    pub user: User,
+    pub code: String,
+    pub expires_at: OffsetDateTime,
+    pub unit_name: Option<String>,
+}
+
+/// What is decided from a checked form.
+struct Checked {
+    display_name: String,
+    birth_year: Option<i32>,
+    unit_id: Option<i64>,
+    household_id: Option<i64>,
+    new_household: Option<(String, String)>,
+}
+
+/// The mentor's own units (their tổ dân phố, their agency …), where a neighbour may join.
+pub async fn mentor_units(state: &AppState, scope: &Scope) -> Result<Vec<i64>, AppError> {
+    Ok(state.store.user_units(scope.user.id).await?)
+}
+
+/// Every problem of the form at once, each with its field (a mentor helping an older
+/// neighbour should not fix one thing at a time).
+async fn check_assisted(
+    state: &AppState,
+    scope: &Scope,
+    a: &AssistedRegistration,
+) -> Result<Result<Checked, Vec<FieldProblem>>, AppError> {
+    let mut problems = Vec::new();
+    let mut problem = |field, key| problems.push(FieldProblem { field, key });
+    let display_name = match crate::auth::policy::display_name(&a.display_name) {
+        Ok(n) => n,
+        Err(e) => {
+            problem("display_name", e.key);
+            String::new()
+        }
+    };
+    let username = a.username.trim();
+    if !accounts::valid_username(username) {
+        problem("username", "invalid_username");
+    } else if state.store.user_by_username(username).await?.is_some() {
+        problem("username", "username_taken");
+    }
+    if state.catalog().group(&a.group).is_none() {
+        problem("group", "unknown_group");
+    }
+    let year = state.clock.now().year();
+    let birth_year = match a.birth_year.trim() {
+        "" => None,
+        y => match y.parse::<i32>() {
+            Ok(y) if (1900..=year).contains(&y) => Some(y),
+            _ => {
+                problem("birth_year", "invalid_birth_year");
+                None
+            }
+        },
+    };
+    if let Some(b) = birth_year {
+        if year - b < accounts::GUARDIAN_AGE && !a.guardian_consent {
+            problem("guardian_consent", "guardian_consent_required");
+        }
+    }
+    if !a.consent {
+        problem("consent", "consent_required");
+    }
+    // The neighbour joins one of the mentor's own units, never another; the only one when the
+    // mentor has one.
+    let mine = mentor_units(state, scope).await?;
+    let unit_id = match a.unit_id {
+        Some(u) if mine.contains(&u) => Some(u),
+        Some(_) => {
+            problem("unit_id", "unknown_unit");
+            None
+        }
+        None if mine.len() == 1 => mine.first().copied(),
+        None => None,
+    };
+    let mut household_id = None;
+    let mut new_household = None;
+    let new_name = a
+        .new_household
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let code = a
+        .household_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    match (a.household_id, code, new_name) {
+        (None, None, None) => {}
+        (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
+            problem("household", "household_choose_one")
+        }
+        (id, code, None) => {
+            let h = match (id, code) {
+                (Some(id), _) => state.store.household(id).await?,
+                (None, Some(code)) => state.store.household_by_code(code).await?,
+                (None, None) => None,
+            };
+            match h {
+                Some(h) if unit_id.is_some() && unit_id == Some(h.unit_id) => {
+                    household_id = Some(h.id)
+                }
+                _ => problem("household", "unknown_household"),
+            }
+        }
+        (None, None, Some(name)) => match unit_id {
+            None => problem("household", "household_needs_unit"),
+            Some(_) if name.chars().count() > 200 => problem("household", "invalid_household_name"),
+            Some(u) => {
+                // Household codes are at most 64 characters (`units::valid_code`).
+                let unit_code: String = scope
+                    .tree
+                    .get(u)
+                    .map(|x| x.code.chars().take(50).collect())
+                    .unwrap_or_default();
+                let suffix: String = {
+                    const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
+                    let mut rng = rand::thread_rng();
+                    (0..6)
+                        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+                        .collect()
+                };
+                let code = format!("{unit_code}-ho-{suffix}");
+                match crate::auth::policy::display_name(name) {
+                    Ok(n) => new_household = Some((code, n)),
+                    Err(_) => problem("household", "invalid_household_name"),
+                }
+            }
+        },
+    }
+    Ok(if problems.is_empty() {
+        Ok(Checked {
+            display_name,
+            birth_year,
+            unit_id,
+            household_id,
+            new_household,
+        })
+    } else {
+        Err(problems)
+    })
 }
 
 /// A mentor registers a neighbour on the mentor's own phone. The neighbour reads the notice and
 /// ticks the box on that screen; the record says it was given there ("assisted") and who
-/// helped. The mentor stays signed in as themselves.
+/// helped. The account, its unit and household, the mentor link and the first sign-in code are
+/// written in one transaction. The mentor stays signed in as themselves.
+///
+/// `Ok(Err(problems))`: the form had problems (every one, by field); nothing was written.
 pub async fn register_assisted(
     state: &AppState,
     scope: &Scope,
     a: AssistedRegistration,
-) -> Result<User, AppError> {
+) -> Result<Result<AssistedOutcome, Vec<FieldProblem>>, AppError> {
     require_mentor(scope)?;
-    let mut r = a.registration;
-    r.consent_method = a.consent.then_some("assisted");
-    accounts::validate(state, &r)?;
-    // The neighbour joins one of the mentor's own units (their tổ dân phố), never another.
-    if let Some(u) = a.unit_id {
-        let mine = state.store.user_units(scope.user.id).await?;
-        if !mine.contains(&u) {
-            return Err(AppError::unprocessable("unknown_unit"));
-        }
-    }
-    let household = match a.household_code.as_deref().map(str::trim) {
-        Some(code) if !code.is_empty() => {
-            let h = state
-                .store
-                .household_by_code(code)
-                .await?
-                .ok_or_else(|| AppError::unprocessable("unknown_household"))?;
-            if a.unit_id != Some(h.unit_id) {
-                return Err(AppError::unprocessable("unknown_household"));
-            }
-            Some(h.id)
-        }
-        _ => None,
+    let checked = match check_assisted(state, scope, &a).await? {
+        Ok(c) => c,
+        Err(problems) => return Ok(Err(problems)),
     };
-    let hash = accounts::hash_password(state, &r.password).await?;
     let mut consents = vec![NewConsent {
         purpose: "privacy_notice".into(),
         notice_version: PRIVACY_NOTICE_VERSION.into(),
         method: "assisted".into(),
     }];
-    if r.guardian_consent {
+    if a.guardian_consent {
         consents.push(NewConsent {
             purpose: "guardian".into(),
             notice_version: PRIVACY_NOTICE_VERSION.into(),
             method: "assisted".into(),
         });
     }
+    let (code, code_hash) = crate::app::recovery::new_code_and_hash();
+    let now = state.clock.now();
+    let expires_at = now + time::Duration::hours(crate::app::recovery::HANDED_CODE_HOURS);
     let user = state
         .store
         .register_assisted(
             NewUser {
-                username: r.username,
-                display_name: crate::auth::policy::display_name(&r.display_name)?,
-                password_hash: hash,
-                group: Some(r.group),
-                birth_year: r.birth_year,
+                username: a.username.trim().to_owned(),
+                display_name: checked.display_name,
+                // No password: the neighbour chooses one with the code; the mentor never knows it.
+                password_hash: hocvuso_store::NO_PASSWORD.into(),
+                group: Some(a.group.clone()),
+                birth_year: checked.birth_year,
                 roles: vec![ROLE_LEARNER.into()],
-                created_at: state.clock.now(),
+                created_at: now,
             },
             consents,
             Assist {
                 helper_id: scope.user.id,
-                unit_id: a.unit_id,
-                household_id: household,
+                unit_id: checked.unit_id,
+                household_id: checked.household_id,
+                new_household: checked.new_household,
+                first_code: Some((code_hash, expires_at)),
             },
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            hocvuso_store::StoreError::Conflict(_) => AppError::conflict("username_taken"),
+            other => other.into(),
+        })?;
     tracing::info!(
         user_id = user.id,
         helper = scope.user.id,
-        "assisted registration"
+        "assisted registration; first sign-in code issued"
     );
-    Ok(user)
+    Ok(Ok(AssistedOutcome {
+        unit_name: checked
+            .unit_id
+            .and_then(|u| scope.tree.get(u))
+            .map(|u| u.name.clone()),
+        user,
+        code,
+        expires_at,
+    }))
 }
 
 /// A learner chooses their mentor (by the mentor's username): they agree that the mentor sees

@@ -126,6 +126,117 @@ pub async fn set_targets(
     Ok(())
 }
 
+/// The most people a unit's target may name.
+pub const MAX_TARGET_PEOPLE: i64 = 100_000_000;
+
+/// One group's target in people for a unit, as typed: `None` clears the unit's own figure.
+#[derive(Debug, Clone)]
+pub struct NewUnitTarget {
+    pub group: String,
+    pub people: Option<i64>,
+}
+
+/// Reads the typed figure of a group: empty clears it; digits (spaces and the thousands
+/// separators "." and "," allowed, as people write 1.200) up to `MAX_TARGET_PEOPLE`.
+pub fn parse_target_people(typed: &str) -> Result<Option<i64>, &'static str> {
+    let t = typed.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let digits: String = t
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | ',' | '\u{a0}'))
+        .collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err("invalid_target_people");
+    }
+    match digits.parse::<i64>() {
+        Ok(n) if n <= MAX_TARGET_PEOPLE => Ok(Some(n)),
+        _ => Err("target_people_too_large"),
+    }
+}
+
+/// Sets a unit's targets in people for a year: the caller must manage the unit (or an
+/// ancestor of it) or be an administrator; 404 otherwise. Every figure is checked first and
+/// all are written in one transaction, so a form with one bad figure changes nothing.
+pub async fn set_unit_targets(
+    state: &AppState,
+    scope: &Scope,
+    unit_id: i64,
+    year: i32,
+    targets: &[NewUnitTarget],
+) -> Result<(), AppError> {
+    scope.require_manager()?;
+    scope.unit(unit_id)?;
+    plan_year(year)?;
+    let catalog = state.catalog();
+    for t in targets {
+        if catalog.group(&t.group).is_none() {
+            return Err(AppError::unprocessable("unknown_group").with_detail(t.group.clone()));
+        }
+        match t.people {
+            Some(n) if n < 0 => {
+                return Err(
+                    AppError::unprocessable("invalid_target_people").with_detail(t.group.clone())
+                )
+            }
+            Some(n) if n > MAX_TARGET_PEOPLE => {
+                return Err(
+                    AppError::unprocessable("target_people_too_large").with_detail(t.group.clone())
+                )
+            }
+            _ => {}
+        }
+    }
+    let rows: Vec<(String, Option<i64>)> = targets
+        .iter()
+        .map(|t| (t.group.clone(), t.people))
+        .collect();
+    state
+        .store
+        .set_unit_targets(unit_id, year, &rows, scope.user.id, state.clock.now())
+        .await?;
+    tracing::info!(by = scope.user.id, unit = unit_id, year, "unit targets set");
+    Ok(())
+}
+
+/// A unit's targets for a year, group by group: its own figure (if set) and the one the
+/// dashboard uses (own, from the units below, or from the year's percentage target).
+#[derive(Serialize, ToSchema, Clone)]
+pub struct UnitTargetLine {
+    pub group: String,
+    pub title: String,
+    /// The unit's own figure; null when none is set.
+    pub own: Option<i64>,
+    /// What the dashboard counts against (own, else set below, else from the plan's percent).
+    pub effective: Option<PeopleTarget>,
+    /// The unit's denominator for the group.
+    pub eligible: i64,
+}
+
+pub async fn unit_targets(
+    state: &AppState,
+    scope: &Scope,
+    unit_id: i64,
+    year: i32,
+) -> Result<Vec<UnitTargetLine>, AppError> {
+    scope.require_manager()?;
+    scope.unit(unit_id)?;
+    plan_year(year)?;
+    let d = dashboard(state, scope, unit_id, Some(year)).await?;
+    let own = state.store.unit_targets(year).await?;
+    Ok(d.groups
+        .into_iter()
+        .map(|g| UnitTargetLine {
+            own: own.get(&(unit_id, g.group.clone())).copied(),
+            group: g.group,
+            title: g.title,
+            effective: g.target,
+            eligible: g.eligible,
+        })
+        .collect())
+}
+
 #[derive(Serialize, ToSchema, Clone)]
 pub struct UnitRef {
     pub id: i64,
@@ -171,6 +282,77 @@ impl Figure {
     }
 }
 
+/// Progress against a unit's target in people: the ward plan's figure for the unit.
+#[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
+pub struct PeopleTarget {
+    /// How many people the unit plans to bring through their path this year.
+    pub people: i64,
+    /// How many have completed it.
+    pub reached: i64,
+    /// reached / people × 100, one decimal (null when the target is 0).
+    pub percent: Option<f64>,
+    /// `unit`: the unit's own figure; `below`: the sum of the figures set for the units below;
+    /// `plan`: the year's percentage target applied to the unit's denominator.
+    pub source: String,
+}
+
+impl PeopleTarget {
+    fn new(people: i64, reached: i64, source: &str) -> Self {
+        Self {
+            people,
+            reached,
+            percent: (people > 0).then(|| (reached as f64 * 1000.0 / people as f64).round() / 10.0),
+            source: source.to_owned(),
+        }
+    }
+}
+
+/// The units' own targets in people, and how a unit without its own figure gets one.
+pub struct PeopleTargets {
+    own: HashMap<(i64, String), i64>,
+}
+
+impl PeopleTargets {
+    pub fn new(own: HashMap<(i64, String), i64>) -> Self {
+        Self { own }
+    }
+
+    /// The unit's own figure for a group, else the sum of the figures set below it (each
+    /// child counted by the same rule), else none.
+    fn set_at_or_below(
+        &self,
+        tree: &crate::app::units::Tree,
+        unit: i64,
+        group: &str,
+    ) -> Option<(i64, &'static str)> {
+        if let Some(n) = self.own.get(&(unit, group.to_owned())) {
+            return Some((*n, "unit"));
+        }
+        let below: Vec<i64> = tree
+            .children(unit)
+            .iter()
+            .filter_map(|c| self.set_at_or_below(tree, c.id, group).map(|t| t.0))
+            .collect();
+        (!below.is_empty()).then(|| (below.iter().sum(), "below"))
+    }
+
+    /// The target of a unit for a group: set at or below it, or else the year's percentage
+    /// target of the group applied to the unit's denominator (rounded up).
+    fn of(
+        &self,
+        tree: &crate::app::units::Tree,
+        unit: i64,
+        group: &str,
+        plan_percent: Option<f64>,
+        eligible: i64,
+    ) -> Option<(i64, &'static str)> {
+        self.set_at_or_below(tree, unit, group).or_else(|| {
+            let p = plan_percent?;
+            (eligible > 0).then(|| ((eligible as f64 * p / 100.0).ceil() as i64, "plan"))
+        })
+    }
+}
+
 #[derive(Serialize, ToSchema, Clone)]
 pub struct GroupFigures {
     pub group: String,
@@ -181,6 +363,8 @@ pub struct GroupFigures {
     pub eligible: i64,
     pub path_completed: Figure,
     pub certified: Figure,
+    /// Completed paths against the unit's target in people for the group.
+    pub target: Option<PeopleTarget>,
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -188,6 +372,9 @@ pub struct UnitFigures {
     pub unit: UnitRef,
     pub members: i64,
     pub eligible: i64,
+    /// Completed paths against the unit's targets in people, every group with a target
+    /// together.
+    pub target: Option<PeopleTarget>,
     pub path_completed: Figure,
     pub certified: Figure,
     pub digital_households: Figure,
@@ -262,11 +449,39 @@ impl Counters {
     }
 }
 
+/// A unit's target in people, every group with a target together; the source is the
+/// unit's own when any group's figure is its own.
+fn unit_target(
+    c: &Counters,
+    tree: &crate::app::units::Tree,
+    unit: i64,
+    targets: &BTreeMap<(String, String), f64>,
+    people: &PeopleTargets,
+) -> Option<PeopleTarget> {
+    let mut total: Option<(i64, i64, &'static str)> = None;
+    for g in &c.groups {
+        let plan = targets
+            .get(&(g.clone(), PATH_COMPLETED.to_owned()))
+            .copied();
+        if let Some((n, source)) = people.of(tree, unit, g, plan, c.eligible(tree, unit, g)) {
+            let reached = c.get(unit, g, PATH_COMPLETED);
+            let t = total.get_or_insert((0, 0, source));
+            t.0 += n;
+            t.1 += reached;
+            if source == "unit" || (source == "below" && t.2 == "plan") {
+                t.2 = source;
+            }
+        }
+    }
+    total.map(|(n, r, s)| PeopleTarget::new(n, r, s))
+}
+
 fn unit_figures(
     c: &Counters,
     tree: &crate::app::units::Tree,
     unit: &Unit,
     targets: &BTreeMap<(String, String), f64>,
+    people: &PeopleTargets,
 ) -> UnitFigures {
     let eligible: i64 = c.groups.iter().map(|g| c.eligible(tree, unit.id, g)).sum();
     let all = |m: &str| targets.get(&(ALL_GROUPS.to_owned(), m.to_owned())).copied();
@@ -274,6 +489,7 @@ fn unit_figures(
         unit: unit.into(),
         members: c.sum(unit.id, MEMBERS),
         eligible,
+        target: unit_target(c, tree, unit.id, targets, people),
         path_completed: Figure::new(c.sum(unit.id, PATH_COMPLETED), eligible, None),
         certified: Figure::new(c.sum(unit.id, CERTIFIED), eligible, None),
         digital_households: Figure::new(
@@ -320,6 +536,7 @@ pub async fn dashboard(
             .collect(),
     };
     let targets = targets(state, year).await?;
+    let people = PeopleTargets::new(state.store.unit_targets(year).await?);
     let groups = state
         .catalog()
         .groups
@@ -338,18 +555,23 @@ pub async fn dashboard(
                     t(PATH_COMPLETED),
                 ),
                 certified: Figure::new(c.get(unit.id, &g.id, CERTIFIED), eligible, t(CERTIFIED)),
+                target: people
+                    .of(tree, unit.id, &g.id, t(PATH_COMPLETED), eligible)
+                    .map(|(n, source)| {
+                        PeopleTarget::new(n, c.get(unit.id, &g.id, PATH_COMPLETED), source)
+                    }),
             }
         })
         .collect();
     let children = tree
         .children(unit.id)
         .into_iter()
-        .map(|u| unit_figures(&c, tree, u, &targets))
+        .map(|u| unit_figures(&c, tree, u, &targets, &people))
         .collect();
     let mut ranking: Vec<UnitFigures> = tree
         .of_kind_below(unit.id, NEIGHBOURHOOD)
         .into_iter()
-        .map(|u| unit_figures(&c, tree, u, &targets))
+        .map(|u| unit_figures(&c, tree, u, &targets, &people))
         .collect();
     ranking.sort_by(|a, b| {
         b.path_completed
@@ -371,7 +593,7 @@ pub async fn dashboard(
             }
         }
     }
-    let total = unit_figures(&c, tree, &unit, &targets);
+    let total = unit_figures(&c, tree, &unit, &targets, &people);
     let in_window: (i64, i64) = per_week
         .values()
         .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));

@@ -33,6 +33,11 @@ pub use crate::app::spreadsheet::FileKind;
 pub struct Problem {
     /// The row number as a spreadsheet shows it (the header is row 1).
     pub line: usize,
+    /// The column the problem is in (`name`, `username`, `group`, `unit`, `household`,
+    /// `birth_year`), or null for the row or the file as a whole.
+    pub column: Option<String>,
+    /// The column's header as the page shows it (Vietnamese), or null.
+    pub column_label: Option<String>,
     /// Stable key.
     pub error: String,
     /// Vietnamese text.
@@ -56,6 +61,8 @@ fn problem(line: usize, key: &'static str, detail: &str) -> Problem {
     let base = t.error(key);
     Problem {
         line,
+        column: None,
+        column_label: None,
         error: key.to_owned(),
         message: if detail.is_empty() {
             base
@@ -63,6 +70,18 @@ fn problem(line: usize, key: &'static str, detail: &str) -> Problem {
             format!("{base} ({detail})")
         },
     }
+}
+
+/// A problem in one cell: its row and its column.
+fn at(line: usize, column: Column, key: &'static str, detail: &str) -> Problem {
+    let mut p = problem(line, key, detail);
+    p.column = Some(column.name().to_owned());
+    p.column_label = Some(
+        crate::i18n_global()
+            .get(&format!("import.col_{}", column.name()))
+            .to_owned(),
+    );
+    p
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -73,6 +92,19 @@ enum Column {
     Unit,
     Household,
     BirthYear,
+}
+
+impl Column {
+    fn name(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Username => "username",
+            Column::Group => "group",
+            Column::Unit => "unit",
+            Column::Household => "household",
+            Column::BirthYear => "birth_year",
+        }
+    }
 }
 
 fn column(header: &str) -> Option<Column> {
@@ -88,6 +120,31 @@ fn column(header: &str) -> Option<Column> {
         "birth_year" | "năm sinh" | "nam_sinh" => Column::BirthYear,
         _ => return None,
     })
+}
+
+/// The one unit the caller sees whose name is `name` (NFC, case and spaces aside).
+fn unit_by_name<'a>(scope: &'a Scope, name: &str) -> Option<&'a hocvuso_store::Unit> {
+    let key = |s: &str| -> String {
+        s.nfc()
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let wanted = key(name);
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut found = scope
+        .tree
+        .all()
+        .iter()
+        .filter(|u| scope.sees_unit(u.id) && key(&u.name) == wanted);
+    match (found.next(), found.next()) {
+        (Some(u), None) => Some(u),
+        _ => None,
+    }
 }
 
 /// Phone numbers as people write them (0905 123 456, +84 905.123.456) become one username.
@@ -153,7 +210,7 @@ pub async fn import(
         (Column::Unit, "unit"),
     ] {
         if !columns.contains_key(&c) {
-            report.problems.push(problem(1, "missing_column", name));
+            report.problems.push(at(1, c, "missing_column", name));
         }
     }
     if !report.problems.is_empty() {
@@ -182,7 +239,7 @@ pub async fn import(
         let name = match crate::auth::policy::display_name(&get(row, Column::Name)) {
             Ok(name) => name,
             Err(e) => {
-                report.problems.push(problem(line, e.key, ""));
+                report.problems.push(at(line, Column::Name, e.key, ""));
                 String::new()
             }
         };
@@ -190,11 +247,11 @@ pub async fn import(
         if !crate::app::accounts::valid_username(&username) {
             report
                 .problems
-                .push(problem(line, "invalid_username", &username));
+                .push(at(line, Column::Username, "invalid_username", &username));
         } else if !seen.insert(username.to_lowercase()) {
             report
                 .problems
-                .push(problem(line, "duplicate_person", &username));
+                .push(at(line, Column::Username, "duplicate_person", &username));
         }
         let group_text = get(row, Column::Group);
         let group = catalog
@@ -204,25 +261,30 @@ pub async fn import(
         if group.is_none() {
             report
                 .problems
-                .push(problem(line, "unknown_group", &group_text));
+                .push(at(line, Column::Group, "unknown_group", &group_text));
         }
         let unit_code = get(row, Column::Unit);
         // Units outside the caller's scope are as unknown as units that do not exist.
+        // A unit by its code, or by its name as people write it (case and Unicode form
+        // aside), when exactly one unit the caller sees has that name.
         let unit = scope
             .tree
             .by_code(&unit_code)
-            .filter(|u| scope.sees_unit(u.id));
+            .filter(|u| scope.sees_unit(u.id))
+            .or_else(|| unit_by_name(scope, &unit_code));
         if unit.is_none() {
             report
                 .problems
-                .push(problem(line, "unknown_unit", &unit_code));
+                .push(at(line, Column::Unit, "unknown_unit", &unit_code));
         }
         let birth_year = match get(row, Column::BirthYear).as_str() {
             "" => None,
             y => match y.parse::<i32>() {
                 Ok(y) if (1900..=year).contains(&y) => Some(y),
                 _ => {
-                    report.problems.push(problem(line, "invalid_birth_year", y));
+                    report
+                        .problems
+                        .push(at(line, Column::BirthYear, "invalid_birth_year", y));
                     None
                 }
             },
@@ -231,30 +293,40 @@ pub async fn import(
         let mut household = None;
         if let (Some(u), false) = (unit, household_code.is_empty()) {
             if !crate::app::units::valid_code(&household_code) {
-                report
-                    .problems
-                    .push(problem(line, "invalid_household_code", &household_code));
+                report.problems.push(at(
+                    line,
+                    Column::Household,
+                    "invalid_household_code",
+                    &household_code,
+                ));
             } else if let Some(h) = state.store.household_by_code(&household_code).await? {
                 if h.unit_id == u.id {
                     household = Some(PlannedHousehold::Existing(h.id));
                 } else if scope.sees_unit(h.unit_id) {
-                    report
-                        .problems
-                        .push(problem(line, "household_elsewhere", &household_code));
+                    report.problems.push(at(
+                        line,
+                        Column::Household,
+                        "household_elsewhere",
+                        &household_code,
+                    ));
                 } else {
                     // Another unit's household: the code is taken (as creating a household
                     // would say), and nothing more about it.
-                    report
-                        .problems
-                        .push(problem(line, "household_code_taken", &household_code));
+                    report.problems.push(at(
+                        line,
+                        Column::Household,
+                        "household_code_taken",
+                        &household_code,
+                    ));
                 }
             } else {
                 match new_households.get(&household_code) {
-                    Some(&hu) if hu != u.id => {
-                        report
-                            .problems
-                            .push(problem(line, "household_elsewhere", &household_code))
-                    }
+                    Some(&hu) if hu != u.id => report.problems.push(at(
+                        line,
+                        Column::Household,
+                        "household_elsewhere",
+                        &household_code,
+                    )),
                     Some(_) => {}
                     None => {
                         new_households.insert(household_code.clone(), u.id);
@@ -280,9 +352,12 @@ pub async fn import(
             // say), and nothing more; whether name and group match is not the caller's to
             // learn, and such a person joins only by accepting an invitation.
             Some(u) if !crate::app::units::may_act_on(state, scope, u.id).await? => {
-                report
-                    .problems
-                    .push(problem(line, "username_unavailable", &username));
+                report.problems.push(at(
+                    line,
+                    Column::Username,
+                    "username_unavailable",
+                    &username,
+                ));
                 continue;
             }
             Some(u) if u.display_name == name && u.group.as_deref() == Some(group.id.as_str()) => {
@@ -292,7 +367,7 @@ pub async fn import(
             Some(_) => {
                 report
                     .problems
-                    .push(problem(line, "person_mismatch", &username));
+                    .push(at(line, Column::Username, "person_mismatch", &username));
                 continue;
             }
             None => {

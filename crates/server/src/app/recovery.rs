@@ -45,6 +45,14 @@ fn new_code() -> String {
     format!("{}-{}", &raw[..CODE_LEN / 2], &raw[CODE_LEN / 2..])
 }
 
+/// A new code and the hash it is kept by (for a first sign-in code recorded with the account
+/// it opens, `app::community::register_assisted`).
+pub fn new_code_and_hash() -> (String, String) {
+    let code = new_code();
+    let hash = code_hash(&code);
+    (code, hash)
+}
+
 /// The hash a code is kept and looked up by: of the code as typed, read leniently (case,
 /// spaces, dashes, and the letters Crockford's alphabet reads as digits).
 fn code_hash(typed: &str) -> String {

@@ -383,6 +383,34 @@ pub async fn people(
     Ok((rows, u64::try_from(total).unwrap_or(0)))
 }
 
+/// The most people a search returns (a name typed in full finds a handful).
+pub const SEARCH_MAX: u64 = 50;
+/// The longest query a search takes, in characters.
+pub const SEARCH_QUERY_MAX: usize = 100;
+
+/// People of a unit and everything below it whose name contains the query, diacritics or not
+/// ("nguyen van a" finds "Nguyễn Văn A"; "đ" and "d" are one letter), or whose username starts
+/// with it; by name, at most `SEARCH_MAX`.
+pub async fn search_people(
+    state: &AppState,
+    scope: &Scope,
+    unit_id: i64,
+    query: &str,
+) -> Result<Vec<PersonRow>, AppError> {
+    let units = scope.subtree(unit_id)?;
+    let query = query.trim();
+    if query.chars().count() > SEARCH_QUERY_MAX {
+        return Err(AppError::unprocessable("search_query_too_long"));
+    }
+    if hocvuso_store::fold_name(query).is_empty() {
+        return Err(AppError::unprocessable("search_query_empty"));
+    }
+    Ok(state
+        .store
+        .search_people_in(&units, query, SEARCH_MAX)
+        .await?)
+}
+
 /// Whether the caller may give an imported account its first password: the person is in
 /// their units *and* an import into their scope created the account (`import_origins`), so
 /// nobody can pull someone else's imported person into their unit and take the account over.

@@ -460,7 +460,7 @@ impl Xlsx {
             wb,
             out,
             bold: XFormat::new().set_bold(),
-            date: XFormat::new().set_num_format("yyyy-mm-dd hh:mm"),
+            date: XFormat::new().set_num_format("dd/mm/yyyy hh:mm"),
             sheet: 0,
             next_row: 0,
             tally: BTreeMap::new(),
@@ -479,13 +479,24 @@ impl Xlsx {
         };
         let sheet = self.wb.add_worksheet_with_constant_memory()?;
         sheet.set_name(name)?;
+        // People read the spreadsheet: Vietnamese headers (`export.col_<column>`); the CSV and
+        // JSON Lines keep the column names programs read.
         for (c, h) in COLUMNS.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, *h, &self.bold)?;
+            sheet.write_string_with_format(
+                0,
+                c as u16,
+                tr(&format!("export.col_{h}")),
+                &self.bold,
+            )?;
         }
         sheet.set_column_width(0, 24)?;
+        sheet.set_column_width(1, 16)?;
         sheet.set_column_width(2, 24)?;
+        sheet.set_column_width(3, 18)?;
+        sheet.set_column_width(4, 16)?;
         sheet.set_column_width(5, 36)?;
         sheet.set_column_width(6, 18)?;
+        sheet.set_freeze_panes(1, 0)?;
         self.sheet = n;
         self.next_row = 1;
         Ok(())
@@ -509,7 +520,14 @@ impl Xlsx {
         sheet.write_string(row, 0, &r.certificate_id)?;
         sheet.write_string(row, 1, &r.username)?;
         sheet.write_string(row, 2, &r.display_name)?;
-        sheet.write_string(row, 3, group)?;
+        sheet.write_string(
+            row,
+            3,
+            catalog
+                .group(group)
+                .map(|g| g.title.as_str())
+                .unwrap_or(group),
+        )?;
         sheet.write_string(row, 4, &r.course_id)?;
         sheet.write_string(row, 5, course_title(catalog, &r.course_id).unwrap_or(""))?;
         sheet.write_number_with_format(row, 6, excel_date(r.completed_at), &self.date)?;

@@ -133,9 +133,58 @@ pub fn ledger_sheet(head: &Head) -> Sheet {
     )
 }
 
-/// Any table as CSV (UTF-8 with a BOM so Excel reads Vietnamese, formula cells neutralised) or
-/// XLSX: for the lists managers export (people, overdue learners) and the dashboard. Both
-/// carry the ledger's head: the CSV's first line, the XLSX's last sheet.
+/// A sheet's name as the file shows it: its Vietnamese name (`export.sheet_<name>`) when there
+/// is one, cut to Excel's 31 characters.
+pub fn sheet_title(name: &str) -> String {
+    let t = crate::i18n_global();
+    let key = format!("export.sheet_{name}");
+    let title = if t.contains(&key) { t.get(&key) } else { name };
+    title.chars().take(31).collect()
+}
+
+/// A column's width in characters for its longest cell (the header included), within bounds
+/// so one long note does not make a sheet unreadable.
+fn column_width(header: &str, rows: &[Vec<Cell>], c: usize) -> f64 {
+    let longest = rows
+        .iter()
+        .filter_map(|r| r.get(c))
+        .map(|cell| match cell {
+            Cell::Date(_) => 10,
+            other => other.text().chars().count(),
+        })
+        .chain(std::iter::once(header.chars().count()))
+        .max()
+        .unwrap_or(8);
+    (longest as f64 + 2.0).clamp(8.0, 60.0)
+}
+
+/// A download's file name: what it is, the unit's code and the day it was made
+/// (`nguoi-hoc_tdp-1_2026-12-06.xlsx`). Unit codes are ASCII (`units::valid_code`); anything
+/// else is dropped so the header stays plain.
+pub fn file_name(what: &str, unit_code: Option<&str>, day: Date, ext: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect()
+    };
+    let mut name = clean(what);
+    if let Some(code) = unit_code.map(clean).filter(|c| !c.is_empty()) {
+        name.push('_');
+        name.push_str(&code);
+    }
+    format!(
+        "{name}_{:04}-{:02}-{:02}.{ext}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+/// Any table as CSV (UTF-8 with a BOM so Excel reads Vietnamese, formula cells neutralised,
+/// dates as dd/mm/yyyy) or XLSX (Vietnamese sheet names, a bold frozen header row, columns
+/// sized to their contents, dates as real dates shown dd/mm/yyyy): for the lists managers
+/// export (people, overdue learners) and the dashboard. Both carry the ledger's head: the
+/// CSV's first line, the XLSX's last sheet.
 pub fn table(format: Format, sheets: &[Sheet], head: &Head) -> Result<Vec<u8>, AppError> {
     let failed = |e: &dyn std::fmt::Display| {
         tracing::error!(error = %e, "export failed");
@@ -159,24 +208,38 @@ pub fn table(format: Format, sheets: &[Sheet], head: &Head) -> Result<Vec<u8>, A
             Ok(out)
         }
         Format::Xlsx => {
-            use rust_xlsxwriter::{Format as XFormat, Workbook};
+            use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook};
             let mut wb = Workbook::new();
             let bold = XFormat::new().set_bold();
+            let date = XFormat::new().set_num_format("dd/mm/yyyy");
             let ledger = ledger_sheet(head);
             for (name, head, rows) in sheets.iter().chain(std::iter::once(&ledger)) {
                 let sheet = wb.add_worksheet();
-                sheet.set_name(*name).map_err(|e| failed(&e))?;
+                sheet.set_name(sheet_title(name)).map_err(|e| failed(&e))?;
                 for (c, h) in head.iter().enumerate() {
                     sheet
                         .write_string_with_format(0, c as u16, h, &bold)
                         .map_err(|e| failed(&e))?;
+                    sheet
+                        .set_column_width(c as u16, column_width(h, rows, c))
+                        .map_err(|e| failed(&e))?;
                 }
+                sheet.set_freeze_panes(1, 0).map_err(|e| failed(&e))?;
                 for (i, r) in rows.iter().enumerate() {
                     let row = (i + 1) as u32;
                     for (c, cell) in r.iter().enumerate() {
                         match cell {
                             Cell::Text(t) => sheet.write_string(row, c as u16, t),
                             Cell::Number(n) => sheet.write_number(row, c as u16, *n),
+                            Cell::Date(d) => {
+                                let x = ExcelDateTime::from_ymd(
+                                    d.year() as u16,
+                                    u8::from(d.month()),
+                                    d.day(),
+                                )
+                                .map_err(|e| failed(&e))?;
+                                sheet.write_datetime_with_format(row, c as u16, &x, &date)
+                            }
                             Cell::Empty => continue,
                         }
                         .map_err(|e| failed(&e))?;
@@ -192,6 +255,8 @@ pub fn table(format: Format, sheets: &[Sheet], head: &Head) -> Result<Vec<u8>, A
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// A day: a real date in XLSX (shown dd/mm/yyyy), dd/mm/yyyy in CSV.
+    Date(Date),
     Empty,
 }
 
@@ -200,6 +265,7 @@ impl Cell {
         match self {
             Cell::Text(t) => t.clone(),
             Cell::Number(n) => n.to_string(),
+            Cell::Date(d) => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
             Cell::Empty => String::new(),
         }
     }
@@ -226,5 +292,18 @@ impl From<i64> for Cell {
 impl From<Option<f64>> for Cell {
     fn from(n: Option<f64>) -> Self {
         n.map(Cell::Number).unwrap_or(Cell::Empty)
+    }
+}
+
+impl Cell {
+    /// The day an instant falls on in Vietnam, as a date cell.
+    pub fn day_in_vietnam(t: OffsetDateTime) -> Self {
+        Cell::Date(crate::views::in_vietnam(t).date())
+    }
+}
+
+impl From<Option<i64>> for Cell {
+    fn from(n: Option<i64>) -> Self {
+        n.map(|n| Cell::Number(n as f64)).unwrap_or(Cell::Empty)
     }
 }

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, Time};
 
-use crate::app::accounts::{Registration, PRIVACY_NOTICE_VERSION};
+use crate::app::accounts::PRIVACY_NOTICE_VERSION;
 use crate::app::community::{self as app, AssistedRegistration, ClassForm};
 use crate::auth::{csrf, PageUser, Scope};
 use crate::error::AppError;
@@ -75,12 +75,10 @@ pub async fn mentor(
 
 #[derive(Deserialize, Serialize, Default)]
 pub struct AssistedForm {
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     csrf: String,
     #[serde(default)]
     username: String,
-    #[serde(default, skip_serializing)]
-    password: String,
     #[serde(default)]
     display_name: String,
     #[serde(default)]
@@ -89,12 +87,22 @@ pub struct AssistedForm {
     birth_year: String,
     #[serde(default)]
     unit_id: String,
+    /// An existing household's id, `new` for a new one, or empty.
     #[serde(default)]
     household: String,
+    #[serde(default)]
+    new_household: String,
     #[serde(default)]
     consent: Option<String>,
     #[serde(default)]
     guardian_consent: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HouseholdChoice {
+    id: i64,
+    name: String,
+    unit_name: String,
 }
 
 async fn assisted_page(
@@ -102,21 +110,48 @@ async fn assisted_page(
     state: &AppState,
     scope: &Scope,
     form: &AssistedForm,
-    error: Option<&AppError>,
+    problems: &[app::FieldProblem],
 ) -> PageResult {
-    let mine = state
-        .store
-        .user_units(scope.user.id)
-        .await
-        .map_err(AppError::from)?;
+    let mine = app::mentor_units(state, scope).await?;
     let units: Vec<_> = mine.iter().filter_map(|u| scope.tree.get(*u)).collect();
+    let households: Vec<HouseholdChoice> = state
+        .store
+        .households_in(&mine)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|h| HouseholdChoice {
+            id: h.id,
+            unit_name: scope
+                .tree
+                .get(h.unit_id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            name: h.name,
+        })
+        .collect();
+    let t = crate::i18n::current();
+    // Said to the mentor about the neighbour: not "Bạn cần …".
+    let errors: std::collections::HashMap<&str, String> = problems
+        .iter()
+        .map(|p| {
+            let key = match p.key {
+                "consent_required" => "assisted_consent_required",
+                "guardian_consent_required" => "assisted_guardian_consent_required",
+                k => k,
+            };
+            (p.field, t.error(key))
+        })
+        .collect();
     let mut page = Page::new(req, state, Some(&scope.user))
         .with("form", form)
         .with("groups", &state.catalog().groups)
         .with("units", &units)
+        .with("households", &households)
+        .with("errors", &errors)
         .with("notice_version", PRIVACY_NOTICE_VERSION);
-    if let Some(e) = error {
-        page = page.error(e);
+    if !problems.is_empty() {
+        page = page.error(&AppError::unprocessable("form_has_problems"));
     }
     page.render("assisted.html")
 }
@@ -134,11 +169,22 @@ pub async fn assisted_form(
         group: "citizen".into(),
         ..Default::default()
     };
-    assisted_page(&req, &state, &scope, &form, None).await
+    assisted_page(&req, &state, &scope, &form, &[]).await
 }
 
-/// The neighbour's registration, on the mentor's phone. On success the mentor stays signed in
-/// as themselves and goes back to their mentees.
+#[derive(Serialize)]
+struct FirstSignInSlip {
+    display_name: String,
+    username: String,
+    code: String,
+    expires: String,
+    unit_name: Option<String>,
+}
+
+/// The neighbour's registration, on the mentor's phone. On success the page is the neighbour's
+/// first sign-in slip (their username and a one-time code) to print or copy by hand; the mentor
+/// stays signed in as themselves and never learns a password. With problems, the form again
+/// with every problem beside its field and what was typed kept.
 pub async fn assisted(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -147,44 +193,53 @@ pub async fn assisted(
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
     let scope = Scope::of(&state, &user.0).await?;
+    if !scope.mentor {
+        return Err(AppError::forbidden().into());
+    }
     let f = form.into_inner();
-    let birth_year = match f.birth_year.trim() {
-        "" => Ok(None),
-        y => y
-            .parse::<i32>()
-            .map(Some)
-            .map_err(|_| AppError::unprocessable("invalid_birth_year")),
-    };
-    let result = match birth_year {
-        Ok(birth_year) => {
-            app::register_assisted(
-                &state,
-                &scope,
-                AssistedRegistration {
-                    registration: Registration {
-                        username: f.username.trim().to_owned(),
-                        password: f.password.clone(),
-                        display_name: f.display_name.clone(),
-                        group: f.group.clone(),
-                        birth_year,
-                        consent_method: None,
-                        guardian_consent: f.guardian_consent.as_deref() == Some("yes"),
-                        under_16: false,
-                        guardian_contact: None,
-                    },
-                    consent: f.consent.as_deref() == Some("yes"),
-                    unit_id: f.unit_id.trim().parse().ok(),
-                    household_code: Some(f.household.clone()),
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
+    let household = f.household.trim();
+    let result = app::register_assisted(
+        &state,
+        &scope,
+        AssistedRegistration {
+            username: f.username.trim().to_owned(),
+            display_name: f.display_name.clone(),
+            group: f.group.clone(),
+            birth_year: f.birth_year.clone(),
+            consent: f.consent.as_deref() == Some("yes"),
+            guardian_consent: f.guardian_consent.as_deref() == Some("yes"),
+            unit_id: f.unit_id.trim().parse().ok(),
+            household_id: household.parse().ok(),
+            household_code: None,
+            new_household: (household == "new").then(|| f.new_household.clone()),
+        },
+    )
+    .await;
     match result {
-        Ok(_) => Ok(redirect("/mentor?done=registered")),
-        Err(e) if e.status.is_client_error() && e.status.as_u16() != 403 => {
-            assisted_page(&req, &state, &scope, &f, Some(&e)).await
+        Ok(Ok(done)) => {
+            let slip = FirstSignInSlip {
+                display_name: done.user.display_name.clone(),
+                username: done.user.username.clone(),
+                code: done.code,
+                expires: format!(
+                    "{} {}",
+                    crate::views::time_vi(done.expires_at),
+                    date_vi(done.expires_at)
+                ),
+                unit_name: done.unit_name,
+            };
+            Page::new(&req, &state, Some(&user.0))
+                .with("slip", &slip)
+                .with("hours", &crate::app::recovery::HANDED_CODE_HOURS)
+                .render("assisted_slip.html")
+        }
+        Ok(Err(problems)) => assisted_page(&req, &state, &scope, &f, &problems).await,
+        Err(e) if e.key == "username_taken" => {
+            let problems = [app::FieldProblem {
+                field: "username",
+                key: "username_taken",
+            }];
+            assisted_page(&req, &state, &scope, &f, &problems).await
         }
         Err(e) => Err(e.into()),
     }

@@ -1,5 +1,6 @@
 //! The import page: a file (CSV or XLSX) and a dry-run box; the report lists every problem
-//! with its row number.
+//! with its row and column. A file that passed the check is kept for an hour
+//! (`pending_imports`), so the manager imports it with one button instead of choosing it again.
 
 use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest};
@@ -30,6 +31,7 @@ pub async fn upload(
     let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
     let mut token = String::new();
+    let mut pending = String::new();
     let mut dry_run = false;
     let mut file: Vec<u8> = Vec::new();
     let mut kind = None;
@@ -60,6 +62,7 @@ pub async fn upload(
         match name.as_str() {
             "csrf" => token = String::from_utf8_lossy(&data).into_owned(),
             "dry_run" => dry_run = true,
+            "pending" => pending = String::from_utf8_lossy(&data).trim().to_owned(),
             "file" => {
                 kind = FileKind::detect(&content_type, &file_name);
                 file = data;
@@ -68,16 +71,66 @@ pub async fn upload(
         }
     }
     csrf::verify(&req, &token)?;
+    let now = state.clock.now();
+    if kind.is_none() && !pending.is_empty() {
+        // The file checked a moment ago: imported now, or the form again when it is gone.
+        let kept = state
+            .store
+            .take_pending_import(
+                scope.user.id,
+                &token_hash(&pending),
+                now - time::Duration::minutes(PENDING_MINUTES),
+            )
+            .await
+            .map_err(AppError::from)?;
+        let Some(kept) = kept else {
+            return Page::new(&req, &state, Some(&user.0))
+                .with("units", &scope.visible_units())
+                .with("groups", &state.catalog().groups)
+                .with("dry_next", &true)
+                .error(&AppError::unprocessable("pending_import_gone"))
+                .render("import.html");
+        };
+        kind = Some(if kept.kind == "xlsx" {
+            FileKind::Xlsx
+        } else {
+            FileKind::Csv
+        });
+        file = kept.bytes;
+        dry_run = false;
+    }
     let Some(kind) = kind else {
         // The form again, with the choice the person made and why the file was refused.
         return Page::new(&req, &state, Some(&user.0))
             .with("units", &scope.visible_units())
             .with("groups", &state.catalog().groups)
-            .with("dry_run", &dry_run)
+            .with("dry_next", &dry_run)
             .error(&AppError::unprocessable("unsupported_file"))
             .render("import.html");
     };
     let report = import::import(&state, &scope, &file, kind, dry_run).await?;
+    // A clean check: the file is kept, named by a token only this page shows.
+    let mut pending_token = None;
+    if dry_run && report.problems.is_empty() && report.rows > 0 {
+        let t = new_token();
+        state
+            .store
+            .keep_pending_import(
+                scope.user.id,
+                &token_hash(&t),
+                if kind == FileKind::Xlsx {
+                    "xlsx"
+                } else {
+                    "csv"
+                },
+                file,
+                now,
+                now - time::Duration::minutes(PENDING_MINUTES),
+            )
+            .await
+            .map_err(AppError::from)?;
+        pending_token = Some(t);
+    }
     let status = if report.problems.is_empty() {
         actix_web::http::StatusCode::OK
     } else {
@@ -87,7 +140,26 @@ pub async fn upload(
         .with("units", &scope.visible_units())
         .with("groups", &state.catalog().groups)
         .with("report", &report)
-        .with("dry_run", &dry_run)
+        .with("pending", &pending_token)
+        // After a clean check, the next upload imports; otherwise it checks again.
+        .with("dry_next", &(dry_run && !report.problems.is_empty()))
         .status(status)
         .render("import.html")
+}
+
+/// How long a checked file is kept for its one-button import.
+const PENDING_MINUTES: i64 = 60;
+
+fn new_token() -> String {
+    use rand::Rng;
+    let bytes: [u8; 24] = rand::thread_rng().gen();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

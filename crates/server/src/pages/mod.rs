@@ -146,6 +146,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(units::targets_save),
         )
         .service(
+            web::resource("/units/{id}/targets")
+                .get(units::unit_targets_form)
+                .post(units::unit_targets_save),
+        )
+        .service(
             web::resource("/assignments")
                 .get(units::assignments)
                 .post(units::assign),

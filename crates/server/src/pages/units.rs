@@ -86,6 +86,8 @@ pub struct PeopleQuery {
     page: Option<u64>,
     group: Option<String>,
     done: Option<String>,
+    /// A name (with or without diacritics) or the start of a username.
+    q: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -113,15 +115,35 @@ pub async fn people(
     let unit = scope.unit(*path)?.clone();
     let paging = Paging::new(q.page, None, app_units::PAGE_SIZE, app_units::PAGE_SIZE);
     let page = paging.page;
-    let (rows, total) =
-        app_units::people(&state, &scope, unit.id, q.group.as_deref(), paging).await?;
+    let query = q.q.as_deref().map(str::trim).unwrap_or("");
+    let mut search_error = None;
+    let (rows, total) = if query.is_empty() {
+        app_units::people(&state, &scope, unit.id, q.group.as_deref(), paging).await?
+    } else {
+        match app_units::search_people(&state, &scope, unit.id, query).await {
+            Ok(rows) => {
+                let n = rows.len() as u64;
+                (rows, n)
+            }
+            Err(e) if e.status.as_u16() == 422 => {
+                search_error = Some(e);
+                (Vec::new(), 0)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     crate::app::privacy::audit(
         &state,
         &user.0,
         crate::app::privacy::ACTION_PEOPLE_LIST,
         None,
         Some(unit.id),
-        &format!("page {page} {}", rows.len()),
+        // Never the query: it is a person's name.
+        &if query.is_empty() {
+            format!("page {page} {}", rows.len())
+        } else {
+            format!("search {}", rows.len())
+        },
     )
     .await?;
     let lines: Vec<PersonLine> = rows
@@ -151,9 +173,19 @@ pub async fn people(
         .into_iter()
         .map(|h| (h.id, h.code, h.name))
         .collect();
-    let pages = paging.pages(total);
-    Page::new(&req, &state, Some(&user.0))
+    let pages = if query.is_empty() {
+        paging.pages(total)
+    } else {
+        1
+    };
+    let mut page_view = Page::new(&req, &state, Some(&user.0));
+    if let Some(e) = &search_error {
+        page_view = page_view.error(e);
+    }
+    page_view
         .with("unit", &unit)
+        .with("q", query)
+        .with("searched", &!query.is_empty())
         .with("people", &lines)
         .with("total", &total)
         .with("page", &page)
@@ -324,6 +356,13 @@ pub async fn targets_form(
     q: web::Query<YearQuery>,
 ) -> PageResult {
     let scope = Scope::of(&state, &user.0).await?;
+    if !scope.admin && scope.is_manager() {
+        // The year's percentages are one national set (administrators); a unit's managers set
+        // their own unit's figures in people.
+        let unit = dashboard::default_unit(&scope)?;
+        let year = q.year.unwrap_or(state.clock.now().year());
+        return Ok(redirect(&format!("/units/{unit}/targets?year={year}")));
+    }
     scope.require_admin()?;
     let year = q.year.unwrap_or(state.clock.now().year());
     Page::new(&req, &state, Some(&user.0))
@@ -701,4 +740,124 @@ pub async fn activate(
             .render("activate.html"),
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Serialize)]
+struct UnitTargetField {
+    group: String,
+    title: String,
+    /// What the field shows: the saved figure, or what was typed when the form is refused.
+    value: String,
+    eligible: i64,
+    effective: Option<dashboard::PeopleTarget>,
+    /// The Vietnamese error beside the field, when its figure was refused.
+    error: Option<String>,
+}
+
+fn unit_target_fields(
+    lines: Vec<dashboard::UnitTargetLine>,
+    typed: Option<&FormFields>,
+    errors: &std::collections::HashMap<String, &'static str>,
+) -> Vec<UnitTargetField> {
+    let t = crate::i18n::current();
+    lines
+        .into_iter()
+        .map(|l| {
+            let name = format!("p:{}", l.group);
+            UnitTargetField {
+                value: match typed {
+                    Some(f) => f.first(&name).unwrap_or("").to_owned(),
+                    None => l.own.map(|n| n.to_string()).unwrap_or_default(),
+                },
+                error: errors.get(&l.group).map(|k| t.error(k)),
+                group: l.group,
+                title: l.title,
+                eligible: l.eligible,
+                effective: l.effective,
+            }
+        })
+        .collect()
+}
+
+/// A unit's targets in people, per group, for a year: the ward plan's figures.
+pub async fn unit_targets_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    q: web::Query<YearQuery>,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_manager()?;
+    let unit = scope.unit(*path)?.clone();
+    let year = match q.year {
+        Some(y) => dashboard::plan_year(y)?,
+        None => state.clock.now().year(),
+    };
+    let lines = dashboard::unit_targets(&state, &scope, unit.id, year).await?;
+    let fields = unit_target_fields(lines, None, &Default::default());
+    Page::new(&req, &state, Some(&user.0))
+        .with("unit", &unit)
+        .with("year", &year)
+        .with("fields", &fields)
+        .with("saved", &q.saved.is_some())
+        .with("is_admin", &scope.admin)
+        .render("unit_targets.html")
+}
+
+pub async fn unit_targets_save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+    path: web::Path<i64>,
+    body: web::Payload,
+) -> PageResult {
+    let scope = Scope::of(&state, &user.0).await?;
+    scope.require_manager()?;
+    let unit = scope.unit(*path)?.clone();
+    // One field per group, a handful.
+    let form = FormFields::read(body, 16 * 1024, 100).await?;
+    csrf::verify(&req, form.csrf())?;
+    let year = form
+        .first("year")
+        .unwrap_or("")
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| AppError::unprocessable("invalid_year"))
+        .and_then(dashboard::plan_year)?;
+    let mut errors = std::collections::HashMap::new();
+    let mut targets = Vec::new();
+    for g in &state.catalog().groups {
+        let Some(typed) = form.first(&format!("p:{}", g.id)) else {
+            continue;
+        };
+        match dashboard::parse_target_people(typed) {
+            Ok(people) => targets.push(dashboard::NewUnitTarget {
+                group: g.id.clone(),
+                people,
+            }),
+            Err(key) => {
+                errors.insert(g.id.clone(), key);
+            }
+        }
+    }
+    if errors.is_empty() {
+        dashboard::set_unit_targets(&state, &scope, unit.id, year, &targets).await?;
+        return Ok(redirect(&format!(
+            "/units/{}/targets?year={year}&saved=1",
+            unit.id
+        )));
+    }
+    // The form again with what was typed, each refused figure marked at its field; nothing
+    // was saved.
+    let lines = dashboard::unit_targets(&state, &scope, unit.id, year).await?;
+    let fields = unit_target_fields(lines, Some(&form), &errors);
+    Page::new(&req, &state, Some(&user.0))
+        .with("unit", &unit)
+        .with("year", &year)
+        .with("fields", &fields)
+        .with("saved", &false)
+        .with("is_admin", &scope.admin)
+        .error(&AppError::unprocessable("targets_not_saved"))
+        .render("unit_targets.html")
 }

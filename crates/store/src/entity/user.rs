@@ -14,6 +14,8 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub learner_ref: Option<String>,
     pub verify_shows_details: bool,
+    /// The display name folded for search (`hocvuso_migration::fold_name`).
+    pub name_fold: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
