@@ -44,7 +44,6 @@ pub use evidence::{Certificate, ExportAudit, NewExportAudit};
 pub use exports::{CompletionFilter, ExportRow};
 pub use identity::{Guardian, NewGuardian, PendingOidc, TotpFactor};
 pub use goals::WeeklyGoal;
-pub use import::{ImportOutcome, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use hocvuso_migration::fold_name;
 pub use import::{ImportOutcome, PendingImport, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;

@@ -154,6 +154,7 @@ pub const HELD: &[Held] = &[
     },
     held("identity_provider", "oidc_identities", "user_id"),
     held("unit_targets_set", "unit_targets", "set_by"),
+    Held {
         // Not `bytes` (the file holds other people's records) nor `token_hash`.
         columns: &["id", "kind", "created_at"],
         ..held("pending_imports", "pending_imports", "user_id")
