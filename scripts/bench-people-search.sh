@@ -65,10 +65,10 @@ import sys
 t = [float(x) * 1000 for x in sys.stdin]
 print(f'$label: n={len(t)} min={t[0]:.1f} ms median={t[len(t)//2]:.1f} ms p95={t[int(len(t)*0.95)-1]:.1f} ms max={t[-1]:.1f} ms')"
 }
-measure "ward, 'nguyen van' (many hits)" "/api/v1/units/$ward/people?q=nguyen+van"
+measure "ward, nguyen van (many hits)" "/api/v1/units/$ward/people?q=nguyen+van"
 measure "ward, one full name" "/api/v1/units/$ward/people?q=$folded"
 measure "ward, nobody" "/api/v1/units/$ward/people?q=khong+co+ai+ten+nay"
-measure "tổ dân phố, 'nguyen van'" "/api/v1/units/$tdp/people?q=nguyen+van"
+measure "tổ dân phố, nguyen van" "/api/v1/units/$tdp/people?q=nguyen+van"
 measure "tổ dân phố, one full name" "/api/v1/units/$tdp/people?q=$folded"
 measure "tổ dân phố, nobody" "/api/v1/units/$tdp/people?q=khong+co+ai+ten+nay"
 
