@@ -172,7 +172,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/studio/courses/{course_id}/lessons/new")
                 .get(studio::new_lesson)
-                .post(studio::create_lesson),
+                .post(studio::save_lesson),
         )
         .service(
             web::resource("/studio/courses/{course_id}/lessons/{file}")
@@ -183,6 +183,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/studio/courses/{course_id}/questions")
                 .get(studio::questions)
                 .post(studio::import_questions),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/questions/new")
+                .get(studio::new_question)
+                .post(studio::save_question),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/questions/{question}")
+                .get(studio::question)
+                .post(studio::save_question),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/tasks/new")
+                .get(studio::new_task)
+                .post(studio::save_task),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/tasks/{file}")
+                .get(studio::task)
+                .post(studio::save_task),
         )
         .service(
             web::resource("/studio/courses/{course_id}/media")
@@ -212,7 +232,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/static/site.css").get(stylesheet))
         .service(web::resource("/media/{course_id}/{path:.*}").get(media))
         .service(web::resource("/audio/{course_id}/{name}").get(narration))
-        .service(web::resource("/static/narration.js").get(narration_script));
+        .service(web::resource("/static/narration.js").get(narration_script))
+        .service(web::resource("/static/studio.js").get(studio::script));
 }
 
 /// A failure shown as a page, in Vietnamese, with the right status.
