@@ -171,7 +171,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/studio/courses/{course_id}/order").post(studio::reorder))
         .service(
             web::resource("/studio/courses/{course_id}/lessons/new")
-                .get(studio::new_lesson)
+                .get(studio::lesson)
                 .post(studio::save_lesson),
         )
         .service(
@@ -186,7 +186,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/studio/courses/{course_id}/questions/new")
-                .get(studio::new_question)
+                .get(studio::question)
                 .post(studio::save_question),
         )
         .service(
@@ -196,7 +196,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/studio/courses/{course_id}/tasks/new")
-                .get(studio::new_task)
+                .get(studio::task)
                 .post(studio::save_task),
         )
         .service(

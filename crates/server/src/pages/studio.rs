@@ -5,10 +5,9 @@
 //! here is a `Desk` (the caller, the course) and what it asked for.
 
 use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use hocvuso_course::Catalog;
@@ -19,7 +18,7 @@ use crate::auth::{csrf, PageUser};
 use crate::error::AppError;
 use crate::state::AppState;
 
-use super::form::FormFields;
+use super::form::{FormFields, Parts};
 use super::{redirect, Page, PageError, PageResult};
 
 /// Form limits: a lesson is text (a long one is ~30 KB); the course form has a few dozen
@@ -28,66 +27,6 @@ const FORM_BYTES: usize = 256 * 1024;
 const FORM_FIELDS: usize = 400;
 /// An upload form: a 20 MB audio file or a pasted or uploaded bank, and a few fields.
 const UPLOAD_BYTES: usize = studio::media::MAX_AUDIO_BYTES + 64 * 1024;
-
-/// A multipart form's parts (name, file name, bytes), read within `UPLOAD_BYTES` in all.
-struct Parts(Vec<(String, String, Vec<u8>)>);
-
-impl Parts {
-    async fn read(req: &HttpRequest, mut body: Multipart) -> Result<Self, AppError> {
-        let mut parts = Vec::new();
-        let mut total = 0usize;
-        while let Some(field) = body.next().await {
-            let mut field = field.map_err(|_| AppError::bad_request("invalid_form"))?;
-            let name = field.name().unwrap_or("").to_owned();
-            let file_name = field
-                .content_disposition()
-                .and_then(|d| d.get_filename())
-                .unwrap_or("")
-                .to_owned();
-            let mut data = Vec::new();
-            while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|_| AppError::bad_request("invalid_form"))?;
-                total += chunk.len();
-                if total > UPLOAD_BYTES {
-                    return Err(AppError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "studio_media_too_large",
-                    ));
-                }
-                data.extend_from_slice(&chunk);
-            }
-            if parts.len() >= 16 {
-                return Err(AppError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_many_fields",
-                ));
-            }
-            parts.push((name, file_name, data));
-        }
-        let parts = Self(parts);
-        csrf::verify(req, &parts.text("csrf"))?;
-        Ok(parts)
-    }
-
-    fn text(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, _, d)| String::from_utf8_lossy(d).into_owned())
-            .unwrap_or_default()
-    }
-
-    fn file(&self, name: &str) -> Option<(&str, &[u8])> {
-        self.0
-            .iter()
-            .find(|(n, f, d)| n == name && !f.is_empty() && !d.is_empty())
-            .map(|(_, f, d)| (f.as_str(), d.as_slice()))
-    }
-
-    fn revision(&self) -> i64 {
-        self.text("revision").trim().parse().unwrap_or(-1)
-    }
-}
 
 /// The refusal's message, field, problems or the other editor's text, on the page.
 fn refused<'a>(page: Page<'a>, refusal: &Refusal) -> Page<'a> {
@@ -118,6 +57,11 @@ fn revision(fields: &FormFields) -> i64 {
 
 fn text(fields: &FormFields, name: &str) -> String {
     fields.first(name).unwrap_or("").trim().to_owned()
+}
+
+/// The fields `<prefix><name>` for each name, trimmed, with a text area's line ends as `\n`.
+fn texts<const N: usize>(fields: &FormFields, prefix: &str, names: [&str; N]) -> [String; N] {
+    names.map(|n| text(fields, &format!("{prefix}{n}")).replace("\r\n", "\n"))
 }
 
 fn list(fields: &FormFields, name: &str) -> Vec<String> {
@@ -185,9 +129,15 @@ enum View<'f> {
 }
 
 impl Desk {
-    /// The path's segment `name` (a lesson's file, a question's id).
+    /// The path's segment `name` (a step, a media file's path).
     fn segment(&self, name: &str) -> String {
         self.req.match_info().get(name).unwrap_or("").to_owned()
+    }
+
+    /// The lesson, question or task the path's segment `name` names; None for a new one
+    /// (`…/new`, whose route has no such segment).
+    fn item(&self, name: &str) -> Option<String> {
+        Some(self.segment(name)).filter(|f| !f.is_empty() && f != "new")
     }
 
     fn page(&self) -> Page<'_> {
@@ -313,22 +263,9 @@ impl Desk {
     }
 }
 
-#[derive(Serialize)]
-struct Competence<'a> {
-    code: &'a str,
-    title: &'a str,
-}
-
 /// The framework's competences, for the pickers.
-fn competences(catalog: &Catalog) -> Vec<Competence<'_>> {
-    catalog
-        .framework
-        .competences()
-        .map(|c| Competence {
-            code: &c.code,
-            title: &c.title,
-        })
-        .collect()
+fn competences(catalog: &Catalog) -> Vec<&hocvuso_course::framework::Competence> {
+    catalog.framework.competences().collect()
 }
 
 pub async fn home(desk: Desk) -> PageResult {
@@ -468,21 +405,23 @@ fn lesson_page<'a>(
         .with("competences", &competences(&state.catalog()))
 }
 
-pub async fn new_lesson(desk: Desk) -> PageResult {
-    let doc = files::LessonDoc {
-        minutes: 5,
-        body: "Nội dung bài học.\n\n## Ghi nhớ\n- ".into(),
-        ..Default::default()
-    };
-    desk.show(View::Lesson(&LessonForm::of("", &doc)), None)
-        .await
-}
-
+/// A lesson's form: the one the path names, or a new lesson's.
 pub async fn lesson(desk: Desk) -> PageResult {
-    let file = desk.segment("file");
-    let doc = studio::lesson(&desk.state, &desk.user, &desk.course, &file)
-        .await
-        .map_err(page_error)?;
+    let (file, doc) = match desk.item("file") {
+        Some(file) => {
+            let doc = studio::lesson(&desk.state, &desk.user, &desk.course, &file).await;
+            (file, doc.map_err(page_error)?)
+        }
+        None => {
+            let body = "Nội dung bài học.\n\n## Ghi nhớ\n- ".into();
+            let doc = files::LessonDoc {
+                minutes: 5,
+                body,
+                ..Default::default()
+            };
+            (String::new(), doc)
+        }
+    };
     desk.show(View::Lesson(&LessonForm::of(&file, &doc)), None)
         .await
 }
@@ -509,7 +448,7 @@ fn lesson_doc(fields: &FormFields) -> files::LessonDoc {
 /// Saves (or previews, or removes) a lesson: the path names its file, or `new`.
 pub async fn save_lesson(desk: Desk, payload: web::Payload) -> PageResult {
     let fields = desk.form(payload).await?;
-    let file = Some(desk.segment("file")).filter(|f| !f.is_empty() && f != "new");
+    let file = desk.item("file");
     let (state, user, course) = (&desk.state, &desk.user, &desk.course);
     let slug = text(&fields, "slug");
     let mut doc = lesson_doc(&fields);
@@ -577,7 +516,7 @@ pub async fn questions(desk: Desk) -> PageResult {
 }
 
 pub async fn import_questions(desk: Desk, body: Multipart) -> PageResult {
-    let parts = Parts::read(&desk.req, body).await?;
+    let parts = Parts::read(&desk.req, body, UPLOAD_BYTES, "studio_media_too_large").await?;
     let text = match parts.file("file") {
         Some((_, bytes)) => String::from_utf8_lossy(bytes).into_owned(),
         None => parts.text("text"),
@@ -612,7 +551,7 @@ pub async fn media_form(desk: Desk) -> PageResult {
 }
 
 pub async fn upload_media(desk: Desk, body: Multipart) -> PageResult {
-    let parts = match Parts::read(&desk.req, body).await {
+    let parts = match Parts::read(&desk.req, body, UPLOAD_BYTES, "studio_media_too_large").await {
         Ok(p) => p,
         Err(e) if e.key == "studio_media_too_large" => {
             let refusal = Refusal::Error {
@@ -785,49 +724,57 @@ impl QuestionPage {
 fn question_form(fields: &FormFields) -> questions::QuestionForm {
     let options = (0..number(fields, "option_count").clamp(0, 40))
         .map(|i| {
-            let field = |n: &str| format!("option.{i}.{n}");
+            let prefix = format!("option.{i}.");
+            let [text, feedback, right] = texts(fields, &prefix, ["text", "feedback", "right"]);
+            let correct = fields.first(&format!("{prefix}correct")).is_some();
             questions::OptionRow {
-                text: text(fields, &field("text")),
-                correct: fields.first(&field("correct")).is_some(),
-                feedback: text(fields, &field("feedback")),
-                right: text(fields, &field("right")),
+                text,
+                correct,
+                feedback,
+                right,
             }
         })
         .collect();
-    questions::QuestionForm {
-        id: text(fields, "id"),
-        title: text(fields, "title"),
-        kind: text(fields, "type"),
-        stem: fields.first("stem").unwrap_or("").replace("\r\n", "\n"),
-        general_feedback: text(fields, "general_feedback"),
-        tags: text(fields, "tags"),
+    let mut form = questions::QuestionForm {
         answer: fields.first("answer") == Some("true"),
-        feedback_wrong: text(fields, "feedback_wrong"),
-        feedback_right: text(fields, "feedback_right"),
         options,
-    }
-}
-
-pub async fn new_question(desk: Desk) -> PageResult {
-    let form = questions::QuestionForm {
-        kind: "single_choice".into(),
-        answer: true,
         ..Default::default()
     };
-    desk.show(
-        View::Question(&QuestionPage::new(&desk.course, "", form)),
-        None,
-    )
-    .await
+    let names = ["id", "title", "type", "stem", "general_feedback", "tags"];
+    [
+        form.id,
+        form.title,
+        form.kind,
+        form.stem,
+        form.general_feedback,
+        form.tags,
+    ] = texts(fields, "", names);
+    [form.feedback_wrong, form.feedback_right] =
+        texts(fields, "", ["feedback_wrong", "feedback_right"]);
+    form
 }
 
+/// A question's form: the one the path names (with the item-writing rules' findings about
+/// it), or a new question's.
 pub async fn question(desk: Desk) -> PageResult {
-    let id = desk.segment("question");
-    let found = questions::question(&desk.state, &desk.user, &desk.course, &id)
-        .await
-        .map_err(page_error)?;
-    let mut page = QuestionPage::new(&desk.course, &id, found.form);
-    page.warnings = found.warnings;
+    let page = match desk.item("question") {
+        Some(id) => {
+            let found = questions::question(&desk.state, &desk.user, &desk.course, &id).await;
+            let found = found.map_err(page_error)?;
+            let mut page = QuestionPage::new(&desk.course, &id, found.form);
+            page.warnings = found.warnings;
+            page
+        }
+        None => {
+            let kind = "single_choice".into();
+            let form = questions::QuestionForm {
+                kind,
+                answer: true,
+                ..Default::default()
+            };
+            QuestionPage::new(&desk.course, "", form)
+        }
+    };
     desk.show(View::Question(&page), None).await
 }
 
@@ -835,7 +782,7 @@ pub async fn question(desk: Desk) -> PageResult {
 pub async fn save_question(desk: Desk, payload: web::Payload) -> PageResult {
     let fields = desk.form(payload).await?;
     let (state, user, course) = (&desk.state, &desk.user, &desk.course);
-    let old = Some(desk.segment("question")).filter(|q| !q.is_empty() && q != "new");
+    let old = desk.item("question");
     let form = question_form(&fields);
     let page = QuestionPage::new(course, old.as_deref().unwrap_or(""), form.clone());
     let action = fields.first("action").unwrap_or("save");
@@ -931,63 +878,68 @@ impl TaskPage {
 fn task_form(fields: &FormFields) -> tasks::TaskForm {
     let steps = (0..number(fields, "step_count").clamp(0, 30))
         .map(|i| {
-            let field = |n: &str| format!("step.{i}.{n}");
-            let screen = (0..number(fields, &field("widget_count")).clamp(0, 30))
+            let prefix = format!("step.{i}.");
+            let widgets = number(fields, &format!("{prefix}widget_count")).clamp(0, 30);
+            let screen = (0..widgets)
                 .map(|j| {
-                    let w = |n: &str| text(fields, &format!("step.{i}.w.{j}.{n}"));
+                    let names = ["widget", "id", "label", "text", "detail"];
+                    let [widget, id, label, text, detail] =
+                        texts(fields, &format!("{prefix}w.{j}."), names);
                     tasks::WidgetRow {
-                        widget: w("widget"),
-                        id: w("id"),
-                        label: w("label"),
-                        text: w("text"),
-                        detail: w("detail"),
+                        widget,
+                        id,
+                        label,
+                        text,
+                        detail,
                     }
                 })
                 .collect();
+            let names = ["prompt", "ask", "field", "answer", "feedback", "explain"];
+            let [prompt, ask, field, answer, feedback, explain] = texts(fields, &prefix, names);
             tasks::StepForm {
-                prompt: text(fields, &field("prompt")),
+                prompt,
                 screen,
-                ask: text(fields, &field("ask")),
-                field: text(fields, &field("field")),
-                answer: fields
-                    .first(&field("answer"))
-                    .unwrap_or("")
-                    .replace("\r\n", "\n"),
-                feedback: text(fields, &field("feedback")),
-                explain: text(fields, &field("explain")),
+                ask,
+                field,
+                answer,
+                feedback,
+                explain,
             }
         })
         .collect();
-    tasks::TaskForm {
-        id: text(fields, "id"),
-        title: text(fields, "title"),
-        summary: text(fields, "summary"),
-        app: text(fields, "app"),
-        competences: text(fields, "competences"),
+    let mut form = tasks::TaskForm {
         pass_percent: number(fields, "pass_percent"),
         steps,
-    }
+        ..Default::default()
+    };
+    let names = ["id", "title", "summary", "app", "competences"];
+    [
+        form.id,
+        form.title,
+        form.summary,
+        form.app,
+        form.competences,
+    ] = texts(fields, "", names);
+    form
 }
 
-pub async fn new_task(desk: Desk) -> PageResult {
-    desk.show(View::Task(&TaskPage::new("", tasks::blank())), None)
-        .await
-}
-
+/// A practice task's form: the one the path names, or a new task's.
 pub async fn task(desk: Desk) -> PageResult {
-    let file = desk.segment("file");
-    let form = tasks::task(&desk.state, &desk.user, &desk.course, &file)
-        .await
-        .map_err(page_error)?;
-    desk.show(View::Task(&TaskPage::new(&file, form)), None)
-        .await
+    let page = match desk.item("file") {
+        Some(file) => {
+            let form = tasks::task(&desk.state, &desk.user, &desk.course, &file).await;
+            TaskPage::new(&file, form.map_err(page_error)?)
+        }
+        None => TaskPage::new("", tasks::blank()),
+    };
+    desk.show(View::Task(&page), None).await
 }
 
 /// Saves, previews, grows (one more step) or removes a task: the path names its file, or `new`.
 pub async fn save_task(desk: Desk, payload: web::Payload) -> PageResult {
     let fields = desk.form(payload).await?;
     let (state, user, course) = (&desk.state, &desk.user, &desk.course);
-    let file = Some(desk.segment("file")).filter(|f| !f.is_empty() && f != "new");
+    let file = desk.item("file");
     let mut form = task_form(&fields);
     let action = fields.first("action").unwrap_or("save");
     if action == "add_step" || action == "preview" {

@@ -75,23 +75,15 @@ pub struct TaskRow {
     pub title: String,
 }
 
-fn s(table: &toml::Table, key: &str) -> String {
-    table
-        .get(key)
-        .and_then(toml::Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
+use super::files::string as s;
 
+/// The strings of an array value (a list of ids, of accepted answers).
 fn strings(value: Option<&toml::Value>) -> Vec<String> {
-    value
-        .and_then(toml::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut t = toml::Table::new();
+    if let Some(v) = value {
+        t.insert("v".into(), v.clone());
+    }
+    super::files::strings(&t, "v")
 }
 
 /// The task file's name parts (`01-slug.toml` → 1, `slug`).
