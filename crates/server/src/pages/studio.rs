@@ -794,7 +794,7 @@ pub async fn save_question(desk: Desk, payload: web::Payload) -> PageResult {
     let rev = revision(&fields);
     let result = questions::save_question(state, user, course, rev, old.as_deref(), form).await;
     let to = |(_, id): (_, String)| match id.as_str() {
-        "" => format!("/studio/courses/{course}/questions#bank"),
+        "" => format!("/studio/courses/{course}/questions#questions-list"),
         id => format!("/studio/courses/{course}/questions/{id}#saved"),
     };
     desk.after(result, to, View::Question(&page)).await
