@@ -1042,82 +1042,7 @@ async fn prerequisites_are_picked_without_loops_and_learners_see_new_courses_mar
     let (_, admin) = app.account("quan.tri", None, &["learner", "admin"]).await?;
     crate::units::browser_login(&app, "quan.tri").await?;
 
-    // The picker lists the catalog's other courses.
-    let page = app.page("/studio/courses/on-tap").await.text();
-    assert!(
-        page.contains("name=\"prerequisites\" value=\"thu-nghiem\""),
-        "{page}"
-    );
-    assert!(!page.contains("name=\"prerequisites\" value=\"on-tap\""));
-    let settings = |rev: &str, prerequisite: &'static str| {
-        vec![
-            ("revision", rev.to_owned()),
-            ("title", "Ôn tập".to_owned()),
-            ("summary", "Ôn lại.".to_owned()),
-            ("groups", "citizen".to_owned()),
-            ("competences", "4.1".to_owned()),
-            ("level", "1".to_owned()),
-            ("minutes", "10".to_owned()),
-            ("prerequisites", prerequisite.to_owned()),
-            ("quiz_count", "0".to_owned()),
-        ]
-    };
-    let post = |path: String, fields: Vec<(&'static str, String)>| {
-        let app = &app;
-        async move {
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            app.submit_form(&path, &fields).await
-        }
-    };
-    let rev = revision(&draft(&app, &admin, "on-tap").await).to_string();
-    let r = post(
-        "/studio/courses/on-tap/settings".into(),
-        settings(&rev, "thu-nghiem"),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    review_and_publish(&app, &admin, &admin, "on-tap", "Ôn tập cần khóa thử nghiệm").await?;
-    assert_eq!(
-        app.state
-            .catalog()
-            .course("on-tap")
-            .ok_or("on-tap")?
-            .prerequisites,
-        vec!["thu-nghiem".to_owned()]
-    );
-
-    // thu-nghiem needing on-tap would be a loop: refused at the field, nothing written.
-    let rev = revision(&draft(&app, &admin, "thu-nghiem").await).to_string();
-    let mut fields = settings(&rev, "on-tap");
-    fields[1].1 = "Khóa học thử nghiệm".into();
-    let r = post("/studio/courses/thu-nghiem/settings".into(), fields).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
-    assert!(r.text().contains("data-field-error=\"prerequisites\""));
-    assert!(r.text().contains("vòng lặp"));
-    assert_eq!(
-        revision(&draft(&app, &admin, "thu-nghiem").await).to_string(),
-        rev
-    );
-    // Through the API too.
-    let r = app
-        .api(
-            actix_web::http::Method::PUT,
-            "/api/v1/studio/courses/thu-nghiem/settings",
-            Some(&admin),
-            Some(json!({"revision": rev.parse::<i64>()?, "title": "Khóa học thử nghiệm", "summary": "x", "groups": ["citizen"], "competences": ["4.1"], "level": 1, "minutes": 15, "prerequisites": ["on-tap"], "quizzes": []})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
-    assert_eq!(r.json()["error"], "studio_prerequisite_cycle");
-    assert_eq!(r.json()["field"], "prerequisites");
-
-    // Before anything new is published, no course is marked; a course first published now is
-    // "mới" in the learners' catalog, the courses that were there are not.
-    let catalog_page = app
-        .send(actix_web::test::TestRequest::get().uri("/courses"))
-        .await
-        .text();
-    assert!(!catalog_page.contains("data-new"), "{catalog_page}");
+    // A new course (from the template) picks thu-nghiem from the catalog as its prerequisite.
     let created = app
         .post(
             "/api/v1/studio/courses",
@@ -1126,7 +1051,63 @@ async fn prerequisites_are_picked_without_loops_and_learners_see_new_courses_mar
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let page = app.page("/studio/courses/khoa-moi").await.text();
+    assert!(
+        page.contains("name=\"prerequisites\" value=\"thu-nghiem\""),
+        "{page}"
+    );
+    assert!(!page.contains("name=\"prerequisites\" value=\"khoa-moi\""));
+    let settings = |d: &Value, prerequisite: &str| {
+        let mut fields = vec![
+            ("revision", revision(d).to_string()),
+            (
+                "title",
+                d["settings"]["title"].as_str().unwrap_or("").to_owned(),
+            ),
+            ("summary", "Khóa học cho người mới bắt đầu.".to_owned()),
+            ("level", "1".to_owned()),
+            ("minutes", "15".to_owned()),
+            ("prerequisites", prerequisite.to_owned()),
+            ("quiz_count", "0".to_owned()),
+        ];
+        for key in ["groups", "competences"] {
+            for v in d["settings"][key].as_array().into_iter().flatten() {
+                fields.push((key, v.as_str().unwrap_or("").to_owned()));
+            }
+        }
+        fields
+    };
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.submit_form(&path, &fields).await
+        }
+    };
+    let d = draft(&app, &admin, "khoa-moi").await;
+    let r = post(
+        "/studio/courses/khoa-moi/settings".into(),
+        settings(&d, "thu-nghiem"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+
+    // Before anything new is published, no course is marked; a course first published now is
+    // "mới" in the learners' catalog, the courses that were there are not.
+    let catalog_page = app
+        .send(actix_web::test::TestRequest::get().uri("/courses"))
+        .await
+        .text();
+    assert!(!catalog_page.contains("data-new"), "{catalog_page}");
     review_and_publish(&app, &admin, &admin, "khoa-moi", "Khóa học mới").await?;
+    assert_eq!(
+        app.state
+            .catalog()
+            .course("khoa-moi")
+            .ok_or("khoa-moi")?
+            .prerequisites,
+        vec!["thu-nghiem".to_owned()]
+    );
     let catalog_page = app
         .send(actix_web::test::TestRequest::get().uri("/courses"))
         .await
@@ -1141,5 +1122,34 @@ async fn prerequisites_are_picked_without_loops_and_learners_see_new_courses_mar
     assert!(card("khoa-moi").contains("data-new"), "{catalog_page}");
     assert!(!card("on-tap").contains("data-new"));
     assert!(!card("thu-nghiem").contains("data-new"));
+
+    // thu-nghiem needing khoa-moi would be a loop: refused at the field, nothing written.
+    let d = draft(&app, &admin, "thu-nghiem").await;
+    let rev = revision(&d).to_string();
+    let r = post(
+        "/studio/courses/thu-nghiem/settings".into(),
+        settings(&d, "khoa-moi"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("data-field-error=\"prerequisites\""));
+    assert!(r.text().contains("vòng lặp"));
+    assert_eq!(
+        revision(&draft(&app, &admin, "thu-nghiem").await).to_string(),
+        rev
+    );
+    // Through the API too.
+    let r = app
+        .api(
+            actix_web::http::Method::PUT,
+            "/api/v1/studio/courses/thu-nghiem/settings",
+            Some(&admin),
+            Some(json!({"revision": rev.parse::<i64>()?, "title": "Khóa học thử nghiệm", "summary": "x", "groups": ["citizen"], "competences": ["4.1", "4.2"], "level": 1, "minutes": 15, "prerequisites": ["khoa-moi"], "quizzes": []})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"], "studio_prerequisite_cycle");
+    assert_eq!(r.json()["field"], "prerequisites");
+
     Ok(())
 }
