@@ -172,7 +172,6 @@ test('an instructor writes a course in the studio, a reviewer publishes it, a le
     await page.getByRole('link', { name: 'Thêm câu hỏi' }).click();
     await page.waitForURL(/questions\/new$/);
     await look(page, '05-question-new');
-    await page.locator('body').click({ position: { x: 1, y: 1 } });
     await tabTo(page, '#id');
     await page.keyboard.type('ehs-otp');
     await tabTo(page, '#stem');
