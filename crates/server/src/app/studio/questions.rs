@@ -131,9 +131,10 @@ impl QuestionForm {
                     .iter()
                     .map(|a| {
                         let text = match a.value {
-                            NumericValue::Exact { number, tolerance } if tolerance == 0.0 => {
-                                number_text(number)
-                            }
+                            NumericValue::Exact {
+                                number,
+                                tolerance: 0.0,
+                            } => number_text(number),
                             NumericValue::Exact { number, tolerance } => {
                                 format!("{}:{}", number_text(number), number_text(tolerance))
                             }
@@ -535,10 +536,10 @@ mod tests {
 
     #[test]
     fn a_question_round_trips_through_its_form() {
-        let qs = hocvuso_assessment::gift::parse(BANK).unwrap();
+        let qs = hocvuso_assessment::gift::parse(BANK).expect("in the test");
         for q in &qs {
-            let form = QuestionForm::of(q).unwrap();
-            let back = form.question(q.text.format).unwrap();
+            let form = QuestionForm::of(q).expect("in the test");
+            let back = form.question(q.text.format).expect("in the test");
             assert_eq!(back.kind, q.kind, "{form:?}");
             assert_eq!(back.tags, q.tags);
         }
@@ -547,21 +548,26 @@ mod tests {
     #[test]
     fn a_splice_replaces_only_its_block() {
         let lines: Vec<&str> = BANK.lines().collect();
-        let qs = hocvuso_assessment::gift::parse(BANK).unwrap();
+        let qs = hocvuso_assessment::gift::parse(BANK).expect("in the test");
         let second = &qs[1];
         let range = block(&lines, second.line);
         assert_eq!(range, 6..=8);
-        let mut form = QuestionForm::of(second).unwrap();
+        let mut form = QuestionForm::of(second).expect("in the test");
         form.answer = false;
-        let q = form.question(TextFormat::Moodle).unwrap();
+        let q = form.question(TextFormat::Moodle).expect("in the test");
         let out = splice(BANK, Some(&range), Some(&q));
         assert!(out.starts_with("// Ngân hàng thử\n\n// [id:q-1]"), "{out}");
         assert!(out.contains("// ghi chú\n// [id:q-2]"), "{out}");
-        let again = hocvuso_assessment::gift::parse(&out).unwrap();
+        let again = hocvuso_assessment::gift::parse(&out).expect("in the test");
         assert_eq!(again.len(), 2);
         assert_eq!(again[0], qs[0]);
         let removed = splice(BANK, Some(&block(&lines, qs[0].line)), None);
-        assert_eq!(hocvuso_assessment::gift::parse(&removed).unwrap().len(), 1);
+        assert_eq!(
+            hocvuso_assessment::gift::parse(&removed)
+                .expect("in the test")
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -445,11 +445,12 @@ feedback = "Dừng lại."
 
     #[test]
     fn a_task_round_trips_through_its_form() {
-        let (table, form) = TaskForm::read("01-tra-tien.toml", TASK).unwrap();
+        let (table, form) = TaskForm::read("01-tra-tien.toml", TASK).expect("in the test");
         assert_eq!(form.id, "tra-tien");
         assert_eq!(form.steps[1].answer, "Cứ xác nhận | Dừng lại.\n* Hỏi lại");
-        let written = form.write(table).unwrap();
-        let (again_table, again) = TaskForm::read("01-tra-tien.toml", &written).unwrap();
+        let written = form.write(table).expect("in the test");
+        let (again_table, again) =
+            TaskForm::read("01-tra-tien.toml", &written).expect("in the test");
         assert_eq!(again, form);
         assert_eq!(s(&again_table, "extra"), "giữ lại");
     }
