@@ -731,3 +731,436 @@ async fn the_second_of_two_editors_is_refused_with_the_others_text_and_racing_pu
     assert_eq!(history[0]["author"], "Người giang.vien");
     Ok(())
 }
+
+/// The part of a page between `from` and the end of the element's section.
+fn section<'a>(html: &'a str, from: &str) -> &'a str {
+    let start = html.find(from).unwrap_or(html.len());
+    let end = html[start..]
+        .find("</section>")
+        .map_or(html.len(), |e| start + e);
+    &html[start..end]
+}
+
+/// The draft's `questions.gift` as the questions page shows it.
+async fn bank_text(app: &TestApp, course: &str) -> String {
+    let page = app
+        .page(&format!("/studio/courses/{course}/questions"))
+        .await
+        .text();
+    let bank = section(&page, "id=\"bank\"");
+    let pre = page
+        .find("<pre class=\"words\" id=\"bank\">")
+        .map(|at| &page[at..])
+        .unwrap_or(bank);
+    pre.split("</pre>").next().unwrap_or("").to_owned()
+}
+
+#[actix_web::test]
+async fn questions_and_practice_tasks_are_edited_as_forms_and_previewed_as_learners_see_them(
+) -> TestResult {
+    let (app, _content) = studio_app().await?;
+    let (_, writer) = app
+        .account("giang.vien", None, &["learner", "instructor"])
+        .await?;
+    let admin = app.admin("quan.tri").await?;
+    crate::units::browser_login(&app, "giang.vien").await?;
+
+    // A course from the template, through the page's form.
+    app.page("/studio").await;
+    let r = app
+        .submit_form("/studio", &[("id", "hoc-so"), ("title", "Học số")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.location().as_deref(), Some("/studio/courses/hoc-so"));
+    let base = "/studio/courses/hoc-so";
+
+    // An empty question form, usable without script.
+    let form = app.page(&format!("{base}/questions/new")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("id=\"question-form\""));
+    assert!(hocvuso_stories::needs_no_script(&form.text()));
+    let rev = revision(&draft(&app, &writer, "hoc-so").await).to_string();
+    let question = |kind: &'static str, right: [&'static str; 3]| {
+        let rev = rev.clone();
+        move |action: &'static str| -> Vec<(&'static str, String)> {
+            vec![
+                ("revision", rev.clone()),
+                ("action", action.into()),
+                ("id", "hs-otp".into()),
+                ("type", kind.into()),
+                ("stem", "Ai được biết mã OTP của bạn?".into()),
+                ("tags", "competence-4.1".into()),
+                ("option_count", "3".into()),
+                ("option.0.text", "Không ai cả".into()),
+                ("option.0.correct", right[0].into()),
+                (
+                    "option.0.feedback",
+                    "Chính xác, OTP là của riêng bạn.".into(),
+                ),
+                ("option.1.text", "Nhân viên ngân hàng gọi điện đến".into()),
+                ("option.1.correct", right[1].into()),
+                (
+                    "option.1.feedback",
+                    "Ngân hàng không bao giờ hỏi mã OTP.".into(),
+                ),
+                ("option.2.text", "Người thân trong gia đình".into()),
+                ("option.2.correct", right[2].into()),
+                ("option.2.feedback", "Ngay cả người thân cũng không.".into()),
+            ]
+        }
+    };
+    let send = |fields: Vec<(&'static str, String)>, path: String| {
+        let app = &app;
+        async move {
+            // A browser leaves an unticked box out of the form.
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .filter(|(k, v)| !(k.ends_with(".correct") && v.is_empty()))
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect();
+            app.submit_form(&path, &fields).await
+        }
+    };
+
+    // The preview shows the question as a quiz does: the options, never the key or feedback.
+    let single = question("single_choice", ["1", "", ""]);
+    let r = send(single("preview"), format!("{base}/questions/new")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let preview = section(&r.text(), "id=\"preview\"").to_owned();
+    assert!(
+        preview.contains("Ai được biết mã OTP của bạn?"),
+        "{preview}"
+    );
+    assert!(preview.contains("type=\"radio\""), "{preview}");
+    assert!(preview.contains("Người thân trong gia đình"));
+    assert!(!preview.contains("Chính xác"), "feedback shown: {preview}");
+
+    // No right option: refused at the options, nothing written.
+    let none = question("single_choice", ["", "", ""]);
+    let r = send(none("save"), format!("{base}/questions/new")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("data-field-error=\"options\""));
+    assert!(r.text().contains("Hãy đánh dấu đáp án đúng"));
+    assert_eq!(
+        revision(&draft(&app, &writer, "hoc-so").await).to_string(),
+        rev
+    );
+
+    // Saved into the bank, then changed to a checkbox question with two right options.
+    let r = send(single("save"), format!("{base}/questions/new")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        r.location().as_deref(),
+        Some("/studio/courses/hoc-so/questions/hs-otp#saved")
+    );
+    let bank = bank_text(&app, "hoc-so").await;
+    assert!(bank.contains("[id:hs-otp]"), "{bank}");
+    let page = app.page(&format!("{base}/questions/hs-otp")).await.text();
+    assert!(page.contains("value=\"Nhân viên ngân hàng gọi điện đến\""));
+    let rev2 = revision(&draft(&app, &writer, "hoc-so").await).to_string();
+    let multiple = question("multiple_choice", ["1", "", "1"]);
+    let mut fields = multiple("save");
+    fields[0].1 = rev2;
+    let r = send(fields, format!("{base}/questions/hs-otp")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    // The item-writing rules' finding shows on the question's form, then the stem is fixed.
+    let page = app.page(&format!("{base}/questions/hs-otp")).await.text();
+    assert!(page.contains("data-question-warnings"), "{page}");
+    assert!(page.contains("stem-marker"), "{page}");
+    let mut fields = multiple("save");
+    fields[0].1 = revision(&draft(&app, &writer, "hoc-so").await).to_string();
+    fields[4].1 = "Ai được biết mã OTP của bạn? (Chọn tất cả ý đúng)".into();
+    let r = send(fields, format!("{base}/questions/hs-otp")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = app.page(&format!("{base}/questions/hs-otp")).await.text();
+    assert!(!page.contains("data-question-warnings"), "{page}");
+    let bank = bank_text(&app, "hoc-so").await;
+    assert!(bank.contains("~%50%Không ai cả"), "{bank}");
+    assert!(bank.contains("~%-50%Nhân viên"), "{bank}");
+
+    // A pasted bank's question edited through its form: the others stay as written.
+    let rev3 = revision(&draft(&app, &writer, "hoc-so").await);
+    let r = app
+        .post(
+            "/api/v1/studio/courses/hoc-so/questions",
+            Some(&writer),
+            json!({"revision": rev3, "format": "gift", "text": gift("hs")}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let before = bank_text(&app, "hoc-so").await;
+    let page = app.page(&format!("{base}/questions/hs-2")).await.text();
+    assert!(page.contains("Ai được biết mã OTP của bạn?") || page.contains("hs-2"));
+    let rev4 = revision(&draft(&app, &writer, "hoc-so").await).to_string();
+    let r = app
+        .submit_form(
+            &format!("{base}/questions/hs-2"),
+            &[
+                ("revision", &rev4),
+                ("action", "save"),
+                ("id", "hs-2"),
+                ("type", "true_false"),
+                (
+                    "stem",
+                    "Không ai được biết mã OTP của bạn, kể cả nhân viên ngân hàng.",
+                ),
+                ("tags", "competence-4.1 level-1"),
+                ("answer", "true"),
+                ("feedback_wrong", "Mã OTP chỉ dành cho bạn."),
+                ("option_count", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let after = bank_text(&app, "hoc-so").await;
+    assert!(
+        after.contains("kể cả nhân viên ngân hàng.{TRUE#Mã OTP chỉ dành cho bạn.}")
+            || after.contains("{T#Mã OTP"),
+        "{after}"
+    );
+    for id in ["hs-0", "hs-1", "hs-3", "hs-4"] {
+        let block = |text: &str| {
+            let at = text.find(&format!("[id:{id}]")).unwrap_or(0);
+            text[at..].split("\n\n").next().unwrap_or("").to_owned()
+        };
+        assert_eq!(block(&before), block(&after), "{id} changed");
+    }
+    // Removed.
+    let rev5 = revision(&draft(&app, &writer, "hoc-so").await).to_string();
+    let r = app
+        .submit_form(
+            &format!("{base}/questions/hs-4"),
+            &[
+                ("revision", &rev5),
+                ("action", "delete"),
+                ("option_count", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(!bank_text(&app, "hoc-so").await.contains("[id:hs-4]"));
+
+    // A lesson previewed as the learner will read it, with the button; nothing saved.
+    let rev6 = revision(&draft(&app, &writer, "hoc-so").await).to_string();
+    let r = app
+        .submit_form(
+            &format!("{base}/lessons/new"),
+            &[
+                ("revision", &rev6),
+                ("action", "preview"),
+                ("slug", "mat-khau"),
+                ("title", "Mật khẩu"),
+                ("minutes", "5"),
+                ("competences", "4.1"),
+                ("body", LESSON_BODY),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let preview = section(&r.text(), "id=\"preview\"").to_owned();
+    assert!(
+        preview.contains("<h2>Các bước</h2>") || preview.contains(">Các bước</h2>"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("<li>Chọn một câu dễ nhớ.</li>"),
+        "{preview}"
+    );
+    assert!(preview.contains("Mật khẩu"));
+    assert_eq!(
+        revision(&draft(&app, &writer, "hoc-so").await).to_string(),
+        rev6
+    );
+
+    // A practice task through its form: a step with nothing to answer is refused at the steps;
+    // a tap step is saved and the course loads with it.
+    let task_form = app.page(&format!("{base}/tasks/new")).await;
+    assert_eq!(task_form.status, StatusCode::OK);
+    assert!(task_form.text().contains("id=\"task-form\""));
+    let task = |answer: &'static str| {
+        vec![
+            ("revision", rev6.clone()),
+            ("action", "save".to_owned()),
+            ("id", "quet-ma".to_owned()),
+            ("title", "Quét mã QR để trả tiền".to_owned()),
+            ("app", "Ngân hàng Sông Hồng".to_owned()),
+            ("competences", "4.1".to_owned()),
+            ("pass_percent", "60".to_owned()),
+            ("step_count", "1".to_owned()),
+            ("step.0.prompt", "Chạm vào chỗ để quét mã QR.".to_owned()),
+            ("step.0.widget_count", "3".to_owned()),
+            ("step.0.w.0.widget", "title".to_owned()),
+            ("step.0.w.0.text", "Ngân hàng Sông Hồng".to_owned()),
+            ("step.0.w.1.widget", "button".to_owned()),
+            ("step.0.w.1.id", "chuyen-tien".to_owned()),
+            ("step.0.w.1.text", "Chuyển tiền".to_owned()),
+            ("step.0.w.2.widget", "button".to_owned()),
+            ("step.0.w.2.id", "quet-qr".to_owned()),
+            ("step.0.w.2.text", "Quét mã QR".to_owned()),
+            ("step.0.ask", "tap".to_owned()),
+            ("step.0.answer", answer.to_owned()),
+            ("step.0.feedback", "Tìm nút “Quét mã QR”.".to_owned()),
+        ]
+    };
+    let r = send(task(""), format!("{base}/tasks/new")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("data-field-error=\"steps\""));
+    // A tap on a widget the screen does not have: the loader's problem, nothing written.
+    let r = send(task("khong-co"), format!("{base}/tasks/new")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("01-quet-ma.toml:"), "{}", r.text());
+    let r = send(task("quet-qr"), format!("{base}/tasks/new")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        r.location().as_deref(),
+        Some("/studio/courses/hoc-so/tasks/01-quet-ma.toml#saved")
+    );
+    let page = app
+        .page(&format!("{base}/tasks/01-quet-ma.toml"))
+        .await
+        .text();
+    assert!(page.contains("value=\"quet-qr\""));
+    let preview = section(&page, "id=\"preview\"").to_owned();
+    assert!(preview.contains("Chạm vào chỗ để quét mã QR."), "{preview}");
+    let course_page = app.page(base).await.text();
+    assert!(course_page.contains("data-tasks"));
+    assert!(course_page.contains("Quét mã QR để trả tiền"));
+
+    // Published: learners get the question and the task.
+    review_and_publish(
+        &app,
+        &writer,
+        &admin,
+        "hoc-so",
+        "Học số: câu hỏi và thực hành",
+    )
+    .await?;
+    let catalog = app.state.catalog();
+    let course = catalog.course("hoc-so").ok_or("published")?;
+    assert!(course
+        .bank
+        .iter()
+        .any(|q| q.id.as_deref() == Some("hs-otp")));
+    assert!(course.bank.iter().all(|q| q.id.as_deref() != Some("hs-4")));
+    assert_eq!(course.tasks.len(), 1);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn prerequisites_are_picked_without_loops_and_learners_see_new_courses_marked() -> TestResult
+{
+    let (app, _content) = studio_app().await?;
+    let (_, admin) = app.account("quan.tri", None, &["learner", "admin"]).await?;
+    crate::units::browser_login(&app, "quan.tri").await?;
+
+    // A new course (from the template) picks thu-nghiem from the catalog as its prerequisite.
+    let created = app
+        .post(
+            "/api/v1/studio/courses",
+            Some(&admin),
+            json!({"id": "khoa-moi", "title": "Khóa học mới toanh"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let page = app.page("/studio/courses/khoa-moi").await.text();
+    assert!(
+        page.contains("name=\"prerequisites\" value=\"thu-nghiem\""),
+        "{page}"
+    );
+    assert!(!page.contains("name=\"prerequisites\" value=\"khoa-moi\""));
+    let settings = |d: &Value, prerequisite: &str| {
+        let mut fields = vec![
+            ("revision", revision(d).to_string()),
+            (
+                "title",
+                d["settings"]["title"].as_str().unwrap_or("").to_owned(),
+            ),
+            ("summary", "Khóa học cho người mới bắt đầu.".to_owned()),
+            ("level", "1".to_owned()),
+            ("minutes", "15".to_owned()),
+            ("prerequisites", prerequisite.to_owned()),
+            ("quiz_count", "0".to_owned()),
+        ];
+        for key in ["groups", "competences"] {
+            for v in d["settings"][key].as_array().into_iter().flatten() {
+                fields.push((key, v.as_str().unwrap_or("").to_owned()));
+            }
+        }
+        fields
+    };
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.submit_form(&path, &fields).await
+        }
+    };
+    let d = draft(&app, &admin, "khoa-moi").await;
+    let r = post(
+        "/studio/courses/khoa-moi/settings".into(),
+        settings(&d, "thu-nghiem"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+
+    // Before anything new is published, no course is marked; a course first published now is
+    // "mới" in the learners' catalog, the courses that were there are not.
+    let catalog_page = app
+        .send(actix_web::test::TestRequest::get().uri("/courses"))
+        .await
+        .text();
+    assert!(!catalog_page.contains("data-new"), "{catalog_page}");
+    review_and_publish(&app, &admin, &admin, "khoa-moi", "Khóa học mới").await?;
+    assert_eq!(
+        app.state
+            .catalog()
+            .course("khoa-moi")
+            .ok_or("khoa-moi")?
+            .prerequisites,
+        vec!["thu-nghiem".to_owned()]
+    );
+    let catalog_page = app
+        .send(actix_web::test::TestRequest::get().uri("/courses"))
+        .await
+        .text();
+    let card = |id: &str| {
+        let at = catalog_page
+            .find(&format!("href=\"/courses/{id}\""))
+            .unwrap_or(0);
+        let start = catalog_page[..at].rfind("<li class=\"card").unwrap_or(0);
+        catalog_page[start..at].to_owned()
+    };
+    assert!(card("khoa-moi").contains("data-new"), "{catalog_page}");
+    assert!(!card("on-tap").contains("data-new"));
+    assert!(!card("thu-nghiem").contains("data-new"));
+
+    // thu-nghiem needing khoa-moi would be a loop: refused at the field, nothing written.
+    let d = draft(&app, &admin, "thu-nghiem").await;
+    let rev = revision(&d).to_string();
+    let r = post(
+        "/studio/courses/thu-nghiem/settings".into(),
+        settings(&d, "khoa-moi"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("data-field-error=\"prerequisites\""));
+    assert!(r.text().contains("vòng lặp"));
+    assert_eq!(
+        revision(&draft(&app, &admin, "thu-nghiem").await).to_string(),
+        rev
+    );
+    // Through the API too.
+    let r = app
+        .api(
+            actix_web::http::Method::PUT,
+            "/api/v1/studio/courses/thu-nghiem/settings",
+            Some(&admin),
+            Some(json!({"revision": rev.parse::<i64>()?, "title": "Khóa học thử nghiệm", "summary": "x", "groups": ["citizen"], "competences": ["4.1", "4.2"], "level": 1, "minutes": 15, "prerequisites": ["khoa-moi"], "quizzes": []})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["error"], "studio_prerequisite_cycle");
+    assert_eq!(r.json()["field"], "prerequisites");
+
+    Ok(())
+}

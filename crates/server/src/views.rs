@@ -72,6 +72,8 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "studio_review.html",
     "studio_history.html",
     "studio_compare.html",
+    "studio_question.html",
+    "studio_task.html",
     "my_data.html",
     "account_deleted.html",
     "audit.html",

@@ -27,6 +27,19 @@ pub enum Command {
         /// Only this course (default: every course).
         course: Option<String>,
     },
+    /// Write a course (default: every course) for another instance: its folder as files
+    /// (`--to folder`, into OUT/courses/<id>/) or one zip file (`--to zip`), or its question
+    /// bank for Moodle (`--to gift` or `--to moodle-xml`, OUT/<id>.gift or .xml).
+    Export {
+        /// The course's id (default: every course).
+        course: Option<String>,
+        #[arg(long, value_enum, default_value = "folder")]
+        to: super::export::Shape,
+        /// Where to write: a folder (folder, gift, moodle-xml; default `export`) or the zip
+        /// file (default `<course>.zip`, or `courses.zip`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn audio(common: &super::Common, course: Option<&str>) -> Result<()> {
@@ -64,6 +77,9 @@ fn audio(common: &super::Common, course: Option<&str>) -> Result<()> {
 pub fn run(common: &super::Common, cmd: Command) -> Result<()> {
     match cmd {
         Command::Audio { course } => audio(common, course.as_deref()),
+        Command::Export { course, to, out } => {
+            super::export::export(&common.content_dir, course.as_deref(), to, out)
+        }
         Command::Stats { dir, format } => {
             let catalog = hocvuso_course::load(&dir)
                 .map_err(|p| anyhow::anyhow!("content in {} is invalid:\n{p}", dir.display()))?;

@@ -1,6 +1,7 @@
 pub mod backup;
 pub mod content;
 pub mod dev;
+pub mod export;
 pub mod keys;
 pub mod ledger;
 pub mod migrate;

@@ -195,6 +195,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/studio/courses/{course_id}/questions").post(studio::questions),
                 )
+                .service(
+                    web::resource("/studio/courses/{course_id}/questions/{question_id}")
+                        .get(studio::question)
+                        .put(studio::save_question)
+                        .delete(studio::remove_question),
+                )
+                .service(
+                    web::resource("/studio/courses/{course_id}/tasks/{task_id}")
+                        .get(studio::task)
+                        .put(studio::save_task)
+                        .delete(studio::remove_task),
+                )
                 .service(web::resource("/studio/courses/{course_id}/media").post(studio::media))
                 .service(web::resource("/studio/courses/{course_id}/history").get(studio::history))
                 .service(web::resource("/studio/courses/{course_id}/compare").get(studio::compare))

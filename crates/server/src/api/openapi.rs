@@ -210,6 +210,8 @@ impl Modify for ContractResponses {
         studio::lesson, studio::save_lesson, studio::remove_lesson, studio::order,
         studio::questions, studio::media, studio::step, studio::history, studio::compare,
         studio::roll_back, studio::authors, studio::assign,
+        studio::question, studio::save_question, studio::remove_question,
+        studio::task, studio::save_task, studio::remove_task,
         privacy::my_data, privacy::delete_me, privacy::withdraw_consent, privacy::audit,
     ),
     components(schemas(crate::error::ErrorBody)),

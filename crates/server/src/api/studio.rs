@@ -558,3 +558,151 @@ pub async fn assign(
     studio::assign(&state, &user.0, &path, &body.username, &body.role).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct QuestionRequest {
+    pub revision: i64,
+    pub question: studio::questions::QuestionForm,
+}
+
+/// One question of the draft's `questions.gift` as the question form shows it (ordering and
+/// hotspot questions live in `questions.toml` and are not served here).
+#[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/questions/{question_id}", tag = "studio", security(("bearer" = [])),
+    responses((status = 200, body = studio::questions::QuestionForm), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn question(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+) -> Reply {
+    let (course, id) = path.into_inner();
+    let found = studio::questions::question(&state, &user.0, &course, &id).await?;
+    Ok(HttpResponse::Ok().json(found.form))
+}
+
+/// Saves a question through its form: the question the path names is replaced (its block of
+/// the bank rewritten, the rest of the file untouched), or, when the bank has no such
+/// question, one is added with that id.
+#[utoipa::path(put, path = "/api/v1/studio/courses/{course_id}/questions/{question_id}", tag = "studio", security(("bearer" = [])), request_body = QuestionRequest,
+    responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
+pub async fn save_question(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Reply {
+    let (course, id) = path.into_inner();
+    let body: QuestionRequest = read_json(&user.0, payload, 256 * 1024).await?;
+    let draft = studio::draft(&state, &user.0, &course).await?;
+    let exists = studio::questions::Blocks::of(&draft).find(&id).is_some();
+    if !exists && body.question.id.trim() != id {
+        return Err(Refusal::Error {
+            error: AppError::unprocessable("studio_invalid_id"),
+            field: Some("id".into()),
+        }
+        .into());
+    }
+    let old = exists.then_some(id.as_str());
+    let (saved, _) = studio::questions::save_question(
+        &state,
+        &user.0,
+        &course,
+        body.revision,
+        old,
+        Some(&body.question),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+/// Removes a question from the draft's `questions.gift`.
+#[utoipa::path(delete, path = "/api/v1/studio/courses/{course_id}/questions/{question_id}", tag = "studio", security(("bearer" = [])), params(RevisionQuery),
+    responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
+pub async fn remove_question(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    q: web::Query<RevisionQuery>,
+) -> Reply {
+    let (course, id) = path.into_inner();
+    let (saved, _) =
+        studio::questions::save_question(&state, &user.0, &course, q.revision, Some(&id), None)
+            .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TaskRequest {
+    pub revision: i64,
+    pub task: studio::tasks::TaskForm,
+}
+
+/// A practice task of the draft (`tasks/NN-<task_id>.toml`) as the task form shows it.
+#[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/tasks/{task_id}", tag = "studio", security(("bearer" = [])),
+    responses((status = 200, body = studio::tasks::TaskForm), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn task(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+) -> Reply {
+    let (course, id) = path.into_inner();
+    let file = task_file(&state, &user.0, &course, &id).await?;
+    let file = file.ok_or_else(AppError::not_found)?;
+    Ok(HttpResponse::Ok().json(studio::tasks::task(&state, &user.0, &course, &file).await?))
+}
+
+async fn task_file(
+    state: &AppState,
+    user: &hocvuso_store::User,
+    course: &str,
+    id: &str,
+) -> Result<Option<String>, StudioError> {
+    let draft = studio::draft(state, user, course).await?;
+    Ok(studio::tasks::rows(&draft)
+        .into_iter()
+        .find(|t| t.id == id)
+        .map(|t| t.file))
+}
+
+/// Saves a practice task through its form: the task the path names, or a new one with that id
+/// after the others. The loader checks it like any file of the course.
+#[utoipa::path(put, path = "/api/v1/studio/courses/{course_id}/tasks/{task_id}", tag = "studio", security(("bearer" = [])), request_body = TaskRequest,
+    responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
+pub async fn save_task(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Reply {
+    let (course, id) = path.into_inner();
+    let mut body: TaskRequest = read_json(&user.0, payload, 256 * 1024).await?;
+    body.task.id = id.clone();
+    let file = task_file(&state, &user.0, &course, &id).await?;
+    let (saved, _) = studio::tasks::save_task(
+        &state,
+        &user.0,
+        &course,
+        body.revision,
+        file.as_deref(),
+        Some(&body.task),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+/// Removes a practice task from the draft.
+#[utoipa::path(delete, path = "/api/v1/studio/courses/{course_id}/tasks/{task_id}", tag = "studio", security(("bearer" = [])), params(RevisionQuery),
+    responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
+pub async fn remove_task(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    q: web::Query<RevisionQuery>,
+) -> Reply {
+    let (course, id) = path.into_inner();
+    let file = task_file(&state, &user.0, &course, &id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let (saved, _) =
+        studio::tasks::save_task(&state, &user.0, &course, q.revision, Some(&file), None).await?;
+    Ok(HttpResponse::Ok().json(saved))
+}

@@ -97,3 +97,69 @@ impl FormFields {
         self.first("csrf").unwrap_or("")
     }
 }
+
+/// A multipart form's parts (name, file name, bytes), read within a byte limit in all and at
+/// most 16 parts, its CSRF field checked.
+pub struct Parts(Vec<(String, String, Vec<u8>)>);
+
+impl Parts {
+    /// Reads the parts; a body over `max_bytes` is refused with 413 `too_large` (the key the
+    /// form shows at its file field).
+    pub async fn read(
+        req: &actix_web::HttpRequest,
+        mut body: actix_multipart::Multipart,
+        max_bytes: usize,
+        too_large: &'static str,
+    ) -> Result<Self, AppError> {
+        let mut parts = Vec::new();
+        let mut total = 0usize;
+        while let Some(field) = body.next().await {
+            let mut field = field.map_err(|_| AppError::bad_request("invalid_form"))?;
+            let name = field.name().unwrap_or("").to_owned();
+            let disposition = field.content_disposition();
+            let file_name = disposition.and_then(|d| d.get_filename());
+            let file_name = file_name.unwrap_or("").to_owned();
+            let mut data = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|_| AppError::bad_request("invalid_form"))?;
+                total += chunk.len();
+                if total > max_bytes {
+                    return Err(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, too_large));
+                }
+                data.extend_from_slice(&chunk);
+            }
+            if parts.len() >= 16 {
+                return Err(AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_many_fields",
+                ));
+            }
+            parts.push((name, file_name, data));
+        }
+        let parts = Self(parts);
+        crate::auth::csrf::verify(req, &parts.text("csrf"))?;
+        Ok(parts)
+    }
+
+    /// A text field (empty when absent).
+    pub fn text(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, d)| String::from_utf8_lossy(d).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// A file field that was filled in: its file name and bytes.
+    pub fn file(&self, name: &str) -> Option<(&str, &[u8])> {
+        self.0
+            .iter()
+            .find(|(n, f, d)| n == name && !f.is_empty() && !d.is_empty())
+            .map(|(_, f, d)| (f.as_str(), d.as_slice()))
+    }
+
+    /// The `revision` field of a studio form (-1 when missing, which no draft has).
+    pub fn revision(&self) -> i64 {
+        self.text("revision").trim().parse().unwrap_or(-1)
+    }
+}

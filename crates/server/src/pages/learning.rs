@@ -76,6 +76,10 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
             })
             .collect();
         return Page::new(&req, &state, None)
+            .with(
+                "new_courses",
+                &crate::app::studio::new_courses(&state).await,
+            )
             .with("courses", &cards)
             .with("anonymous", &true)
             .render("courses.html");
@@ -137,6 +141,10 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
         .with("group_title", &group.map(|g| g.title.as_str()))
         .with("placement", &placement)
         .with("courses", &cards)
+        .with(
+            "new_courses",
+            &crate::app::studio::new_courses(&state).await,
+        )
         .with("next", &next)
         .render("courses.html")
 }

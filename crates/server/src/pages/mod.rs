@@ -191,8 +191,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/studio/courses/{course_id}/order").post(studio::reorder))
         .service(
             web::resource("/studio/courses/{course_id}/lessons/new")
-                .get(studio::new_lesson)
-                .post(studio::create_lesson),
+                .get(studio::lesson)
+                .post(studio::save_lesson),
         )
         .service(
             web::resource("/studio/courses/{course_id}/lessons/{file}")
@@ -203,6 +203,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/studio/courses/{course_id}/questions")
                 .get(studio::questions)
                 .post(studio::import_questions),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/questions/new")
+                .get(studio::question)
+                .post(studio::save_question),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/questions/{question}")
+                .get(studio::question)
+                .post(studio::save_question),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/tasks/new")
+                .get(studio::task)
+                .post(studio::save_task),
+        )
+        .service(
+            web::resource("/studio/courses/{course_id}/tasks/{file}")
+                .get(studio::task)
+                .post(studio::save_task),
         )
         .service(
             web::resource("/studio/courses/{course_id}/media")
@@ -237,7 +257,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/static/site.css").get(stylesheet))
         .service(web::resource("/media/{course_id}/{path:.*}").get(media))
         .service(web::resource("/audio/{course_id}/{name}").get(narration))
-        .service(web::resource("/static/narration.js").get(narration_script));
+        .service(web::resource("/static/narration.js").get(narration_script))
+        .service(web::resource("/static/studio.js").get(studio::script));
 }
 
 /// A failure shown as a page, in Vietnamese, with the right status.

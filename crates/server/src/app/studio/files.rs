@@ -28,7 +28,7 @@ pub struct CourseSettings {
     pub quizzes: Vec<QuizSettings>,
 }
 
-fn strings(table: &toml::Table, key: &str) -> Vec<String> {
+pub fn strings(table: &toml::Table, key: &str) -> Vec<String> {
     table
         .get(key)
         .and_then(toml::Value::as_array)
@@ -40,7 +40,7 @@ fn strings(table: &toml::Table, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn string(table: &toml::Table, key: &str) -> String {
+pub fn string(table: &toml::Table, key: &str) -> String {
     table
         .get(key)
         .and_then(toml::Value::as_str)

@@ -21,7 +21,9 @@ pub mod check;
 pub mod diff;
 pub mod files;
 pub mod media;
+pub mod questions;
 pub mod repo;
+pub mod tasks;
 pub mod workspace;
 
 use actix_web::http::StatusCode;
@@ -639,6 +641,13 @@ pub async fn save_settings(
     {
         return Err(Refusal::at("prerequisites", "studio_unknown_course"));
     }
+    if settings
+        .prerequisites
+        .iter()
+        .any(|p| requires(&catalog, p, course))
+    {
+        return Err(Refusal::at("prerequisites", "studio_prerequisite_cycle"));
+    }
     if !(1..=8).contains(&settings.level) {
         return Err(Refusal::at("level", "studio_bad_number"));
     }
@@ -672,6 +681,24 @@ pub async fn save_settings(
         vec![("course.toml".into(), Some(text.into_bytes()))],
     )
     .await
+}
+
+/// Whether course `from` needs `target` first, directly or through its own prerequisites
+/// (making `target` need `from` would be a loop).
+pub fn requires(catalog: &Catalog, from: &str, target: &str) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec![from.to_owned()];
+    while let Some(id) = todo.pop() {
+        if id == target {
+            return true;
+        }
+        if seen.insert(id.clone()) {
+            if let Some(c) = catalog.course(&id) {
+                todo.extend(c.prerequisites.iter().cloned());
+            }
+        }
+    }
+    false
 }
 
 async fn read_draft_file(
@@ -1520,6 +1547,43 @@ pub async fn draft_media(
     let bytes = blocking(move || std::fs::read(file).map_err(|_| AppError::not_found())).await?;
     let kind = media::judge(&bytes)?;
     Ok((bytes, kind))
+}
+
+/// How long a course first published in the studio shows "mới" in the learners' catalog.
+pub const NEW_FOR_DAYS: i64 = 14;
+
+/// The courses first published in the last `NEW_FOR_DAYS` days (the learners' catalog marks
+/// them "mới"), from the content repository's history; remembered per head, so a catalog page
+/// reads the history once per publish. A content folder that is not a repository (nothing was
+/// ever published from the studio) has none. Never opens or makes a repository otherwise.
+pub async fn new_courses(state: &AppState) -> Vec<String> {
+    static SEEN: std::sync::Mutex<Option<(String, i64, Vec<String>)>> = std::sync::Mutex::new(None);
+    let dir = state.settings.content_dir.clone();
+    let now = now_seconds(state);
+    let since = now - NEW_FOR_DAYS * 86_400;
+    let found = blocking(move || {
+        let Ok(repo) = gix::open(&dir) else {
+            return Ok(None);
+        };
+        let Some(head) = repo::head(&repo).ok().flatten().map(|h| h.to_string()) else {
+            return Ok(None);
+        };
+        if let Ok(seen) = SEEN.lock() {
+            // The same head within the hour: the same answer.
+            if let Some((h, at, list)) = seen.as_ref() {
+                if *h == head && (now - at).abs() < 3600 {
+                    return Ok(Some(list.clone()));
+                }
+            }
+        }
+        let list = repo::added_since(&repo, since).unwrap_or_default();
+        if let Ok(mut seen) = SEEN.lock() {
+            *seen = Some((head, now, list.clone()));
+        }
+        Ok(Some(list))
+    })
+    .await;
+    found.ok().flatten().unwrap_or_default()
 }
 
 /// Other instances serving the same content folder (a shared volume) pick a publish up by

@@ -347,3 +347,34 @@ pub fn commit_id(repo: &gix::Repository, hex: &str) -> Option<ObjectId> {
     let id = ObjectId::from_hex(hex.as_bytes()).ok()?;
     repo.find_commit(id).ok().map(|c| c.id().detach())
 }
+
+/// The courses first published (their folder added by a studio commit, one with a `Course:`
+/// trailer) at or after `since` (seconds since the epoch), walking back from the head until the
+/// commits are older.
+pub fn added_since(repo: &gix::Repository, since: i64) -> Result<Vec<String>, RepoError> {
+    let mut out = Vec::new();
+    let mut next = head(repo)?;
+    while let Some(id) = next {
+        let commit = repo.find_commit(id).map_err(git)?;
+        if commit.time().map_err(git)?.seconds < since {
+            break;
+        }
+        let parent = commit.parent_ids().next().map(|p| p.detach());
+        let message = commit
+            .message_raw()
+            .map_err(git)?
+            .to_str_lossy()
+            .into_owned();
+        let course = message
+            .lines()
+            .find_map(|l| l.strip_prefix("Course: "))
+            .map(|c| c.trim().to_owned());
+        if let (Some(course), Some(p)) = (course, parent) {
+            if subtree(repo, p, &format!("courses/{course}"))?.is_none() && !out.contains(&course) {
+                out.push(course);
+            }
+        }
+        next = parent;
+    }
+    Ok(out)
+}

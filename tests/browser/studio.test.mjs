@@ -1,0 +1,240 @@
+// The studio in a browser (issue #12): an instructor creates a course from the template, edits a
+// lesson and a question through the forms (the question by keyboard only), previews both,
+// submits for review; a reviewer approves and publishes; a learner who had the catalog open
+// sees the new course, marked "Mới", without the server restarting. axe-core checks every
+// studio page; each is also shot at 360×740 and with the text at 200%.
+//
+// The studio writes its content folder as a git repository and refuses one inside another
+// repository's work tree (this checkout's tests/fixtures/content), so this journey runs its own
+// server on a copy of the fixture content in a temporary folder, as a deployment would, with
+// the database run.sh names (DB=sqlite|postgres).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { launch, checkAccessibility } from './helpers.mjs';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BIN = process.env.HOCVUSO_BIN
+  ?? join(resolve(ROOT, process.env.CARGO_TARGET_DIR ?? 'target'), 'debug', 'hocvuso');
+const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
+const PASSWORD = 'mat-khau-dai';
+const PG = 'postgres://postgres@127.0.0.1:5432';
+
+let tmp;
+let server;
+let base;
+let pgName;
+let env;
+
+function hocvuso(args, input) {
+  return execFileSync(BIN, args, { env, input, stdio: ['pipe', 'pipe', 'inherit'] }).toString();
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'hvs-studio-browser-'));
+  cpSync(join(ROOT, 'tests/fixtures/content'), join(tmp, 'content'), { recursive: true });
+  let url = `sqlite://${tmp}/hocvuso.db?mode=rwc`;
+  if (process.env.DB === 'postgres') {
+    pgName = `hvs_studio_${process.pid}_${Date.now() % 100000}`;
+    execFileSync('psql', [`${PG}/postgres`, '-q', '-c', `create database ${pgName}`]);
+    url = `${PG}/${pgName}`;
+  }
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  base = `http://127.0.0.1:${port}`;
+  env = {
+    ...process.env,
+    HOCVUSO_DATABASE_URL: url,
+    HOCVUSO_DATA_DIR: tmp,
+    HOCVUSO_CONTENT_DIR: join(tmp, 'content'),
+    HOCVUSO_BIND: `127.0.0.1:${port}`,
+    HOCVUSO_LOG: 'warn',
+  };
+  hocvuso(['migrate']);
+  for (const [username, role, name, group] of [
+    ['gv.lan', 'instructor', 'Cô Lan', null],
+    ['quan.tri.studio', 'admin', 'Anh Duyệt', null],
+    ['hoc.vien.moi', 'learner', 'Chị Hoa', 'citizen'],
+  ]) {
+    const args = ['user', 'add', '--username', username, '--role', role, '--display-name', name, '--password-stdin'];
+    if (group) args.push('--group', group);
+    hocvuso(args, PASSWORD);
+  }
+  server = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch { /* not yet */ }
+    await new Promise(r => setTimeout(r, 200));
+  }
+  throw new Error('the studio journey server did not start');
+});
+
+after(() => {
+  if (server) server.kill();
+  if (pgName) {
+    try {
+      execFileSync('psql', [`${PG}/postgres`, '-q', '-c', `drop database if exists ${pgName} with (force)`]);
+    } catch { /* best effort */ }
+  }
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A phone-sized window. */
+async function phone(browser) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
+  return context.newPage();
+}
+
+async function login(page, username) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Tên đăng nhập').fill(username);
+  await page.getByLabel('Mật khẩu').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.waitForURL(/\/(courses|dashboard|studio)/);
+}
+
+/**
+ * axe-core on the page, a screenshot at 360×740, then the text at 200% (WCAG 1.4.4): nothing may
+ * need a sideways scroll, and a second screenshot to look at.
+ */
+async function look(page, name) {
+  await checkAccessibility(page, name);
+  mkdirSync(SHOTS, { recursive: true });
+  const db = process.env.DB ?? 'db';
+  await page.screenshot({ path: `${SHOTS}${db}-studio-${name}.png`, fullPage: true });
+  await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
+  const overflow = await page.evaluate(() =>
+    document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.screenshot({ path: `${SHOTS}${db}-studio-${name}-200.png`, fullPage: true });
+  await page.evaluate(() => { document.documentElement.style.fontSize = ''; });
+  assert.ok(overflow <= 1, `${name}: the page scrolls sideways by ${overflow}px with the text at 200%`);
+}
+
+/** Moves the keyboard focus with Tab (only) until `selector` has it; fails if it never does. */
+async function tabTo(page, selector) {
+  for (let i = 0; i < 120; i++) {
+    if (await page.evaluate(s => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reached ${selector}`);
+}
+
+const LESSON = [
+  'Mật khẩu mạnh có ít nhất 12 ký tự.',
+  '',
+  '## Các bước',
+  '1. Chọn một câu dễ nhớ.',
+  '2. Thêm số và dấu.',
+  '',
+  '## Ghi nhớ',
+  '- Không dùng ngày sinh làm mật khẩu.',
+].join('\n');
+
+test('an instructor writes a course in the studio, a reviewer publishes it, a learner sees it at once', async () => {
+  const browser = await launch();
+  try {
+    // A learner with the catalog open: no such course yet.
+    const learner = await phone(browser);
+    await login(learner, 'hoc.vien.moi');
+    await learner.goto(`${base}/courses`);
+    assert.doesNotMatch(await learner.locator('main').innerText(), /Em học số/);
+
+    // The instructor creates a course from the template.
+    const page = await phone(browser);
+    await login(page, 'gv.lan');
+    await page.goto(`${base}/studio`);
+    await look(page, '01-home');
+    await page.getByLabel('Mã khóa học').fill('em-hoc-so');
+    await page.getByLabel('Tên khóa học').fill('Em học số');
+    await page.getByRole('button', { name: 'Tạo khóa học từ mẫu' }).click();
+    await page.waitForURL(`${base}/studio/courses/em-hoc-so`);
+    await look(page, '02-course');
+
+    // The template's lesson, rewritten; previewed as the learner will read it, then saved.
+    await page.getByRole('link', { name: 'Bài mở đầu' }).click();
+    await page.getByLabel('Tên bài học').fill('Đặt mật khẩu mạnh');
+    await page.getByLabel('Nội dung (Markdown)').fill(LESSON);
+    await page.getByRole('button', { name: 'Xem trước' }).click();
+    const preview = page.locator('#preview');
+    await preview.waitFor();
+    assert.match(await preview.innerText(), /Chọn một câu dễ nhớ/);
+    assert.equal(await preview.locator('h2', { hasText: 'Các bước' }).count(), 1);
+    await look(page, '03-lesson-preview');
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await page.waitForURL(/#saved$/);
+
+    // A question through its form, with the keyboard only.
+    await page.goto(`${base}/studio/courses/em-hoc-so/questions`);
+    await look(page, '04-questions');
+    await page.getByRole('link', { name: 'Thêm câu hỏi' }).click();
+    await page.waitForURL(/questions\/new$/);
+    await look(page, '05-question-new');
+    await tabTo(page, '#id');
+    await page.keyboard.type('ehs-otp');
+    await tabTo(page, '#stem');
+    await page.keyboard.type('Ai được biết mã OTP ngân hàng gửi cho bạn?');
+    const options = [
+      ['Không ai cả', true, 'Đúng: mã OTP chỉ dành cho bạn.'],
+      ['Nhân viên ngân hàng gọi điện', false, 'Ngân hàng không bao giờ hỏi mã OTP.'],
+      ['Người nhắn tin tự xưng công an', false, 'Đó là kẻ lừa đảo.'],
+    ];
+    for (const [i, [text, right, feedback]] of options.entries()) {
+      await tabTo(page, `#o${i}-text`);
+      await page.keyboard.type(text);
+      if (right) {
+        await tabTo(page, `input[name="option.${i}.correct"]`);
+        await page.keyboard.press('Space');
+      }
+      await tabTo(page, `#o${i}-feedback`);
+      await page.keyboard.type(feedback);
+    }
+    await tabTo(page, '#tags');
+    await page.keyboard.type('competence-4.1');
+    await tabTo(page, 'button[value="preview"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const seen = await page.locator('#preview').innerText();
+    assert.match(seen, /Ai được biết mã OTP/);
+    assert.match(seen, /Nhân viên ngân hàng gọi điện/);
+    assert.doesNotMatch(seen, /chỉ dành cho bạn/, 'the preview must not show the feedback');
+    await look(page, '06-question-preview');
+    await tabTo(page, 'button[value="save"]');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.match(page.url(), /questions\/ehs-otp#saved$/);
+
+    // Submitted for review with a message.
+    await page.goto(`${base}/studio/courses/em-hoc-so/review`);
+    await look(page, '07-review-author');
+    await page.getByLabel('Lời nhắn cho phiên bản này').fill('Khóa học đầu tiên: mật khẩu và mã OTP');
+    await page.getByRole('button', { name: 'Gửi duyệt' }).click();
+    await page.waitForURL(/\/review$/);
+    assert.match(await page.locator('[data-draft-status]').innerText(), /Chờ duyệt/);
+
+    // The reviewer reads the change, approves and publishes.
+    const reviewer = await phone(browser);
+    await login(reviewer, 'quan.tri.studio');
+    await reviewer.goto(`${base}/studio/courses/em-hoc-so/review`);
+    assert.match(await reviewer.locator('main').innerText(), /ehs-otp/);
+    await look(reviewer, '08-review-reviewer');
+    await reviewer.getByRole('button', { name: 'Đồng ý' }).click();
+    await reviewer.waitForURL(/\/review$/);
+    await reviewer.getByRole('button', { name: 'Xuất bản' }).click();
+    await reviewer.waitForURL(/\/history$/);
+    assert.match(await reviewer.locator('main').innerText(), /Khóa học đầu tiên/);
+    await look(reviewer, '09-history');
+
+    // The learner's catalog, reloaded (the server was not restarted): the course, marked new.
+    await learner.reload();
+    const card = learner.locator('li.card', { hasText: 'Em học số' });
+    await card.waitFor();
+    assert.match(await card.innerText(), /Mới/);
+    await card.getByRole('link', { name: 'Em học số' }).first().click();
+    await learner.getByRole('link', { name: /Đặt mật khẩu mạnh/ }).first().click();
+    assert.match(await learner.locator('main').innerText(), /Chọn một câu dễ nhớ/);
+    await checkAccessibility(learner, 'studio-learner-lesson');
+  } finally {
+    await browser.close();
+  }
+});
