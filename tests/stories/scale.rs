@@ -127,3 +127,75 @@ async fn a_completed_lesson_shows_as_completed_on_its_page_and_in_the_api() -> T
     assert_eq!(r.json()["completed"], false);
     Ok(())
 }
+
+/// The lesson's text is compressed once and shared (`page_cache`); what is personal around it
+/// (the signed-in menu, the completion state, the CSRF token) is each learner's own, and the
+/// shared text decodes to exactly what an uncompressed page holds.
+#[actix_web::test]
+async fn learners_share_a_lesson_pages_compressed_text_and_keep_their_own_completion_state(
+) -> TestResult {
+    let app = TestApp::spawn().await?;
+    let first = app.learner("hoc.truoc").await?;
+    let second = app.learner("hoc.sau").await?;
+    let path = "/courses/thu-nghiem/lessons/mat-khau";
+    let r = app
+        .post(
+            "/api/v1/courses/thu-nghiem/lessons/mat-khau/complete",
+            Some(&first),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = |token: &str, encoding: &'static str| {
+        TestRequest::get()
+            .uri(path)
+            .insert_header((header::COOKIE, format!("hvs_session={token}")))
+            .insert_header((header::ACCEPT_ENCODING, encoding))
+    };
+    let article = |html: &str| -> String {
+        let start = html.find("<article").unwrap_or(0);
+        let end = html.find("</article>").unwrap_or(html.len());
+        html[start..end].to_owned()
+    };
+    let plain = app.send(page(&second, "identity")).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+    let plain = plain.text();
+
+    let mut texts = Vec::new();
+    // Each learner twice: the first request may make the shared part, the second reuses it.
+    for (token, completed) in [
+        (&first, true),
+        (&second, false),
+        (&first, true),
+        (&second, false),
+    ] {
+        let r = app.send(page(token, "gzip")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(
+            r.headers
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.as_bytes()),
+            Some(&b"gzip"[..])
+        );
+        let html = gunzip(&r.body)?;
+        // Signed in (the menu signs out), whoever asked.
+        assert!(html.contains("action=\"/logout\""), "{html}");
+        // The completion form (with a CSRF token) only for the one who has not completed it.
+        assert_eq!(
+            html.contains("/lessons/mat-khau/complete\""),
+            !completed,
+            "{html}"
+        );
+        assert!(
+            html.ends_with("</html>\n") || html.ends_with("</html>"),
+            "{html}"
+        );
+        texts.push(article(&html));
+    }
+    assert!(texts[0].contains("id=\"lesson-text\""), "{}", texts[0]);
+    for t in &texts {
+        assert_eq!(t, &article(&plain));
+    }
+    Ok(())
+}

@@ -6,8 +6,6 @@
 //! `Content-Length`. `Compress` still wraps it for streamed bodies (exports, media): it leaves a
 //! response that already has a `Content-Encoding` alone, and compresses small bodies in place.
 
-use std::io::Write;
-
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, AcceptEncoding, Encoding, Header, HeaderValue};
@@ -22,9 +20,7 @@ pub async fn gzip_complete_bodies(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let gzip = Encoding::gzip();
-    let accepted = AcceptEncoding::parse(&req)
-        .is_ok_and(|a| a.negotiate([gzip.clone()].iter()) == Some(gzip.clone()));
+    let accepted = accepts_gzip(req.request());
     let res = next.call(req).await?.map_into_boxed_body();
     if !accepted
         || res.headers().contains_key(header::CONTENT_ENCODING)
@@ -57,17 +53,145 @@ pub async fn gzip_complete_bodies(
 /// gzip at the fast level (what `Compress` uses too); None if the encoder fails, when the body
 /// goes out as it is.
 fn compress(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 3 + 64),
-        flate2::Compression::fast(),
-    );
-    encoder.write_all(bytes).ok()?;
-    encoder.finish().ok()
+    let mut out = Vec::with_capacity(bytes.len() / 3 + 64);
+    out.extend_from_slice(&GZIP_HEADER);
+    deflate_into(bytes, flate2::Compression::fast(), true, &mut out)?;
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.amount().to_le_bytes());
+    Some(out)
+}
+
+/// A gzip member's fixed header: deflate, no name or comment, no time, unknown system.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+
+/// Whether the request accepts a gzip-encoded answer (as the middleware decides it).
+pub fn accepts_gzip(req: &actix_web::HttpRequest) -> bool {
+    let gzip = Encoding::gzip();
+    AcceptEncoding::parse(req)
+        .is_ok_and(|a| a.negotiate([gzip.clone()].iter()) == Some(gzip.clone()))
+}
+
+/// A part of a gzip body compressed on its own, so it can be compressed once and sent in many
+/// responses: raw deflate blocks, none of them final, ending on a byte boundary (a sync flush),
+/// which any deflate stream may continue; and the CRC-32 and length of what it holds. A lesson's
+/// text is one (`page_cache`): each request compresses only the parts around it.
+pub struct Piece {
+    deflate: Vec<u8>,
+    crc: flate2::Crc,
+}
+
+impl Piece {
+    /// `bytes` compressed at the best level: a piece is made once and sent many times.
+    pub fn new(bytes: &[u8]) -> Option<Self> {
+        let mut deflate = Vec::with_capacity(bytes.len() / 3 + 64);
+        deflate_into(bytes, flate2::Compression::best(), false, &mut deflate)?;
+        let mut crc = flate2::Crc::new();
+        crc.update(bytes);
+        Some(Self { deflate, crc })
+    }
+
+    /// The compressed size, for bounding a cache of pieces.
+    pub fn compressed_len(&self) -> usize {
+        self.deflate.len()
+    }
+}
+
+/// The gzip member of `before`, `middle` and `after` one after the other: `before` and `after`
+/// are compressed now at the fast level, `middle` is copied as it was compressed. Browsers
+/// see one ordinary gzip stream.
+pub fn gzip_around(before: &[u8], middle: &Piece, after: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(middle.deflate.len() + (before.len() + after.len()) / 3 + 64);
+    out.extend_from_slice(&GZIP_HEADER);
+    deflate_into(before, flate2::Compression::fast(), false, &mut out)?;
+    out.extend_from_slice(&middle.deflate);
+    deflate_into(after, flate2::Compression::fast(), true, &mut out)?;
+    let mut crc = flate2::Crc::new();
+    crc.update(before);
+    crc.combine(&middle.crc);
+    let mut tail = flate2::Crc::new();
+    tail.update(after);
+    crc.combine(&tail);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.amount().to_le_bytes());
+    Some(out)
+}
+
+/// Appends `bytes` as raw deflate to `out`: ending with the final block when `last`, else with
+/// a sync flush (byte-aligned, not final). The compressor's state is kept per thread and reset
+/// between uses, so a response does not allocate one (about 300 KB at every level).
+fn deflate_into(
+    bytes: &[u8],
+    level: flate2::Compression,
+    last: bool,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    use flate2::{Compress, FlushCompress, Status};
+    thread_local! {
+        static FAST: std::cell::RefCell<Option<Compress>> = const { std::cell::RefCell::new(None) };
+    }
+    let mut run = |c: &mut Compress| -> Option<()> {
+        let flush = if last {
+            FlushCompress::Finish
+        } else {
+            FlushCompress::Sync
+        };
+        let start = c.total_in();
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.capacity().max(1024));
+            }
+            let done = usize::try_from(c.total_in() - start).ok()?;
+            let status = c.compress_vec(&bytes[done..], out, flush).ok()?;
+            let consumed = usize::try_from(c.total_in() - start).ok()? == bytes.len();
+            match status {
+                Status::StreamEnd => return Some(()),
+                // A sync flush is complete when all input is in and the output was not filled.
+                _ if !last && consumed && out.len() < out.capacity() => return Some(()),
+                _ => {}
+            }
+        }
+    };
+    if level == flate2::Compression::fast() {
+        FAST.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let c = slot.get_or_insert_with(|| Compress::new(level, false));
+            c.reset();
+            run(c)
+        })
+    } else {
+        run(&mut Compress::new(level, false))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::io::Read;
+
+    #[test]
+    fn pieces_stitched_around_fresh_parts_make_one_gzip_stream() -> std::io::Result<()> {
+        let before = "<!doctype html><title>Bài 1</title><nav>Khóa học</nav>".repeat(20);
+        let middle = "<p>Mật khẩu mạnh có ít nhất 12 ký tự.</p>".repeat(300);
+        let after = "<form><button>Đánh dấu đã học</button></form></html>";
+        let piece = super::Piece::new(middle.as_bytes()).ok_or(std::io::ErrorKind::Other)?;
+        assert!(piece.compressed_len() < middle.len() / 5);
+        // The same piece in two responses, and an empty part around it.
+        for (b, a) in [(before.as_str(), after), ("", "")] {
+            let gz = super::gzip_around(b.as_bytes(), &piece, a.as_bytes())
+                .ok_or(std::io::ErrorKind::Other)?;
+            // A strict reader: one member, then nothing (MultiGzDecoder would hide a second).
+            let mut back = String::new();
+            let mut reader = flate2::bufread::GzDecoder::new(&gz[..]);
+            reader.read_to_string(&mut back)?;
+            assert_eq!(back, format!("{b}{middle}{a}"));
+            assert!(
+                reader.into_inner().is_empty(),
+                "bytes after the gzip member"
+            );
+        }
+        Ok(())
+    }
 
     #[test]
     fn compressed_bodies_decompress_to_themselves() -> std::io::Result<()> {

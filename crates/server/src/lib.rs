@@ -16,6 +16,7 @@ pub mod issuer;
 pub mod mail;
 pub mod metrics;
 pub mod narration;
+pub mod page_cache;
 pub mod pages;
 pub mod preferences;
 pub mod present;

@@ -12,6 +12,7 @@ use crate::auth::keys::SessionKeys;
 use crate::auth::password::Hasher;
 use crate::clock::Clock;
 use crate::issuer::Issuer;
+use crate::page_cache::LessonCache;
 use crate::settings::Settings;
 
 #[derive(Clone)]
@@ -37,31 +38,56 @@ impl AppState {
     }
 }
 
-/// The current catalog, replaceable while serving. Cloning the handle shares it: every clone
-/// of the application state sees a publish at once.
+/// The current catalog, replaceable while serving, with what lesson pages reuse from it
+/// (`page_cache`). Cloning the handle shares it: every clone of the application state sees a
+/// publish at once.
 #[derive(Clone)]
-pub struct CatalogHandle(Arc<RwLock<Arc<Catalog>>>);
+pub struct CatalogHandle(Arc<RwLock<Current>>);
+
+struct Current {
+    catalog: Arc<Catalog>,
+    lessons: Arc<LessonCache>,
+}
 
 impl CatalogHandle {
     pub fn new(catalog: Catalog) -> Self {
-        Self(Arc::new(RwLock::new(Arc::new(catalog))))
+        Self(Arc::new(RwLock::new(Current {
+            catalog: Arc::new(catalog),
+            lessons: Arc::default(),
+        })))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Current> {
+        // The lock guards only a pointer swap, which cannot panic halfway: a poisoned lock
+        // still holds a whole catalog.
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn current(&self) -> Arc<Catalog> {
-        // The lock guards only a pointer swap, which cannot panic halfway: a poisoned lock
-        // still holds a whole catalog.
-        Arc::clone(
-            &self
-                .0
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+        Arc::clone(&self.read().catalog)
     }
 
-    /// Makes `catalog` the current one. Requests already holding the old snapshot finish with
-    /// it; the old catalog is dropped when the last of them ends.
+    /// The lesson cache made from `catalog` (a snapshot from [`Self::current`]); an empty one,
+    /// dropped after use, if a publish has replaced that catalog since, so nothing made from
+    /// old content is kept for the new.
+    pub fn lessons(&self, catalog: &Arc<Catalog>) -> Arc<LessonCache> {
+        let current = self.read();
+        if Arc::ptr_eq(&current.catalog, catalog) {
+            Arc::clone(&current.lessons)
+        } else {
+            Arc::default()
+        }
+    }
+
+    /// Makes `catalog` the current one, with an empty lesson cache. Requests already holding
+    /// the old snapshot finish with it; the old catalog is dropped when the last of them ends.
     pub fn replace(&self, catalog: Catalog) {
-        let next = Arc::new(catalog);
+        let next = Current {
+            catalog: Arc::new(catalog),
+            lessons: Arc::default(),
+        };
         *self
             .0
             .write()

@@ -48,6 +48,16 @@ pub async fn authenticate(
     req: &HttpRequest,
     allow_cookie: bool,
 ) -> Result<Option<Session>, AppError> {
+    authenticate_with(req, allow_cookie, false).await
+}
+
+/// As [`authenticate`]; with `unread`, the page menu's unread count is read in the same query
+/// and left in the request's extensions ([`Unread`]).
+async fn authenticate_with(
+    req: &HttpRequest,
+    allow_cookie: bool,
+    unread: bool,
+) -> Result<Option<Session>, AppError> {
     if let Some(s) = req.extensions().get::<Session>() {
         return Ok(Some(s.clone()));
     }
@@ -65,9 +75,19 @@ pub async fn authenticate(
     let Some((user_id, claims)) = super::token::verify(&state.keys, &token, now) else {
         return Ok(None);
     };
-    let Some((live, user)) = state.store.session_user(&claims.sid, user_id, now).await? else {
+    let Some((live, user, count)) = state
+        .store
+        .session_user_unread(&claims.sid, user_id, now, unread)
+        .await?
+    else {
         return Ok(None);
     };
+    if unread {
+        req.extensions_mut().insert(Unread {
+            user_id: user.id,
+            count,
+        });
+    }
     if now - live.last_seen_at >= TOUCH_EVERY {
         let until = now + time::Duration::minutes(state.settings.session_minutes) + TOUCH_EVERY;
         state.store.touch_session(&live.id, now, until).await?;
@@ -140,6 +160,14 @@ pub struct Unread {
 }
 
 async fn count_unread(req: &HttpRequest, user_id: i64) {
+    // Read with the session (`authenticate_with`) unless the session was already known.
+    if req
+        .extensions()
+        .get::<Unread>()
+        .is_some_and(|u| u.user_id == user_id)
+    {
+        return;
+    }
     let Some(state) = req.app_data::<web::Data<AppState>>() else {
         return;
     };
@@ -159,7 +187,7 @@ impl FromRequest for PageUser {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match authenticate(&req, true).await {
+            match authenticate_with(&req, true, true).await {
                 Ok(Some(s)) => {
                     count_unread(&req, s.user.id).await;
                     Ok(PageUser(s.user))
@@ -197,7 +225,7 @@ impl FromRequest for MaybeUser {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let s = authenticate(&req, true)
+            let s = authenticate_with(&req, true, true)
                 .await
                 .map_err(|e| crate::error::error_for(req.path(), e))?;
             if let Some(s) = &s {

@@ -305,8 +305,9 @@ pub async fn lesson(cx: SignedIn, path: web::Path<(String, String)>) -> PageResu
     // The lesson in the learner's language when it is translated, else in Vietnamese.
     let lang = crate::preferences::current().lang;
     let (text, text_lang) = lesson.text(&lang);
-    let audio = match crate::narration::for_lesson(&state.settings.data_dir, course, lesson, &lang)
-    {
+    // What every learner's page shares, made once per catalog (`page_cache`).
+    let cache = state.catalogs.lessons(&catalog);
+    let audio = match cache.narration(&state.settings.data_dir, course, lesson, &lang) {
         crate::narration::Narration::Recorded(path) => Some(media_url(&course.id, &path)),
         crate::narration::Narration::Generated(name) => {
             Some(format!("/audio/{}/{name}", course.id))
@@ -321,12 +322,11 @@ pub async fn lesson(cx: SignedIn, path: web::Path<(String, String)>) -> PageResu
             "poster": text.poster.as_ref().map(|p| media_url(&course.id, p)),
         })
     });
-    Page::new(&req, &state, Some(&user))
+    let page = Page::new(&req, &state, Some(&user))
         .with("course", &CourseHeading::from(course))
-        .with("lesson", lesson)
+        .with("lesson", &crate::page_cache::LessonHead::from(lesson))
         .with("video", &video)
-        .with("text", &text)
-        .with("body", &scrolling_tables(&text.html))
+        .with("text", &serde_json::json!({ "title": text.title }))
         .with("course_title", course.title_in(&lang))
         .with("text_lang", text_lang)
         .with("number", &(index + 1))
@@ -339,8 +339,10 @@ pub async fn lesson(cx: SignedIn, path: web::Path<(String, String)>) -> PageResu
                 .checked_sub(1)
                 .map(|i| LessonLink::from(&course.lessons[i])),
         )
-        .with("next", &course.lessons.get(index + 1).map(LessonLink::from))
-        .render("lesson.html")
+        .with("next", &course.lessons.get(index + 1).map(LessonLink::from));
+    crate::page_cache::render_lesson(page, &cache, &course.id, &lesson.id, text_lang, || {
+        scrolling_tables(&text.html)
+    })
 }
 
 /// A lesson's tables each scroll inside their own box (a focusable, labelled region), so at

@@ -436,7 +436,49 @@ impl<'a> Page<'a> {
         let (token, cookie) = csrf::token(self.req, self.state.settings.secure_cookies);
         self.ctx.insert("csrf", &token);
         let body = views::global().render(template, &self.ctx)?;
+        self.respond(body, cookie, false)
+    }
+
+    /// The request the page answers.
+    pub fn request(&self) -> &HttpRequest {
+        self.req
+    }
+
+    /// Renders `template`, whose output holds `mark` once, and answers gzip-compressed with
+    /// `piece` (compressed once, `page_cache`) in place of the mark: only the page around it
+    /// is compressed per request. The caller has checked that the client accepts gzip.
+    pub fn render_around(
+        mut self,
+        template: &str,
+        mark: &str,
+        piece: &crate::compression::Piece,
+    ) -> PageResult {
+        let (token, cookie) = csrf::token(self.req, self.state.settings.secure_cookies);
+        self.ctx.insert("csrf", &token);
+        let page = views::global().render(template, &self.ctx)?;
+        let Some((before, after)) = page.split_once(mark) else {
+            tracing::error!(template, "the cached part's mark is not in the page");
+            return Err(AppError::internal().into());
+        };
+        let Some(gz) = crate::compression::gzip_around(before.as_bytes(), piece, after.as_bytes())
+        else {
+            tracing::error!(template, "compressing the page failed");
+            return Err(AppError::internal().into());
+        };
+        self.respond(gz, cookie, true)
+    }
+
+    fn respond(
+        self,
+        body: impl actix_web::body::MessageBody + 'static,
+        cookie: Option<actix_web::cookie::Cookie<'static>>,
+        gzip: bool,
+    ) -> PageResult {
         let mut resp = HttpResponse::build(self.status);
+        if gzip {
+            resp.insert_header((header::CONTENT_ENCODING, "gzip"))
+                .insert_header((header::VARY, "accept-encoding"));
+        }
         resp.content_type("text/html; charset=utf-8")
             // Pages show personal progress: never stored by shared caches.
             .insert_header((header::CACHE_CONTROL, "private, no-cache"));
