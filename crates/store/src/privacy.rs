@@ -14,7 +14,13 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use crate::aggregates::{with_household_change, with_membership_change, with_mentor_change};
-use crate::entity::{account_deletion, assisted_registration, attendance_code, audit_event, class_attendance, consent, contact_email, guardian, household_member, import_origin, mentor_link, notification, offline_replay, oidc_identity, password_reset, reading_preference, session, studio_author, throttle_counter, totp_factor, totp_recovery_code, unit_invitation, unit_manager, unit_member, user, user_role, weekly_goal};
+use crate::entity::{
+    account_deletion, assisted_registration, attendance_code, audit_event, class_attendance,
+    consent, contact_email, guardian, household_member, import_origin, mentor_link, notification,
+    offline_replay, oidc_identity, password_reset, reading_preference, session, studio_author,
+    throttle_counter, totp_factor, totp_recovery_code, unit_invitation, unit_manager, unit_member,
+    user, user_role, weekly_goal,
+};
 use crate::people::username_key;
 use crate::{Result, Store, StoreError, NO_PASSWORD};
 
