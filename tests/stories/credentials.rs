@@ -83,12 +83,28 @@ async fn a_credential_issued_on_completion_verifies_with_an_independent_jose_lib
 pub(crate) fn pdf_text(pdf: &[u8], name: &str) -> Result<String, hocvuso_stories::Error> {
     let file = std::env::temp_dir().join(format!("hvs-text-{name}.pdf"));
     std::fs::write(&file, pdf)?;
-    let text = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output();
+    let text = poppler("pdftotext", &[file.as_os_str(), "-".as_ref()]);
     std::fs::remove_file(&file)?;
     Ok(String::from_utf8(text?.stdout)?)
+}
+
+/// Runs one of poppler's tools (the independent PDF reader these stories check with); when it
+/// is missing, says which package to install instead of a bare "No such file or directory".
+pub(crate) fn poppler(
+    tool: &str,
+    args: &[&std::ffi::OsStr],
+) -> Result<std::process::Output, hocvuso_stories::Error> {
+    std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "`{tool}` is not installed: these stories read the PDF with poppler \
+                 (Debian/Ubuntu: apt-get install poppler-utils; see README, \"Test it\")"
+            )
+            .into(),
+            _ => e.into(),
+        })
 }
 
 #[actix_web::test]
@@ -103,7 +119,7 @@ async fn the_pdf_certificate_carries_the_name_with_diacritics_and_an_embedded_fo
     let text = pdf_text(&pdf.body, &cert)?;
     let file = std::env::temp_dir().join(format!("hvs-{cert}.pdf"));
     std::fs::write(&file, &pdf.body)?;
-    let fonts = std::process::Command::new("pdffonts").arg(&file).output()?;
+    let fonts = poppler("pdffonts", &[file.as_os_str()])?;
     let fonts = String::from_utf8(fonts.stdout)?;
     std::fs::remove_file(&file)?;
     assert!(text.contains("Nguyễn Thị Lan"), "{text}");
