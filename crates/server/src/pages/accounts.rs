@@ -198,22 +198,7 @@ pub async fn login(
     let username = form.username.trim();
     let origin = Origin::of(&req, &state, username);
     match accounts::login(&state, username, &form.password, &origin).await {
-        Ok(SignInStep::Done(done)) => {
-            Ok(after_sign_in(&req, &state, done, form.next.as_deref()).await)
-        }
-        Ok(SignInStep::Code { ticket, .. }) => Page::new(&req, &state, None)
-            .with("ticket", &ticket)
-            .with("next", &next)
-            .render("login_code.html"),
-        Ok(SignInStep::Enrol { user, ticket }) => {
-            let enrolment = accounts::start_enrolment(&state, &user).await?;
-            Page::new(&req, &state, None)
-                .with("ticket", &ticket)
-                .with("next", &next)
-                .with("enrolment", &enrolment)
-                .with("action", "/login/enrol")
-                .render("totp_enrol.html")
-        }
+        Ok(step) => sign_in_step(&req, &state, step, form.next.as_deref()).await,
         Err(e) => Page::new(&req, &state, None)
             .with("next", &next)
             .with("username", form.username.trim())
@@ -313,11 +298,11 @@ pub async fn login_enrol(
             // A wrong first code: the same secret stays (the app already holds it).
             let user = accounts::enrolling_user(&state, &form.ticket).await?;
             let enrolment = accounts::pending_enrolment(&state, &user).await?;
-            Page::new(&req, &state, None)
-                .with("ticket", &form.ticket)
-                .with("next", &next)
-                .with("enrolment", &enrolment)
-                .with("action", "/login/enrol")
+            let at = EnrolAt::SignIn {
+                ticket: &form.ticket,
+                next: &next,
+            };
+            enrol_page(&req, &state, None, &enrolment, at)
                 .error(&e)
                 .render("totp_enrol.html")
         }
@@ -422,11 +407,7 @@ pub async fn totp_start(
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
     let enrolment = accounts::start_enrolment(&state, &user.0).await?;
-    Page::new(&req, &state, Some(&user.0))
-        .with("enrolment", &enrolment)
-        .with("action", "/account/totp/confirm")
-        .with("ticket", "")
-        .render("totp_enrol.html")
+    enrol_page(&req, &state, Some(&user.0), &enrolment, EnrolAt::Account).render("totp_enrol.html")
 }
 
 /// Confirms enrolment with a first code; shows the recovery codes once.
@@ -445,10 +426,7 @@ pub async fn totp_confirm(
         Err(e) if e.key == "totp_not_started" => Ok(redirect("/account")),
         Err(e) => {
             let enrolment = accounts::pending_enrolment(&state, &user.0).await?;
-            Page::new(&req, &state, Some(&user.0))
-                .with("enrolment", &enrolment)
-                .with("action", "/account/totp/confirm")
-                .with("ticket", "")
+            enrol_page(&req, &state, Some(&user.0), &enrolment, EnrolAt::Account)
                 .error(&e)
                 .render("totp_enrol.html")
         }
@@ -691,6 +669,33 @@ pub async fn oidc_callback(
     Ok(resp)
 }
 
+/// Where a two-factor enrolment happens: at sign-in (an administrator who must enrol, carried by
+/// the signed ticket) or from the account page of someone signed in.
+enum EnrolAt<'a> {
+    SignIn { ticket: &'a str, next: &'a str },
+    Account,
+}
+
+/// The enrolment page (secret and QR code) for either place; the caller adds an error or not.
+fn enrol_page<'a>(
+    req: &'a HttpRequest,
+    state: &'a AppState,
+    user: Option<&hocvuso_store::User>,
+    enrolment: &accounts::Enrolment,
+    at: EnrolAt,
+) -> Page<'a> {
+    let page = Page::new(req, state, user).with("enrolment", enrolment);
+    match at {
+        EnrolAt::SignIn { ticket, next } => page
+            .with("ticket", ticket)
+            .with("next", next)
+            .with("action", "/login/enrol"),
+        EnrolAt::Account => page
+            .with("ticket", "")
+            .with("action", "/account/totp/confirm"),
+    }
+}
+
 /// Renders the step after a first factor: signed in, the code, or enrolment.
 async fn sign_in_step(
     req: &HttpRequest,
@@ -707,12 +712,11 @@ async fn sign_in_step(
             .render("login_code.html"),
         SignInStep::Enrol { user, ticket } => {
             let enrolment = accounts::start_enrolment(state, &user).await?;
-            Page::new(req, state, None)
-                .with("ticket", &ticket)
-                .with("next", &next_page)
-                .with("enrolment", &enrolment)
-                .with("action", "/login/enrol")
-                .render("totp_enrol.html")
+            let at = EnrolAt::SignIn {
+                ticket: &ticket,
+                next: &next_page,
+            };
+            enrol_page(req, state, None, &enrolment, at).render("totp_enrol.html")
         }
     }
 }
