@@ -235,7 +235,14 @@ async fn a_translated_course_reads_in_english_and_the_rest_falls_back_to_vietnam
         .lessons
         .iter()
         .all(|l| l.translations.contains_key("en")));
-    assert!(!course.bank_translations["en"].is_empty());
+    // The whole bank, the GIFT part and the TOML part (hotspot, ordering) alike.
+    let translated: std::collections::BTreeSet<_> = course.bank_translations["en"]
+        .iter()
+        .filter_map(|q| q.id.as_deref())
+        .collect();
+    let bank: std::collections::BTreeSet<_> =
+        course.bank.iter().filter_map(|q| q.id.as_deref()).collect();
+    assert_eq!(translated, bank);
     assert!(app.state.catalog().languages().contains(&"en".to_owned()));
 
     register_in_browser(&app, "anh.tung").await?;
@@ -276,6 +283,29 @@ async fn a_translated_course_reads_in_english_and_the_rest_falls_back_to_vietnam
     assert_eq!(html_lang(&page), "en");
     assert!(page.contains("lang=\"vi\" id=\"lesson-text\""), "{page}");
     assert!(page.contains(&other.lessons[0].title));
+    Ok(())
+}
+
+#[test]
+fn a_translated_hotspot_that_moves_its_regions_is_refused() -> TestResult {
+    // A translation changes what the learner reads, never the key: a hotspot's regions and
+    // places must stay where the original has them.
+    let content = std::env::temp_dir().join(format!("hvs-content-{:016x}", rand::random::<u64>()));
+    hocvuso_stories::copy_tree(&workspace_root().join("content"), &content)?;
+    let file = content.join("courses/lam-quen-dien-thoai/questions.en.toml");
+    let text = std::fs::read_to_string(&file)?.replacen("x = 171", "x = 20", 1);
+    std::fs::write(&file, text)?;
+    let problems = match hocvuso_course::load(&content) {
+        Ok(_) => panic!("a translation that moves a hotspot's region passed the content check"),
+        Err(problems) => problems.to_string(),
+    };
+    std::fs::remove_dir_all(&content)?;
+    assert!(
+        problems.contains("courses/lam-quen-dien-thoai/questions.en.toml:")
+            && problems.contains("the translation of question \"ldt-26\""),
+        "{problems}"
+    );
+    assert_eq!(problems.lines().count(), 1, "{problems}");
     Ok(())
 }
 

@@ -28,7 +28,7 @@ pub struct Course {
     /// Where each question of `bank` is written (same order), with its waiver marks.
     #[serde(skip)]
     pub sources: Vec<QuestionSource>,
-    /// The bank's questions in other languages (`questions.<lang>.gift`), by language: same
+    /// The bank's questions in other languages (`questions.<lang>.gift` and `.toml`), by language: same
     /// ids and shapes as in `bank`, so only what the learner reads changes.
     #[serde(skip)]
     pub bank_translations: std::collections::BTreeMap<String, Vec<Question>>,

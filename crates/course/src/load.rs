@@ -849,10 +849,12 @@ fn load_lesson(
     ))
 }
 
-/// `questions.<lang>.gift`: the course's questions in another language, under the same ids.
-/// Each must translate a question of the bank and have its shape (same type, same number of
-/// options, pairs or items, in the same order), because an attempt's paper points at options
-/// by position: the translation only changes what the learner reads, never the key.
+/// `questions.<lang>.gift` and `questions.<lang>.toml`: the course's questions in another
+/// language, under the same ids, split between the two files as the original bank is (the TOML
+/// file holds what GIFT cannot write: ordering, hotspot). Each must translate a question of the
+/// bank and have its shape (same type, same number of options, pairs or items, in the same
+/// order; a hotspot's same regions), because an attempt's paper points at options by position:
+/// the translation only changes what the learner reads, never the key.
 fn load_bank_translations(
     root: &Path,
     dir: &Path,
@@ -860,15 +862,16 @@ fn load_bank_translations(
     hasher: &mut Sha256,
     problems: &mut Problems,
 ) -> BTreeMap<String, Vec<hocvuso_assessment::model::Question>> {
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, Vec<hocvuso_assessment::model::Question>> = BTreeMap::new();
     let Ok(entries) = sorted_entries(&root.join(dir)) else {
         return out;
     };
     for (name, _) in entries {
-        let Some(lang) = name
-            .strip_prefix("questions.")
-            .and_then(|n| n.strip_suffix(".gift"))
-        else {
+        let Some((lang, is_toml)) = name.strip_prefix("questions.").and_then(|n| {
+            n.strip_suffix(".gift")
+                .map(|l| (l, false))
+                .or_else(|| n.strip_suffix(".toml").map(|l| (l, true)))
+        }) else {
             continue;
         };
         let rel = dir.join(&name);
@@ -881,16 +884,32 @@ fn load_bank_translations(
         };
         hasher.update(rel.to_string_lossy().as_bytes());
         hasher.update(src.text.as_bytes());
-        let questions = match gift::parse(&src.text) {
+        let parsed = if is_toml {
+            // Sorted entries put questions.<lang>.gift before questions.<lang>.toml, so the
+            // TOML file's `[options.<id>]` tables apply to the translated GIFT questions too.
+            let gift = out.remove(lang).unwrap_or_default();
+            let gift_count = gift.len();
+            toml_bank::parse_bank(&src.text)
+                .and_then(|b| b.apply(gift))
+                .map(|all| (all, gift_count))
+                .map_err(|errors| errors.into_iter().map(|e| (e.line, e.message)).collect())
+        } else {
+            gift::parse(&src.text)
+                .map(|q| (q, 0))
+                .map_err(|errors| errors.into_iter().map(|e| (e.line, e.message)).collect())
+        };
+        let (questions, checked) = match parsed {
             Ok(q) => q,
             Err(errors) => {
-                for e in errors {
-                    problems.push(&rel, Some(e.line), e.message);
+                let errors: Vec<(usize, String)> = errors;
+                for (line, message) in errors {
+                    problems.push(&rel, Some(line), message);
                 }
                 continue;
             }
         };
-        for q in &questions {
+        // Questions already checked with their own file (the GIFT part) are not checked again.
+        for q in &questions[checked..] {
             let original =
                 q.id.as_deref()
                     .and_then(|id| bank.iter().find(|b| b.id.as_deref() == Some(id)));
@@ -898,7 +917,7 @@ fn load_bank_translations(
                 None => problems.push(
                     &rel,
                     Some(q.line),
-                    "a translated question needs the [id:…] of a question of questions.gift",
+                    "a translated question needs the id of a question of the course's bank",
                 ),
                 Some(o) if !translation::same_shape(o, q) => problems.push(
                     &rel,

@@ -45,7 +45,8 @@ pub struct CourseText {
 }
 
 /// Whether a translated question can stand in for the original in an attempt: the same type,
-/// and the same number of options, pairs or items (a paper points at them by position).
+/// and the same number of options, pairs or items (a paper points at them by position), or for
+/// a hotspot the same regions and places.
 pub fn same_shape(original: &Question, translated: &Question) -> bool {
     use QuestionKind as K;
     match (&original.kind, &translated.kind) {
@@ -68,6 +69,30 @@ pub fn same_shape(original: &Question, translated: &Question) -> bool {
                     .all(|(x, y)| x.left.text.is_empty() == y.left.text.is_empty())
         }
         (K::Ordering { items: a, .. }, K::Ordering { items: b, .. }) => a.len() == b.len(),
+        // A hotspot is marked by where the learner taps: the translation may show its own
+        // picture (a screen in that language) but with the same size and the same regions, and
+        // the same number of named places, in the same order.
+        (
+            K::Hotspot {
+                width: w1,
+                height: h1,
+                regions: r1,
+                places: p1,
+                ..
+            },
+            K::Hotspot {
+                width: w2,
+                height: h2,
+                regions: r2,
+                places: p2,
+                ..
+            },
+        ) => {
+            (w1, h1) == (w2, h2)
+                && r1 == r2
+                && p1.len() == p2.len()
+                && p1.iter().zip(p2).all(|(a, b)| (a.x, a.y) == (b.x, b.y))
+        }
         (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
     }
 }
