@@ -90,7 +90,8 @@ async function saveSettings(page) {
 
 /** The words a diff of `file` marks as added, on a review or compare page. */
 async function inserted(page, file) {
-  return (await page.locator(`[data-diff-file="${file}"] ins`).allInnerTexts()).join(' ');
+  const words = await page.locator(`[data-diff-file="${file}"] ins`).allInnerTexts();
+  return words.join(' ').replace(/\s+/g, ' ');
 }
 
 /** Pastes GIFT (or uploads a file of `format`) into the bank; returns how many were added. */
