@@ -4,114 +4,27 @@
 // sees the new course, marked "Mới", without the server restarting. axe-core checks every
 // studio page; each is also shot at 360×740 and with the text at 200%.
 //
-// The studio writes its content folder as a git repository and refuses one inside another
-// repository's work tree (this checkout's tests/fixtures/content), so this journey runs its own
-// server on a copy of the fixture content in a temporary folder, as a deployment would, with
-// the database run.sh names (DB=sqlite|postgres).
+// It runs its own server on a copy of the fixture content (studio_server.mjs says why).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { launch, checkAccessibility } from './helpers.mjs';
+import { studioServer, phone, login as loginAt, look } from './studio_server.mjs';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = process.env.HOCVUSO_BIN
-  ?? join(resolve(ROOT, process.env.CARGO_TARGET_DIR ?? 'target'), 'debug', 'hocvuso');
-const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-const PASSWORD = 'mat-khau-dai';
-const PG = 'postgres://postgres@127.0.0.1:5432';
-
-let tmp;
 let server;
 let base;
-let pgName;
-let env;
-
-function hocvuso(args, input) {
-  return execFileSync(BIN, args, { env, input, stdio: ['pipe', 'pipe', 'inherit'] }).toString();
-}
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'hvs-studio-browser-'));
-  cpSync(join(ROOT, 'tests/fixtures/content'), join(tmp, 'content'), { recursive: true });
-  let url = `sqlite://${tmp}/hocvuso.db?mode=rwc`;
-  if (process.env.DB === 'postgres') {
-    pgName = `hvs_studio_${process.pid}_${Date.now() % 100000}`;
-    execFileSync('psql', [`${PG}/postgres`, '-q', '-c', `create database ${pgName}`]);
-    url = `${PG}/${pgName}`;
-  }
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  base = `http://127.0.0.1:${port}`;
-  env = {
-    ...process.env,
-    HOCVUSO_DATABASE_URL: url,
-    HOCVUSO_DATA_DIR: tmp,
-    HOCVUSO_CONTENT_DIR: join(tmp, 'content'),
-    HOCVUSO_BIND: `127.0.0.1:${port}`,
-    HOCVUSO_LOG: 'warn',
-  };
-  hocvuso(['migrate']);
-  for (const [username, role, name, group] of [
+  server = await studioServer('studio', [
     ['gv.lan', 'instructor', 'Cô Lan', null],
     ['quan.tri.studio', 'admin', 'Anh Duyệt', null],
     ['hoc.vien.moi', 'learner', 'Chị Hoa', 'citizen'],
-  ]) {
-    const args = ['user', 'add', '--username', username, '--role', role, '--display-name', name, '--password-stdin'];
-    if (group) args.push('--group', group);
-    hocvuso(args, PASSWORD);
-  }
-  server = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch { /* not yet */ }
-    await new Promise(r => setTimeout(r, 200));
-  }
-  throw new Error('the studio journey server did not start');
+  ]);
+  base = server.base;
 });
 
-after(() => {
-  if (server) server.kill();
-  if (pgName) {
-    try {
-      execFileSync('psql', [`${PG}/postgres`, '-q', '-c', `drop database if exists ${pgName} with (force)`]);
-    } catch { /* best effort */ }
-  }
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
+after(() => server?.stop());
 
-/** A phone-sized window. */
-async function phone(browser) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'vi-VN' });
-  return context.newPage();
-}
-
-async function login(page, username) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Tên đăng nhập').fill(username);
-  await page.getByLabel('Mật khẩu').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Đăng nhập' }).click();
-  await page.waitForURL(/\/(courses|dashboard|studio)/);
-}
-
-/**
- * axe-core on the page, a screenshot at 360×740, then the text at 200% (WCAG 1.4.4): nothing may
- * need a sideways scroll, and a second screenshot to look at.
- */
-async function look(page, name) {
-  await checkAccessibility(page, name);
-  mkdirSync(SHOTS, { recursive: true });
-  const db = process.env.DB ?? 'db';
-  await page.screenshot({ path: `${SHOTS}${db}-studio-${name}.png`, fullPage: true });
-  await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
-  const overflow = await page.evaluate(() =>
-    document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  await page.screenshot({ path: `${SHOTS}${db}-studio-${name}-200.png`, fullPage: true });
-  await page.evaluate(() => { document.documentElement.style.fontSize = ''; });
-  assert.ok(overflow <= 1, `${name}: the page scrolls sideways by ${overflow}px with the text at 200%`);
-}
+const login = (page, username) => loginAt(page, base, username);
 
 /** Moves the keyboard focus with Tab (only) until `selector` has it; fails if it never does. */
 async function tabTo(page, selector) {

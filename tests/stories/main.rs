@@ -31,5 +31,6 @@ mod staff;
 mod standards;
 mod status_list;
 mod studio;
+mod studio_export;
 mod units;
 mod ux;

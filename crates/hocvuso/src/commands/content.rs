@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Subcommand;
+use hocvuso_server::app::studio::export::{self, Shape};
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -33,8 +34,9 @@ pub enum Command {
     Export {
         /// The course's id (default: every course).
         course: Option<String>,
-        #[arg(long, value_enum, default_value = "folder")]
-        to: super::export::Shape,
+        /// folder, zip, gift or moodle-xml.
+        #[arg(long, default_value = "folder")]
+        to: Shape,
         /// Where to write: a folder (folder, gift, moodle-xml; default `export`) or the zip
         /// file (default `<course>.zip`, or `courses.zip`).
         #[arg(long)]
@@ -78,7 +80,10 @@ pub fn run(common: &super::Common, cmd: Command) -> Result<()> {
     match cmd {
         Command::Audio { course } => audio(common, course.as_deref()),
         Command::Export { course, to, out } => {
-            super::export::export(&common.content_dir, course.as_deref(), to, out)
+            for line in export::export(&common.content_dir, course.as_deref(), to, out)? {
+                println!("{line}");
+            }
+            Ok(())
         }
         Command::Stats { dir, format } => {
             let catalog = hocvuso_course::load(&dir)

@@ -1,7 +1,6 @@
 pub mod backup;
 pub mod content;
 pub mod dev;
-pub mod export;
 pub mod keys;
 pub mod ledger;
 pub mod migrate;

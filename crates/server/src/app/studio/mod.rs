@@ -19,6 +19,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod export;
 pub mod files;
 pub mod media;
 pub mod questions;

@@ -12,17 +12,19 @@
 //!
 //! Only a content folder that loads is exported (the same check the server runs), so what
 //! arrives is what was served. See docs/studio.md, "Handing a course to another instance".
+//! It lives in the library (the command only prints its lines) so that the round-trip story
+//! runs exactly what the command runs.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use hocvuso_assessment::interchange::{self, Format};
 use hocvuso_assessment::media::{Bank, MediaFile};
-use hocvuso_server::app::studio::workspace::read_files;
+
+use super::workspace::read_files;
 
 /// What `content export` writes.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     Folder,
     Zip,
@@ -30,12 +32,69 @@ pub enum Shape {
     MoodleXml,
 }
 
-pub fn export(content: &Path, course: Option<&str>, to: Shape, out: Option<PathBuf>) -> Result<()> {
+impl std::str::FromStr for Shape {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "folder" => Ok(Shape::Folder),
+            "zip" => Ok(Shape::Zip),
+            "gift" => Ok(Shape::Gift),
+            "moodle-xml" => Ok(Shape::MoodleXml),
+            _ => Err(format!("\"{s}\": choose folder, zip, gift or moodle-xml")),
+        }
+    }
+}
+
+/// Why an export wrote nothing (or stopped): said in words, for the command line.
+#[derive(Debug)]
+pub struct ExportError(String);
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> Self {
+        ExportError(e.to_string())
+    }
+}
+
+impl From<zip::result::ZipError> for ExportError {
+    fn from(e: zip::result::ZipError) -> Self {
+        ExportError(e.to_string())
+    }
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($why:tt)+) => {
+        if !$cond {
+            return Err(ExportError(format!($($why)+)));
+        }
+    };
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), ExportError> {
+    std::fs::write(path, bytes).map_err(|e| ExportError(format!("writing {}: {e}", path.display())))
+}
+
+/// Exports `course` (every course when None) from the content folder `content` as `to` into
+/// `out` (the defaults above when None); returns a line per course for the command to print.
+pub fn export(
+    content: &Path,
+    course: Option<&str>,
+    to: Shape,
+    out: Option<PathBuf>,
+) -> Result<Vec<String>, ExportError> {
     let catalog = hocvuso_course::load(content)
-        .map_err(|p| anyhow::anyhow!("content in {} is invalid:\n{p}", content.display()))?;
+        .map_err(|p| ExportError(format!("content in {} is invalid:\n{p}", content.display())))?;
     let ids: Vec<String> = match course {
         Some(id) => {
-            anyhow::ensure!(
+            ensure!(
                 catalog.course(id).is_some(),
                 "no course \"{id}\" in {}",
                 content.display()
@@ -44,6 +103,7 @@ pub fn export(content: &Path, course: Option<&str>, to: Shape, out: Option<PathB
         }
         None => catalog.courses.keys().cloned().collect(),
     };
+    let mut lines = Vec::new();
     let folder = |id: &str| content.join("courses").join(id);
     match to {
         Shape::Folder => {
@@ -51,7 +111,7 @@ pub fn export(content: &Path, course: Option<&str>, to: Shape, out: Option<PathB
             for id in &ids {
                 let files = read_files(&folder(id))?;
                 let dir = out.join("courses").join(id);
-                anyhow::ensure!(
+                ensure!(
                     !dir.exists(),
                     "{} exists already: choose another --out",
                     dir.display()
@@ -59,10 +119,9 @@ pub fn export(content: &Path, course: Option<&str>, to: Shape, out: Option<PathB
                 for (rel, bytes) in &files {
                     let path = dir.join(rel);
                     std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
-                    std::fs::write(&path, bytes)
-                        .with_context(|| format!("writing {}", path.display()))?;
+                    write(&path, bytes)?;
                 }
-                println!("{id}: {} files → {}", files.len(), dir.display());
+                lines.push(format!("{id}: {} files → {}", files.len(), dir.display()));
             }
         }
         Shape::Zip => {
@@ -84,8 +143,12 @@ pub fn export(content: &Path, course: Option<&str>, to: Shape, out: Option<PathB
                 }
             }
             let bytes = zip.finish()?.into_inner();
-            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
-            println!("{} course(s), {count} files → {}", ids.len(), out.display());
+            write(&out, bytes)?;
+            lines.push(format!(
+                "{} course(s), {count} files → {}",
+                ids.len(),
+                out.display()
+            ));
         }
         Shape::Gift | Shape::MoodleXml => {
             let (format, ext) = match to {
@@ -95,9 +158,11 @@ pub fn export(content: &Path, course: Option<&str>, to: Shape, out: Option<PathB
             let out = out.unwrap_or_else(|| PathBuf::from("export"));
             std::fs::create_dir_all(&out)?;
             for id in &ids {
-                let c = catalog.course(id).expect("listed above");
+                let Some(c) = catalog.course(id) else {
+                    continue;
+                };
                 if c.bank.is_empty() {
-                    println!("{id}: no questions, nothing written");
+                    lines.push(format!("{id}: no questions, nothing written"));
                     continue;
                 }
                 let media: Vec<MediaFile> = read_files(&folder(id).join("media"))?
@@ -108,14 +173,20 @@ pub fn export(content: &Path, course: Option<&str>, to: Shape, out: Option<PathB
                     questions: c.bank.clone(),
                     media,
                 };
-                let text = interchange::write_bank(&bank, format)
-                    .map_err(|e| anyhow::anyhow!("{id}: the bank cannot be written as {ext}:\n{e}\n(export --to folder keeps every question type)"))?;
+                let text = interchange::write_bank(&bank, format).map_err(|e| {
+                    ExportError(format!(
+                        "{id}: the bank cannot be written as {ext}:\n{e}\n(export --to folder keeps every question type)"
+                    ))
+                })?;
                 let path = out.join(format!("{id}.{ext}"));
-                std::fs::write(&path, text)
-                    .with_context(|| format!("writing {}", path.display()))?;
-                println!("{id}: {} questions → {}", c.bank.len(), path.display());
+                write(&path, text)?;
+                lines.push(format!(
+                    "{id}: {} questions → {}",
+                    c.bank.len(),
+                    path.display()
+                ));
             }
         }
     }
-    Ok(())
+    Ok(lines)
 }
