@@ -19,7 +19,7 @@ import { BASE, WCAG_TAGS, launch, registerLearner, unique } from './helpers.mjs'
 
 const PASSWORD = 'mat-khau-dai';
 /** Pages per crawl: enough for every kind of page a role reaches, small enough for CI. */
-const MAX_PAGES = Number(process.env.CRAWL_MAX_PAGES ?? 40);
+const MAX_PAGES = Number(process.env.CRAWL_MAX_PAGES ?? 36);
 const ORIGIN = new URL(BASE).origin;
 
 const SKIP = [
@@ -35,7 +35,9 @@ const SKIP_QUERY = /(^|&)(format|download|export)=/;
 function shape(url) {
   const u = new URL(url);
   const params = [...u.searchParams.keys()].sort().join('&');
-  return `${u.pathname.replace(/\d+/g, 'N')}?${params}`;
+  // A quiz's statistics page is the same page for every quiz: one is enough.
+  const path = u.pathname.replace(/\d+/g, 'N').replace(/\/quizzes\/[^/]+\/statistics$/, '/quizzes/Q/statistics');
+  return `${path}?${params}`;
 }
 
 function followable(href) {
@@ -76,12 +78,12 @@ async function check(page, name) {
 }
 
 /** Follows links breadth-first from the home page; returns the pages seen and the problems. */
-async function crawl(page, role, { lang = 'vi', extra = [] } = {}) {
+async function crawl(page, role, { lang = 'vi', extra = [], max = MAX_PAGES } = {}) {
   const queue = [`${BASE}/`, ...extra.map(p => `${BASE}${p}`)];
   const seen = new Set();
   const visited = [];
   const problems = [];
-  while (queue.length && visited.length < MAX_PAGES) {
+  while (queue.length && visited.length < max) {
     const url = queue.shift();
     const key = shape(url);
     if (seen.has(key)) continue;
@@ -92,6 +94,11 @@ async function crawl(page, role, { lang = 'vi', extra = [] } = {}) {
       continue;
     }
     if (!(response.headers()['content-type'] ?? '').startsWith('text/html')) continue;
+    // A redirect (the home page to the course list) lands on a page that may be seen already.
+    if (page.url() !== url) {
+      if (seen.has(shape(page.url()))) continue;
+      seen.add(shape(page.url()));
+    }
     const path = new URL(page.url()).pathname + new URL(page.url()).search;
     visited.push(path);
     if (response.status() >= 400) problems.push(`${role} ${path}: a link leads to ${response.status()}`);
@@ -161,7 +168,7 @@ test('every page of the crawl is accessible, as learner, instructor, manager and
     await english.goto(`${BASE}/`);
     await Promise.all([english.waitForURL(`${BASE}/`), english.click('a[data-lang="en"]')]);
     await registerLearner(english, unique('crawlen'));
-    problems.push(...report('learner (English)', await crawl(english, 'learner-en', { lang: 'en', extra: ['/tim-kiem?q=otp'] })));
+    problems.push(...report('learner (English)', await crawl(english, 'learner-en', { lang: 'en', extra: ['/tim-kiem?q=otp'], max: 20 })));
 
     const instructor = await phone(browser);
     await login(instructor, 'giang.vien');
