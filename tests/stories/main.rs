@@ -23,6 +23,7 @@ mod ops;
 mod pages;
 mod path_credentials;
 mod practice;
+mod question_search;
 mod scale;
 mod search;
 mod security_accounts;

@@ -63,6 +63,9 @@ pub struct SearchIndex {
     synonyms: Vec<Vec<Vec<Word>>>,
     fields: Fields,
     reader: IndexReader,
+    /// Every bank's questions for instructors' question search, made with the index so it
+    /// follows the same catalog (`questions.rs`).
+    questions: crate::questions::QuestionCorpus,
 }
 
 /// A passage found for a query.
@@ -190,12 +193,18 @@ impl SearchIndex {
             synonyms,
             fields,
             reader,
+            questions: crate::questions::QuestionCorpus::build(catalog),
         })
     }
 
     /// The version of the catalog this index was built from.
     pub fn catalog_version(&self) -> &str {
         &self.catalog_version
+    }
+
+    /// The questions of the catalog's banks, for instructors' question search.
+    pub fn questions(&self) -> &crate::questions::QuestionCorpus {
+        &self.questions
     }
 
     pub fn passages(&self) -> &[Passage] {

@@ -13,9 +13,11 @@ pub mod highlight;
 pub mod index;
 pub mod passages;
 pub mod query;
+pub mod questions;
 
 pub use content::{FaqEntry, SearchContent, SynonymGroup};
 pub use highlight::Fragment;
 pub use index::{BuildError, Hit, SearchIndex};
 pub use passages::{Kind, Passage};
 pub use query::{Query, QueryError, MAX_QUERY_CHARS};
+pub use questions::{QuestionCorpus, QuestionHit};

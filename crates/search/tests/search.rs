@@ -97,3 +97,64 @@ fn hidden_courses_are_never_found() {
         .iter()
         .any(|(c, _)| c == "lam-quen-dien-thoai")));
 }
+
+/// Instructors' question search over the bundled banks: found without diacritics, and fast
+/// enough to scan on every request (the figures in docs/performance.md come from this test's
+/// output with `--nocapture` on a release build).
+#[test]
+fn questions_are_found_across_banks_quickly() {
+    let catalog = hocvuso_course::load(&root().join("content")).expect("content loads");
+    let started = std::time::Instant::now();
+    let corpus = hocvuso_search::QuestionCorpus::build(&catalog);
+    let build = started.elapsed();
+    let queries = [
+        "mat khau",
+        "OTP",
+        "vneid",
+        "lừa đảo",
+        "chuyen khoan ngan hang",
+        "competence-4.1",
+        "level-2",
+        "ma QR",
+        "dich vu cong",
+        "chu ky so",
+        "khong co tu nay xyzzy",
+        "email",
+    ];
+    let mut times = Vec::new();
+    let mut found = 0;
+    for _ in 0..20 {
+        for q in queries {
+            let query = Query::parse(q).expect("a query");
+            let t = std::time::Instant::now();
+            let (hits, total) = corpus.find(&catalog, &query, &|_| true, 50);
+            times.push(t.elapsed());
+            found += usize::from(total > 0);
+            assert!(hits.len() <= 50);
+        }
+    }
+    times.sort();
+    let p95 = times[times.len() * 95 / 100];
+    eprintln!(
+        "questions {} corpus build {:?} query p50 {:?} p95 {:?}",
+        corpus.len(),
+        build,
+        times[times.len() / 2],
+        p95
+    );
+    assert!(corpus.len() > 500);
+    assert!(found >= 20 * 10, "most queries find questions");
+    let (vi, _) = corpus.find(
+        &catalog,
+        &Query::parse("mật khẩu").expect("q"),
+        &|_| true,
+        5,
+    );
+    let (bare, _) = corpus.find(
+        &catalog,
+        &Query::parse("mat khau").expect("q"),
+        &|_| true,
+        5,
+    );
+    assert!(!vi.is_empty() && vi.len() == bare.len());
+}

@@ -90,6 +90,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "guardian_ward.html",
     "oidc_link.html",
     "goal.html",
+    "question_search.html",
 );
 
 pub const STYLESHEET: &str = include_str!("../../../web/static/site.css");

@@ -12,6 +12,7 @@ pub mod learning;
 mod openapi;
 pub mod practice;
 mod privacy;
+mod question_search;
 mod recovery;
 pub mod search;
 mod studio;
@@ -105,6 +106,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .get(instructor::statistics),
                 )
                 .service(web::resource("/instructor/essays").get(instructor::essays))
+                .service(web::resource("/instructor/questions/search").get(question_search::search))
                 .service(
                     web::resource("/instructor/attempts/{attempt_id}/grade")
                         .post(instructor::grade),

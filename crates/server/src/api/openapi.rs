@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 use super::{
     accounts, admin, assignments, community, evidence, import, instructor, learning, practice,
-    privacy, recovery, search, studio, units,
+    privacy, question_search, recovery, search, studio, units,
 };
 
 struct BearerAuth;
@@ -192,7 +192,7 @@ impl Modify for ContractResponses {
         search::goal, search::set_goal, search::clear_goal,
         evidence::my_certificates, evidence::verify_details, evidence::certificate,
         admin::completions,
-        instructor::statistics, instructor::essays, instructor::grade,
+        instructor::statistics, instructor::essays, instructor::grade, question_search::search,
         units::list, units::create, units::get, units::people, units::add_member,
         units::add_manager, units::set_eligible, units::person, units::make_mentor, units::activate,
         units::my_invitations, units::accept_invitation, units::decline_invitation,

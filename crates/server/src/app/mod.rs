@@ -17,6 +17,7 @@ pub mod next;
 pub mod paging;
 pub mod practice;
 pub mod privacy;
+pub mod question_search;
 pub mod recovery;
 pub mod search;
 pub mod spreadsheet;

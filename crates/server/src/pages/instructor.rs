@@ -209,6 +209,13 @@ pub async fn import(
             .error(&crate::AppError::unprocessable("unknown_format"))
             .render("bank_import.html");
     };
+    // An empty paste reads as an empty bank: say what to do instead of showing nothing.
+    if form.text.trim().is_empty() {
+        return page
+            .with("form", &form)
+            .error(&crate::AppError::unprocessable("bank_empty"))
+            .render("bank_import.html");
+    }
     match interchange::read_bank(&form.text, from) {
         Ok(bank) => {
             let preview: Vec<Preview> = bank

@@ -14,6 +14,7 @@ mod offline;
 mod practice;
 mod preferences;
 mod privacy;
+mod question_search;
 mod recovery;
 mod search;
 mod signed_in;
@@ -119,6 +120,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(instructor::import),
         )
         .service(web::resource("/instructor/essays").get(instructor::essays))
+        .service(web::resource("/instructor/tim-cau-hoi").get(question_search::search))
         .service(web::resource("/instructor/attempts/{attempt_id}/grade").post(instructor::grade))
         .service(
             web::resource("/instructor/courses/{course_id}/quizzes/{quiz_id}/statistics")
