@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The server's layers point one way: the pages never import from the API (both render the view
 # models of `present/` and call `app/`), and authentication never imports from the pages. Looks
-# at every path the modules name (`use` lines and inline `crate::…` paths).
+# at every path the modules name (`use` lines and inline `crate::…` paths). And handlers take
+# the caller's scope from the `Scoped` extractor, never by building one (`Scope::of`).
 set -euo pipefail
 cd "$(dirname "$0")/../crates/server/src"
 status=0
@@ -14,4 +15,10 @@ check() {
 }
 check pages api
 check auth pages
+for layer in api pages; do
+  if grep -rn "Scope::of" "$layer"; then
+    echo "the lines above build a Scope in ${layer}/: take the \`Scoped\` extractor instead"
+    status=1
+  fi
+done
 exit $status

@@ -566,12 +566,12 @@ impl TestApp {
             .attempt::<hocvuso_store::Attempt>(attempt_id, user_id)
             .await?
             .ok_or("no such attempt")?;
-        let paper: hocvuso_assessment::paper::Paper = serde_json::from_str(&attempt.paper)?;
+        let paper = &attempt.paper;
         let catalog = self.state.catalog();
         let course = catalog.course(&attempt.course_id).ok_or("no course")?;
         let quiz = course.quiz(&attempt.quiz_id).ok_or("no quiz")?;
         Ok(hocvuso_assessment::grading::answer_key(
-            &paper,
+            paper,
             course.quiz_bank(quiz),
         ))
     }

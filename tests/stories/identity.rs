@@ -141,7 +141,11 @@ async fn enrol(app: &TestApp, now: i64) -> Result<(String, Vec<String>), Error> 
         .submit_form("/account/totp/confirm", &[("code", "000000")])
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.text().contains("Mã không đúng"), "{}", wrong.text());
+    assert!(
+        wrong.text().contains(r#"data-error="invalid_code""#),
+        "{}",
+        wrong.text()
+    );
     assert_eq!(secret_of(&wrong.text()).as_deref(), Some(secret.as_str()));
     let ok = app
         .submit_form("/account/totp/confirm", &[("code", &totp(&secret, now))])
@@ -190,7 +194,7 @@ async fn a_manager_with_two_factor_signs_in_with_a_code_that_works_once() -> Tes
         )
         .await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", replay.text());
-    assert!(replay.text().contains("Mã không đúng"));
+    assert!(replay.text().contains(r#"data-error="invalid_code""#));
     // A forged ticket: back to the sign-in page.
     let forged = app
         .submit_form(
@@ -202,7 +206,7 @@ async fn a_manager_with_two_factor_signs_in_with_a_code_that_works_once() -> Tes
         )
         .await;
     assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
-    assert!(forged.text().contains("Lượt đăng nhập đã hết hạn"));
+    assert!(forged.text().contains(r#"data-error="sign_in_expired""#));
     // The next step's code signs in.
     hand.advance(time::Duration::seconds(30));
     let now = app.state.clock.now().unix_timestamp();

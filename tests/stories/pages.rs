@@ -49,7 +49,7 @@ async fn registration_needs_the_consent_box_ticked() -> TestResult {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text();
-    assert!(html.contains("Bạn cần đọc và đồng ý"), "{html}");
+    assert!(html.contains(r#"data-error="consent_required""#), "{html}");
     assert!(html.contains("value=\"ong.tu\""), "what was typed is kept");
     assert!(
         !html.contains("mat-khau-dai"),
@@ -68,7 +68,7 @@ async fn a_form_without_the_csrf_token_is_refused() -> TestResult {
         .post_form_raw("/login", &[("username", "a"), ("password", "b")])
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.text().contains("Phiên làm việc của biểu mẫu đã hết hạn"));
+    assert!(r.text().contains(r#"data-error="csrf_failed""#));
     let r = app
         .post_form_raw(
             "/login",
@@ -234,9 +234,7 @@ async fn login_and_logout_in_the_browser() -> TestResult {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong
-        .text()
-        .contains("Tên đăng nhập hoặc mật khẩu không đúng"));
+    assert!(wrong.text().contains(r#"data-error="invalid_credentials""#));
     let ok = app
         .submit_form(
             "/login",
@@ -279,7 +277,7 @@ async fn public_pages_render_in_vietnamese() -> TestResult {
     }
     let missing = app.page("/khong-co-trang-nay").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(missing.text().contains("Không tìm thấy"));
+    assert!(missing.text().contains(r#"data-error="not_found""#));
     let css = app.page("/static/site.css").await;
     assert_eq!(css.status, StatusCode::OK);
     Ok(())

@@ -1,5 +1,6 @@
 //! `hocvuso`: the one binary. `serve` (the default) runs the platform; the other commands check
-//! content and manage accounts. Configuration comes from flags and `HOCVUSO_*` variables.
+//! content and manage accounts. Configuration comes from flags, `HOCVUSO_*` variables and an
+//! optional settings file, layered in `hocvuso_server::settings`.
 
 mod commands;
 
@@ -22,7 +23,7 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
-    common: commands::Common,
+    common: commands::CommonFlags,
 }
 
 #[derive(Subcommand)]
@@ -71,22 +72,26 @@ fn main() -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // The server's flags, where the command takes them, go into the settings with the rest.
+    let serve_flags = match &cli.command {
+        Some(Command::Serve(a))
+        | Some(Command::Keys(commands::keys::Command::Reissue { server: a, .. })) => a.flags(),
+        _ => Vec::new(),
+    };
+    let common = commands::Common::resolve(cli.common, serve_flags)?;
     match cli.command {
-        Some(Command::Content(c)) => commands::content::run(&cli.common, c),
+        Some(Command::Content(c)) => commands::content::run(&common, c),
         Some(Command::Questions(c)) => commands::questions::run(c),
         Some(Command::Search(c)) => commands::search::run(c),
-        Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&cli.common, c)),
-        Some(Command::Keys(c)) => runtime()?.block_on(commands::keys::run(&cli.common, c)),
-        Some(Command::Ledger(c)) => runtime()?.block_on(commands::ledger::run(&cli.common, c)),
-        Some(Command::Migrate(a)) => runtime()?.block_on(commands::migrate::run(&cli.common, a)),
-        Some(Command::Dev(c)) => runtime()?.block_on(commands::dev::run(&cli.common, c)),
-        Some(Command::Dashboard(c)) => {
-            runtime()?.block_on(commands::dev::dashboard(&cli.common, c))
-        }
-        Some(Command::Backup(a)) => runtime()?.block_on(commands::backup::backup(&cli.common, a)),
-        Some(Command::Restore(a)) => runtime()?.block_on(commands::backup::restore(&cli.common, a)),
-        Some(Command::Serve(a)) => commands::serve::run(&cli.common, a),
-        None => commands::serve::run(&cli.common, commands::serve::Args::default()),
+        Some(Command::User(c)) => runtime()?.block_on(commands::user::run(&common, c)),
+        Some(Command::Keys(c)) => runtime()?.block_on(commands::keys::run(&common, c)),
+        Some(Command::Ledger(c)) => runtime()?.block_on(commands::ledger::run(&common, c)),
+        Some(Command::Migrate(a)) => runtime()?.block_on(commands::migrate::run(&common, a)),
+        Some(Command::Dev(c)) => runtime()?.block_on(commands::dev::run(&common, c)),
+        Some(Command::Dashboard(c)) => runtime()?.block_on(commands::dev::dashboard(&common, c)),
+        Some(Command::Backup(a)) => runtime()?.block_on(commands::backup::backup(&common, a)),
+        Some(Command::Restore(a)) => runtime()?.block_on(commands::backup::restore(&common, a)),
+        Some(Command::Serve(_)) | None => commands::serve::run(&common),
     }
 }
 

@@ -260,74 +260,47 @@ pub(crate) async fn add_totals<C: ConnectionTrait>(
     c: &C,
     rows: impl Iterator<Item = (i64, String, String, i64)>,
 ) -> Result<()> {
-    let rows: Vec<_> = rows.collect();
-    for chunk in rows.chunks(500) {
-        let mut q = Query::insert();
-        q.into_table(unit_stat::Entity).columns([
-            unit_stat::Column::UnitId,
-            unit_stat::Column::GroupId,
-            unit_stat::Column::Metric,
-            unit_stat::Column::Value,
-        ]);
-        for (u, g, m, v) in chunk {
-            q.values([(*u).into(), g.clone().into(), m.clone().into(), (*v).into()])
-                .map_err(build_err)?;
-        }
-        q.on_conflict(
-            OnConflict::columns([
-                unit_stat::Column::UnitId,
-                unit_stat::Column::GroupId,
-                unit_stat::Column::Metric,
-            ])
-            .value(
-                unit_stat::Column::Value,
-                Expr::col((unit_stat::Entity, unit_stat::Column::Value))
-                    .add(Expr::cust("excluded.value")),
-            )
-            .to_owned(),
-        );
-        c.execute(c.get_database_backend().build(&q)).await?;
-    }
-    Ok(())
+    use unit_stat::Column as S;
+    let rows = rows.map(|(u, g, m, v)| vec![u.into(), g.into(), m.into(), v.into()]);
+    let key = [S::UnitId, S::GroupId, S::Metric];
+    add_counts(c, unit_stat::Entity, &key, S::Value, rows.collect()).await
 }
 
 pub(crate) async fn add_weekly<C: ConnectionTrait>(
     c: &C,
     rows: impl Iterator<Item = (i64, String, String, i32, i64)>,
 ) -> Result<()> {
-    let rows: Vec<_> = rows.collect();
-    for chunk in rows.chunks(400) {
+    use unit_weekly::Column as W;
+    let rows = rows.map(|(u, g, m, w, v)| vec![u.into(), g.into(), m.into(), w.into(), v.into()]);
+    let key = [W::UnitId, W::GroupId, W::Metric, W::Week];
+    add_counts(c, unit_weekly::Entity, &key, W::Value, rows.collect()).await
+}
+
+/// Upserts rows of a counter table (`key` columns, then `value`), adding each row's value to
+/// what the row with the same key holds. Rows go in statements of at most about 2,000 bound
+/// values, well under what either database takes in one statement.
+async fn add_counts<C: ConnectionTrait, E: EntityTrait>(
+    c: &C,
+    table: E,
+    key: &[E::Column],
+    value: E::Column,
+    rows: Vec<Vec<sea_orm::Value>>,
+) -> Result<()> {
+    for chunk in rows.chunks(2000 / (key.len() + 1)) {
         let mut q = Query::insert();
-        q.into_table(unit_weekly::Entity).columns([
-            unit_weekly::Column::UnitId,
-            unit_weekly::Column::GroupId,
-            unit_weekly::Column::Metric,
-            unit_weekly::Column::Week,
-            unit_weekly::Column::Value,
-        ]);
-        for (u, g, m, w, v) in chunk {
-            q.values([
-                (*u).into(),
-                g.clone().into(),
-                m.clone().into(),
-                (*w).into(),
-                (*v).into(),
-            ])
-            .map_err(build_err)?;
+        q.into_table(table)
+            .columns(key.iter().copied().chain([value]));
+        for row in chunk {
+            q.values(row.iter().cloned().map(Into::into))
+                .map_err(build_err)?;
         }
         q.on_conflict(
-            OnConflict::columns([
-                unit_weekly::Column::UnitId,
-                unit_weekly::Column::GroupId,
-                unit_weekly::Column::Metric,
-                unit_weekly::Column::Week,
-            ])
-            .value(
-                unit_weekly::Column::Value,
-                Expr::col((unit_weekly::Entity, unit_weekly::Column::Value))
-                    .add(Expr::cust("excluded.value")),
-            )
-            .to_owned(),
+            OnConflict::columns(key.iter().copied())
+                .value(
+                    value,
+                    Expr::col((table, value)).add(Expr::cust("excluded.value")),
+                )
+                .to_owned(),
         );
         c.execute(c.get_database_backend().build(&q)).await?;
     }

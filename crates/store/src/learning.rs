@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use hocvuso_assessment::paper::Paper;
 use hocvuso_course::LearnerRecord;
 use hocvuso_credentials::ledger::{Entry, Issue};
 use hocvuso_credentials::AchievementKind;
@@ -67,7 +68,9 @@ pub struct Attempt {
     pub quiz_id: String,
     pub content_version: String,
     pub state: AttemptState,
-    pub paper: String,
+    /// The questions drawn for it, read from the stored JSON once, here: a paper that does
+    /// not parse is `StoreError::Corrupt` like an unknown state.
+    pub paper: Paper,
     pub started_at: OffsetDateTime,
     pub submitted_at: Option<OffsetDateTime>,
     pub score_percent: Option<f64>,
@@ -84,6 +87,8 @@ impl Attempt {
 impl TryFrom<quiz_attempt::Model> for Attempt {
     type Error = StoreError;
     fn try_from(m: quiz_attempt::Model) -> Result<Self> {
+        let paper = serde_json::from_str(&m.paper)
+            .map_err(|e| StoreError::Corrupt(format!("paper of attempt {}: {e}", m.id)))?;
         Ok(Self {
             id: m.id,
             user_id: m.user_id,
@@ -91,7 +96,7 @@ impl TryFrom<quiz_attempt::Model> for Attempt {
             quiz_id: m.quiz_id,
             content_version: m.content_version,
             state: AttemptState::parse(&m.state)?,
-            paper: m.paper,
+            paper,
             started_at: m.started_at,
             submitted_at: m.submitted_at,
             score_percent: m.score_percent,
@@ -107,7 +112,7 @@ pub struct NewAttempt {
     pub course_id: String,
     pub quiz_id: String,
     pub content_version: String,
-    pub paper: String,
+    pub paper: Paper,
     pub at: OffsetDateTime,
 }
 
@@ -319,6 +324,8 @@ impl Store {
     /// one open attempt per quiz (`uq_quiz_attempts_open`): when another request opened one
     /// first, this fails with `Conflict("open_attempt")` and the caller resumes that one.
     pub async fn create_attempt(&self, new: NewAttempt) -> Result<Attempt> {
+        let paper = serde_json::to_string(&new.paper)
+            .map_err(|e| StoreError::Corrupt(format!("paper not serialisable: {e}")))?;
         let row = quiz_attempt::ActiveModel {
             id: Set(new.id.clone()),
             user_id: Set(new.user_id),
@@ -326,7 +333,7 @@ impl Store {
             quiz_id: Set(new.quiz_id),
             content_version: Set(new.content_version),
             state: Set(STATE_IN_PROGRESS.to_owned()),
-            paper: Set(new.paper.clone()),
+            paper: Set(paper),
             started_at: Set(new.at),
             submitted_at: Set(None),
             score_percent: Set(None),

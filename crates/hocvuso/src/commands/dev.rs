@@ -73,9 +73,9 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
     // credentials verify against the running server's JWKS.
     let issuer = hocvuso_server::issuer::Issuer::open_with(
         &common.data_dir,
-        &super::public_url(None),
-        &super::issuer_name(None),
-        super::credential_algorithm()?,
+        &common.settings.public_url,
+        &common.settings.issuer_name,
+        common.settings.credential_algorithm,
         today,
     )
     .context("opening the credential signing keys")?;

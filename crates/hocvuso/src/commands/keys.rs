@@ -74,7 +74,7 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
         Command::Rotate { algorithm } => {
             let algorithm = match algorithm {
                 Some(a) => Some(super::parse_algorithm(&a)?),
-                None => super::credential_algorithm()?,
+                None => common.settings.credential_algorithm,
             };
             let ring = match algorithm {
                 Some(a) => KeyStore::rotate_to(&dir, a, &mut rand::rngs::OsRng, now),
@@ -119,8 +119,9 @@ pub async fn run(common: &super::Common, cmd: Command) -> Result<()> {
                 );
             }
         }
-        Command::Reissue { kid, server } => {
-            let state = super::serve::prepare(common, server)?.state(common).await?;
+        // The server flags were layered into `common.settings` (`Common::resolve`).
+        Command::Reissue { kid, .. } => {
+            let state = super::serve::prepare(common)?.state(common).await?;
             let done = hocvuso_server::app::evidence::reissue_signed_by(&state, &kid)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot re-issue: {}", e.key))?;

@@ -14,32 +14,61 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
-/// Settings every command shares.
+/// The flags every command shares. Each has a variable and a settings-file key of the same
+/// name (`docs/operations.md`); `Common::resolve` layers them.
 #[derive(Args, Clone)]
+pub struct CommonFlags {
+    /// A TOML settings file (its keys: docs/operations.md) [env: HOCVUSO_CONFIG]
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://path?mode=rwc or postgres://… [env: HOCVUSO_DATABASE_URL]
+    /// [default: sqlite://data/hocvuso.db?mode=rwc]
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Runtime files (keys, uploads, the default SQLite database) [env: HOCVUSO_DATA_DIR]
+    /// [default: data]
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// The content folder [env: HOCVUSO_CONTENT_DIR] [default: content]
+    #[arg(long, global = true)]
+    content_dir: Option<PathBuf>,
+}
+
+/// What every command starts from: the settings, read once from the defaults, the settings
+/// file, the environment and the flags (`Settings::from_environment`), with the three every
+/// command uses at hand.
 pub struct Common {
-    /// Database URL: sqlite://path?mode=rwc or postgres://…
-    #[arg(
-        long,
-        global = true,
-        env = "HOCVUSO_DATABASE_URL",
-        default_value = "sqlite://data/hocvuso.db?mode=rwc",
-        hide_env_values = true
-    )]
     pub database_url: String,
-    /// Runtime files (keys, uploads, the default SQLite database).
-    #[arg(long, global = true, env = "HOCVUSO_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
-    /// The content folder.
-    #[arg(
-        long,
-        global = true,
-        env = "HOCVUSO_CONTENT_DIR",
-        default_value = "content"
-    )]
     pub content_dir: PathBuf,
+    pub settings: hocvuso_server::Settings,
 }
 
 impl Common {
+    /// Layers the settings; `serve` holds the server's own flags when the command is `serve`.
+    /// Warnings (a `HOCVUSO_*` variable that names no setting) are logged here, once.
+    pub fn resolve(flags: CommonFlags, serve: Vec<(&'static str, Option<String>)>) -> Result<Self> {
+        let path = |p: Option<PathBuf>| p.map(|p| p.display().to_string());
+        let mut given = vec![
+            ("database_url", flags.database_url),
+            ("data_dir", path(flags.data_dir)),
+            ("content_dir", path(flags.content_dir)),
+        ];
+        given.extend(serve);
+        let loaded = hocvuso_server::Settings::from_environment(flags.config.as_deref(), &given)
+            .map_err(anyhow::Error::msg)?;
+        for warning in &loaded.warnings {
+            tracing::warn!("{warning}");
+        }
+        let settings = loaded.settings;
+        Ok(Self {
+            database_url: settings.database_url.clone(),
+            data_dir: settings.data_dir.clone(),
+            content_dir: settings.content_dir.clone(),
+            settings,
+        })
+    }
+
     /// Connects to the database, creating the data folder first for the default SQLite file.
     pub async fn store(&self) -> Result<hocvuso_store::Store> {
         if self.database_url.starts_with("sqlite:") {
@@ -68,40 +97,7 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
-/// The address to listen on: the flag, `HOCVUSO_BIND`, or 127.0.0.1:8080.
-pub fn bind(flag: Option<String>) -> String {
-    flag.or_else(|| std::env::var("HOCVUSO_BIND").ok())
-        .unwrap_or_else(|| "127.0.0.1:8080".into())
-}
-
-/// The public base URL credentials and QR codes name: the flag, `HOCVUSO_PUBLIC_URL`, or the
-/// listening address. `dev seed` uses it too, so seeded credentials match the server's.
-pub fn public_url(flag: Option<String>) -> String {
-    flag.or_else(|| std::env::var("HOCVUSO_PUBLIC_URL").ok())
-        .unwrap_or_else(|| format!("http://{}", bind(None)))
-}
-
-/// The algorithm of new credential signing keys: `HOCVUSO_CREDENTIAL_ALGORITHM` (`EdDSA` or
-/// `RS256`, case as written), or None when it is not set.
-pub fn credential_algorithm() -> Result<Option<hocvuso_credentials::Algorithm>> {
-    match std::env::var("HOCVUSO_CREDENTIAL_ALGORITHM") {
-        Ok(v) if !v.trim().is_empty() => parse_algorithm(&v).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// `EdDSA` or `RS256` (any case), for the variable and `keys rotate --algorithm`.
+/// `EdDSA` or `RS256` (any case), for `keys rotate --algorithm`.
 pub fn parse_algorithm(v: &str) -> Result<hocvuso_credentials::Algorithm> {
-    use hocvuso_credentials::Algorithm;
-    [Algorithm::EdDSA, Algorithm::RS256]
-        .into_iter()
-        .find(|a| a.as_str().eq_ignore_ascii_case(v.trim()))
-        .with_context(|| format!("HOCVUSO_CREDENTIAL_ALGORITHM: {v} is neither EdDSA nor RS256"))
-}
-
-/// The issuing unit named on certificates: the flag, `HOCVUSO_ISSUER_NAME`, or the default.
-pub fn issuer_name(flag: Option<String>) -> String {
-    flag.or_else(|| std::env::var("HOCVUSO_ISSUER_NAME").ok())
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| hocvuso_server::Settings::default().issuer_name)
+    hocvuso_server::settings::parse_algorithm(v).map_err(anyhow::Error::msg)
 }

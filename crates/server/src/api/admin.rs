@@ -3,7 +3,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::scope::Scope;
+use crate::auth::Scoped;
 use crate::auth::{ApiUser, ROLE_ADMIN};
 use crate::error::AppError;
 use crate::export::{completions, Format};
@@ -43,10 +43,9 @@ fn bom_by_default() -> bool {
 pub async fn completions(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     q: web::Query<CompletionsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     if !scope.admin {
         scope.require_manager()?;
     }
@@ -93,7 +92,7 @@ pub async fn completions(
     let audit = state
         .store
         .record_export(NewExportAudit {
-            user_id: user.0.id,
+            user_id: scope.user.id,
             format: format.name().to_owned(),
             filter: completions::describe(&filter, unit),
             rows: 0,
@@ -102,7 +101,7 @@ pub async fn completions(
         .await?;
     crate::app::privacy::audit(
         &state,
-        &user.0,
+        &scope.user,
         crate::app::privacy::ACTION_EXPORT,
         None,
         None,
@@ -111,7 +110,7 @@ pub async fn completions(
     .await?;
     crate::metrics::export("completions");
     tracing::info!(
-        user = user.0.id,
+        user = scope.user.id,
         audit,
         format = format.name(),
         "completions export started"

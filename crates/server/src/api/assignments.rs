@@ -8,7 +8,7 @@ use hocvuso_store::{Assignment, Notification};
 
 use crate::api::units::{file, PersonView};
 use crate::app::assignments::{self as app, AssignmentForm};
-use crate::auth::{ApiUser, Scope};
+use crate::auth::{ApiUser, Scoped};
 use crate::error::AppError;
 use crate::export::{Cell, Format};
 use crate::state::AppState;
@@ -56,10 +56,9 @@ pub struct NewAssignmentRequest {
     responses((status = 201, body = AssignmentView), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     body: web::Json<NewAssignmentRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let b = body.into_inner();
     let (a, _) = app::create(
         &state,
@@ -78,8 +77,10 @@ pub async fn create(
 /// The assignments of the units the caller manages.
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "assignments", operation_id = "list_assignments", security(("bearer" = [])),
     responses((status = 200, body = [AssignmentView]), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn list(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
+pub async fn list(
+    state: web::Data<AppState>,
+    scope: Scoped<ApiUser>,
+) -> Result<HttpResponse, AppError> {
     let list = app::list(&state, &scope).await?;
     Ok(HttpResponse::Ok().json(list.iter().map(|a| view(&state, a)).collect::<Vec<_>>()))
 }
@@ -95,11 +96,10 @@ pub struct OverdueQuery {
     responses((status = 200, description = "The overdue people (JSON), or with format=csv or xlsx a file", content((Vec<PersonView> = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn overdue(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     q: web::Query<OverdueQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let a = app::get(&state, &scope, *path).await?;
     let late: Vec<_> = app::people(&state, &scope, &a)
         .await?
@@ -111,7 +111,7 @@ pub async fn overdue(
         None | Some("json") => {
             crate::app::privacy::audit(
                 &state,
-                &user.0,
+                &scope.user,
                 crate::app::privacy::ACTION_PEOPLE_LIST,
                 None,
                 Some(a.unit_id),
@@ -152,7 +152,7 @@ pub async fn overdue(
                 .collect();
             crate::app::privacy::audit(
                 &state,
-                &user.0,
+                &scope.user,
                 crate::app::privacy::ACTION_EXPORT,
                 None,
                 Some(a.unit_id),
@@ -176,10 +176,9 @@ pub async fn overdue(
     responses((status = 200, description = "Sent"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn remind(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let n = app::remind(&state, &scope, *path).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"reminded": n})))
 }

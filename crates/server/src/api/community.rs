@@ -12,7 +12,7 @@ use crate::api::accounts::UserView;
 use crate::api::units::PersonView;
 use crate::app::accounts::PRIVACY_NOTICE_VERSION;
 use crate::app::community::{self, AssistedRegistration, ClassForm};
-use crate::auth::{ApiUser, Scope};
+use crate::auth::{ApiUser, Scoped};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::rfc3339;
@@ -20,12 +20,14 @@ use crate::views::rfc3339;
 /// A mentor's mentees with their progress.
 #[utoipa::path(get, path = "/api/v1/mentor/mentees", tag = "community", security(("bearer" = [])),
     responses((status = 200, body = [PersonView]), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn mentees(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
+pub async fn mentees(
+    state: web::Data<AppState>,
+    scope: Scoped<ApiUser>,
+) -> Result<HttpResponse, AppError> {
     let rows = community::mentees(&state, &scope).await?;
     crate::app::privacy::audit(
         &state,
-        &user.0,
+        &scope.user,
         crate::app::privacy::ACTION_PEOPLE_LIST,
         None,
         None,
@@ -81,10 +83,9 @@ pub struct AssistedView {
     responses((status = 201, body = AssistedView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn register(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     body: web::Json<AssistedRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let b = body.into_inner();
     if b.privacy_notice_version != PRIVACY_NOTICE_VERSION {
         return Err(AppError::unprocessable("stale_privacy_notice"));
@@ -240,10 +241,9 @@ pub struct NewClassRequest {
     responses((status = 201, body = ClassView), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_class(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     body: web::Json<NewClassRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let b = body.into_inner();
     let starts_at = OffsetDateTime::parse(&b.starts_at, &Rfc3339)
         .map_err(|_| AppError::unprocessable("invalid_date"))?;
@@ -264,8 +264,10 @@ pub async fn create_class(
 /// The classes the caller organised or that were held in units they manage.
 #[utoipa::path(get, path = "/api/v1/classes", tag = "community", security(("bearer" = [])),
     responses((status = 403, body = crate::error::ErrorBody, description = "not an instructor, mentor or manager"), (status = 200, body = [ClassView])))]
-pub async fn classes(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
+pub async fn classes(
+    state: web::Data<AppState>,
+    scope: Scoped<ApiUser>,
+) -> Result<HttpResponse, AppError> {
     let list = community::classes(&state, &scope).await?;
     Ok(HttpResponse::Ok().json(list.iter().map(ClassView::from).collect::<Vec<_>>()))
 }
@@ -291,10 +293,9 @@ pub struct ClassDetail {
     responses((status = 200, body = ClassDetail), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn class(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let (c, list) = community::attendance(&state, &scope, *path).await?;
     Ok(HttpResponse::Ok().json(ClassDetail {
         class: (&c).into(),
@@ -325,11 +326,10 @@ pub struct AttendanceRequest {
     responses((status = 200, description = "Recorded"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn attend(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     body: web::Json<AttendanceRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let mut added = community::tick(&state, &scope, *path, &body.people).await?;
     if let Some(code) = body.code.as_deref().filter(|c| !c.trim().is_empty()) {
         community::check_in(&state, &scope, *path, code).await?;

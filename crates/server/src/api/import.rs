@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::app::import::{self, FileKind, Report};
-use crate::auth::{ApiUser, Scope};
+use crate::auth::{ApiUser, Scoped};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -29,11 +29,10 @@ pub struct ImportQuery {
 pub async fn import_people(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     q: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     // Only a manager's file is read at all.
     scope.require_manager()?;
     let body = crate::pages::form::read_limited(payload, MAX_FILE).await?;

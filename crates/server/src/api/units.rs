@@ -11,7 +11,7 @@ use hocvuso_store::{PersonRow, Unit};
 use crate::app::dashboard::{self, Dashboard};
 use crate::app::paging::Paging;
 use crate::app::{community, privacy, units};
-use crate::auth::{ApiUser, Scope};
+use crate::auth::{ApiUser, Scoped};
 use crate::error::AppError;
 use crate::export::{self, Cell, Format, Sheet};
 use crate::state::AppState;
@@ -73,8 +73,7 @@ impl From<&PersonRow> for PersonView {
 /// The units the caller may see (all of them for an administrator).
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", operation_id = "list_units", security(("bearer" = [])),
     responses((status = 200, body = [UnitView]), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn list(state: web::Data<AppState>, user: ApiUser) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
+pub async fn list(scope: Scoped<ApiUser>) -> Result<HttpResponse, AppError> {
     let units: Vec<UnitView> = scope
         .visible_units()
         .into_iter()
@@ -98,10 +97,9 @@ pub struct NewUnitRequest {
     responses((status = 403, body = crate::error::ErrorBody, description = "a top unit, and not an administrator"), (status = 201, body = UnitView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     body: web::Json<NewUnitRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let b = body.into_inner();
     let unit = units::create(
         &state,
@@ -127,12 +125,7 @@ pub struct UnitDetail {
 /// One unit the caller may see, with the units directly below it.
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "units", operation_id = "get_unit", security(("bearer" = [])),
     responses((status = 200, body = UnitDetail), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
+pub async fn get(scope: Scoped<ApiUser>, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let unit = scope.unit(*path)?;
     Ok(HttpResponse::Ok().json(UnitDetail {
         unit: unit.into(),
@@ -170,11 +163,10 @@ pub struct PeoplePage {
     responses((status = 200, description = "A page of people (JSON); with format=csv or xlsx, the whole list as a file", content((PeoplePage = "application/json"), ("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn people(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     q: web::Query<PeopleQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let format = match q.format.as_deref() {
         None | Some("json") => None,
         Some(f) => Some(Format::parse(f).ok_or_else(|| AppError::bad_request("unknown_format"))?),
@@ -185,7 +177,7 @@ pub async fn people(
         let (rows, _) = units::people(&state, &scope, *path, q.group.as_deref(), whole).await?;
         privacy::audit(
             &state,
-            &user.0,
+            &scope.user,
             privacy::ACTION_EXPORT,
             None,
             Some(*path),
@@ -213,7 +205,7 @@ pub async fn people(
         let rows = units::search_people(&state, &scope, *path, query).await?;
         privacy::audit(
             &state,
-            &user.0,
+            &scope.user,
             privacy::ACTION_PEOPLE_LIST,
             None,
             Some(*path),
@@ -230,7 +222,7 @@ pub async fn people(
     let (rows, total) = units::people(&state, &scope, *path, q.group.as_deref(), paging).await?;
     privacy::audit(
         &state,
-        &user.0,
+        &scope.user,
         privacy::ACTION_PEOPLE_LIST,
         None,
         Some(*path),
@@ -350,11 +342,10 @@ pub struct UsernameRequest {
     responses((status = 200, description = "Added (or already there)"), (status = 202, description = "Invited, if the account exists"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add_member(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     body: web::Json<UsernameRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     Ok(
         match units::add_member(&state, &scope, *path, &body.username).await? {
             units::Joined::Added(id) => {
@@ -425,11 +416,10 @@ pub async fn decline_invitation(
     responses((status = 422, body = crate::error::ErrorBody, description = "unknown_person"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn add_manager(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     body: web::Json<UsernameRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     units::add_manager(&state, &scope, *path, &body.username).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }
@@ -446,11 +436,10 @@ pub struct EligibleRequest {
     responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn set_eligible(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     body: web::Json<EligibleRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     units::set_eligible(&state, &scope, *path, &body.group, body.eligible).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }
@@ -460,16 +449,15 @@ pub async fn set_eligible(
     responses((status = 200, body = PersonView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn person(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.person(&state, *path).await?;
     let rows = state.store.people_by_ids(&[*path]).await?;
     let p = rows.first().ok_or_else(AppError::not_found)?;
     privacy::audit(
         &state,
-        &user.0,
+        &scope.user,
         privacy::ACTION_PERSON_READ,
         Some(p.id),
         None,
@@ -484,10 +472,9 @@ pub async fn person(
     responses((status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn make_mentor(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     units::make_mentor(&state, &scope, *path).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }
@@ -507,14 +494,13 @@ pub struct ActivateRequest {
     responses((status = 403, body = crate::error::ErrorBody, description = "activation_elsewhere, or not a manager"), (status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn activate(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     body: web::Json<ActivateRequest>,
 ) -> Result<HttpResponse, AppError> {
     if body.privacy_notice_version != crate::app::accounts::PRIVACY_NOTICE_VERSION {
         return Err(AppError::unprocessable("stale_privacy_notice"));
     }
-    let scope = Scope::of(&state, &user.0).await?;
     units::activate(&state, &scope, *path, &body.password, body.consent).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }
@@ -541,10 +527,9 @@ pub struct HouseholdView {
     responses((status = 422, body = crate::error::ErrorBody, description = "invalid_household_code or invalid_household_name"), (status = 201, body = HouseholdView), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create_household(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     body: web::Json<NewHouseholdRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let h =
         community::create_household(&state, &scope, body.unit_id, &body.code, &body.name).await?;
     Ok(HttpResponse::Created().json(HouseholdView {
@@ -565,11 +550,10 @@ pub struct HouseholdMemberRequest {
     responses((status = 200, description = "Done"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn household_member(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     body: web::Json<HouseholdMemberRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     community::set_household(&state, &scope, *path, body.person_id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }
@@ -591,10 +575,9 @@ pub struct DashboardQuery {
     responses((status = 200, description = "The dashboard (JSON), or with format=xlsx the report as a file", content((Dashboard = "application/json"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "invalid_year")))]
 pub async fn get_dashboard(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     q: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
     let year = q.year.map(dashboard::plan_year).transpose()?;
     let unit = match q.unit {
@@ -751,10 +734,9 @@ pub struct TargetView {
     responses((status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 200, body = [TargetView]), (status = 422, body = crate::error::ErrorBody, description = "invalid_year")))]
 pub async fn targets(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
     let year = dashboard::plan_year(q.year.unwrap_or(state.clock.now().year()))?;
     let list: Vec<TargetView> = dashboard::targets(&state, year)
@@ -775,10 +757,9 @@ pub async fn targets(
     responses((status = 200, description = "Done"), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn set_targets(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     body: web::Json<Vec<TargetView>>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_admin()?;
     let targets: Vec<dashboard::NewTarget> = body
         .into_inner()
@@ -817,11 +798,10 @@ pub struct UnitTargetsRequest {
     responses((status = 200, body = [dashboard::UnitTargetLine]), (status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "invalid_year")))]
 pub async fn unit_targets(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let year = dashboard::plan_year(q.year.unwrap_or(state.clock.now().year()))?;
     let lines = dashboard::unit_targets(&state, &scope, *path, year).await?;
     Ok(HttpResponse::Ok().json(lines))
@@ -833,11 +813,10 @@ pub async fn unit_targets(
     responses((status = 200, body = [dashboard::UnitTargetLine]), (status = 403, body = crate::error::ErrorBody, description = "not a manager"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "invalid_year, unknown_group, invalid_target_people or target_people_too_large")))]
 pub async fn set_unit_targets(
     state: web::Data<AppState>,
-    user: ApiUser,
+    scope: Scoped<ApiUser>,
     path: web::Path<i64>,
     body: web::Json<UnitTargetsRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = Scope::of(&state, &user.0).await?;
     let b = body.into_inner();
     let targets: Vec<dashboard::NewUnitTarget> = b
         .targets

@@ -41,8 +41,7 @@ pub async fn quiz_statistics(
         if !seen.insert(attempt.user_id) {
             continue;
         }
-        let (Ok(paper), Some(Ok(result)), Ok(answers)) = (
-            serde_json::from_str::<Paper>(&attempt.paper),
+        let (Some(Ok(result)), Ok(answers)) = (
             attempt
                 .result
                 .as_deref()
@@ -52,7 +51,7 @@ pub async fn quiz_statistics(
             tracing::warn!(attempt = %attempt.id, "unreadable attempt left out of statistics");
             continue;
         };
-        records.push(statistics::record(&paper, bank, &answers, &result));
+        records.push(statistics::record(&attempt.paper, bank, &answers, &result));
     }
     Ok(statistics::item_statistics(
         bank,
@@ -87,25 +86,22 @@ pub async fn essay_queue(state: &AppState, user: &User) -> Result<Vec<EssayItem>
 }
 
 /// A submitted attempt whose essays wait for a grade, read against the content it was drawn
-/// from. None when its course, quiz or paper is gone or unreadable (left out of the queue).
+/// from. None when its course or quiz is gone (left out of the queue).
 struct Waiting<'a> {
     course: &'a Course,
     quiz: &'a Quiz,
-    paper: Paper,
+    paper: &'a Paper,
     answers: BTreeMap<String, Value>,
 }
 
 impl<'a> Waiting<'a> {
-    fn of(catalog: &'a Catalog, attempt: &Attempt, answers: &str) -> Option<Self> {
+    fn of(catalog: &'a Catalog, attempt: &'a Attempt, answers: &str) -> Option<Self> {
         let course = catalog.course(&attempt.course_id)?;
         let quiz = course.quiz(&attempt.quiz_id)?;
-        let paper = serde_json::from_str::<Paper>(&attempt.paper)
-            .map_err(|e| tracing::warn!(attempt = %attempt.id, error = %e, "unreadable paper left out of the grading queue"))
-            .ok()?;
         Some(Self {
             course,
             quiz,
-            paper,
+            paper: &attempt.paper,
             answers: serde_json::from_str(answers).unwrap_or_default(),
         })
     }
@@ -115,9 +111,9 @@ impl<'a> Waiting<'a> {
     /// all of them, so it can still be graded).
     fn essays(&self) -> Vec<&str> {
         let bank = self.course.quiz_bank(self.quiz);
-        let written = grading::awaiting_grade(&self.paper, bank, &self.answers);
+        let written = grading::awaiting_grade(self.paper, bank, &self.answers);
         if written.is_empty() {
-            grading::graded_by_hand(&self.paper, bank)
+            grading::graded_by_hand(self.paper, bank)
         } else {
             written
         }

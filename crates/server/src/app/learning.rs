@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use hocvuso_assessment::grading::{self, AttemptResult, GradeError, QuestionResult};
-use hocvuso_assessment::paper::{self, Paper, PresentedQuestion};
+use hocvuso_assessment::paper::{self, PresentedQuestion};
 use hocvuso_course::{Catalog, Course, CourseStatus, LearnerRecord, OnTimeout, Quiz, QuizMode};
 use hocvuso_store::{Attempt, Certificate, Completion, GradedBy, NewAttempt, StoreError, User};
 use rand::Rng;
@@ -126,8 +126,8 @@ pub async fn save(
     let catalog = state.catalog();
     let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
     refuse_late(state, &attempt, quiz)?;
-    let paper = parse_paper(&attempt)?;
-    grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
+    let paper = &attempt.paper;
+    grading::grade(paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
     let mut merged = saved_answers(state, &attempt).await?;
     merged.extend(answers);
     let data = serde_json::to_string(&merged)
@@ -157,9 +157,9 @@ pub async fn check(
         return Err(AppError::conflict("not_practice"));
     }
     refuse_late(state, &attempt, quiz)?;
-    let paper = parse_paper(&attempt)?;
+    let paper = &attempt.paper;
     let one = BTreeMap::from([(question_id.to_owned(), answer)]);
-    let result = grading::grade(&paper, course.quiz_bank(quiz), &one).map_err(grade_error)?;
+    let result = grading::grade(paper, course.quiz_bank(quiz), &one).map_err(grade_error)?;
     let r = result
         .questions
         .into_iter()
@@ -190,13 +190,6 @@ pub fn course_and_quiz<'a>(
 ) -> Result<(&'a Course, &'a Quiz), AppError> {
     let course = course(catalog, &attempt.course_id)?;
     Ok((course, quiz(course, &attempt.quiz_id)?))
-}
-
-fn parse_paper(attempt: &Attempt) -> Result<Paper, AppError> {
-    serde_json::from_str(&attempt.paper).map_err(|e| {
-        tracing::error!(attempt = %attempt.id, error = %e, "stored paper is unreadable");
-        AppError::internal()
-    })
 }
 
 /// Starts an attempt, or resumes the one in progress: starting again must not let a learner
@@ -277,8 +270,6 @@ pub async fn start_attempt(
         (paper, id)
     };
     let questions = paper::present(&paper, &shown_bank(state, course, quiz));
-    let paper_json = serde_json::to_string(&paper)
-        .map_err(|e| AppError::internal_because("cannot serialise a paper", e))?;
     let created = state
         .store
         .create_attempt(NewAttempt {
@@ -287,7 +278,7 @@ pub async fn start_attempt(
             course_id: course.id.clone(),
             quiz_id: quiz.id.clone(),
             content_version: course.version.clone(),
-            paper: paper_json,
+            paper,
             at: state.clock.now(),
         })
         .await;
@@ -315,8 +306,8 @@ async fn resume(
     else {
         return Ok(None);
     };
-    let paper = parse_paper(&open)?;
-    let questions = paper::present(&paper, &shown_bank(state, course, quiz));
+    let paper = &open.paper;
+    let questions = paper::present(paper, &shown_bank(state, course, quiz));
     Ok(Some(Started {
         attempt: open,
         questions,
@@ -371,8 +362,8 @@ pub async fn attempt(
         .ok_or_else(AppError::not_found)?;
     let catalog = state.catalog();
     let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
-    let paper = parse_paper(&attempt)?;
-    let questions = paper::present(&paper, &shown_bank(state, course, quiz));
+    let paper = &attempt.paper;
+    let questions = paper::present(paper, &shown_bank(state, course, quiz));
     Ok((attempt, questions))
 }
 
@@ -417,7 +408,7 @@ pub async fn submit(
     }
     let catalog = state.catalog();
     let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
-    let paper = parse_paper(&attempt)?;
+    let paper = &attempt.paper;
     let mut all = saved_answers(state, &attempt).await?;
     let late = past_deadline(state, &attempt, quiz);
     if late {
@@ -436,9 +427,9 @@ pub async fn submit(
         all.extend(answers);
     }
     let answers = all;
-    let result = grading::grade(&paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
+    let result = grading::grade(paper, course.quiz_bank(quiz), &answers).map_err(grade_error)?;
     // Only essays with something written wait for an instructor; a blank one scores 0 now.
-    let pending = !grading::awaiting_grade(&paper, course.quiz_bank(quiz), &answers).is_empty();
+    let pending = !grading::awaiting_grade(paper, course.quiz_bank(quiz), &answers).is_empty();
     let answers = serde_json::to_string(&answers)
         .map_err(|e| AppError::internal_because("cannot serialise answers", e))?;
     let recorded = record_outcome(
@@ -559,7 +550,7 @@ pub async fn review(state: &AppState, attempt: &Attempt) -> Result<Review, AppEr
     let catalog = state.catalog();
     let (course, quiz) = course_and_quiz(&catalog, attempt)?;
     let bank = course.quiz_bank(quiz);
-    let paper = parse_paper(attempt)?;
+    let paper = &attempt.paper;
     let given = state
         .store
         .attempt_steps::<Attempt>(&attempt.id)
@@ -584,7 +575,7 @@ pub async fn review(state: &AppState, attempt: &Attempt) -> Result<Review, AppEr
         .collect();
     Ok(Review {
         given,
-        key: grading::answer_key(&paper, bank),
+        key: grading::answer_key(paper, bank),
         competences,
     })
 }
@@ -600,12 +591,12 @@ pub async fn invalid_answers(
     let catalog = state.catalog();
     let (course, quiz) = course_and_quiz(&catalog, attempt)?;
     let bank = course.quiz_bank(quiz);
-    let paper = parse_paper(attempt)?;
+    let paper = &attempt.paper;
     Ok(answers
         .iter()
         .filter(|(id, answer)| {
             let one = BTreeMap::from([((*id).clone(), (*answer).clone())]);
-            grading::grade(&paper, bank, &one).is_err()
+            grading::grade(paper, bank, &one).is_err()
         })
         .map(|(id, _)| id.clone())
         .collect())

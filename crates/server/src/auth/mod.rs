@@ -16,7 +16,7 @@ pub mod throttle;
 pub mod token;
 pub mod totp;
 
-pub use scope::Scope;
+pub use scope::{Scope, Scoped};
 pub use session::{ApiSession, ApiUser, MaybeUser, PageUser};
 
 pub const ROLE_LEARNER: &str = "learner";

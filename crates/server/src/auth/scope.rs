@@ -9,13 +9,23 @@
 //!
 //! Anything outside the scope answers 404, exactly as if it did not exist, so a manager cannot
 //! learn that another unit's record is there.
+//!
+//! Handlers get their scope from the `Scoped` extractor (`Scoped<ApiUser>` for the API,
+//! `Scoped<PageUser>` for the pages), never by building one: the scope is the one door to
+//! other people's records, and `scripts/check-layers.sh` refuses `Scope::of` in `api/` and
+//! `pages/`.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::pin::Pin;
 
+use actix_web::{web, FromRequest, HttpRequest};
 use hocvuso_store::{Unit, User};
 
 use crate::app::units::Tree;
-use crate::auth::{ROLE_ADMIN, ROLE_INSTRUCTOR, ROLE_MENTOR};
+use crate::auth::{ApiUser, PageUser, ROLE_ADMIN, ROLE_INSTRUCTOR, ROLE_MENTOR};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -32,7 +42,9 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub async fn of(state: &AppState, user: &User) -> Result<Self, AppError> {
+    /// The scope of `user`. Handlers take `Scoped` instead; this is for the extractor and for
+    /// services that act for someone other than the request's caller.
+    pub(crate) async fn of(state: &AppState, user: &User) -> Result<Self, AppError> {
         let tree = Tree::new(state.store.units().await?);
         let admin = user.has_role(ROLE_ADMIN);
         let managed = if admin {
@@ -161,5 +173,55 @@ impl Scope {
             .user_by_id(person_id)
             .await?
             .ok_or_else(AppError::not_found)
+    }
+}
+
+/// A signed-in caller as an extractor knows them: who `Scoped` derives its scope from.
+pub trait Caller: FromRequest<Error = actix_web::Error, Future: 'static> {
+    fn into_user(self) -> User;
+}
+
+impl Caller for ApiUser {
+    fn into_user(self) -> User {
+        self.0
+    }
+}
+
+impl Caller for PageUser {
+    fn into_user(self) -> User {
+        self.0
+    }
+}
+
+/// The caller's `Scope`, derived once per request: `Scoped<ApiUser>` answers 401 JSON to a
+/// stranger, `Scoped<PageUser>` sends them to the login page. The signed-in person is
+/// `scope.user`.
+pub struct Scoped<C>(Scope, PhantomData<C>);
+
+impl<C> Deref for Scoped<C> {
+    type Target = Scope;
+    fn deref(&self) -> &Scope {
+        &self.0
+    }
+}
+
+impl<C: Caller> FromRequest for Scoped<C> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let caller = C::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let user = caller.await?.into_user();
+            let scope = match req.app_data::<web::Data<AppState>>() {
+                Some(state) => Scope::of(state, &user).await,
+                None => Err(AppError::internal_because("scope", "no application state")),
+            };
+            match scope {
+                Ok(scope) => Ok(Scoped(scope, PhantomData)),
+                Err(e) => Err(crate::error::error_for(req.path(), e)),
+            }
+        })
     }
 }

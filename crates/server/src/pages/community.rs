@@ -7,7 +7,7 @@ use time::{Date, OffsetDateTime, Time};
 
 use crate::app::accounts::PRIVACY_NOTICE_VERSION;
 use crate::app::community::{self as app, AssistedRegistration, ClassForm};
-use crate::auth::{csrf, PageUser, Scope};
+use crate::auth::{csrf, PageUser, Scope, Scoped};
 use crate::error::AppError;
 use crate::present::check_in_url;
 use crate::state::AppState;
@@ -33,14 +33,13 @@ pub struct DoneQuery {
 pub async fn mentor(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     let rows = app::mentees(&state, &scope).await?;
     crate::app::privacy::audit(
         &state,
-        &user.0,
+        &scope.user,
         crate::app::privacy::ACTION_PEOPLE_LIST,
         None,
         None,
@@ -61,7 +60,7 @@ pub async fn mentor(
         .iter()
         .filter(|l| l.path_completed_on.is_some())
         .count();
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("mentees", &lines)
         .with("completed", &completed)
         .with("bar", &hocvuso_store::aggregates::MENTOR_BAR)
@@ -159,9 +158,8 @@ async fn assisted_page(
 pub async fn assisted_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     if !scope.mentor {
         return Err(AppError::forbidden().into());
     }
@@ -188,11 +186,10 @@ struct FirstSignInSlip {
 pub async fn assisted(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     form: web::Form<AssistedForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    let scope = Scope::of(&state, &user.0).await?;
     if !scope.mentor {
         return Err(AppError::forbidden().into());
     }
@@ -228,7 +225,7 @@ pub async fn assisted(
                 ),
                 unit_name: done.unit_name,
             };
-            Page::new(&req, &state, Some(&user.0))
+            Page::new(&req, &state, Some(&scope.user))
                 .with("slip", &slip)
                 .with("hours", &crate::app::recovery::HANDED_CODE_HOURS)
                 .render("assisted_slip.html")
@@ -433,8 +430,11 @@ fn class_line(state: &AppState, scope: &Scope, c: &hocvuso_store::ClassSession) 
     }
 }
 
-pub async fn classes(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
+pub async fn classes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    scope: Scoped<PageUser>,
+) -> PageResult {
     let form = NewClassForm {
         time: "08:00".into(),
         ..Default::default()
@@ -524,11 +524,10 @@ fn class_start(f: &NewClassForm) -> Result<OffsetDateTime, AppError> {
 pub async fn create_class(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     form: web::Form<NewClassForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    let scope = Scope::of(&state, &user.0).await?;
     let f = form.into_inner();
     let created = match class_start(&f) {
         Ok(starts_at) => {
@@ -571,11 +570,10 @@ pub struct ClassQuery {
 pub async fn class(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     q: web::Query<ClassQuery>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     let (c, attendance) = app::attendance(&state, &scope, *path).await?;
     let candidates: Vec<Candidate> = app::candidates(&state, &scope, &c)
         .await?
@@ -601,7 +599,7 @@ pub async fn class(
             at: date_vi(a.recorded_at),
         })
         .collect();
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("c", &class_line(&state, &scope, &c))
         .with("candidates", &candidates)
         .with("present", &present)
@@ -613,11 +611,10 @@ pub async fn class(
 pub async fn attend(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     body: web::Payload,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     // The class must be the caller's before its form is read.
     app::class(&state, &scope, *path).await?;
     let form = FormFields::read(body, 16 * 1024, app::MAX_TICKED + 2).await?;
@@ -634,10 +631,9 @@ pub async fn attend(
 pub async fn check_in_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<String>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     let list = app::classes(&state, &scope).await?;
     let code = app::normalise_code(&path);
     let person = state
@@ -656,10 +652,10 @@ pub async fn check_in_form(
     let lines: Vec<ClassLine> = list.iter().map(|c| class_line(&state, &scope, c)).collect();
     let email = state
         .store
-        .reminder_email(user.0.id)
+        .reminder_email(scope.user.id)
         .await
         .map_err(AppError::from)?;
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("code", &code)
         .with("email_value", &email.clone().unwrap_or_default())
         .with("email", &email)

@@ -7,16 +7,19 @@ use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 
 use crate::app::import::{self, FileKind};
-use crate::auth::{csrf, PageUser, Scope};
+use crate::auth::{csrf, PageUser, Scoped};
 use crate::error::AppError;
 use crate::state::AppState;
 
 use super::{Page, PageResult};
 
-pub async fn form(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
+pub async fn form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    scope: Scoped<PageUser>,
+) -> PageResult {
     scope.require_manager()?;
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("units", &scope.visible_units())
         .with("groups", &state.catalog().groups)
         .render("import.html")
@@ -25,10 +28,9 @@ pub async fn form(req: HttpRequest, state: web::Data<AppState>, user: PageUser) 
 pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     mut body: Multipart,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
     let mut token = String::new();
     let mut pending = String::new();
@@ -84,7 +86,7 @@ pub async fn upload(
             .await
             .map_err(AppError::from)?;
         let Some(kept) = kept else {
-            return Page::new(&req, &state, Some(&user.0))
+            return Page::new(&req, &state, Some(&scope.user))
                 .with("units", &scope.visible_units())
                 .with("groups", &state.catalog().groups)
                 .with("dry_next", &true)
@@ -101,7 +103,7 @@ pub async fn upload(
     }
     let Some(kind) = kind else {
         // The form again, with the choice the person made and why the file was refused.
-        return Page::new(&req, &state, Some(&user.0))
+        return Page::new(&req, &state, Some(&scope.user))
             .with("units", &scope.visible_units())
             .with("groups", &state.catalog().groups)
             .with("dry_next", &dry_run)
@@ -136,7 +138,7 @@ pub async fn upload(
     } else {
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     };
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("units", &scope.visible_units())
         .with("groups", &state.catalog().groups)
         .with("report", &report)

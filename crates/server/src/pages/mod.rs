@@ -287,6 +287,7 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         let page = ErrorPage {
             message: self.0.message(crate::i18n::current()),
+            key: self.0.key,
             status: self.0.status.as_u16(),
         };
         let mut resp = HttpResponse::build(self.0.status);
@@ -307,6 +308,9 @@ impl ResponseError for PageError {
 #[derive(Clone)]
 pub struct ErrorPage {
     message: String,
+    /// The error's stable key, on the page's `<main data-error>` (what tests and scripts look
+    /// for, whatever the wording).
+    key: &'static str,
     status: u16,
 }
 
@@ -314,6 +318,7 @@ impl ErrorPage {
     fn body(&self, me: Option<MeView>, csrf: &str) -> String {
         let mut ctx = tera::Context::new();
         ctx.insert("message", &self.message);
+        ctx.insert("error_key", self.key);
         ctx.insert("status", &self.status);
         insert_preferences(&mut ctx, None, "/");
         ctx.insert("me", &me);

@@ -8,7 +8,7 @@ use crate::app::assignments::{self as assign, AssignmentForm};
 use crate::app::dashboard::{self, Dashboard};
 use crate::app::paging::Paging;
 use crate::app::units as app_units;
-use crate::auth::{csrf, PageUser, Scope};
+use crate::auth::{csrf, PageUser, Scoped};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::date_vi;
@@ -63,10 +63,9 @@ fn trend_chart(d: &Dashboard) -> TrendChart {
 pub async fn dashboard(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     q: web::Query<DashboardQuery>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
     let unit = match q.unit {
         Some(u) => u,
@@ -74,7 +73,7 @@ pub async fn dashboard(
     };
     let d = dashboard::dashboard(&state, &scope, unit, q.year).await?;
     let chart = trend_chart(&d);
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("d", &d)
         .with("trend", &chart)
         .with("tops", &scope.tops())
@@ -106,12 +105,11 @@ struct PersonLine {
 pub async fn people(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     q: web::Query<PeopleQuery>,
 ) -> PageResult {
     let catalog = state.catalog();
-    let scope = Scope::of(&state, &user.0).await?;
     let unit = scope.unit(*path)?.clone();
     let paging = Paging::new(q.page, None, app_units::PAGE_SIZE, app_units::PAGE_SIZE);
     let page = paging.page;
@@ -134,7 +132,7 @@ pub async fn people(
     };
     crate::app::privacy::audit(
         &state,
-        &user.0,
+        &scope.user,
         crate::app::privacy::ACTION_PEOPLE_LIST,
         None,
         Some(unit.id),
@@ -178,7 +176,7 @@ pub async fn people(
     } else {
         1
     };
-    let mut page_view = Page::new(&req, &state, Some(&user.0));
+    let mut page_view = Page::new(&req, &state, Some(&scope.user));
     if let Some(e) = &search_error {
         page_view = page_view.error(e);
     }
@@ -227,12 +225,11 @@ pub struct PeopleAction {
 pub async fn people_action(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     form: web::Form<PeopleAction>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    let scope = Scope::of(&state, &user.0).await?;
     let unit = *path;
     scope.unit(unit)?;
     let f = form.into_inner();
@@ -352,10 +349,9 @@ async fn target_lines(state: &AppState, year: i32) -> Result<Vec<TargetLine>, Ap
 pub async fn targets_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     q: web::Query<YearQuery>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     if !scope.admin && scope.is_manager() {
         // The year's percentages are one national set (administrators); a unit's managers set
         // their own unit's figures in people.
@@ -365,7 +361,7 @@ pub async fn targets_form(
     }
     scope.require_admin()?;
     let year = q.year.unwrap_or(state.clock.now().year());
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("year", &year)
         .with("lines", &target_lines(&state, year).await?)
         .with("saved", &q.saved.is_some())
@@ -375,10 +371,9 @@ pub async fn targets_form(
 pub async fn targets_save(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     body: web::Payload,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_admin()?;
     // Groups × metrics, a few dozen fields.
     let form = FormFields::read(body, 16 * 1024, 200).await?;
@@ -430,10 +425,9 @@ fn due_on(a: &hocvuso_store::Assignment) -> String {
 pub async fn assignments(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
 ) -> PageResult {
     let catalog = state.catalog();
-    let scope = Scope::of(&state, &user.0).await?;
     let list = assign::list(&state, &scope).await?;
     let lines: Vec<AssignmentLine> = list
         .iter()
@@ -457,7 +451,7 @@ pub async fn assignments(
             due_on: due_on(a),
         })
         .collect();
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("assignments", &lines)
         .with("units", &scope.visible_units())
         .with(
@@ -486,11 +480,10 @@ pub struct AssignForm {
 pub async fn assign(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     form: web::Form<AssignForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    let scope = Scope::of(&state, &user.0).await?;
     let f = form.into_inner();
     let (a, _) = assign::create(
         &state,
@@ -522,11 +515,10 @@ pub struct RemindedQuery {
 pub async fn assignment(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     q: web::Query<RemindedQuery>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     let a = assign::get(&state, &scope, *path).await?;
     let people = assign::people(&state, &scope, &a).await?;
     let lines: Vec<AssignedLine> = people
@@ -540,7 +532,7 @@ pub async fn assignment(
         .collect();
     let overdue = lines.iter().filter(|l| l.overdue).count();
     let done = lines.iter().filter(|l| l.completed_on.is_some()).count();
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("assignment_id", &a.id)
         .with("due_on", &due_on(&a))
         .with(
@@ -567,12 +559,11 @@ pub struct CsrfForm {
 pub async fn remind(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    let scope = Scope::of(&state, &user.0).await?;
     let n = assign::remind(&state, &scope, *path).await?;
     Ok(redirect(&format!("/assignments/{}?reminded={n}", *path)))
 }
@@ -678,14 +669,13 @@ pub struct ActivateQuery {
 pub async fn activate_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     q: web::Query<ActivateQuery>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
     let person = app_units::may_activate(&state, &scope, *path).await?;
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("person_id", &person.id)
         .with("name", &person.display_name)
         .with("username", &person.username)
@@ -710,12 +700,11 @@ pub struct ActivateForm {
 pub async fn activate(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     form: web::Form<ActivateForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    let scope = Scope::of(&state, &user.0).await?;
     let person = app_units::person_to_act_on(&state, &scope, *path).await?;
     match app_units::activate(
         &state,
@@ -727,7 +716,7 @@ pub async fn activate(
     .await
     {
         Ok(()) => Ok(redirect(&format!("/people/{}/activate?done=1", person.id))),
-        Err(e) if e.status.as_u16() == 422 => Page::new(&req, &state, Some(&user.0))
+        Err(e) if e.status.as_u16() == 422 => Page::new(&req, &state, Some(&scope.user))
             .with("person_id", &person.id)
             .with("name", &person.display_name)
             .with("username", &person.username)
@@ -783,11 +772,10 @@ fn unit_target_fields(
 pub async fn unit_targets_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     q: web::Query<YearQuery>,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
     let unit = scope.unit(*path)?.clone();
     let year = match q.year {
@@ -796,7 +784,7 @@ pub async fn unit_targets_form(
     };
     let lines = dashboard::unit_targets(&state, &scope, unit.id, year).await?;
     let fields = unit_target_fields(lines, None, &Default::default());
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("unit", &unit)
         .with("year", &year)
         .with("fields", &fields)
@@ -808,11 +796,10 @@ pub async fn unit_targets_form(
 pub async fn unit_targets_save(
     req: HttpRequest,
     state: web::Data<AppState>,
-    user: PageUser,
+    scope: Scoped<PageUser>,
     path: web::Path<i64>,
     body: web::Payload,
 ) -> PageResult {
-    let scope = Scope::of(&state, &user.0).await?;
     scope.require_manager()?;
     let unit = scope.unit(*path)?.clone();
     // One field per group, a handful.
@@ -852,7 +839,7 @@ pub async fn unit_targets_save(
     // was saved.
     let lines = dashboard::unit_targets(&state, &scope, unit.id, year).await?;
     let fields = unit_target_fields(lines, Some(&form), &errors);
-    Page::new(&req, &state, Some(&user.0))
+    Page::new(&req, &state, Some(&scope.user))
         .with("unit", &unit)
         .with("year", &year)
         .with("fields", &fields)

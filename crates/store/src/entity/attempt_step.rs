@@ -1,21 +1,4 @@
-use sea_orm::entity::prelude::*;
+//! A quiz attempt's steps: `start`, answers kept (`save`) or checked one at a time (`check`),
+//! `submit` with the answers graded, an instructor's `grade`.
 
-/// Append-only history of an attempt: what happened, in order. Never updated or deleted.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "attempt_steps")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i64,
-    pub attempt_id: String,
-    pub seq: i32,
-    /// `start`, `submit`.
-    pub kind: String,
-    #[sea_orm(column_type = "Text")]
-    pub data: String,
-    pub at: TimeDateTimeWithTimeZone,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+step_table!("attempt_steps");

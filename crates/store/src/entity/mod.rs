@@ -1,6 +1,33 @@
 //! sea-orm entities, one module per table. They mirror `migrations/`; queries live in the
 //! parent module's repositories, never in handlers.
 
+/// An append-only steps table (`attempt_steps`, `task_steps`): one row per thing that happened
+/// to an attempt, in order (`seq`), never updated or deleted. Both tables have the same
+/// columns, which `attempts.rs` reads and writes through one `StepTable`.
+macro_rules! step_table {
+    ($table:literal) => {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+        #[sea_orm(table_name = $table)]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            pub attempt_id: String,
+            pub seq: i32,
+            pub kind: String,
+            #[sea_orm(column_type = "Text")]
+            pub data: String,
+            pub at: TimeDateTimeWithTimeZone,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
 pub mod account_deletion;
 pub mod assignment;
 pub mod assisted_registration;
