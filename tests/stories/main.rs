@@ -31,5 +31,6 @@ mod staff;
 mod standards;
 mod status_list;
 mod studio;
+mod two_factor;
 mod units;
 mod ux;
