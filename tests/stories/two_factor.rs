@@ -63,7 +63,7 @@ async fn a_learner_turns_two_factor_on_and_off_through_the_api() -> TestResult {
     let r = app.post("/api/v1/me/totp", t, json!({})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(
-        r.header("cache-control").as_deref(),
+        r.headers.get("cache-control").and_then(|v| v.to_str().ok()),
         Some("no-store"),
         "the secret is not kept by a cache"
     );
@@ -104,7 +104,10 @@ async fn a_learner_turns_two_factor_on_and_off_through_the_api() -> TestResult {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(
+        r.headers.get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
     let codes: Vec<String> = serde_json::from_value(r.json()["recovery_codes"].clone())?;
     assert_eq!(codes.len(), 10);
     let r = app.get("/api/v1/me/totp", t).await;
@@ -255,7 +258,9 @@ async fn totp_secrets_are_sealed_at_rest_and_older_rows_are_sealed_in_place() ->
         "the key is made on first use, in the data folder"
     );
     // What a start does: the rows left in clear are sealed, the others left alone.
-    let n = hocvuso_server::app::two_factor::seal_stored_secrets(&app.state).await?;
+    let n = hocvuso_server::app::two_factor::seal_stored_secrets(&app.state)
+        .await
+        .map_err(|e| e.key)?;
     assert_eq!(n, 1);
     assert_eq!(stored_secret(&app, ids[0]).await?, sealed);
     let other = stored_secret(&app, ids[1]).await?;
@@ -264,7 +269,9 @@ async fn totp_secrets_are_sealed_at_rest_and_older_rows_are_sealed_in_place() ->
         "{other}"
     );
     assert_eq!(
-        hocvuso_server::app::two_factor::seal_stored_secrets(&app.state).await?,
+        hocvuso_server::app::two_factor::seal_stored_secrets(&app.state)
+            .await
+            .map_err(|e| e.key)?,
         0
     );
     // No row of the table holds a secret in clear any more.

@@ -171,6 +171,9 @@ fn enrolment(state: &AppState, user: &User, secret: String) -> Result<Enrolment,
 
 /// Starts (or restarts) two-factor enrolment with a new secret, stored sealed.
 pub async fn start_enrolment(state: &AppState, user: &User) -> Result<Enrolment, AppError> {
+    if status(state, user).await?.enabled {
+        return Err(AppError::conflict("totp_already_enabled"));
+    }
     let secret = totp::new_secret();
     let sealed =
         totp_seal::seal(&state.settings.data_dir, user.id, &secret).map_err(seal_failed)?;
