@@ -24,6 +24,7 @@ mod m20261206_000015_identity;
 mod m20261206_000016_oidc;
 mod m20261206_000017_weekly_goals;
 mod m20261206_000018_name_search;
+mod m20261206_000021_totp_sealed;
 
 pub use m20261206_000018_name_search::fold_name;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_oidc::Migration),
             Box::new(m20261206_000017_weekly_goals::Migration),
             Box::new(m20261206_000018_name_search::Migration),
+            Box::new(m20261206_000021_totp_sealed::Migration),
         ]
     }
 }

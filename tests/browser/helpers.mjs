@@ -83,9 +83,10 @@ export async function tabTo(page, selector, { max = 80, back = false } = {}) {
   throw new Error(`${selector} not reached with the keyboard in ${max} presses`);
 }
 
-/** Registers a new citizen learner through the form and lands on the course list. */
-export async function registerLearner(page, username, name = 'Nguyễn Thị Lan') {
-  await page.goto(`${BASE}/register`);
+/** Registers a new citizen learner through the form and lands on the course list (of the
+ * server at `base`, the journeys' own by default). */
+export async function registerLearner(page, username, name = 'Nguyễn Thị Lan', base = BASE) {
+  await page.goto(`${base}/register`);
   await page.fill('#display_name', name);
   await page.fill('#username', username);
   await page.fill('#password', 'mat-khau-dai');

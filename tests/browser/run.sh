@@ -8,6 +8,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
 command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# oidc.test.mjs reads its SQLite database to show that a refused sign-in wrote nothing.
+command -v sqlite3 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/hocvuso"
 [ -x "$bin" ] || cargo build -p hocvuso
@@ -19,11 +21,15 @@ case "$db" in
   postgres)
     name="hvs_browser_$RANDOM$RANDOM"
     name2="${name}_bundled"
-    psql "postgres://postgres@127.0.0.1:5432/postgres" -q -c "create database $name"
-    psql "postgres://postgres@127.0.0.1:5432/postgres" -q -c "create database $name2"
+    name3="${name}_oidc"
+    for n in "$name" "$name2" "$name3"; do
+      psql "postgres://postgres@127.0.0.1:5432/postgres" -q -c "create database $n"
+    done
     url="postgres://postgres@127.0.0.1:5432/$name"
-    url2="postgres://postgres@127.0.0.1:5432/$name2" ;;
-  *) url="sqlite://$tmp/hocvuso.db?mode=rwc"; url2="sqlite://$tmp/bundled.db?mode=rwc" ;;
+    url2="postgres://postgres@127.0.0.1:5432/$name2"
+    url3="postgres://postgres@127.0.0.1:5432/$name3" ;;
+  *) url="sqlite://$tmp/hocvuso.db?mode=rwc"; url2="sqlite://$tmp/bundled.db?mode=rwc"
+     url3="sqlite://$tmp/oidc.db?mode=rwc" ;;
 esac
 
 # A ward with its staff accounts, people and progress, for the staff journeys.
@@ -43,8 +49,9 @@ cleanup() {
   wait "$server" "$server2" 2>/dev/null || true
   rm -rf "$tmp"
   if [ "$db" = postgres ]; then
-    psql "postgres://postgres@127.0.0.1:5432/postgres" -q -c "drop database if exists $name" || true
-    psql "postgres://postgres@127.0.0.1:5432/postgres" -q -c "drop database if exists $name2" || true
+    for n in "$name" "$name2" "$name3"; do
+      psql "postgres://postgres@127.0.0.1:5432/postgres" -q -c "drop database if exists $n" || true
+    done
   fi
 }
 trap cleanup EXIT
@@ -90,5 +97,8 @@ with open(out, "w", encoding="utf-8") as f:
 PY
 
 cd tests/browser
+# oidc.test.mjs starts a server of its own (configured for the identity provider it starts) with
+# this binary, on its own database.
 DB="$db" BASE_URL="http://127.0.0.1:$port" BUNDLED_URL="http://127.0.0.1:$port2" \
-  TASK_KEYS="$tmp/task-keys.json" node --test --test-reporter=spec "${@:2}"
+  TASK_KEYS="$tmp/task-keys.json" HOCVUSO_BIN="$bin" OIDC_DATABASE_URL="$url3" \
+  node --test --test-reporter=spec "${@:2}"

@@ -16,7 +16,7 @@ type Error = Box<dyn std::error::Error>;
 // ---- helpers ----
 
 /// RFC 6238 with HMAC-SHA-1, 6 digits, 30 s: the code for Unix time `t`.
-fn totp(secret_b32: &str, t: i64) -> String {
+pub(crate) fn totp(secret_b32: &str, t: i64) -> String {
     use hmac::{Hmac, Mac};
     let key = base32_decode(secret_b32);
     let counter = (t / 30) as u64;
@@ -96,7 +96,7 @@ fn recovery_codes(html: &str) -> Vec<String> {
         .collect()
 }
 
-fn start() -> time::OffsetDateTime {
+pub(crate) fn start() -> time::OffsetDateTime {
     time::macros::datetime!(2026-12-06 08:00:10 UTC)
 }
 
@@ -256,7 +256,7 @@ async fn a_manager_with_two_factor_signs_in_with_a_code_that_works_once() -> Tes
     let r = app
         .submit_form("/account/totp/disable", &[("code", "000000")])
         .await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = app
         .submit_form("/account/totp/disable", &[("code", &codes[1])])
         .await;

@@ -33,5 +33,6 @@ mod standards;
 mod status_list;
 mod studio;
 mod studio_export;
+mod two_factor;
 mod units;
 mod ux;

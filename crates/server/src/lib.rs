@@ -64,18 +64,21 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
     }
 }
 
-/// Security headers for every response: no framing, no sniffing, no third-party anything.
-pub fn security_headers() -> DefaultHeaders {
+/// Security headers for every response: no framing, no sniffing, no third-party anything,
+/// except that a form may lead to `form_action` (the identity provider's origin: the sign-in
+/// button posts here and is redirected there, and browsers check form-action on redirects).
+pub fn security_headers(form_action: Option<&str>) -> DefaultHeaders {
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; \
+         script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; \
+         form-action 'self'{}",
+        form_action.map(|o| format!(" {o}")).unwrap_or_default()
+    );
     DefaultHeaders::new()
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; \
-             script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; \
-             form-action 'self'",
-        ))
+        .add(("Content-Security-Policy", csp))
 }
 
 /// The application as it serves: the routes, and around them (innermost first) the contract's
@@ -101,7 +104,9 @@ pub fn app(
             let prefs = preferences::attach(&req);
             preferences::with(prefs, srv.call(req))
         })
-        .wrap(security_headers())
+        .wrap(security_headers(
+            auth::oidc::provider_origin(&state.settings).as_deref(),
+        ))
         .wrap(actix_web::middleware::from_fn(
             compression::gzip_complete_bodies,
         ))

@@ -95,23 +95,54 @@ impl Store {
         if r.rows_affected != 1 {
             return Ok(false);
         }
-        totp_recovery_code::Entity::delete_many()
-            .filter(totp_recovery_code::Column::UserId.eq(user_id))
-            .exec(&tx)
-            .await?;
-        for h in recovery_hashes {
-            totp_recovery_code::ActiveModel {
-                user_id: Set(user_id),
-                code_hash: Set(h.clone()),
-                created_at: Set(at),
-                used_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&tx)
-            .await?;
-        }
+        replace_recovery_codes(&tx, user_id, recovery_hashes, at).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Replaces a confirmed factor's recovery codes with these (hashes): the earlier ones, used
+    /// or not, stop working. False when the account has no confirmed factor.
+    pub async fn renew_recovery_codes(
+        &self,
+        user_id: i64,
+        recovery_hashes: &[String],
+        at: OffsetDateTime,
+    ) -> Result<bool> {
+        let tx = self.db.begin().await?;
+        let confirmed = totp_factor::Entity::find_by_id(user_id)
+            .one(&tx)
+            .await?
+            .is_some_and(|f| f.confirmed_at.is_some());
+        if !confirmed {
+            return Ok(false);
+        }
+        replace_recovery_codes(&tx, user_id, recovery_hashes, at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Replaces the stored secret `old` with `new` (the same secret sealed), unless the row
+    /// changed meanwhile (a new enrolment): false then, and the new enrolment stands.
+    pub async fn reseal_totp(&self, user_id: i64, old: &str, new: &str) -> Result<bool> {
+        let r = totp_factor::Entity::update_many()
+            .col_expr(totp_factor::Column::Secret, Expr::value(new))
+            .filter(totp_factor::Column::UserId.eq(user_id))
+            .filter(totp_factor::Column::Secret.eq(old))
+            .exec(&self.db)
+            .await?;
+        Ok(r.rows_affected == 1)
+    }
+
+    /// Factors whose stored secret does not start with `sealed_prefix` (written before secrets
+    /// were sealed): account and stored value.
+    pub async fn totp_secrets_not_sealed(&self, sealed_prefix: &str) -> Result<Vec<(i64, String)>> {
+        Ok(totp_factor::Entity::find()
+            .filter(totp_factor::Column::Secret.not_like(format!("{sealed_prefix}%")))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|f| (f.user_id, f.secret))
+            .collect())
     }
 
     /// Accepts a code's time step if it is later than the last one accepted (a code works
@@ -354,4 +385,30 @@ impl Store {
         .map_err(|e| StoreError::unique_or_db(e, "oidc_already_linked"))?;
         Ok(())
     }
+}
+
+/// Deletes an account's recovery codes and inserts these (hashes), inside the caller's
+/// transaction.
+async fn replace_recovery_codes(
+    tx: &sea_orm::DatabaseTransaction,
+    user_id: i64,
+    recovery_hashes: &[String],
+    at: OffsetDateTime,
+) -> Result<()> {
+    totp_recovery_code::Entity::delete_many()
+        .filter(totp_recovery_code::Column::UserId.eq(user_id))
+        .exec(tx)
+        .await?;
+    for h in recovery_hashes {
+        totp_recovery_code::ActiveModel {
+            user_id: Set(user_id),
+            code_hash: Set(h.clone()),
+            created_at: Set(at),
+            used_at: Set(None),
+            ..Default::default()
+        }
+        .insert(tx)
+        .await?;
+    }
+    Ok(())
 }

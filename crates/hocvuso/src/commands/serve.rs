@@ -151,6 +151,11 @@ pub fn run(common: &super::Common) -> Result<()> {
     let bind = prepared.bind.clone();
     actix_web::rt::System::new().block_on(async move {
         let state = prepared.state(common).await?;
+        // Two-factor secrets written before they were sealed at rest are sealed now, before
+        // the first request (`docs/sign-in.md`).
+        hocvuso_server::app::two_factor::seal_stored_secrets(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("sealing two-factor secrets: {}", e.key))?;
         // Lessons whose narration is missing are spoken in the background, when the engine is
         // installed; the server answers meanwhile. HOCVUSO_NARRATION=off leaves it to
         // `hocvuso content audio` (measurements, busy machines).

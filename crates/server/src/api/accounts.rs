@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use hocvuso_store::User;
 
 use crate::app::accounts::{self, Origin, Registration, SignInStep, PRIVACY_NOTICE_VERSION};
+use crate::app::two_factor;
 use crate::auth::{device, ApiSession, ApiUser};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -138,7 +139,7 @@ pub async fn login(
         SignInStep::Done(done) => done,
         SignInStep::Code { ticket, .. } => match body.totp_code.as_deref() {
             Some(code) if !code.trim().is_empty() => {
-                accounts::second_factor(&state, &ticket, code).await?
+                two_factor::second_factor(&state, &ticket, code).await?
             }
             _ => {
                 return Err(AppError::new(

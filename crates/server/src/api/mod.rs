@@ -16,6 +16,7 @@ mod question_search;
 mod recovery;
 pub mod search;
 mod studio;
+mod two_factor;
 pub mod units;
 
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
@@ -44,6 +45,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/auth/logout-everywhere").post(accounts::logout_everywhere))
                 .service(web::resource("/me").get(accounts::me))
                 .service(web::resource("/me/password").put(accounts::change_password))
+                .service(
+                    web::resource("/me/totp")
+                        .get(two_factor::status)
+                        .post(two_factor::start),
+                )
+                .service(web::resource("/me/totp/confirm").post(two_factor::confirm))
+                .service(web::resource("/me/totp/recovery-codes").post(two_factor::renew_codes))
+                .service(web::resource("/me/totp/disable").post(two_factor::disable))
                 .service(web::resource("/me/data").get(privacy::my_data))
                 .service(web::resource("/me/delete").post(privacy::delete_me))
                 .service(

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 use super::{
     accounts, admin, assignments, community, evidence, import, instructor, learning, practice,
-    privacy, question_search, recovery, search, studio, units,
+    privacy, question_search, recovery, search, studio, two_factor, units,
 };
 
 struct BearerAuth;
@@ -184,6 +184,8 @@ impl Modify for ContractResponses {
         super::healthz, super::readyz, serve, crate::metrics::serve,
         accounts::register, accounts::login, accounts::logout, accounts::logout_everywhere,
         accounts::change_password, accounts::me,
+        two_factor::status, two_factor::start, two_factor::confirm, two_factor::renew_codes,
+        two_factor::disable,
         recovery::request_code, recovery::reset, recovery::issue_code, recovery::sessions,
         learning::courses, learning::course, learning::lesson, learning::complete_lesson,
         learning::start_attempt, learning::get_attempt, learning::submit, learning::save_answers, learning::check, learning::progress, learning::mastery,

@@ -23,4 +23,5 @@ pub mod search;
 pub mod spreadsheet;
 pub mod status_list;
 pub mod studio;
+pub mod two_factor;
 pub mod units;

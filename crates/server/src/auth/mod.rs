@@ -15,6 +15,7 @@ pub mod session;
 pub mod throttle;
 pub mod token;
 pub mod totp;
+pub mod totp_seal;
 
 pub use scope::{Scope, Scoped};
 pub use session::{ApiSession, ApiUser, MaybeUser, PageUser};

@@ -47,6 +47,16 @@ pub struct Identity {
     pub birth_year: Option<i32>,
 }
 
+/// The provider's origin (scheme, host and port of its issuer URL), where the sign-in button's
+/// form is redirected: the pages' `form-action` must name it, or the browser stops there. The
+/// provider's authorization endpoint is expected on the issuer's origin (as discovery documents
+/// have it).
+pub fn provider_origin(settings: &crate::settings::Settings) -> Option<String> {
+    let issuer = &settings.oidc.as_ref()?.issuer;
+    let origin = openidconnect::url::Url::parse(issuer).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
 fn http() -> openidconnect::ureq::Agent {
     openidconnect::ureq::AgentBuilder::new()
         // Following redirects would open the client to SSRF (openidconnect's advice).

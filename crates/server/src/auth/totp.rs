@@ -12,7 +12,8 @@ use super::keys::SessionKeys;
 
 /// Seconds per code (RFC 6238's default, what every authenticator app uses).
 pub const STEP: u64 = 30;
-const DIGITS: usize = 6;
+/// Digits per code.
+pub const DIGITS: usize = 6;
 /// How many recovery codes are issued at enrolment.
 pub const RECOVERY_CODES: usize = 10;
 /// How long the ticket between the password and the code lasts.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::accounts::{
     self, LoggedIn, Origin, Registration, SignInStep, PRIVACY_NOTICE_VERSION,
 };
+use crate::app::two_factor;
 use crate::auth::session::{authenticate, clear_session_cookie, session_cookie};
 use crate::auth::{csrf, device, MaybeUser, PageUser};
 use crate::state::AppState;
@@ -251,7 +252,7 @@ pub async fn login_code(
     form: web::Form<CodeForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    match accounts::second_factor(&state, &form.ticket, &form.code).await {
+    match two_factor::second_factor(&state, &form.ticket, &form.code).await {
         Ok(done) => Ok(after_sign_in(&req, &state, done, form.next.as_deref()).await),
         Err(e) if e.key == "sign_in_expired" => Page::new(&req, &state, None)
             .with("next", safe_next(form.next.as_deref()))
@@ -275,7 +276,7 @@ pub async fn login_enrol(
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
     let next = safe_next(form.next.as_deref()).to_owned();
-    match accounts::enrol_at_sign_in(&state, &form.ticket, &form.code).await {
+    match two_factor::enrol_at_sign_in(&state, &form.ticket, &form.code).await {
         Ok((done, codes)) => {
             let user = done.user.clone();
             let mut resp = Page::new(&req, &state, Some(&user))
@@ -296,8 +297,8 @@ pub async fn login_enrol(
             .render("login.html"),
         Err(e) => {
             // A wrong first code: the same secret stays (the app already holds it).
-            let user = accounts::enrolling_user(&state, &form.ticket).await?;
-            let enrolment = accounts::pending_enrolment(&state, &user).await?;
+            let user = two_factor::enrolling_user(&state, &form.ticket).await?;
+            let enrolment = two_factor::pending_enrolment(&state, &user).await?;
             let at = EnrolAt::SignIn {
                 ticket: &form.ticket,
                 next: &next,
@@ -379,15 +380,26 @@ pub async fn account(
     user: PageUser,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
-    let sessions = super::recovery::session_lines(&req, &state, user.0.id).await?;
-    let (totp_on, codes_left) = accounts::totp_status(&state, &user.0).await?;
-    Page::new(&req, &state, Some(&user.0))
-        .with("done", &q.done.as_deref().unwrap_or(""))
-        .with("sessions", &sessions)
-        .with("totp_on", &totp_on)
-        .with("codes_left", &codes_left)
-        .with("totp_required", &accounts::totp_required(&state, &user.0))
+    account_page(&req, &state, &user.0, q.done.as_deref().unwrap_or(""))
+        .await?
         .render("account.html")
+}
+
+/// The account page's content: sessions, two-factor sign-in, and what was just `done`.
+async fn account_page<'a>(
+    req: &'a HttpRequest,
+    state: &'a AppState,
+    user: &'a hocvuso_store::User,
+    done: &str,
+) -> Result<Page<'a>, crate::AppError> {
+    let sessions = super::recovery::session_lines(req, state, user.id).await?;
+    let totp = two_factor::status(state, user).await?;
+    Ok(Page::new(req, state, Some(user))
+        .with("done", done)
+        .with("sessions", &sessions)
+        .with("totp_on", &totp.enabled)
+        .with("codes_left", &totp.recovery_codes_left)
+        .with("totp_required", &totp.required))
 }
 
 #[derive(Deserialize)]
@@ -406,7 +418,7 @@ pub async fn totp_start(
     form: web::Form<CsrfOnly>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    let enrolment = accounts::start_enrolment(&state, &user.0).await?;
+    let enrolment = two_factor::start_enrolment(&state, &user.0).await?;
     enrol_page(&req, &state, Some(&user.0), &enrolment, EnrolAt::Account).render("totp_enrol.html")
 }
 
@@ -418,14 +430,14 @@ pub async fn totp_confirm(
     form: web::Form<AccountCodeForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    match accounts::confirm_enrolment(&state, &user.0, &form.code).await {
+    match two_factor::confirm_enrolment(&state, &user.0, &form.code).await {
         Ok(codes) => Page::new(&req, &state, Some(&user.0))
             .with("codes", &codes)
             .with("next", "/account")
             .render("totp_codes.html"),
         Err(e) if e.key == "totp_not_started" => Ok(redirect("/account")),
         Err(e) => {
-            let enrolment = accounts::pending_enrolment(&state, &user.0).await?;
+            let enrolment = two_factor::pending_enrolment(&state, &user.0).await?;
             enrol_page(&req, &state, Some(&user.0), &enrolment, EnrolAt::Account)
                 .error(&e)
                 .render("totp_enrol.html")
@@ -441,20 +453,12 @@ pub async fn totp_disable(
     form: web::Form<AccountCodeForm>,
 ) -> PageResult {
     csrf::verify(&req, &form.csrf)?;
-    match accounts::disable_totp(&state, &user.0, &form.code).await {
+    match two_factor::disable_totp(&state, &user.0, &form.code).await {
         Ok(()) => Ok(redirect("/account?done=totp_off")),
-        Err(e) => {
-            let sessions = super::recovery::session_lines(&req, &state, user.0.id).await?;
-            let (totp_on, codes_left) = accounts::totp_status(&state, &user.0).await?;
-            Page::new(&req, &state, Some(&user.0))
-                .with("done", "")
-                .with("sessions", &sessions)
-                .with("totp_on", &totp_on)
-                .with("codes_left", &codes_left)
-                .with("totp_required", &accounts::totp_required(&state, &user.0))
-                .error(&e)
-                .render("account.html")
-        }
+        Err(e) => account_page(&req, &state, &user.0, "")
+            .await?
+            .error(&e)
+            .render("account.html"),
     }
 }
 
@@ -496,18 +500,10 @@ pub async fn change_password(
     .await
     {
         Ok(()) => Ok(redirect("/account?done=password")),
-        Err(e) => {
-            let sessions = super::recovery::session_lines(&req, &state, user.0.id).await?;
-            let (totp_on, codes_left) = accounts::totp_status(&state, &user.0).await?;
-            Page::new(&req, &state, Some(&user.0))
-                .with("done", "")
-                .with("sessions", &sessions)
-                .with("totp_on", &totp_on)
-                .with("codes_left", &codes_left)
-                .with("totp_required", &accounts::totp_required(&state, &user.0))
-                .error(&e)
-                .render("account.html")
-        }
+        Err(e) => account_page(&req, &state, &user.0, "")
+            .await?
+            .error(&e)
+            .render("account.html"),
     }
 }
 
@@ -681,7 +677,7 @@ fn enrol_page<'a>(
     req: &'a HttpRequest,
     state: &'a AppState,
     user: Option<&hocvuso_store::User>,
-    enrolment: &accounts::Enrolment,
+    enrolment: &two_factor::Enrolment,
     at: EnrolAt,
 ) -> Page<'a> {
     let page = Page::new(req, state, user).with("enrolment", enrolment);
@@ -711,7 +707,7 @@ async fn sign_in_step(
             .with("next", &next_page)
             .render("login_code.html"),
         SignInStep::Enrol { user, ticket } => {
-            let enrolment = accounts::start_enrolment(state, &user).await?;
+            let enrolment = two_factor::start_enrolment(state, &user).await?;
             let at = EnrolAt::SignIn {
                 ticket: &ticket,
                 next: &next_page,
