@@ -263,7 +263,7 @@ impl QuestionCorpus {
             }
         }
         // Stable: equal scores keep course and bank order.
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         let total = scored.len();
         let marks: HashSet<String> = terms.iter().map(|(f, _)| f.clone()).collect();
         let hits = scored

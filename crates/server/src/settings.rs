@@ -404,16 +404,16 @@ mod tests {
     }
 
     #[test]
-    fn flags_win_over_variables_which_win_over_the_file_which_wins_over_defaults() {
+    fn flags_win_over_variables_which_win_over_the_file_which_wins_over_defaults(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let dir = std::env::temp_dir().join(format!("hocvuso-settings-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir)?;
         let file = dir.join("hocvuso.toml");
         std::fs::write(
             &file,
             "bind = \"0.0.0.0:9000\"\nissuer_name = \"UBND phường A\"\nsign_ins_per_hour = 50\n\
              secure_cookies = true\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n",
-        )
-        .unwrap();
+        )?;
         let loaded = Settings::load(
             Some(&file),
             env(&[
@@ -424,8 +424,7 @@ mod tests {
                 ("bind", Some("127.0.0.1:9002".into())),
                 ("public_url", None),
             ],
-        )
-        .unwrap();
+        )?;
         let s = loaded.settings;
         assert_eq!(s.bind, "127.0.0.1:9002");
         assert_eq!(s.public_url, "http://127.0.0.1:9002");
@@ -438,11 +437,13 @@ mod tests {
             Settings::default().registrations_per_hour
         );
         assert!(loaded.warnings.is_empty());
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
     }
 
     #[test]
-    fn a_variable_that_names_no_setting_is_warned_about_and_digits_stay_text() {
+    fn a_variable_that_names_no_setting_is_warned_about_and_digits_stay_text(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let loaded = Settings::load(
             None,
             env(&[
@@ -453,12 +454,12 @@ mod tests {
                 ("PATH", "/bin"),
             ]),
             &[],
-        )
-        .unwrap();
+        )?;
         assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
         assert!(loaded.warnings[0].starts_with("HOCVUSO_SECURE_COOKIE "));
         assert!(!loaded.settings.secure_cookies);
         assert_eq!(loaded.settings.metrics_token.as_deref(), Some("0123456789"));
+        Ok(())
     }
 
     #[test]
@@ -478,11 +479,12 @@ mod tests {
     }
 
     #[test]
-    fn a_file_with_an_unknown_key_or_a_missing_file_is_refused() {
+    fn a_file_with_an_unknown_key_or_a_missing_file_is_refused(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let dir = std::env::temp_dir().join(format!("hocvuso-settings-bad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir)?;
         let file = dir.join("hocvuso.toml");
-        std::fs::write(&file, "bindd = \"0.0.0.0:9000\"\n").unwrap();
+        std::fs::write(&file, "bindd = \"0.0.0.0:9000\"\n")?;
         let e = Settings::load(Some(&file), [], &[])
             .err()
             .unwrap_or_default();
@@ -491,6 +493,7 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(e.contains("does not exist"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
     }
 }
