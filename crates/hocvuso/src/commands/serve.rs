@@ -67,13 +67,9 @@ pub fn prepare(common: &super::Common, args: Args) -> Result<Prepared> {
                 common.content_dir.display()
             )
         })?;
-    let started = std::time::Instant::now();
-    let search = hocvuso_server::app::search::SearchHandle::new(&catalog, search_content)
-        .context("building the search index")?;
-    tracing::info!(
-        ms = started.elapsed().as_millis() as u64,
-        "search index built"
-    );
+    // The index is built by the first search, not here: an instance nobody searches on does
+    // not hold it (docs/performance.md, "Memory").
+    let search = hocvuso_server::app::search::SearchHandle::lazy(search_content);
 
     // Reminder e-mail: environment only (the URL may carry the SMTP password, which a command
     // line would show to every user of the machine).
