@@ -103,7 +103,7 @@ impl Terms {
 
     /// The key of a pair of neighbouring folded words, if the index has both.
     fn pair_key(&self, a: &str, b: &str) -> Option<u64> {
-        Some(u64::from(self.id(a)?) << 32 | u64::from(self.id(b)?))
+        Some((u64::from(self.id(a)?) << 32) | u64::from(self.id(b)?))
     }
 }
 
