@@ -10,7 +10,9 @@
 # Usage: scripts/bench-load.sh [sqlite|postgres]
 # Environment:
 #   BINS="label=path …"  servers to compare, run one after another on copies of the same seeded
-#                        database, ROUNDS times interleaved (default: current=target/release/hocvuso)
+#                        database, ROUNDS times interleaved (default: current=target/release/hocvuso);
+#                        environment for one of them goes before its path, comma-separated:
+#                        "glibc=MALLOC_ARENA_MAX=2,target/glibc/hocvuso" (allocator options)
 #   ROUNDS=1  DURATION=5 (seconds per read endpoint)  WRITE_SECONDS=2 (per write endpoint: each
 #   attempt is submitted once, so their number bounds the run)  CONNECTIONS=32  THREADS=2
 #   LEARNERS=2000 (seeded)  USERS=256 (signed in; each starts an attempt at every quiz)
@@ -55,8 +57,10 @@ trap cleanup EXIT
 pg_base="${pg_admin%/*}"
 
 # The seeded ward: created once by the first server binary, copied for every run.
-first_bin=${bins%% *}; first_bin=${first_bin#*=}
-export HOCVUSO_DATA_DIR="$tmp/data" HOCVUSO_LOG=warn
+first_bin=${bins%% *}; first_bin=${first_bin#*=}; first_bin=${first_bin##*,}
+# Narration is made once, in the background, when espeak-ng is installed: minutes of CPU that
+# would fall into the first server's measurements, so the servers here run without it.
+export HOCVUSO_DATA_DIR="$tmp/data" HOCVUSO_LOG=warn HOCVUSO_NARRATION=off
 mkdir -p "$tmp/data"
 case "$db" in
   postgres)
@@ -89,6 +93,8 @@ fresh_database() {
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# The part of it that is the process's own (heap, stacks), not the binary's pages mapped from disk.
+anon_kb() { awk '/^RssAnon/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # wrk over a request list; appends "label endpoint rps p50 p99 non2xx seconds" to results.
@@ -217,15 +223,17 @@ for round in $(seq 1 "$rounds"); do
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
   for entry in $bins; do
     label=${entry%%=*}; bin=${entry#*=}
+    IFS=, read -ra parts <<<"$bin"
+    bin=${parts[-1]}; envs=("${parts[@]:0:${#parts[@]}-1}")
     run="${round}_${label//[^a-z0-9]/_}"
     fresh_database "$run"
     port=$((port + 1))
     base="http://127.0.0.1:$port"
-    HOCVUSO_DATABASE_URL="$url" HOCVUSO_BIND="127.0.0.1:$port" HOCVUSO_SIGN_INS_PER_HOUR=1000000 \
+    env "${envs[@]}" HOCVUSO_DATABASE_URL="$url" HOCVUSO_BIND="127.0.0.1:$port" HOCVUSO_SIGN_INS_PER_HOUR=1000000 \
       "$bin" serve 2>"$tmp/server.log" & server=$!
     for _ in $(seq 1 300); do curl -fsS "$base/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
     curl -fsS -o /dev/null "$base/login"
-    idle=$(rss_kb "$server")
+    idle=$(rss_kb "$server"); idle_anon=$(anon_kb "$server")
     mkdir -p "$tmp/$run"
     counts=$(prepare "$base" "$tmp/$run")
     echo "-- round $round, $label: $counts (learners, lessons, attempts)" >&2
@@ -245,7 +253,7 @@ for round in $(seq 1 "$rounds"); do
     after=$(sql "select count(*) from lesson_completions")
     secs=$(tail -n1 "$tmp/results" | awk '{print $NF}')
     echo "$label completed/s $(python3 -c "print(round(($after - $before) / $secs))") $((after - before)) $(wc -l <"$tmp/$run/complete")" >>"$tmp/graded"
-    echo "$label $idle $(hwm_kb "$server") $(rss_kb "$server")" >>"$tmp/memory"
+    echo "$label $idle $(hwm_kb "$server") $(rss_kb "$server") $idle_anon $(anon_kb "$server")" >>"$tmp/memory"
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
     if grep -qiE 'panicked|ERROR' "$tmp/server.log"; then
       echo "!! $label's server logged errors:"; grep -iE 'panicked|ERROR' "$tmp/server.log" | sort | uniq -c | head -5
@@ -295,8 +303,10 @@ for what, name in (("graded/s", "attempts graded per second (counted in the data
         for l in labels) + " |")
 m = defaultdict(list)
 for line in open(memory):
-    label, idle, hwm, end = line.split()
-    m[label].append((int(idle), int(hwm), int(end)))
+    label, *kb = line.split()
+    m[label].append(tuple(int(x) for x in kb))
 print("| resident memory: idle / peak under load / after, MB | " + " | ".join(
     " / ".join(f"{med([x[i] for x in m[l]]) / 1024:.0f}" for i in range(3)) if m[l] else "-" for l in labels) + " |")
+print("| of which anonymous (heap, stacks; not the binary's own pages): idle / after, MB | " + " | ".join(
+    " / ".join(f"{med([x[i] for x in m[l]]) / 1024:.0f}" for i in (3, 4)) if m[l] else "-" for l in labels) + " |")
 PY

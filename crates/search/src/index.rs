@@ -14,7 +14,7 @@
 //! body; an unknown word also for the index's words one typo away from it; and every
 //! synonym group one of whose terms the query contains brings in the group's other terms.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query as TantivyQuery, TermQuery};
@@ -51,14 +51,17 @@ struct Fields {
 pub struct SearchIndex {
     catalog_version: String,
     passages: Vec<Passage>,
-    /// The words of each passage (title, section and text), folded and exact, for coverage.
-    passage_words: Vec<HashSet<String>>,
-    /// The pairs of neighbouring words of each passage (folded).
-    passage_pairs: Vec<HashSet<String>>,
-    /// In how many passages each word (folded, and exact) occurs, for weighing meanings.
-    doc_freq: std::collections::HashMap<String, usize>,
-    /// Every folded word of the index, for typo correction.
-    vocabulary: BTreeSet<String>,
+    /// Every word form of the index (folded and exact), numbered: the sets below hold numbers,
+    /// not strings, which keeps the index a few megabytes instead of tens
+    /// (docs/performance.md, "Memory").
+    terms: Terms,
+    /// The words of each passage (title, section and text), folded and exact, for coverage:
+    /// term numbers, sorted.
+    passage_words: Vec<Box<[u32]>>,
+    /// The pairs of neighbouring words of each passage (folded): `pair_key`s, sorted.
+    passage_pairs: Vec<Box<[u64]>>,
+    /// Every folded word of the index in alphabetical order, for typo correction.
+    vocabulary: Box<[u32]>,
     /// Synonym groups as lists of terms, each term its words.
     synonyms: Vec<Vec<Vec<Word>>>,
     fields: Fields,
@@ -66,6 +69,51 @@ pub struct SearchIndex {
     /// Every bank's questions for instructors' question search, made with the index so it
     /// follows the same catalog (`questions.rs`).
     questions: crate::questions::QuestionCorpus,
+}
+
+/// Word forms by number, and in how many passages each occurs (for weighing meanings).
+#[derive(Default)]
+struct Terms {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+    doc_freq: Vec<u32>,
+}
+
+impl Terms {
+    fn id(&self, word: &str) -> Option<u32> {
+        self.ids.get(word).copied()
+    }
+
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(id) = self.id(word) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.ids.insert(word.into(), id);
+        self.names.push(word.into());
+        self.doc_freq.push(0);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// In how many passages a word occurs (0 for a word the index does not have).
+    fn doc_freq(&self, word: &str) -> Option<usize> {
+        self.id(word).map(|id| self.doc_freq[id as usize] as usize)
+    }
+
+    /// The key of a pair of neighbouring folded words, if the index has both.
+    fn pair_key(&self, a: &str, b: &str) -> Option<u64> {
+        Some((u64::from(self.id(a)?) << 32) | u64::from(self.id(b)?))
+    }
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Box<[T]> {
+    v.sort_unstable();
+    v.dedup();
+    v.into_boxed_slice()
 }
 
 /// A passage found for a query.
@@ -89,8 +137,9 @@ struct Plan {
     meanings: Vec<Vec<Vec<String>>>,
     /// Folded words to mark in snippets.
     marks: HashSet<String>,
-    /// The pairs around the query's rarest word; a passage with none of them is not anchored.
-    anchor_pairs: Vec<String>,
+    /// The pairs around the query's rarest word (folded words); a passage with none of them is
+    /// not anchored.
+    anchor_pairs: Vec<(String, String)>,
     query: BooleanQuery,
 }
 
@@ -134,9 +183,9 @@ impl SearchIndex {
             TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
         );
         let passages = passages(catalog, content);
+        let mut terms = Terms::default();
         let mut passage_words = Vec::with_capacity(passages.len());
-        let mut vocabulary = BTreeSet::new();
-        let mut doc_freq = std::collections::HashMap::new();
+        let mut vocabulary = Vec::new();
         let mut passage_pairs = Vec::with_capacity(passages.len());
         // One thread and one commit: the index is small, and one segment keeps it simple.
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
@@ -147,21 +196,24 @@ impl SearchIndex {
             };
             let title = words(&nfc(&title_text));
             let body = words(&nfc(&p.text));
-            let mut set: HashSet<String> = HashSet::new();
+            let mut set = Vec::new();
             for w in title.iter().chain(&body) {
-                set.insert(w.folded.clone());
-                set.insert(w.exact.clone());
-                vocabulary.insert(w.folded.clone());
+                let folded = terms.intern(&w.folded);
+                set.push(folded);
+                set.push(terms.intern(&w.exact));
+                vocabulary.push(folded);
             }
-            for w in &set {
-                *doc_freq.entry(w.clone()).or_default() += 1;
+            let set = sorted(set);
+            for &id in set.iter() {
+                terms.doc_freq[id as usize] += 1;
             }
-            passage_pairs.push(
+            passage_pairs.push(sorted(
                 [&title, &body]
                     .iter()
-                    .flat_map(|ws| ws.windows(2).map(|p| pair(&p[0].folded, &p[1].folded)))
+                    .flat_map(|ws| ws.windows(2))
+                    .filter_map(|p| terms.pair_key(&p[0].folded, &p[1].folded))
                     .collect(),
-            );
+            ));
             passage_words.push(set);
             writer.add_document(doc!(
                 fields.title_folded => joined(&title, |w| &w.folded),
@@ -183,13 +235,18 @@ impl SearchIndex {
             .iter()
             .map(|g| g.terms.iter().map(|t| words(&nfc(t))).collect())
             .collect();
+        let mut vocabulary = sorted(vocabulary).into_vec();
+        vocabulary.sort_unstable_by(|a, b| terms.name(*a).cmp(terms.name(*b)));
+        terms.ids.shrink_to_fit();
+        terms.names.shrink_to_fit();
+        terms.doc_freq.shrink_to_fit();
         Ok(SearchIndex {
             catalog_version: catalog.version.clone(),
             passages,
+            terms,
             passage_words,
             passage_pairs,
-            doc_freq,
-            vocabulary,
+            vocabulary: vocabulary.into_boxed_slice(),
             synonyms,
             fields,
             reader,
@@ -249,11 +306,13 @@ impl SearchIndex {
                 continue;
             }
             let coverage = self.coverage(&plan.meanings, &self.passage_words[i as usize]);
+            let pairs = &self.passage_pairs[i as usize];
             let anchored = plan.anchor_pairs.is_empty()
-                || plan
-                    .anchor_pairs
-                    .iter()
-                    .any(|p| self.passage_pairs[i as usize].contains(p));
+                || plan.anchor_pairs.iter().any(|(a, b)| {
+                    self.terms
+                        .pair_key(a, b)
+                        .is_some_and(|k| pairs.binary_search(&k).is_ok())
+                });
             hits.push(Hit {
                 anchored,
                 passage,
@@ -289,11 +348,16 @@ impl SearchIndex {
     /// Share of the query's meanings the passage has (one alternative with all its words),
     /// each meaning weighed by how rare its words are: a passage that shares "hôm nay" and
     /// "bao nhiêu" with a question about the price of gold does not answer it.
-    fn coverage(&self, meanings: &[Vec<Vec<String>>], words: &HashSet<String>) -> f32 {
+    fn coverage(&self, meanings: &[Vec<Vec<String>>], words: &[u32]) -> f32 {
         let n = self.passages.len().max(1) as f32;
         let idf = |w: &String| {
-            let df = self.doc_freq.get(w).copied().unwrap_or(0) as f32;
+            let df = self.terms.doc_freq(w).unwrap_or(0) as f32;
             (1.0 + n / (1.0 + df)).ln()
+        };
+        let has = |w: &String| {
+            self.terms
+                .id(w)
+                .is_some_and(|id| words.binary_search(&id).is_ok())
         };
         let mut total = 0.0;
         let mut met = 0.0;
@@ -305,7 +369,7 @@ impl SearchIndex {
             total += weight;
             if alternatives
                 .iter()
-                .any(|alt| !alt.is_empty() && alt.iter().all(|w| words.contains(w)))
+                .any(|alt| !alt.is_empty() && alt.iter().all(has))
             {
                 met += weight;
             }
@@ -319,14 +383,19 @@ impl SearchIndex {
 
     /// Index words one typo (an edit or a swap of neighbours) away from an unknown word.
     fn corrections(&self, word: &str) -> Vec<String> {
-        if word.chars().count() < 3 || self.vocabulary.contains(word) {
+        let known = self
+            .vocabulary
+            .binary_search_by(|id| self.terms.name(*id).cmp(word))
+            .is_ok();
+        if word.chars().count() < 3 || known {
             return Vec::new();
         }
         self.vocabulary
             .iter()
+            .map(|id| self.terms.name(*id))
             .filter(|v| one_typo_apart(word, v))
             .take(8)
-            .cloned()
+            .map(str::to_owned)
             .collect()
     }
 
@@ -419,7 +488,7 @@ impl SearchIndex {
             .filter(|&i| !is_stopword(&q[i]))
             .filter_map(|i| {
                 let w = corrected[i].as_deref().unwrap_or(&q[i].folded);
-                self.doc_freq.get(w).map(|df| (i, *df))
+                self.terms.doc_freq(w).map(|df| (i, df))
             })
             .min_by_key(|(_, df)| *df)
             .map(|(i, _)| i);
@@ -428,10 +497,10 @@ impl SearchIndex {
         if let Some(r) = rarest.filter(|&r| content_words >= 2 && !in_group[r]) {
             let at = |i: usize| corrected[i].clone().unwrap_or_else(|| q[i].folded.clone());
             if r > 0 {
-                anchor_pairs.push(pair(&at(r - 1), &at(r)));
+                anchor_pairs.push((at(r - 1), at(r)));
             }
             if r + 1 < q.len() {
-                anchor_pairs.push(pair(&at(r), &at(r + 1)));
+                anchor_pairs.push((at(r), at(r + 1)));
             }
         }
         Plan {

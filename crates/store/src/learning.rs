@@ -7,9 +7,10 @@ use hocvuso_assessment::paper::Paper;
 use hocvuso_course::LearnerRecord;
 use hocvuso_credentials::ledger::{Entry, Issue};
 use hocvuso_credentials::AchievementKind;
+use sea_orm::sea_query::{Expr, UnionType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -405,17 +406,27 @@ impl Store {
         Ok(Some((Attempt::try_from(a)?, answers)))
     }
 
-    /// A learner's graded attempts, oldest submission first (for mastery).
-    pub async fn graded_attempts_of(&self, user_id: i64) -> Result<Vec<Attempt>> {
-        quiz_attempt::Entity::find()
+    /// What mastery reads of a learner's graded attempts, oldest submission first: the quiz and
+    /// the stored result, without the paper (the longest column) or the steps.
+    pub async fn graded_results_of(&self, user_id: i64) -> Result<Vec<GradedResult>> {
+        Ok(quiz_attempt::Entity::find()
+            .select_only()
+            .column(quiz_attempt::Column::CourseId)
+            .column(quiz_attempt::Column::QuizId)
+            .column(quiz_attempt::Column::Result)
             .filter(quiz_attempt::Column::UserId.eq(user_id))
             .filter(quiz_attempt::Column::State.eq(STATE_GRADED))
             .order_by_asc(quiz_attempt::Column::SubmittedAt)
+            .into_tuple::<(String, String, Option<String>)>()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(Attempt::try_from)
-            .collect()
+            .map(|(course_id, quiz_id, result)| GradedResult {
+                course_id,
+                quiz_id,
+                result,
+            })
+            .collect())
     }
 
     /// Appends a step (`save`, `check`) to an attempt still in progress.
@@ -478,6 +489,15 @@ impl Store {
             .map(Completion::from)
             .collect())
     }
+}
+
+/// A graded attempt as mastery reads it (`Store::graded_results_of`).
+#[derive(Debug, Clone)]
+pub struct GradedResult {
+    pub course_id: String,
+    pub quiz_id: String,
+    /// The grade as stored (`AttemptResult` in JSON).
+    pub result: Option<String>,
 }
 
 /// The answers an attempt was submitted with (its `submit` step), `{}` if none.
@@ -608,13 +628,31 @@ async fn record_in<C: ConnectionTrait>(
     user_id: i64,
     course: Option<&str>,
 ) -> Result<BTreeMap<String, LearnerRecord>> {
-    let mut out: BTreeMap<String, LearnerRecord> = BTreeMap::new();
-    let mut lessons =
-        lesson_completion::Entity::find().filter(lesson_completion::Column::UserId.eq(user_id));
+    // One statement (a UNION ALL of three narrow selects), not three, and only the ids: a
+    // passed attempt's row also holds its paper and result, which a record never reads. The
+    // catalog, course and progress pages and every evidence transaction read a record, so the
+    // round trips count (docs/performance.md, "Requests per second").
+    const LESSON: i32 = 0;
+    const QUIZ: i32 = 1;
+    const TASK: i32 = 2;
+    let mut lessons = lesson_completion::Entity::find()
+        .select_only()
+        .column_as(Expr::val(LESSON), "kind")
+        .column(lesson_completion::Column::CourseId)
+        .column_as(lesson_completion::Column::LessonId, "item")
+        .filter(lesson_completion::Column::UserId.eq(user_id));
     let mut passed = quiz_attempt::Entity::find()
+        .select_only()
+        .column_as(Expr::val(QUIZ), "kind")
+        .column(quiz_attempt::Column::CourseId)
+        .column_as(quiz_attempt::Column::QuizId, "item")
         .filter(quiz_attempt::Column::UserId.eq(user_id))
         .filter(quiz_attempt::Column::Passed.eq(true));
     let mut tasks = task_attempt::Entity::find()
+        .select_only()
+        .column_as(Expr::val(TASK), "kind")
+        .column(task_attempt::Column::CourseId)
+        .column_as(task_attempt::Column::TaskId, "item")
         .filter(task_attempt::Column::UserId.eq(user_id))
         .filter(task_attempt::Column::Passed.eq(true));
     if let Some(c) = course {
@@ -622,23 +660,24 @@ async fn record_in<C: ConnectionTrait>(
         passed = passed.filter(quiz_attempt::Column::CourseId.eq(c));
         tasks = tasks.filter(task_attempt::Column::CourseId.eq(c));
     }
-    for t in tasks.all(db).await? {
-        out.entry(t.course_id)
-            .or_default()
-            .tasks_passed
-            .insert(t.task_id);
-    }
-    for l in lessons.all(db).await? {
-        out.entry(l.course_id)
-            .or_default()
-            .lessons_completed
-            .insert(l.lesson_id);
-    }
-    for a in passed.all(db).await? {
-        out.entry(a.course_id)
-            .or_default()
-            .quizzes_passed
-            .insert(a.quiz_id);
+    let mut query = lessons.into_query();
+    query
+        .union(UnionType::All, passed.into_query())
+        .union(UnionType::All, tasks.into_query());
+    let mut out: BTreeMap<String, LearnerRecord> = BTreeMap::new();
+    for row in db
+        .query_all(db.get_database_backend().build(&query))
+        .await?
+    {
+        let kind: i32 = row.try_get_by_index(0)?;
+        let course_id: String = row.try_get_by_index(1)?;
+        let item: String = row.try_get_by_index(2)?;
+        let record = out.entry(course_id).or_default();
+        match kind {
+            LESSON => record.lessons_completed.insert(item),
+            QUIZ => record.quizzes_passed.insert(item),
+            _ => record.tasks_passed.insert(item),
+        };
     }
     Ok(out)
 }

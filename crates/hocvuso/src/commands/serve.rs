@@ -92,13 +92,9 @@ pub fn prepare(common: &super::Common) -> Result<Prepared> {
                 common.content_dir.display()
             )
         })?;
-    let started = std::time::Instant::now();
-    let search = hocvuso_server::app::search::SearchHandle::new(&catalog, search_content)
-        .context("building the search index")?;
-    tracing::info!(
-        ms = started.elapsed().as_millis() as u64,
-        "search index built"
-    );
+    // The index is built by the first search, not here: an instance nobody searches on does
+    // not hold it (docs/performance.md, "Memory").
+    let search = hocvuso_server::app::search::SearchHandle::lazy(search_content);
 
     let keys =
         SessionKeys::load_or_create(&settings.data_dir).context("loading the session key")?;

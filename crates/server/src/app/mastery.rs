@@ -7,8 +7,8 @@
 
 use hocvuso_assessment::grading::AttemptResult;
 use hocvuso_assessment::mastery::{self, Answer, MasteryRule};
-use hocvuso_course::{placement, Course, QuizMode};
-use hocvuso_store::User;
+use hocvuso_course::{placement, Catalog, Course, QuizMode};
+use hocvuso_store::{GradedResult, User};
 use serde::Serialize;
 
 use crate::error::AppError;
@@ -47,12 +47,18 @@ impl Summary {
 }
 
 pub async fn summary(state: &AppState, user: &User) -> Result<Summary, AppError> {
-    let catalog = state.catalog();
+    let graded = state.store.graded_results_of(user.id).await?;
+    Ok(summary_of(&state.catalog(), &graded))
+}
+
+/// The summary from graded attempts already read (a page that needs them for more than mastery
+/// reads them once).
+pub fn summary_of(catalog: &Catalog, graded: &[GradedResult]) -> Summary {
     let mut answers = Vec::new();
     // Each placement attempt's answers, for the placement rule.
     let mut placement_attempts: Vec<Vec<Answer>> = Vec::new();
     let mut placement_taken = false;
-    for attempt in state.store.graded_attempts_of(user.id).await? {
+    for attempt in graded {
         let Some(course) = catalog.course(&attempt.course_id) else {
             continue;
         };
@@ -104,10 +110,10 @@ pub async fn summary(state: &AppState, user: &User) -> Result<Summary, AppError>
             })
         })
         .collect();
-    Ok(Summary {
+    Summary {
         competences,
         placement_taken,
-    })
+    }
 }
 
 /// The lesson a learner should study next: the first not completed whose competences are not

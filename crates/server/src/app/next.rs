@@ -240,21 +240,30 @@ impl Builder<'_> {
 }
 
 pub async fn next_for(state: &AppState, user: &User) -> Result<NextView, AppError> {
-    let catalog = state.catalog();
-    let t = crate::i18n_global();
     let summary = mastery::summary(state, user).await?;
     let records = state.store.learner_records(user.id).await?;
+    let due = crate::app::assignments::due_for(state, user).await?;
+    next_from(state, user, &records, &summary, &due).await
+}
+
+/// `next_for` from what the caller already read (the catalog page reads the learner's records,
+/// mastery and assignments once for its cards and this).
+pub async fn next_from(
+    state: &AppState,
+    user: &User,
+    records: &BTreeMap<String, LearnerRecord>,
+    summary: &Summary,
+    due: &[crate::app::assignments::Due],
+) -> Result<NextView, AppError> {
+    let catalog = state.catalog();
+    let t = crate::i18n_global();
     let mut b = Builder {
-        records: &records,
-        summary: &summary,
+        records,
+        summary,
         steps: Vec::new(),
     };
     // 1. Assigned, not completed, soonest due first.
-    let mut due: Vec<_> = crate::app::assignments::due_for(state, user)
-        .await?
-        .into_iter()
-        .filter(|d| d.completed_at.is_none())
-        .collect();
+    let mut due: Vec<_> = due.iter().filter(|d| d.completed_at.is_none()).collect();
     due.sort_by_key(|d| d.assignment.due_at);
     for d in &due {
         if let Some(course) = catalog.course(&d.assignment.course_id) {

@@ -27,10 +27,12 @@ pub const ASSISTANT_RATE: Rate = Rate {
 /// The index of the catalog being served. A request asks `for_catalog` with its catalog
 /// snapshot; when a publish changed the catalog, the first such request builds the new index
 /// (a tenth of a second) and swaps it in, so search follows every publish without a restart.
+/// The server starts without one (`lazy`): the first search builds it, so an instance nobody
+/// searches on does not hold it (docs/performance.md, "Memory").
 #[derive(Clone)]
 pub struct SearchHandle {
     content: Arc<SearchContent>,
-    current: Arc<RwLock<Arc<SearchIndex>>>,
+    current: Arc<RwLock<Option<Arc<SearchIndex>>>>,
     building: Arc<Mutex<()>>,
 }
 
@@ -40,17 +42,30 @@ impl SearchHandle {
         content: SearchContent,
     ) -> Result<Self, hocvuso_search::BuildError> {
         let index = SearchIndex::build(catalog, &content)?;
-        Ok(Self {
+        let handle = Self::lazy(content);
+        *handle
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(index));
+        Ok(handle)
+    }
+
+    /// A handle whose index is built by the first search.
+    pub fn lazy(content: SearchContent) -> Self {
+        Self {
             content: Arc::new(content),
-            current: Arc::new(RwLock::new(Arc::new(index))),
+            current: Arc::new(RwLock::new(None)),
             building: Arc::new(Mutex::new(())),
-        })
+        }
     }
 
     /// The index for `catalog`, built now if the current one is of another catalog.
     pub fn for_catalog(&self, catalog: &Catalog) -> Result<Arc<SearchIndex>, AppError> {
-        let current = self.current();
-        if current.catalog_version() == catalog.version {
+        let fresh = || {
+            self.current()
+                .filter(|current| current.catalog_version() == catalog.version)
+        };
+        if let Some(current) = fresh() {
             return Ok(current);
         }
         // One build at a time; whoever waited finds it done.
@@ -58,8 +73,7 @@ impl SearchHandle {
             .building
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let current = self.current();
-        if current.catalog_version() == catalog.version {
+        if let Some(current) = fresh() {
             return Ok(current);
         }
         self.rebuild(catalog)
@@ -76,17 +90,15 @@ impl SearchHandle {
         *self
             .current
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::clone(&next);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&next));
         Ok(next)
     }
 
-    fn current(&self) -> Arc<SearchIndex> {
-        Arc::clone(
-            &self
-                .current
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+    fn current(&self) -> Option<Arc<SearchIndex>> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 

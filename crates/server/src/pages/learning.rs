@@ -86,18 +86,21 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
     };
     let group_id = user.group.clone().unwrap_or_default();
     let group = catalog.group(&group_id);
+    // The learner's records, mastery and assignments, read once for the cards, the placement
+    // offer and the next step together.
     let records = state
         .store
         .learner_records(user.id)
         .await
         .map_err(AppError::from)?;
-    let next = crate::app::next::next_for(&state, &user).await?;
+    let mastery = crate::app::mastery::summary(&state, &user).await?;
+    let due = crate::app::assignments::due_for(&state, &user).await?;
+    let next = crate::app::next::next_from(&state, &user, &records, &mastery, &due).await?;
     let courses: Vec<&Course> = if group.is_some() {
         catalog.courses_for_group(&group_id)
     } else {
         catalog.all_courses()
     };
-    let due = crate::app::assignments::due_for(&state, &user).await?;
     let now = state.clock.now();
     let default_record = Default::default();
     let lang = crate::preferences::current().lang;
@@ -131,7 +134,6 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>, user: MaybeUs
             }
         })
         .collect();
-    let mastery = crate::app::mastery::summary(&state, &user).await?;
     // Offer the group's placement check until it has been taken.
     let placement = group
         .and_then(|g| g.placement.as_ref())
