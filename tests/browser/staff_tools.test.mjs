@@ -94,7 +94,7 @@ test('the ward manager finds a person without diacritics, sets a target and read
     await page.keyboard.press('Control+A');
     await page.keyboard.type('12 người');
     await page.keyboard.press('Enter');
-    await page.waitForLoadState();
+    await page.waitForSelector('[data-field-error="citizen"]');
     const field = page.getByLabel('Người dân', { exact: true });
     assert.equal(await field.inputValue(), '12 người', 'the typed value is kept');
     assert.equal(await field.getAttribute('aria-invalid'), 'true');
@@ -136,7 +136,7 @@ test('the ward manager finds a person without diacritics, sets a target and read
       buffer: Buffer.from('Họ và tên,Tên đăng nhập,Nhóm,Đơn vị\nBà Mười,ba.muoi.tools,Người ngoài,Tổ dân phố 1\n'),
     });
     await page.getByRole('button', { name: 'Tải lên' }).click();
-    await page.waitForLoadState();
+    await page.waitForSelector('[data-import-problems]');
     const problem = page.locator('[data-import-problems] tr[data-line="2"][data-column="group"]');
     assert.match(await problem.innerText(), /Nhóm/);
     await visit(page, 'tools-06-import-problems');
@@ -173,7 +173,7 @@ test('a mentor registers a neighbour and hands over a first sign-in slip, knowin
     await page.getByLabel('Tên đăng nhập cho người học').fill('cụ tám');
     await page.getByLabel('Năm sinh của người học (không bắt buộc)').fill('năm 48');
     await page.getByRole('button', { name: 'Đăng ký cho người học' }).click();
-    await page.waitForLoadState();
+    await page.waitForSelector('[data-field-error="username"]');
     for (const f of ['username', 'birth_year', 'consent']) {
       assert.equal(await page.locator(`[data-field-error="${f}"]`).count(), 1, f);
     }
@@ -187,7 +187,7 @@ test('a mentor registers a neighbour and hands over a first sign-in slip, knowin
     await page.keyboard.press('Space');
     await page.getByRole('button', { name: 'Đăng ký cho người học' }).focus();
     await page.keyboard.press('Enter');
-    await page.waitForLoadState();
+    await page.waitForSelector('#first-sign-in-slip');
     const slip = await page.locator('#first-sign-in-slip').innerText();
     assert.match(slip, new RegExp(`tam${stamp}`));
     const code = (await page.locator('[data-code]').innerText()).trim();
@@ -201,8 +201,7 @@ test('a mentor registers a neighbour and hands over a first sign-in slip, knowin
     await page.getByLabel('Tên đăng nhập').fill(`tam${stamp}`);
     await page.getByLabel('Mã đặt lại mật khẩu').fill(code);
     await page.getByLabel('Mật khẩu mới').fill('hoa sen no ven ho');
-    await page.locator('#reset-form button[type=submit]').click();
-    await page.waitForLoadState();
+    await Promise.all([page.waitForNavigation(), page.locator('#reset-form button[type=submit]').click()]);
     await keyboardLogin(page, `tam${stamp}`, 'hoa sen no ven ho');
   } finally {
     await browser.close();

@@ -80,6 +80,17 @@ async fn a_weekly_goal_in_lessons_counts_this_weeks_lessons_and_starts_afresh_on
     assert_eq!(monday["reached"], false);
     assert_eq!(monday["week_start"], "2026-12-14");
     assert_eq!(monday["target"], 2, "the goal itself stays");
+
+    // Half past midnight on Monday in Vietnam is still Sunday in UTC (17:30): a lesson read
+    // then counts for the new week (the bounds are compared in UTC, as the times are stored).
+    hand.advance(time::Duration::minutes(30));
+    let early = app.learner("chi-lan").await?;
+    let set = put_goal(&app, &early, json!({"kind": "lessons", "target": 2})).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text());
+    complete(&app, &early, "thu-nghiem", "mat-khau").await;
+    let goal = goal_of(&app, &early).await;
+    assert_eq!(goal["done"], 1, "a lesson read at 00:30 on Monday: {goal}");
+    assert_eq!(goal["week_start"], "2026-12-14");
     Ok(())
 }
 

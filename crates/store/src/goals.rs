@@ -4,7 +4,7 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
-use time::OffsetDateTime;
+use time::{OffsetDateTime, UtcOffset};
 
 use crate::entity::{lesson_completion, weekly_goal};
 use crate::{Result, Store};
@@ -68,6 +68,10 @@ impl Store {
         to: OffsetDateTime,
     ) -> Result<Vec<(String, String)>> {
         use lesson_completion::Column as C;
+        // Times are stored in UTC, and SQLite compares them as text: a bound with another
+        // offset (a week starts at midnight in Vietnam, +07:00) must be written in UTC too, or
+        // Sunday evening's completions fall outside the week that began at 17:00 UTC.
+        let (from, to) = (from.to_offset(UtcOffset::UTC), to.to_offset(UtcOffset::UTC));
         Ok(lesson_completion::Entity::find()
             .select_only()
             .column(C::CourseId)
