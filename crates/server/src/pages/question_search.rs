@@ -2,20 +2,14 @@
 //! the API (`app::question_search`).
 
 use actix_web::{web, HttpRequest};
-use serde::Deserialize;
 
 use crate::app::instructor::require_instructor;
 use crate::app::question_search as app;
 use crate::auth::PageUser;
 use crate::state::AppState;
 
+use super::search::SearchParams;
 use super::{Page, PageResult};
-
-#[derive(Deserialize)]
-pub struct Params {
-    #[serde(default)]
-    q: Option<String>,
-}
 
 /// The form, and the questions found when a query was sent. A refused query shows why above
 /// the form, with the query back in the field (escaped by the template like every value).
@@ -23,7 +17,7 @@ pub async fn search(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    params: web::Query<Params>,
+    params: web::Query<SearchParams>,
 ) -> PageResult {
     require_instructor(&user.0)?;
     let page = Page::new(&req, &state, Some(&user.0));

@@ -11,10 +11,11 @@ use crate::state::AppState;
 
 use super::{Page, PageResult};
 
+/// `?q=` of a search form (the learners' search and the instructors' question search).
 #[derive(Deserialize)]
 pub struct SearchParams {
     #[serde(default)]
-    q: Option<String>,
+    pub(super) q: Option<String>,
 }
 
 /// The form, and the hits when a query was sent. A refused query shows why above the form,
