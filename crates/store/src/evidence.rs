@@ -14,7 +14,7 @@ use crate::aggregates::{take_back_milestones, Milestones};
 use crate::entity::{
     course_completion, export_audit, learner_status, ledger_entry, path_certificate, user,
 };
-use crate::learning::{Completion, NewPathCertificate, PassedFinal};
+use crate::learning::{NewPathCertificate, PassedFinal};
 use crate::status_lists::set_revoked_bit;
 use crate::{Result, Store, StoreError};
 
@@ -42,50 +42,6 @@ pub struct Certificate {
     pub credential: Option<String>,
 }
 
-impl From<Completion> for Certificate {
-    fn from(c: Completion) -> Self {
-        Self {
-            certificate_id: c.certificate_id,
-            kind: AchievementKind::Course,
-            user_id: c.user_id,
-            achievement_id: c.course_id.clone(),
-            course_id: c.course_id,
-            content_version: c.content_version,
-            completed_at: c.completed_at,
-            score_percent: c.score_percent,
-            revoked_at: c.revoked_at,
-            revoked_reason: c.revoked_reason,
-            kid: c.kid,
-            credential: c.credential,
-        }
-    }
-}
-
-impl From<course_completion::Model> for Certificate {
-    fn from(m: course_completion::Model) -> Self {
-        Completion::from(m).into()
-    }
-}
-
-impl From<path_certificate::Model> for Certificate {
-    fn from(m: path_certificate::Model) -> Self {
-        Self {
-            certificate_id: m.certificate_id,
-            kind: AchievementKind::Path,
-            user_id: m.user_id,
-            achievement_id: m.group_id,
-            course_id: m.course_id,
-            content_version: m.content_version,
-            completed_at: m.completed_at,
-            score_percent: m.score_percent,
-            revoked_at: m.revoked_at,
-            revoked_reason: m.revoked_reason,
-            kid: m.kid,
-            credential: m.credential,
-        }
-    }
-}
-
 /// A column both certificate tables have.
 #[derive(Clone, Copy)]
 enum Col {
@@ -108,9 +64,30 @@ where
     fn row_id(m: &Self::Model) -> i64;
 }
 
-/// Implements `CertificateTable` for a certificate entity (both have the same columns).
+/// Implements `CertificateTable` for a certificate entity (both have the same columns), and
+/// reads its rows as `Certificate`s of `$kind`, whose achievement is the column `$achievement`
+/// (the course for a course completion, the group for a path certificate).
 macro_rules! certificate_table {
-    ($table:ident) => {
+    ($table:ident, $kind:ident, $achievement:ident) => {
+        impl From<$table::Model> for Certificate {
+            fn from(m: $table::Model) -> Self {
+                Self {
+                    certificate_id: m.certificate_id,
+                    kind: AchievementKind::$kind,
+                    user_id: m.user_id,
+                    achievement_id: m.$achievement.clone(),
+                    course_id: m.course_id,
+                    content_version: m.content_version,
+                    completed_at: m.completed_at,
+                    score_percent: m.score_percent,
+                    revoked_at: m.revoked_at,
+                    revoked_reason: m.revoked_reason,
+                    kid: m.kid,
+                    credential: m.credential,
+                }
+            }
+        }
+
         impl CertificateTable for $table::Entity {
             fn col(c: Col) -> Self::Column {
                 use $table::Column as C;
@@ -131,8 +108,8 @@ macro_rules! certificate_table {
     };
 }
 
-certificate_table!(course_completion);
-certificate_table!(path_certificate);
+certificate_table!(course_completion, Course, course_id);
+certificate_table!(path_certificate, Path, group_id);
 
 /// The certificates of one table whose `col` equals `value`.
 async fn find_in<T, C>(db: &C, col: Col, value: sea_orm::Value) -> Result<Vec<Certificate>>
@@ -148,6 +125,16 @@ where
         .into_iter()
         .map(Into::into)
         .collect())
+}
+
+/// A learner's course completions, oldest first (`Store::completions_for_user`).
+pub(crate) async fn course_certificates_of<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+) -> Result<Vec<Certificate>> {
+    let mut out = find_in::<course_completion::Entity, _>(db, Col::UserId, user_id.into()).await?;
+    out.sort_by_key(|c| c.completed_at);
+    Ok(out)
 }
 
 /// The certificates of both kinds whose `col` equals `value`: course completions first.

@@ -175,47 +175,14 @@ pub struct NewPathCertificate {
 /// What recording evidence brought besides itself.
 #[derive(Debug, Clone, Default)]
 pub struct Recorded {
-    /// The course completion it caused.
-    pub completion: Option<Completion>,
+    /// The course completion it caused (a `Certificate` of kind `Course`).
+    pub completion: Option<crate::Certificate>,
     /// The path certificate it earned (None when the learner already had theirs).
     pub path_certificate: Option<crate::Certificate>,
 }
 
 /// Waiting for an instructor's grade (essays).
 pub const STATE_SUBMITTED: &str = "submitted";
-
-#[derive(Debug, Clone)]
-pub struct Completion {
-    pub certificate_id: String,
-    pub user_id: i64,
-    pub course_id: String,
-    pub content_version: String,
-    pub completed_at: OffsetDateTime,
-    pub score_percent: Option<f64>,
-    pub revoked_at: Option<OffsetDateTime>,
-    pub revoked_reason: Option<String>,
-    /// The key that signed the credential (None for completions recorded before credentials).
-    pub kid: Option<String>,
-    /// The compact VC-JWT.
-    pub credential: Option<String>,
-}
-
-impl From<course_completion::Model> for Completion {
-    fn from(m: course_completion::Model) -> Self {
-        Self {
-            certificate_id: m.certificate_id,
-            user_id: m.user_id,
-            course_id: m.course_id,
-            content_version: m.content_version,
-            completed_at: m.completed_at,
-            score_percent: m.score_percent,
-            revoked_at: m.revoked_at,
-            revoked_reason: m.revoked_reason,
-            kid: m.kid,
-            credential: m.credential,
-        }
-    }
-}
 
 /// What the domain decides after a learner action: record a course completion or not.
 pub struct NewCompletion {
@@ -479,15 +446,9 @@ impl Store {
         Ok(id.into_tuple::<String>().one(&self.db).await?)
     }
 
-    pub async fn completions_for_user(&self, user_id: i64) -> Result<Vec<Completion>> {
-        Ok(course_completion::Entity::find()
-            .filter(course_completion::Column::UserId.eq(user_id))
-            .order_by_asc(course_completion::Column::CompletedAt)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(Completion::from)
-            .collect())
+    /// A learner's course completions (certificates of kind `Course`), oldest first.
+    pub async fn completions_for_user(&self, user_id: i64) -> Result<Vec<crate::Certificate>> {
+        crate::evidence::course_certificates_of(&self.db, user_id).await
     }
 }
 
@@ -689,7 +650,7 @@ pub(crate) async fn complete_course_if<F>(
     course_id: &str,
     at: OffsetDateTime,
     decide: F,
-) -> Result<Option<Completion>>
+) -> Result<Option<crate::Certificate>>
 where
     F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
 {

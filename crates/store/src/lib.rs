@@ -48,9 +48,8 @@ pub use identity::{Guardian, NewGuardian, PendingOidc, TotpFactor};
 pub use import::{ImportOutcome, PendingImport, PlannedHousehold, PlannedPerson, PlannedRow};
 pub use invitations::Invitation;
 pub use learning::{
-    Attempt, AttemptState, Completion, Evidence, GradedBy, GradedResult, Grading, NewAttempt,
-    NewCompletion, NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS,
-    STATE_SUBMITTED,
+    Attempt, AttemptState, Evidence, GradedBy, GradedResult, Grading, NewAttempt, NewCompletion,
+    NewPathCertificate, Recorded, STATE_EXPIRED, STATE_GRADED, STATE_IN_PROGRESS, STATE_SUBMITTED,
 };
 pub use password_resets::{NewPasswordReset, RESET_EMAIL_PURPOSE};
 pub use people::{NewConsent, NewUser, User, NO_PASSWORD};

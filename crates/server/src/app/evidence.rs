@@ -10,8 +10,8 @@ use hocvuso_credentials::{
     Competence, LearnerRef, Level, Verification,
 };
 use hocvuso_store::{
-    Attempt, Certificate, Completion, Evidence, GradedBy, Grading, NewCompletion,
-    NewPathCertificate, StoreError, TaskAnswer, User,
+    Attempt, Certificate, Evidence, GradedBy, Grading, NewCompletion, NewPathCertificate,
+    StoreError, TaskAnswer, User,
 };
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
@@ -462,7 +462,7 @@ pub struct Recorded {
     /// A graded attempt's final verdict; None for a lesson or while grading is pending.
     pub passed: Option<bool>,
     /// The course completion (with its certificate) the outcome caused.
-    pub completion: Option<Completion>,
+    pub completion: Option<Certificate>,
     /// The path certificate the outcome earned.
     pub path_certificate: Option<Certificate>,
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use hocvuso_assessment::grading::{self, AttemptResult, GradeError, QuestionResult};
 use hocvuso_assessment::paper::{self, PresentedQuestion};
 use hocvuso_course::{Catalog, Course, CourseStatus, LearnerRecord, OnTimeout, Quiz, QuizMode};
-use hocvuso_store::{Attempt, Certificate, Completion, GradedBy, NewAttempt, StoreError, User};
+use hocvuso_store::{Attempt, Certificate, GradedBy, NewAttempt, StoreError, User};
 use rand::Rng;
 use serde_json::Value;
 
@@ -46,7 +46,7 @@ pub async fn complete_lesson(
     user: &User,
     course_id: &str,
     lesson_id: &str,
-) -> Result<Option<Completion>, AppError> {
+) -> Result<Option<Certificate>, AppError> {
     crate::app::accounts::may_learn(state, user).await?;
     let catalog = state.catalog();
     let course = course(&catalog, course_id)?;
@@ -375,7 +375,7 @@ pub struct Graded {
     pub quiz_id: String,
     pub result: AttemptResult,
     pub passed: bool,
-    pub completion: Option<Completion>,
+    pub completion: Option<Certificate>,
     /// The path certificate this pass of the group's final quiz earned, if any.
     pub path_certificate: Option<Certificate>,
 }
@@ -464,7 +464,7 @@ pub async fn submit(
 pub struct Progress<'a> {
     pub course: &'a Course,
     pub status: CourseStatus,
-    pub completion: Option<Completion>,
+    pub completion: Option<Certificate>,
 }
 
 /// Progress in the learner's group's courses and in any other course they touched.

@@ -5,7 +5,7 @@
 use hocvuso_course::task::{Answer, AnswerError, StepGrade, TaskProgress};
 use hocvuso_course::{Catalog, Course, LearnerRecord, Task};
 use hocvuso_store::{
-    Completion, NewTaskAttempt, StoreError, TaskAnswer, TaskAttempt, TaskFinish, User,
+    Certificate, NewTaskAttempt, StoreError, TaskAnswer, TaskAttempt, TaskFinish, User,
 };
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -140,7 +140,7 @@ pub struct Answered<'a> {
     pub grade: StepGrade,
     pub state: TaskState<'a>,
     /// The course completion passing the task caused, if any.
-    pub completion: Option<Completion>,
+    pub completion: Option<Certificate>,
 }
 
 /// Grades one answer to the current step and records it; the answer that does the last step
