@@ -25,15 +25,6 @@ pub async fn mentees(
     scope: Scoped<ApiUser>,
 ) -> Result<HttpResponse, AppError> {
     let rows = community::mentees(&state, &scope).await?;
-    crate::app::privacy::audit(
-        &state,
-        &scope.user,
-        crate::app::privacy::ACTION_PEOPLE_LIST,
-        None,
-        None,
-        &format!("mentees {}", rows.len()),
-    )
-    .await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(PersonView::from).collect::<Vec<_>>()))
 }
 

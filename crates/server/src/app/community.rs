@@ -63,10 +63,21 @@ fn require_mentor(scope: &Scope) -> Result<(), AppError> {
     }
 }
 
-/// What a mentor sees of their mentees: names and milestones.
+/// What a mentor sees of their mentees: names and milestones. Reading the list is audited
+/// (a list of people), whichever face asked for it.
 pub async fn mentees(state: &AppState, scope: &Scope) -> Result<Vec<PersonRow>, AppError> {
     require_mentor(scope)?;
-    Ok(state.store.mentees(scope.user.id).await?)
+    let rows = state.store.mentees(scope.user.id).await?;
+    crate::app::privacy::audit(
+        state,
+        &scope.user,
+        crate::app::privacy::ACTION_PEOPLE_LIST,
+        None,
+        None,
+        &format!("mentees {}", rows.len()),
+    )
+    .await?;
+    Ok(rows)
 }
 
 /// A neighbour's registration as the mentor types it. There is no password: the mentor never

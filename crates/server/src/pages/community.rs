@@ -37,15 +37,6 @@ pub async fn mentor(
     q: web::Query<DoneQuery>,
 ) -> PageResult {
     let rows = app::mentees(&state, &scope).await?;
-    crate::app::privacy::audit(
-        &state,
-        &scope.user,
-        crate::app::privacy::ACTION_PEOPLE_LIST,
-        None,
-        None,
-        &format!("mentees {}", rows.len()),
-    )
-    .await?;
     let lines: Vec<MenteeLine> = rows
         .iter()
         .map(|p| MenteeLine {
