@@ -10,6 +10,7 @@ use crate::auth::session::{authenticate, clear_session_cookie, session_cookie};
 use crate::auth::{csrf, device, MaybeUser, PageUser};
 use crate::state::AppState;
 
+use super::signed_in::CsrfChecked;
 use super::{redirect, safe_next, Page, PageResult};
 
 #[derive(Serialize)]
@@ -314,12 +315,6 @@ fn is_manager(u: &hocvuso_store::User) -> bool {
     u.has_role(crate::auth::ROLE_MANAGER)
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// The response to a successful sign-in: the session cookie, the device cookie (so a stranger's
 /// failures do not hold this browser back next time), and on to `next`.
 fn signed_in(req: &HttpRequest, state: &AppState, done: LoggedIn, next: &str) -> HttpResponse {
@@ -349,12 +344,7 @@ fn signed_out(state: &AppState, location: &str) -> HttpResponse {
 }
 
 /// Signs out: the session ends on the server, so the cookie is worthless even if kept.
-pub async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<CsrfOnly>,
-) -> PageResult {
-    csrf::verify(&req, &form.csrf)?;
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>, _: CsrfChecked) -> PageResult {
     if let Some(s) = authenticate(&req, true).await? {
         accounts::logout(&state, &s.id, s.user.id).await?;
     }
@@ -363,12 +353,10 @@ pub async fn logout(
 
 /// Signs out on every device, this one included.
 pub async fn logout_everywhere(
-    req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    form: web::Form<CsrfOnly>,
+    _: CsrfChecked,
 ) -> PageResult {
-    csrf::verify(&req, &form.csrf)?;
     accounts::logout_everywhere(&state, user.0.id).await?;
     Ok(signed_out(&state, "/login"))
 }
@@ -415,9 +403,8 @@ pub async fn totp_start(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: PageUser,
-    form: web::Form<CsrfOnly>,
+    _: CsrfChecked,
 ) -> PageResult {
-    csrf::verify(&req, &form.csrf)?;
     let enrolment = two_factor::start_enrolment(&state, &user.0).await?;
     enrol_page(&req, &state, Some(&user.0), &enrolment, EnrolAt::Account).render("totp_enrol.html")
 }
@@ -587,12 +574,7 @@ fn oidc_label(state: &AppState) -> Option<String> {
 
 /// Starts a sign-in with the identity provider: the state goes into a short cookie for this
 /// browser, and the browser to the provider.
-pub async fn oidc_start(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<CsrfOnly>,
-) -> PageResult {
-    csrf::verify(&req, &form.csrf)?;
+pub async fn oidc_start(state: web::Data<AppState>, _: CsrfChecked) -> PageResult {
     let (url, oidc_state) = accounts::oidc_start(&state).await?;
     let cookie = actix_web::cookie::Cookie::build(OIDC_STATE_COOKIE, oidc_state)
         .path("/login/oidc")

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::{date_vi, time_vi};
 
+use super::signed_in::CsrfChecked;
 use super::{redirect, Page, PageResult};
 
 pub async fn forgot_form(req: HttpRequest, state: web::Data<AppState>) -> PageResult {
@@ -89,12 +90,6 @@ pub async fn reset(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 #[derive(Serialize)]
 struct Slip {
     display_name: String,
@@ -110,9 +105,8 @@ pub async fn issue_code(
     state: web::Data<AppState>,
     user: PageUser,
     path: web::Path<i64>,
-    form: web::Form<CsrfOnly>,
+    _: CsrfChecked,
 ) -> PageResult {
-    csrf::verify(&req, &form.csrf)?;
     let issued = recovery::issue_code(&state, &user.0, path.into_inner()).await?;
     let slip = Slip {
         display_name: issued.person.display_name.clone(),

@@ -15,6 +15,7 @@ use crate::views::date_vi;
 
 use super::form::FormFields;
 use super::{redirect, url_encode, Page, PageResult};
+use super::signed_in::CsrfChecked;
 
 #[derive(Deserialize)]
 pub struct DashboardQuery {
@@ -550,20 +551,12 @@ pub async fn assignment(
         .render("assignment.html")
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn remind(
-    req: HttpRequest,
     state: web::Data<AppState>,
     scope: Scoped<PageUser>,
     path: web::Path<i64>,
-    form: web::Form<CsrfForm>,
+    _: CsrfChecked,
 ) -> PageResult {
-    csrf::verify(&req, &form.csrf)?;
     let n = assign::remind(&state, &scope, *path).await?;
     Ok(redirect(&format!("/assignments/{}?reminded={n}", *path)))
 }
