@@ -11,6 +11,7 @@ use crate::app::assignments::{self as app, AssignmentForm};
 use crate::auth::{ApiUser, Scoped};
 use crate::error::AppError;
 use crate::export::{Cell, Format};
+use crate::present::course_title;
 use crate::state::AppState;
 use crate::views::rfc3339;
 
@@ -28,11 +29,7 @@ pub struct AssignmentView {
 pub fn view(state: &AppState, a: &Assignment) -> AssignmentView {
     AssignmentView {
         id: a.id,
-        course_title: state
-            .catalog()
-            .course(&a.course_id)
-            .map(|c| c.title.clone())
-            .unwrap_or_default(),
+        course_title: course_title(&state.catalog(), &a.course_id),
         course_id: a.course_id.clone(),
         unit_id: a.unit_id,
         group: a.group_id.clone(),
@@ -123,11 +120,7 @@ pub async fn overdue(
         Some(f) => {
             let format = Format::parse(f).ok_or_else(|| AppError::bad_request("unknown_format"))?;
             let t = crate::i18n_global();
-            let course = state
-                .catalog()
-                .course(&a.course_id)
-                .map(|c| c.title.clone())
-                .unwrap_or_default();
+            let course = course_title(&state.catalog(), &a.course_id);
             let head = [
                 "export.username",
                 "export.display_name",

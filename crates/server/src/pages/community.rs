@@ -9,7 +9,7 @@ use crate::app::accounts::PRIVACY_NOTICE_VERSION;
 use crate::app::community::{self as app, AssistedRegistration, ClassForm};
 use crate::auth::{csrf, PageUser, Scope, Scoped};
 use crate::error::AppError;
-use crate::present::check_in_url;
+use crate::present::{check_in_url, course_title};
 use crate::state::AppState;
 use crate::views::date_vi;
 
@@ -401,11 +401,7 @@ fn class_line(state: &AppState, scope: &Scope, c: &hocvuso_store::ClassSession) 
     let local = crate::views::in_vietnam(c.starts_at);
     ClassLine {
         id: c.id,
-        course_title: state
-            .catalog()
-            .course(&c.course_id)
-            .map(|x| x.title.clone())
-            .unwrap_or_default(),
+        course_title: course_title(&state.catalog(), &c.course_id),
         unit_name: scope
             .tree
             .get(c.unit_id)

@@ -10,12 +10,13 @@ use crate::app::paging::Paging;
 use crate::app::units as app_units;
 use crate::auth::{csrf, PageUser, Scoped};
 use crate::error::AppError;
+use crate::present::course_title;
 use crate::state::AppState;
 use crate::views::date_vi;
 
 use super::form::FormFields;
-use super::{redirect, url_encode, Page, PageResult};
 use super::signed_in::CsrfChecked;
+use super::{redirect, url_encode, Page, PageResult};
 
 #[derive(Deserialize)]
 pub struct DashboardQuery {
@@ -434,10 +435,7 @@ pub async fn assignments(
         .iter()
         .map(|a| AssignmentLine {
             id: a.id,
-            course_title: catalog
-                .course(&a.course_id)
-                .map(|c| c.title.clone())
-                .unwrap_or_default(),
+            course_title: course_title(&catalog, &a.course_id),
             unit_name: scope
                 .tree
                 .get(a.unit_id)
@@ -586,13 +584,7 @@ struct NoticeLine {
 /// What is due, and the learner's notifications (read when this page is opened).
 pub async fn due(req: HttpRequest, state: web::Data<AppState>, user: PageUser) -> PageResult {
     let due = assign::due_for(&state, &user.0).await?;
-    let title = |id: &str| {
-        state
-            .catalog()
-            .course(id)
-            .map(|c| c.title.clone())
-            .unwrap_or_default()
-    };
+    let title = |id: &str| course_title(&state.catalog(), id);
     let records = state
         .store
         .learner_records(user.0.id)

@@ -9,6 +9,7 @@ pub mod practice;
 pub mod privacy;
 
 use hocvuso_assessment::model::Text;
+use hocvuso_course::Catalog;
 
 use crate::render::text_html;
 use crate::state::AppState;
@@ -17,6 +18,15 @@ use crate::state::AppState;
 /// content names (with or without its `media/` folder).
 pub fn media_url(course_id: &str, src: &str) -> String {
     format!("/media/{course_id}/{}", src.trim_start_matches("media/"))
+}
+
+/// A course's title as lists show it (assignments, classes, search hits): empty for a course
+/// the served catalog no longer has.
+pub fn course_title(catalog: &Catalog, course_id: &str) -> String {
+    catalog
+        .course(course_id)
+        .map(|c| c.title.clone())
+        .unwrap_or_default()
 }
 
 /// Feedback texts as one piece of sanitised HTML, or None when there is none.
