@@ -446,14 +446,13 @@ pub async fn logout_everywhere(state: &AppState, user_id: i64) -> Result<u64, Ap
     Ok(n)
 }
 
-/// Changes the password after checking the current one (counted like a sign-in attempt, so a
-/// borrowed session cannot be used to guess it), and ends every other session of the account.
-pub async fn change_password(
+/// Checks that whoever holds a session knows the account's password before a change only its
+/// owner may make (a new password, a deletion). Counted like a sign-in, so a borrowed session
+/// cannot be used to guess it: `wrong_current_password` when it is not the password.
+pub async fn confirm_current_password(
     state: &AppState,
     user: &User,
-    session_id: &str,
-    current: &str,
-    new: &str,
+    password: &str,
     origin: &Origin,
 ) -> Result<(), AppError> {
     let attempt = throttle::begin_sign_in(
@@ -465,7 +464,7 @@ pub async fn change_password(
     .await?;
     let ok = state
         .hasher
-        .verify_async(current, Some(&user.password_hash))
+        .verify_async(password, Some(&user.password_hash))
         .await
         .map_err(hash_error)?;
     if !ok {
@@ -473,6 +472,20 @@ pub async fn change_password(
         return Err(AppError::unprocessable("wrong_current_password"));
     }
     attempt.succeeded(state).await?;
+    Ok(())
+}
+
+/// Changes the password after checking the current one (counted like a sign-in attempt, so a
+/// borrowed session cannot be used to guess it), and ends every other session of the account.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    session_id: &str,
+    current: &str,
+    new: &str,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    confirm_current_password(state, user, current, origin).await?;
     policy::check_password(new, &user.username)?;
     let hash = hash_password(state, new).await?;
     state

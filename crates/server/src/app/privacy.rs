@@ -15,8 +15,6 @@ use hocvuso_store::{
 };
 
 use crate::app::accounts::Origin;
-use crate::auth::password::HashError;
-use crate::auth::throttle;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -91,26 +89,7 @@ pub async fn delete_account(
     password: &str,
     origin: &Origin,
 ) -> Result<(), AppError> {
-    let attempt = throttle::begin_sign_in(
-        state,
-        &user.username,
-        origin.address,
-        origin.device.as_ref(),
-    )
-    .await?;
-    let ok = state
-        .hasher
-        .verify_async(password, Some(&user.password_hash))
-        .await
-        .map_err(|e| match e {
-            HashError::Busy => AppError::unavailable("server_busy", 5),
-            HashError::Failed(e) => AppError::internal_because("password check for a deletion", e),
-        })?;
-    if !ok {
-        attempt.failed(state).await?;
-        return Err(AppError::unprocessable("wrong_current_password"));
-    }
-    attempt.succeeded(state).await?;
+    crate::app::accounts::confirm_current_password(state, user, password, origin).await?;
     let t = crate::i18n_global();
     let erased = state
         .store
