@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::evidence::{
-    certificate_pdf, lookup, served_credential, set_verify_shows_details, verify_jwt,
+    certificate_pdf, lookup_known, served_credential, set_verify_shows_details,
+    unknown_certificate, verify_jwt,
 };
 use crate::app::status_list::{matches_etag, signed_list};
 use crate::auth::ApiUser;
@@ -102,12 +103,7 @@ pub async fn certificate(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let v = lookup(&state, &path).await?.ok_or_else(|| {
-        AppError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "unknown_certificate",
-        )
-    })?;
+    let v = lookup_known(&state, &path).await?;
     let v = VerifiedView::of(&state, v);
     Ok(HttpResponse::Ok().json(CertificateCheck {
         valid: v.valid,
@@ -122,13 +118,6 @@ pub async fn certificate(
         revoked_reason: v.revoked_reason,
         key_retired: v.key_retired,
     }))
-}
-
-fn unknown_certificate() -> AppError {
-    AppError::new(
-        actix_web::http::StatusCode::NOT_FOUND,
-        "unknown_certificate",
-    )
 }
 
 /// The issuer's public keys (active, earlier and retired) as a JWK Set.
@@ -194,9 +183,7 @@ pub async fn credential(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let v = lookup(&state, &path)
-        .await?
-        .ok_or_else(unknown_certificate)?;
+    let v = lookup_known(&state, &path).await?;
     let jwt = served_credential(&state, &v)
         .await?
         .ok_or_else(unknown_certificate)?;
@@ -261,9 +248,7 @@ pub async fn pdf(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let v = lookup(&state, &path)
-        .await?
-        .ok_or_else(unknown_certificate)?;
+    let v = lookup_known(&state, &path).await?;
     let bytes = certificate_pdf(&state, &v)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/pdf"))

@@ -85,6 +85,20 @@ pub async fn set_verify_shows_details(
     Ok(())
 }
 
+/// 404 `unknown_certificate`: no certificate has that id (or it is not an id at all).
+pub fn unknown_certificate() -> AppError {
+    AppError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "unknown_certificate",
+    )
+}
+
+/// The certificate `id` names, as `lookup` finds it, or `unknown_certificate`: what the
+/// certificate's check, credential and PDF answer with.
+pub async fn lookup_known(state: &AppState, id: &str) -> Result<Verified, AppError> {
+    lookup(state, id).await?.ok_or_else(unknown_certificate)
+}
+
 /// Looks a certificate of either kind up by its id; None when no such certificate exists (or
 /// the id is not even well-formed).
 pub async fn lookup(state: &AppState, id: &str) -> Result<Option<Verified>, AppError> {
@@ -906,12 +920,7 @@ pub async fn revoke(
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::unprocessable("invalid_revoke_reason"));
     }
-    let id = CertificateId::parse(id).ok_or_else(|| {
-        AppError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "unknown_certificate",
-        )
-    })?;
+    let id = CertificateId::parse(id).ok_or_else(unknown_certificate)?;
     match state
         .store
         .revoke_certificate(
@@ -924,10 +933,7 @@ pub async fn revoke(
         .await
     {
         Ok(c) => Ok(c),
-        Err(StoreError::NotFound) => Err(AppError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "unknown_certificate",
-        )),
+        Err(StoreError::NotFound) => Err(unknown_certificate()),
         Err(StoreError::Conflict("revoked")) => Err(AppError::conflict("already_revoked")),
         Err(e) => Err(e.into()),
     }
