@@ -140,15 +140,9 @@ fn read_tree(
 /// Writes a folder's files (not dot-files, not symbolic links) as blobs and trees.
 pub fn write_dir(repo: &gix::Repository, dir: &Path) -> Result<ObjectId, RepoError> {
     let mut entries = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let kind = entry.file_type()?;
+    for (name, kind, path) in super::workspace::listed(dir)? {
         if kind.is_dir() {
-            let oid = write_dir(repo, &entry.path())?;
+            let oid = write_dir(repo, &path)?;
             entries.push(Entry {
                 mode: EntryKind::Tree.into(),
                 filename: name.into(),
@@ -156,7 +150,7 @@ pub fn write_dir(repo: &gix::Repository, dir: &Path) -> Result<ObjectId, RepoErr
             });
         } else if kind.is_file() {
             let oid = repo
-                .write_blob(std::fs::read(entry.path())?)
+                .write_blob(std::fs::read(&path)?)
                 .map_err(git)?
                 .detach();
             entries.push(Entry {

@@ -63,20 +63,28 @@ pub fn read_files(dir: &Path) -> std::io::Result<Files> {
 }
 
 fn read_into(dir: &Path, prefix: &str, out: &mut Files) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let kind = entry.file_type()?;
+    for (name, kind, path) in listed(dir)? {
         if kind.is_dir() {
-            read_into(&entry.path(), &format!("{prefix}{name}/"), out)?;
+            read_into(&path, &format!("{prefix}{name}/"), out)?;
         } else if kind.is_file() {
-            out.insert(format!("{prefix}{name}"), std::fs::read(entry.path())?);
+            out.insert(format!("{prefix}{name}"), std::fs::read(path)?);
         }
     }
     Ok(())
+}
+
+/// A folder's entries as the studio reads and commits them, in the order the system lists
+/// them: name, kind and path, leaving out dot-files (a repository's `.git`, editors' leftovers).
+pub fn listed(dir: &Path) -> std::io::Result<Vec<(String, std::fs::FileType, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') {
+            out.push((name, entry.file_type()?, entry.path()));
+        }
+    }
+    Ok(out)
 }
 
 /// Replaces one file atomically (temporary file in the same folder, then rename).
