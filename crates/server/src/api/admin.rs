@@ -115,14 +115,16 @@ pub async fn completions(
         format = format.name(),
         "completions export started"
     );
-    Ok(response().streaming(completions::stream(
-        state.clone(),
+    let mut ok = response();
+    let export = completions::Export {
+        state: state.clone(),
         format,
         filter,
-        q.bom,
+        bom: q.bom,
         audit,
         head,
-    )))
+    };
+    Ok(ok.streaming(export.stream()))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -125,66 +125,72 @@ pub fn describe(f: &CompletionFilter, unit: serde_json::Value) -> String {
     .to_string()
 }
 
-/// Starts the export and returns the response body. `audit` is the export's record in the
-/// audit log; its row count is filled in when the export ends.
-pub fn stream(
-    state: web::Data<AppState>,
-    format: Format,
-    filter: CompletionFilter,
-    bom: bool,
-    audit: i64,
-    head: Head,
-) -> impl Stream<Item = Result<Bytes, io::Error>> {
-    let (chunks, body) = mpsc::channel::<Result<Bytes, io::Error>>(4);
-    actix_web::rt::spawn(run(state, format, filter, bom, audit, head, chunks));
-    futures_util::stream::unfold(body, |mut body| async move {
-        body.recv().await.map(|chunk| (chunk, body))
-    })
+/// An export of completions as the handler starts it.
+pub struct Export {
+    pub state: web::Data<AppState>,
+    pub format: Format,
+    pub filter: CompletionFilter,
+    /// A byte order mark before CSV (for spreadsheet programs that want one).
+    pub bom: bool,
+    /// The export's record in the audit log; its row count is filled in when the export ends.
+    pub audit: i64,
+    pub head: Head,
 }
 
-async fn run(
-    state: web::Data<AppState>,
-    format: Format,
-    filter: CompletionFilter,
-    bom: bool,
-    audit: i64,
-    head: Head,
-    chunks: mpsc::Sender<Result<Bytes, io::Error>>,
-) {
-    let (pages, page_rx) = mpsc::channel::<Vec<ExportRow>>(2);
-    let writer = {
-        let state = state.clone();
-        let out = ChunkWriter::new(chunks.clone());
-        tokio::task::spawn_blocking(move || write_all(&state, format, bom, &head, page_rx, out))
-    };
-    let read = read_pages(&state, format, &filter, pages).await;
-    let written = writer.await;
-    let outcome = match (read, written) {
-        (Ok(()), Ok(Ok(rows))) => Ok(rows),
-        (Err(e), _) => Err(format!("reading failed: {e}")),
-        (_, Ok(Err(e))) => Err(format!("writing failed: {e}")),
-        (_, Err(e)) => Err(format!("writer panicked: {e}")),
-    };
-    let rows = match outcome {
-        Ok(rows) => {
-            tracing::info!(audit, rows, format = format.name(), "completions exported");
-            rows
+impl Export {
+    /// Starts the export and returns the response body.
+    pub fn stream(self) -> impl Stream<Item = Result<Bytes, io::Error>> {
+        let (chunks, body) = mpsc::channel::<Result<Bytes, io::Error>>(4);
+        actix_web::rt::spawn(self.run(chunks));
+        futures_util::stream::unfold(body, |mut body| async move {
+            body.recv().await.map(|chunk| (chunk, body))
+        })
+    }
+
+    async fn run(self, chunks: mpsc::Sender<Result<Bytes, io::Error>>) {
+        let Export {
+            state,
+            format,
+            filter,
+            bom,
+            audit,
+            head,
+        } = self;
+        let (pages, page_rx) = mpsc::channel::<Vec<ExportRow>>(2);
+        let writer = {
+            let state = state.clone();
+            let out = ChunkWriter::new(chunks.clone());
+            tokio::task::spawn_blocking(move || write_all(&state, format, bom, &head, page_rx, out))
+        };
+        let read = read_pages(&state, format, &filter, pages).await;
+        let written = writer.await;
+        let outcome = match (read, written) {
+            (Ok(()), Ok(Ok(rows))) => Ok(rows),
+            (Err(e), _) => Err(format!("reading failed: {e}")),
+            (_, Ok(Err(e))) => Err(format!("writing failed: {e}")),
+            (_, Err(e)) => Err(format!("writer panicked: {e}")),
+        };
+        let rows = match outcome {
+            Ok(rows) => {
+                tracing::info!(audit, rows, format = format.name(), "completions exported");
+                rows
+            }
+            Err(why) => {
+                // The client closing the download early also lands here (as a broken pipe).
+                tracing::warn!(
+                    audit,
+                    format = format.name(),
+                    "completions export ended early: {why}"
+                );
+                let _ = chunks
+                    .send(Err(io::Error::other("export ended early")))
+                    .await;
+                -1
+            }
+        };
+        if let Err(e) = state.store.finish_export(audit, rows).await {
+            tracing::error!(audit, error = %e, "cannot record the export's row count");
         }
-        Err(why) => {
-            // The client closing the download early also lands here (as a broken pipe).
-            tracing::warn!(
-                audit,
-                format = format.name(),
-                "completions export ended early: {why}"
-            );
-            let _ = chunks
-                .send(Err(io::Error::other("export ended early")))
-                .await;
-            -1
-        }
-    };
-    if let Err(e) = state.store.finish_export(audit, rows).await {
-        tracing::error!(audit, error = %e, "cannot record the export's row count");
     }
 }
 
