@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse,
 };
 
 use crate::settings::OidcSettings;
@@ -82,15 +83,36 @@ fn metadata(
     CoreProviderMetadata::discover(&issuer, http).map_err(|e| OidcError::Discovery(e.to_string()))
 }
 
-/// Reads the provider's metadata and builds the authorization URL (blocking).
-pub fn start(settings: &OidcSettings, public_url: &str) -> Result<Started, OidcError> {
-    let http = http();
-    let client = CoreClient::from_provider_metadata(
-        metadata(settings, &http)?,
+/// The client as the provider's metadata configures it: its authorization endpoint, and its
+/// token and user-info endpoints when it names them.
+type ProviderClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// This instance's client of the provider, from the provider's metadata read now (blocking):
+/// both steps of a sign-in start from it.
+fn client(
+    settings: &OidcSettings,
+    public_url: &str,
+    http: &openidconnect::ureq::Agent,
+) -> Result<ProviderClient, OidcError> {
+    Ok(CoreClient::from_provider_metadata(
+        metadata(settings, http)?,
         ClientId::new(settings.client_id.clone()),
         Some(ClientSecret::new(settings.client_secret.clone())),
     )
-    .set_redirect_uri(redirect_url(public_url)?);
+    .set_redirect_uri(redirect_url(public_url)?))
+}
+
+/// Reads the provider's metadata and builds the authorization URL (blocking).
+pub fn start(settings: &OidcSettings, public_url: &str) -> Result<Started, OidcError> {
+    let http = http();
+    let client = client(settings, public_url, &http)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, state, nonce) = client
         .authorize_url(
@@ -119,12 +141,7 @@ pub fn finish(
     verifier: &str,
 ) -> Result<Identity, OidcError> {
     let http = http();
-    let client = CoreClient::from_provider_metadata(
-        metadata(settings, &http)?,
-        ClientId::new(settings.client_id.clone()),
-        Some(ClientSecret::new(settings.client_secret.clone())),
-    )
-    .set_redirect_uri(redirect_url(public_url)?);
+    let client = client(settings, public_url, &http)?;
     let response = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|e| OidcError::Config(e.to_string()))?
