@@ -3,9 +3,11 @@
 //! the case may be, `field` (the input it is about), `problems` (the content check's findings,
 //! 422) or `theirs` and `revision` (another editor saved first, 409).
 
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use base64::Engine as _;
+use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -105,6 +107,40 @@ impl actix_web::ResponseError for StudioError {
 
 type Reply = Result<HttpResponse, StudioError>;
 
+/// What every studio operation starts from, extracted once: the application and the caller
+/// (as `ApiUser`: 401 without a valid token). Whether the caller may use the studio, and this
+/// course, is the application's to say (`app::studio`), after the path and query are read.
+pub struct Studio {
+    state: web::Data<AppState>,
+    user: hocvuso_store::User,
+}
+
+impl FromRequest for Studio {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = ApiUser::from_request(req, payload);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let ApiUser(user) = user.await?;
+            let state = state
+                .ok_or_else(|| AppError::internal_because("studio API", "no application state"))?;
+            Ok(Studio { state, user })
+        })
+    }
+}
+
+/// 200 with `body` as JSON: what an operation answers when it went through.
+fn ok(body: impl Serialize) -> Reply {
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// 201 with `body` as JSON: a course, lesson or file was made.
+fn created(body: impl Serialize) -> Reply {
+    Ok(HttpResponse::Created().json(body))
+}
+
 /// The largest studio request body: a 20 MB audio file as base64, or a bank with its images.
 const MAX_BODY: usize = 28 * 1024 * 1024;
 
@@ -139,8 +175,8 @@ async fn read_json<T: serde::de::DeserializeOwned>(
 /// The courses the studio shows: published ones and drafts, with what the caller may do.
 #[utoipa::path(get, path = "/api/v1/studio/courses", operation_id = "studio_courses", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = [studio::CourseRow]), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn courses(state: web::Data<AppState>, user: ApiUser) -> Reply {
-    Ok(HttpResponse::Ok().json(studio::courses(&state, &user.0).await?))
+pub async fn courses(cx: Studio) -> Reply {
+    ok(studio::courses(&cx.state, &cx.user).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -153,21 +189,17 @@ pub struct NewCourseRequest {
 /// Creates a course from the template (one lesson); the caller becomes its author.
 #[utoipa::path(post, path = "/api/v1/studio/courses", tag = "studio", security(("bearer" = [])), request_body = NewCourseRequest,
     responses((status = 201, body = studio::DraftView), (status = 403, body = crate::error::ErrorBody), (status = 422, body = StudioErrorBody)))]
-pub async fn create(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    body: web::Json<NewCourseRequest>,
-) -> Reply {
-    let view = studio::create(&state, &user.0, body.id.trim(), &body.title).await?;
-    Ok(HttpResponse::Created().json(view))
+pub async fn create(cx: Studio, body: web::Json<NewCourseRequest>) -> Reply {
+    let view = studio::create(&cx.state, &cx.user, body.id.trim(), &body.title).await?;
+    created(view)
 }
 
 /// A course's draft (opened from the published course on first use): revision, review state,
 /// settings, lessons and the content check's findings.
 #[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = studio::DraftView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn draft(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> Reply {
-    Ok(HttpResponse::Ok().json(studio::draft(&state, &user.0, &path).await?))
+pub async fn draft(cx: Studio, path: web::Path<String>) -> Reply {
+    ok(studio::draft(&cx.state, &cx.user, &path).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -199,8 +231,7 @@ pub struct QuizRequest {
 #[utoipa::path(put, path = "/api/v1/studio/courses/{course_id}/settings", tag = "studio", security(("bearer" = [])), request_body = SettingsRequest,
     responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn settings(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<String>,
     body: web::Json<SettingsRequest>,
 ) -> Reply {
@@ -225,8 +256,8 @@ pub async fn settings(
             })
             .collect(),
     };
-    let saved = studio::save_settings(&state, &user.0, &path, b.revision, settings).await?;
-    Ok(HttpResponse::Ok().json(saved))
+    let saved = studio::save_settings(&cx.state, &cx.user, &path, b.revision, settings).await?;
+    ok(saved)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -272,48 +303,46 @@ pub struct LessonSaved {
 /// Adds a lesson at the end of the course.
 #[utoipa::path(post, path = "/api/v1/studio/courses/{course_id}/lessons", tag = "studio", security(("bearer" = [])), request_body = LessonRequest,
     responses((status = 201, body = LessonSaved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
-pub async fn add_lesson(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Reply {
-    let b: LessonRequest = read_json(&user.0, payload, 512 * 1024).await?;
-    let (saved, file) =
-        studio::save_lesson(&state, &user.0, &path, b.revision, None, &b.slug, &b.doc()).await?;
-    Ok(HttpResponse::Created().json(LessonSaved {
+pub async fn add_lesson(cx: Studio, path: web::Path<String>, payload: web::Payload) -> Reply {
+    let b: LessonRequest = read_json(&cx.user, payload, 512 * 1024).await?;
+    let (saved, file) = studio::save_lesson(
+        &cx.state,
+        &cx.user,
+        &path,
+        b.revision,
+        None,
+        &b.slug,
+        &b.doc(),
+    )
+    .await?;
+    created(LessonSaved {
         file,
         revision: saved.revision,
         warnings: saved.warnings,
-    }))
+    })
 }
 
 /// A lesson of the draft: front matter fields and the Markdown body.
 #[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/lessons/{file}", operation_id = "studio_lesson", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = files::LessonDoc), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn lesson(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<(String, String)>,
-) -> Reply {
+pub async fn lesson(cx: Studio, path: web::Path<(String, String)>) -> Reply {
     let (course, file) = path.into_inner();
-    Ok(HttpResponse::Ok().json(studio::lesson(&state, &user.0, &course, &file).await?))
+    ok(studio::lesson(&cx.state, &cx.user, &course, &file).await?)
 }
 
 /// Saves a lesson.
 #[utoipa::path(put, path = "/api/v1/studio/courses/{course_id}/lessons/{file}", tag = "studio", security(("bearer" = [])), request_body = LessonRequest,
     responses((status = 200, body = LessonSaved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn save_lesson(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Reply {
     let (course, file) = path.into_inner();
-    let b: LessonRequest = read_json(&user.0, payload, 512 * 1024).await?;
+    let b: LessonRequest = read_json(&cx.user, payload, 512 * 1024).await?;
     let (saved, file) = studio::save_lesson(
-        &state,
-        &user.0,
+        &cx.state,
+        &cx.user,
         &course,
         b.revision,
         Some(&file),
@@ -321,11 +350,11 @@ pub async fn save_lesson(
         &b.doc(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(LessonSaved {
+    ok(LessonSaved {
         file,
         revision: saved.revision,
         warnings: saved.warnings,
-    }))
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -338,14 +367,13 @@ pub struct RevisionQuery {
 #[utoipa::path(delete, path = "/api/v1/studio/courses/{course_id}/lessons/{file}", tag = "studio", security(("bearer" = [])), params(RevisionQuery),
     responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn remove_lesson(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<(String, String)>,
     q: web::Query<RevisionQuery>,
 ) -> Reply {
     let (course, file) = path.into_inner();
-    let saved = studio::remove_lesson(&state, &user.0, &course, q.revision, &file).await?;
-    Ok(HttpResponse::Ok().json(saved))
+    let saved = studio::remove_lesson(&cx.state, &cx.user, &course, q.revision, &file).await?;
+    ok(saved)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -358,14 +386,9 @@ pub struct OrderRequest {
 /// Puts the lessons in a new order (files renumbered, ids kept).
 #[utoipa::path(put, path = "/api/v1/studio/courses/{course_id}/lesson-order", tag = "studio", security(("bearer" = [])), request_body = OrderRequest,
     responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
-pub async fn order(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<String>,
-    body: web::Json<OrderRequest>,
-) -> Reply {
-    let saved = studio::reorder(&state, &user.0, &path, body.revision, &body.order).await?;
-    Ok(HttpResponse::Ok().json(saved))
+pub async fn order(cx: Studio, path: web::Path<String>, body: web::Json<OrderRequest>) -> Reply {
+    let saved = studio::reorder(&cx.state, &cx.user, &path, body.revision, &body.order).await?;
+    ok(saved)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -379,16 +402,12 @@ pub struct QuestionsRequest {
 /// Adds questions to the course's bank from GIFT, Moodle XML (with its embedded media) or QTI.
 #[utoipa::path(post, path = "/api/v1/studio/courses/{course_id}/questions", tag = "studio", security(("bearer" = [])), request_body = QuestionsRequest,
     responses((status = 200, body = studio::Imported), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
-pub async fn questions(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Reply {
-    let b: QuestionsRequest = read_json(&user.0, payload, MAX_BODY).await?;
+pub async fn questions(cx: Studio, path: web::Path<String>, payload: web::Payload) -> Reply {
+    let b: QuestionsRequest = read_json(&cx.user, payload, MAX_BODY).await?;
     let imported =
-        studio::import_questions(&state, &user.0, &path, b.revision, &b.format, &b.text).await?;
-    Ok(HttpResponse::Ok().json(imported))
+        studio::import_questions(&cx.state, &cx.user, &path, b.revision, &b.format, &b.text)
+            .await?;
+    ok(imported)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -415,13 +434,8 @@ pub struct MediaSaved {
 /// 20 MB) with its transcript, into a lesson.
 #[utoipa::path(post, path = "/api/v1/studio/courses/{course_id}/media", tag = "studio", security(("bearer" = [])), request_body = MediaRequest,
     responses((status = 201, body = MediaSaved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 413, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
-pub async fn media(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<String>,
-    payload: web::Payload,
-) -> Reply {
-    let b: MediaRequest = read_json(&user.0, payload, MAX_BODY).await?;
+pub async fn media(cx: Studio, path: web::Path<String>, payload: web::Payload) -> Reply {
+    let b: MediaRequest = read_json(&cx.user, payload, MAX_BODY).await?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b.data.trim())
         .map_err(|_| Refusal::Error {
@@ -434,11 +448,12 @@ pub async fn media(
         bytes: &bytes,
         text: &b.text,
     };
-    let (saved, path) = studio::upload_media(&state, &user.0, &path, b.revision, upload).await?;
-    Ok(HttpResponse::Created().json(MediaSaved {
+    let (saved, path) =
+        studio::upload_media(&cx.state, &cx.user, &path, b.revision, upload).await?;
+    created(MediaSaved {
         path,
         revision: saved.revision,
-    }))
+    })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -459,39 +474,38 @@ pub struct StepDone {
 #[utoipa::path(post, path = "/api/v1/studio/courses/{course_id}/{action}", tag = "studio", security(("bearer" = [])), request_body = StepRequest,
     responses((status = 200, body = StepDone), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn step(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<(String, String)>,
     body: web::Json<StepRequest>,
 ) -> Reply {
     let (course, action) = path.into_inner();
     let (rev, text) = (body.revision, body.text.as_str());
     let status = match action.as_str() {
-        "submit" => studio::submit(&state, &user.0, &course, rev, text)
+        "submit" => studio::submit(&cx.state, &cx.user, &course, rev, text)
             .await
             .map(|_| studio::SUBMITTED)?,
-        "approve" => studio::approve(&state, &user.0, &course, rev)
+        "approve" => studio::approve(&cx.state, &cx.user, &course, rev)
             .await
             .map(|_| studio::APPROVED)?,
-        "return" => studio::send_back(&state, &user.0, &course, rev, text)
+        "return" => studio::send_back(&cx.state, &cx.user, &course, rev, text)
             .await
             .map(|_| studio::RETURNED)?,
         "publish" => {
-            let published = studio::publish(&state, &user.0, &course, rev).await?;
-            return Ok(HttpResponse::Ok().json(published));
+            let published = studio::publish(&cx.state, &cx.user, &course, rev).await?;
+            return ok(published);
         }
         _ => return Err(AppError::not_found().into()),
     };
-    Ok(HttpResponse::Ok().json(StepDone {
+    ok(StepDone {
         status: status.to_owned(),
-    }))
+    })
 }
 
 /// The published versions of a course, newest first (author, reviewer, date, message).
 #[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/history", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = [studio::VersionView]), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn history(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> Reply {
-    Ok(HttpResponse::Ok().json(studio::history(&state, &user.0, &path).await?))
+pub async fn history(cx: Studio, path: web::Path<String>) -> Reply {
+    ok(studio::history(&cx.state, &cx.user, &path).await?)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -505,13 +519,8 @@ pub struct CompareQuery {
 /// What changed between two versions, in words.
 #[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/compare", tag = "studio", security(("bearer" = [])), params(CompareQuery),
     responses((status = 200, body = studio::diff::CourseDiff), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn compare(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<String>,
-    q: web::Query<CompareQuery>,
-) -> Reply {
-    Ok(HttpResponse::Ok().json(studio::compare(&state, &user.0, &path, &q.from, &q.to).await?))
+pub async fn compare(cx: Studio, path: web::Path<String>, q: web::Query<CompareQuery>) -> Reply {
+    ok(studio::compare(&cx.state, &cx.user, &path, &q.from, &q.to).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -524,12 +533,11 @@ pub struct RollbackRequest {
 #[utoipa::path(post, path = "/api/v1/studio/courses/{course_id}/rollback", tag = "studio", security(("bearer" = [])), request_body = RollbackRequest,
     responses((status = 200, body = studio::Published), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn roll_back(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<String>,
     body: web::Json<RollbackRequest>,
 ) -> Reply {
-    Ok(HttpResponse::Ok().json(studio::roll_back(&state, &user.0, &path, &body.commit).await?))
+    ok(studio::roll_back(&cx.state, &cx.user, &path, &body.commit).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -542,20 +550,15 @@ pub struct AuthorRequest {
 /// The people named on a course.
 #[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/authors", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = [studio::AuthorView]), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn authors(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> Reply {
-    Ok(HttpResponse::Ok().json(studio::authors(&state, &user.0, &path).await?))
+pub async fn authors(cx: Studio, path: web::Path<String>) -> Reply {
+    ok(studio::authors(&cx.state, &cx.user, &path).await?)
 }
 
 /// An administrator names an instructor author or reviewer of a course.
 #[utoipa::path(put, path = "/api/v1/studio/courses/{course_id}/authors", tag = "studio", security(("bearer" = [])), request_body = AuthorRequest,
     responses((status = 204, description = "Done"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = StudioErrorBody)))]
-pub async fn assign(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<String>,
-    body: web::Json<AuthorRequest>,
-) -> Reply {
-    studio::assign(&state, &user.0, &path, &body.username, &body.role).await?;
+pub async fn assign(cx: Studio, path: web::Path<String>, body: web::Json<AuthorRequest>) -> Reply {
+    studio::assign(&cx.state, &cx.user, &path, &body.username, &body.role).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -569,14 +572,10 @@ pub struct QuestionRequest {
 /// hotspot questions live in `questions.toml` and are not served here).
 #[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/questions/{question_id}", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = studio::questions::QuestionForm), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn question(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<(String, String)>,
-) -> Reply {
+pub async fn question(cx: Studio, path: web::Path<(String, String)>) -> Reply {
     let (course, id) = path.into_inner();
-    let found = studio::questions::question(&state, &user.0, &course, &id).await?;
-    Ok(HttpResponse::Ok().json(found.form))
+    let found = studio::questions::question(&cx.state, &cx.user, &course, &id).await?;
+    ok(found.form)
 }
 
 /// Saves a question through its form: the question the path names is replaced (its block of
@@ -585,14 +584,13 @@ pub async fn question(
 #[utoipa::path(put, path = "/api/v1/studio/courses/{course_id}/questions/{question_id}", tag = "studio", security(("bearer" = [])), request_body = QuestionRequest,
     responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn save_question(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Reply {
     let (course, id) = path.into_inner();
-    let body: QuestionRequest = read_json(&user.0, payload, 256 * 1024).await?;
-    let draft = studio::draft(&state, &user.0, &course).await?;
+    let body: QuestionRequest = read_json(&cx.user, payload, 256 * 1024).await?;
+    let draft = studio::draft(&cx.state, &cx.user, &course).await?;
     let exists = studio::questions::Blocks::of(&draft).find(&id).is_some();
     if !exists && body.question.id.trim() != id {
         return Err(Refusal::Error {
@@ -603,31 +601,30 @@ pub async fn save_question(
     }
     let old = exists.then_some(id.as_str());
     let (saved, _) = studio::questions::save_question(
-        &state,
-        &user.0,
+        &cx.state,
+        &cx.user,
         &course,
         body.revision,
         old,
         Some(&body.question),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(saved))
+    ok(saved)
 }
 
 /// Removes a question from the draft's `questions.gift`.
 #[utoipa::path(delete, path = "/api/v1/studio/courses/{course_id}/questions/{question_id}", tag = "studio", security(("bearer" = [])), params(RevisionQuery),
     responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn remove_question(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<(String, String)>,
     q: web::Query<RevisionQuery>,
 ) -> Reply {
     let (course, id) = path.into_inner();
     let (saved, _) =
-        studio::questions::save_question(&state, &user.0, &course, q.revision, Some(&id), None)
+        studio::questions::save_question(&cx.state, &cx.user, &course, q.revision, Some(&id), None)
             .await?;
-    Ok(HttpResponse::Ok().json(saved))
+    ok(saved)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -639,15 +636,11 @@ pub struct TaskRequest {
 /// A practice task of the draft (`tasks/NN-<task_id>.toml`) as the task form shows it.
 #[utoipa::path(get, path = "/api/v1/studio/courses/{course_id}/tasks/{task_id}", tag = "studio", security(("bearer" = [])),
     responses((status = 200, body = studio::tasks::TaskForm), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn task(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<(String, String)>,
-) -> Reply {
+pub async fn task(cx: Studio, path: web::Path<(String, String)>) -> Reply {
     let (course, id) = path.into_inner();
-    let file = task_file(&state, &user.0, &course, &id).await?;
+    let file = task_file(&cx.state, &cx.user, &course, &id).await?;
     let file = file.ok_or_else(AppError::not_found)?;
-    Ok(HttpResponse::Ok().json(studio::tasks::task(&state, &user.0, &course, &file).await?))
+    ok(studio::tasks::task(&cx.state, &cx.user, &course, &file).await?)
 }
 
 async fn task_file(
@@ -668,41 +661,40 @@ async fn task_file(
 #[utoipa::path(put, path = "/api/v1/studio/courses/{course_id}/tasks/{task_id}", tag = "studio", security(("bearer" = [])), request_body = TaskRequest,
     responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn save_task(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> Reply {
     let (course, id) = path.into_inner();
-    let mut body: TaskRequest = read_json(&user.0, payload, 256 * 1024).await?;
+    let mut body: TaskRequest = read_json(&cx.user, payload, 256 * 1024).await?;
     body.task.id = id.clone();
-    let file = task_file(&state, &user.0, &course, &id).await?;
+    let file = task_file(&cx.state, &cx.user, &course, &id).await?;
     let (saved, _) = studio::tasks::save_task(
-        &state,
-        &user.0,
+        &cx.state,
+        &cx.user,
         &course,
         body.revision,
         file.as_deref(),
         Some(&body.task),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(saved))
+    ok(saved)
 }
 
 /// Removes a practice task from the draft.
 #[utoipa::path(delete, path = "/api/v1/studio/courses/{course_id}/tasks/{task_id}", tag = "studio", security(("bearer" = [])), params(RevisionQuery),
     responses((status = 200, body = studio::Saved), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = StudioErrorBody), (status = 422, body = StudioErrorBody)))]
 pub async fn remove_task(
-    state: web::Data<AppState>,
-    user: ApiUser,
+    cx: Studio,
     path: web::Path<(String, String)>,
     q: web::Query<RevisionQuery>,
 ) -> Reply {
     let (course, id) = path.into_inner();
-    let file = task_file(&state, &user.0, &course, &id)
+    let file = task_file(&cx.state, &cx.user, &course, &id)
         .await?
         .ok_or_else(AppError::not_found)?;
     let (saved, _) =
-        studio::tasks::save_task(&state, &user.0, &course, q.revision, Some(&file), None).await?;
-    Ok(HttpResponse::Ok().json(saved))
+        studio::tasks::save_task(&cx.state, &cx.user, &course, q.revision, Some(&file), None)
+            .await?;
+    ok(saved)
 }
