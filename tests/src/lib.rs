@@ -42,6 +42,11 @@ pub fn fixture_content() -> PathBuf {
     workspace_root().join("tests/fixtures/content")
 }
 
+/// The curriculum the platform ships with (`content/`).
+pub fn bundled_content() -> PathBuf {
+    workspace_root().join("content")
+}
+
 /// Copies a folder (a content fixture a story then changes) recursively.
 pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
@@ -236,6 +241,11 @@ async fn counters(
 impl TestApp {
     pub async fn spawn() -> Result<Self, Error> {
         Self::spawn_with(fixture_content(), Clock::system()).await
+    }
+
+    /// An application serving the bundled curriculum, on the system clock.
+    pub async fn spawn_bundled() -> Result<Self, Error> {
+        Self::spawn_with(bundled_content(), Clock::system()).await
     }
 
     pub async fn spawn_with(content: PathBuf, clock: Clock) -> Result<Self, Error> {
@@ -724,6 +734,24 @@ impl TestApp {
     /// Drops a cookie from the browser's jar (another phone, or a cleared browser).
     pub fn forget_cookie(&self, name: &str) {
         self.cookies.borrow_mut().remove(name);
+    }
+
+    /// Signs the browser (this app's cookie jar) in on the login page, as a person would: the
+    /// login form's answer (303 on to the next page when the password was right).
+    pub async fn page_login(&self, username: &str, password: &str) -> Reply {
+        self.page("/login").await;
+        self.submit_form("/login", &[("username", username), ("password", password)])
+            .await
+    }
+
+    /// Signs the browser in on the login page as an account made with the stories' password
+    /// (`learner`, `account`); an error when the page did not let them in.
+    pub async fn sign_in_browser(&self, username: &str) -> TestResult {
+        let r = self.page_login(username, "mat-khau-dai").await;
+        if r.status != StatusCode::SEE_OTHER {
+            return Err(format!("page sign-in {username}: {} {}", r.status, r.text()).into());
+        }
+        Ok(())
     }
 
     /// Posts a form as a browser would, with the CSRF field filled from the cookie.

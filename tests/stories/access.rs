@@ -223,11 +223,7 @@ async fn the_interface_follows_the_browser_language_and_the_switch() -> TestResu
 #[actix_web::test]
 async fn a_translated_course_reads_in_english_and_the_rest_falls_back_to_vietnamese() -> TestResult
 {
-    let app = TestApp::spawn_with(
-        workspace_root().join("content"),
-        hocvuso_server::clock::Clock::system(),
-    )
-    .await?;
+    let app = TestApp::spawn_bundled().await?;
     // Every lesson of the citizen path's first course is translated, and part of its bank.
     let catalog = app.state.catalog();
     let course = catalog.course("lam-quen-dien-thoai").ok_or("the course")?;

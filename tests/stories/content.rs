@@ -65,11 +65,7 @@ fn every_bundled_lesson_that_cites_a_law_lists_its_sources() {
 
 #[actix_web::test]
 async fn no_quiz_in_the_bundled_content_shows_its_key_before_submission() -> TestResult {
-    let app = TestApp::spawn_with(
-        workspace_root().join("content"),
-        hocvuso_server::clock::Clock::system(),
-    )
-    .await?;
+    let app = TestApp::spawn_bundled().await?;
     let token = app.learner("kiem.tra").await?;
     let catalog = app.state.catalog().clone();
     for course in catalog.courses.values() {
@@ -180,11 +176,7 @@ async fn complete_course(
 
 #[actix_web::test]
 async fn every_groups_path_can_be_completed_end_to_end() -> TestResult {
-    let app = TestApp::spawn_with(
-        workspace_root().join("content"),
-        hocvuso_server::clock::Clock::system(),
-    )
-    .await?;
+    let app = TestApp::spawn_bundled().await?;
     let catalog = app.state.catalog().clone();
     for group in &catalog.groups {
         assert!(!group.path.is_empty(), "{} has no path", group.id);

@@ -186,14 +186,7 @@ async fn a_learner_sets_a_weekly_goal_on_a_page_and_sees_it_on_the_next_step_car
     let app = TestApp::spawn_with(fixture_content(), clock).await?;
     let r = app.register("co-hoa", "citizen").await;
     assert_eq!(r.status, StatusCode::CREATED);
-    app.page("/login").await;
-    let r = app
-        .submit_form(
-            "/login",
-            &[("username", "co-hoa"), ("password", "mat-khau-dai")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    app.sign_in_browser("co-hoa").await?;
 
     let card = app.page("/courses").await;
     assert_eq!(card.status, StatusCode::OK);

@@ -31,6 +31,11 @@ pub(crate) fn totp(secret_b32: &str, t: i64) -> String {
     format!("{:06}", bin % 1_000_000)
 }
 
+/// The code an authenticator app shows for `secret_b32` at the application's clock.
+pub(crate) fn totp_now(app: &TestApp, secret_b32: &str) -> String {
+    totp(secret_b32, app.state.clock.now().unix_timestamp())
+}
+
 fn base32_decode(s: &str) -> Vec<u8> {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut bits = 0u64;
@@ -124,14 +129,8 @@ async fn staff(app: &TestApp, username: &str, roles: &[&str]) -> Result<i64, Err
     Ok(user.id)
 }
 
-async fn page_login(app: &TestApp, username: &str, password: &str) -> hocvuso_stories::Reply {
-    app.page("/login").await;
-    app.submit_form("/login", &[("username", username), ("password", password)])
-        .await
-}
-
 /// Enrols the signed-in browser's account; returns the secret and the recovery codes.
-async fn enrol(app: &TestApp, now: i64) -> Result<(String, Vec<String>), Error> {
+async fn enrol(app: &TestApp) -> Result<(String, Vec<String>), Error> {
     let r = app.submit_form("/account/totp", &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let secret = secret_of(&r.text()).ok_or("no secret shown")?;
@@ -148,7 +147,10 @@ async fn enrol(app: &TestApp, now: i64) -> Result<(String, Vec<String>), Error> 
     );
     assert_eq!(secret_of(&wrong.text()).as_deref(), Some(secret.as_str()));
     let ok = app
-        .submit_form("/account/totp/confirm", &[("code", &totp(&secret, now))])
+        .submit_form(
+            "/account/totp/confirm",
+            &[("code", &totp_now(app, &secret))],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
     let codes = recovery_codes(&ok.text());
@@ -163,10 +165,9 @@ async fn a_manager_with_two_factor_signs_in_with_a_code_that_works_once() -> Tes
     let (clock, hand) = Clock::settable(start());
     let app = TestApp::spawn_with(fixture_content(), clock).await?;
     let id = staff(&app, "can.bo", &["instructor", "learner"]).await?;
-    let r = page_login(&app, "can.bo", "mat-khau-can-bo").await;
+    let r = app.page_login("can.bo", "mat-khau-can-bo").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "no second factor yet");
-    let now = app.state.clock.now().unix_timestamp();
-    let (secret, codes) = enrol(&app, now).await?;
+    let (secret, codes) = enrol(&app).await?;
     // Stored: confirmed, the secret never in the download, the codes only as hashes.
     let factor = app.store.totp_factor(id).await?.ok_or("factor")?;
     assert!(factor.confirmed_at.is_some());
@@ -182,7 +183,7 @@ async fn a_manager_with_two_factor_signs_in_with_a_code_that_works_once() -> Tes
 
     // Signing in again: the password is not enough.
     app.submit_form("/logout", &[]).await;
-    let r = page_login(&app, "can.bo", "mat-khau-can-bo").await;
+    let r = app.page_login("can.bo", "mat-khau-can-bo").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(!app.has_cookie("hvs_session"), "no session before the code");
     let ticket = hidden(&r.text(), "ticket").ok_or("ticket")?;
@@ -190,7 +191,7 @@ async fn a_manager_with_two_factor_signs_in_with_a_code_that_works_once() -> Tes
     let replay = app
         .submit_form(
             "/login/code",
-            &[("ticket", &ticket), ("code", &totp(&secret, now))],
+            &[("ticket", &ticket), ("code", &totp_now(&app, &secret))],
         )
         .await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", replay.text());
@@ -209,11 +210,10 @@ async fn a_manager_with_two_factor_signs_in_with_a_code_that_works_once() -> Tes
     assert!(forged.text().contains(r#"data-error="sign_in_expired""#));
     // The next step's code signs in.
     hand.advance(time::Duration::seconds(30));
-    let now = app.state.clock.now().unix_timestamp();
     let ok = app
         .submit_form(
             "/login/code",
-            &[("ticket", &ticket), ("code", &totp(&secret, now))],
+            &[("ticket", &ticket), ("code", &totp_now(&app, &secret))],
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
@@ -242,13 +242,16 @@ async fn a_manager_with_two_factor_signs_in_with_a_code_that_works_once() -> Tes
     assert_eq!(app.store.recovery_codes_left(id).await?, 9);
     // A wrong password with a right code is still a wrong password.
     hand.advance(time::Duration::seconds(30));
-    let now = app.state.clock.now().unix_timestamp();
     let r = app
-        .post("/api/v1/auth/login", None, json!({"username": "can.bo", "password": "sai-mat-khau", "totp_code": totp(&secret, now)}))
+        .post("/api/v1/auth/login", None, json!({"username": "can.bo", "password": "sai-mat-khau", "totp_code": totp_now(&app, &secret)}))
         .await;
     assert_eq!(r.json()["error"], "invalid_credentials");
     let r = app
-        .post("/api/v1/auth/login", None, api(Some(&totp(&secret, now))))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            api(Some(&totp_now(&app, &secret))),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 
@@ -273,9 +276,8 @@ async fn codes_are_limited_per_account_and_hour() -> TestResult {
     let (clock, hand) = Clock::settable(start());
     let app = TestApp::spawn_with(fixture_content(), clock).await?;
     staff(&app, "can.bo", &["admin"]).await?;
-    page_login(&app, "can.bo", "mat-khau-can-bo").await;
-    let now = app.state.clock.now().unix_timestamp();
-    let (secret, _) = enrol(&app, now).await?; // 2 codes counted (one wrong, one right)
+    app.page_login("can.bo", "mat-khau-can-bo").await;
+    let (secret, _) = enrol(&app).await?; // 2 codes counted (one wrong, one right)
     let body = |code: String| json!({"username": "can.bo", "password": "mat-khau-can-bo", "totp_code": code});
     for _ in 0..8 {
         let r = app
@@ -284,18 +286,16 @@ async fn codes_are_limited_per_account_and_hour() -> TestResult {
         assert_eq!(r.json()["error"], "invalid_code");
     }
     hand.advance(time::Duration::seconds(30));
-    let now = app.state.clock.now().unix_timestamp();
     // The eleventh code in the hour is refused even when right, with Retry-After.
     let r = app
-        .post("/api/v1/auth/login", None, body(totp(&secret, now)))
+        .post("/api/v1/auth/login", None, body(totp_now(&app, &secret)))
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
     assert_eq!(r.json()["error"], "too_many_codes");
     assert!(r.headers.get("retry-after").is_some());
     hand.advance(time::Duration::minutes(10));
-    let now = app.state.clock.now().unix_timestamp();
     let r = app
-        .post("/api/v1/auth/login", None, body(totp(&secret, now)))
+        .post("/api/v1/auth/login", None, body(totp_now(&app, &secret)))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     Ok(())
@@ -330,7 +330,7 @@ async fn administrators_must_enrol_when_the_setting_requires_it() -> TestResult 
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["error"], "totp_enrolment_required");
     // The web sign-in goes through enrolment before anything else.
-    let r = page_login(&app, "quan.tri", "mat-khau-can-bo").await;
+    let r = app.page_login("quan.tri", "mat-khau-can-bo").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(!app.has_cookie("hvs_session"));
     let ticket = hidden(&r.text(), "ticket").ok_or("ticket")?;
@@ -345,11 +345,10 @@ async fn administrators_must_enrol_when_the_setting_requires_it() -> TestResult 
         "same secret again"
     );
     assert!(!app.has_cookie("hvs_session"));
-    let now = app.state.clock.now().unix_timestamp();
     let r = app
         .submit_form(
             "/login/enrol",
-            &[("ticket", &ticket), ("code", &totp(&secret, now))],
+            &[("ticket", &ticket), ("code", &totp_now(&app, &secret))],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());

@@ -218,14 +218,7 @@ async fn an_assignment_and_a_reminder_reach_the_learner_who_gave_an_address_by_e
     );
 
     // She removes the address on her profile page: no more e-mail, the consent is withdrawn.
-    app.page("/login").await;
-    let r = app
-        .submit_form(
-            "/login",
-            &[("username", "ba.lan"), ("password", "mat-khau-dai")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    app.sign_in_browser("ba.lan").await?;
     let profile = app.page("/profile").await.text();
     assert!(
         profile.contains("chỉ dùng để gửi cho bạn thông báo"),

@@ -456,14 +456,7 @@ async fn the_data_page_lists_what_is_held_and_deletes_once_even_when_submitted_t
     let app = TestApp::spawn().await?;
     let r = app.register("em.ha", "citizen").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    app.page("/login").await;
-    let r = app
-        .submit_form(
-            "/login",
-            &[("username", "em.ha"), ("password", "mat-khau-dai")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    app.sign_in_browser("em.ha").await?;
     let page = app.page("/profile/du-lieu").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let html = page.text();
@@ -522,12 +515,7 @@ async fn the_admin_audit_page_filters_without_javascript() -> TestResult {
     let manager = manager_of(&app, &w.admin, w.to1, "to.truong").await?;
     app.get(&format!("/api/v1/units/{}/people", w.to1), Some(&manager))
         .await;
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
-    )
-    .await;
+    app.page_login("quan.tri", "mat-khau-quan-tri").await;
     let page = app.page("/admin/nhat-ky?action=people_list").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let html = page.text();

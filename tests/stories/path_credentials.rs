@@ -185,12 +185,7 @@ async fn passing_the_groups_final_quiz_issues_one_path_credential_that_verifies_
     assert!(ledger::verify_chain(&records).is_ok());
 
     // The learner sees it on their certificates page.
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "ba.lan"), ("password", "mat-khau-dai")],
-    )
-    .await;
+    app.page_login("ba.lan", "mat-khau-dai").await;
     let page = app.page("/certificates").await.text();
     assert!(page.contains(PATH_TITLE), "{page}");
     assert!(page.contains(&path_cert));

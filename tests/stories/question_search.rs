@@ -5,16 +5,8 @@
 //! clear Vietnamese message and is never reflected unescaped; the page works without script.
 
 use actix_web::http::StatusCode;
-use hocvuso_stories::{form_encode, needs_no_script, workspace_root, Error, TestApp, TestResult};
+use hocvuso_stories::{form_encode, needs_no_script, TestApp, TestResult};
 use serde_json::Value;
-
-async fn app() -> Result<TestApp, Error> {
-    TestApp::spawn_with(
-        workspace_root().join("content"),
-        hocvuso_server::clock::Clock::system(),
-    )
-    .await
-}
 
 fn api(q: &str) -> String {
     format!(
@@ -27,24 +19,13 @@ fn page(q: &str) -> String {
     format!("/instructor/tim-cau-hoi?{}", form_encode(&[("q", q)]))
 }
 
-async fn sign_in_browser(app: &TestApp, username: &str) {
-    app.page("/login").await;
-    let r = app
-        .submit_form(
-            "/login",
-            &[("username", username), ("password", "mat-khau-dai")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-}
-
 fn results(v: &Value) -> Vec<Value> {
     v["results"].as_array().cloned().unwrap_or_default()
 }
 
 #[actix_web::test]
 async fn an_instructor_finds_questions_across_banks_typing_without_diacritics() -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let (id, token) = app
         .account("co-lan", None, &["learner", "instructor"])
         .await?;
@@ -105,7 +86,7 @@ async fn an_instructor_finds_questions_across_banks_typing_without_diacritics() 
     assert_eq!(nothing["total"], 0);
 
     // The page, without script.
-    sign_in_browser(&app, "co-lan").await;
+    app.sign_in_browser("co-lan").await?;
     let home = app.page("/instructor").await.text();
     assert!(home.contains("href=\"/instructor/tim-cau-hoi\""));
     let form = app.page("/instructor/tim-cau-hoi").await;
@@ -126,7 +107,7 @@ async fn an_instructor_finds_questions_across_banks_typing_without_diacritics() 
     let learner = app.learner("hoc-vien").await?;
     let refused = app.get(&api("otp"), Some(&learner)).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    sign_in_browser(&app, "hoc-vien").await;
+    app.sign_in_browser("hoc-vien").await?;
     assert_eq!(app.page(&page("otp")).await.status, StatusCode::FORBIDDEN);
     Ok(())
 }
@@ -134,7 +115,7 @@ async fn an_instructor_finds_questions_across_banks_typing_without_diacritics() 
 #[actix_web::test]
 async fn bad_question_searches_get_a_clear_message_and_nothing_comes_back_unescaped() -> TestResult
 {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let (_, token) = app.account("thay-minh", None, &["instructor"]).await?;
     let long = "mật khẩu ".repeat(60);
     for (q, key) in [
@@ -153,7 +134,7 @@ async fn bad_question_searches_get_a_clear_message_and_nothing_comes_back_unesca
             "{message}"
         );
     }
-    sign_in_browser(&app, "thay-minh").await;
+    app.sign_in_browser("thay-minh").await?;
     let shown = app.page(&page("<script>alert(1)</script>")).await;
     assert_eq!(shown.status, StatusCode::BAD_REQUEST);
     let html = shown.text();

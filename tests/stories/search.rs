@@ -6,36 +6,17 @@
 //! fixture of learner questions stays above its floor.
 
 use actix_web::http::{header, StatusCode};
-use hocvuso_stories::{form_encode, workspace_root, Error, TestApp, TestResult};
+use hocvuso_stories::{form_encode, workspace_root, TestApp, TestResult};
 use serde_json::{json, Value};
-
-async fn app() -> Result<TestApp, Error> {
-    TestApp::spawn_with(
-        workspace_root().join("content"),
-        hocvuso_server::clock::Clock::system(),
-    )
-    .await
-}
 
 fn search_path(q: &str) -> String {
     format!("/api/v1/search?{}", form_encode(&[("q", q)]))
 }
 
-async fn sign_in_browser(app: &TestApp, username: &str) {
-    app.page("/login").await;
-    let r = app
-        .submit_form(
-            "/login",
-            &[("username", username), ("password", "mat-khau-dai")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-}
-
 #[actix_web::test]
 async fn a_learner_finds_the_section_typing_without_diacritics_and_sees_their_progress(
 ) -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let token = app.learner("ba-lan").await?;
     let r = app
         .get(&search_path("lay lai mat khau vneid"), Some(&token))
@@ -60,7 +41,7 @@ async fn a_learner_finds_the_section_typing_without_diacritics_and_sees_their_pr
     assert_eq!(lesson["progress"], "todo");
     let url = lesson["url"].as_str().ok_or("url")?;
     let page_path = url.split('#').next().ok_or("path")?;
-    sign_in_browser(&app, "ba-lan").await;
+    app.sign_in_browser("ba-lan").await?;
     let lesson_page = app.page(page_path).await;
     let anchor = url.split('#').nth(1).ok_or("anchor")?;
     assert!(
@@ -93,7 +74,7 @@ async fn a_learner_finds_the_section_typing_without_diacritics_and_sees_their_pr
 
 #[actix_web::test]
 async fn only_courses_the_learner_may_see_are_found() -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let token = app.learner("chi-hoa").await?;
     let mine: Vec<String> = app
         .get("/api/v1/courses", Some(&token))
@@ -124,7 +105,7 @@ async fn only_courses_the_learner_may_see_are_found() -> TestResult {
 
 #[actix_web::test]
 async fn bad_queries_get_a_clear_message_and_nothing_comes_back_unescaped() -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let token = app.learner("anh-tu").await?;
     let long = "a".repeat(501);
     for (q, key) in [
@@ -144,7 +125,7 @@ async fn bad_queries_get_a_clear_message_and_nothing_comes_back_unescaped() -> T
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{q}");
         assert_eq!(a.json()["error"], key);
     }
-    sign_in_browser(&app, "anh-tu").await;
+    app.sign_in_browser("anh-tu").await?;
     let page = app
         .page(&format!(
             "/tim-kiem?{}",
@@ -177,9 +158,9 @@ async fn bad_queries_get_a_clear_message_and_nothing_comes_back_unescaped() -> T
 
 #[actix_web::test]
 async fn search_and_assistant_work_as_pages_without_javascript() -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     app.learner("bac-tam").await?;
-    sign_in_browser(&app, "bac-tam").await;
+    app.sign_in_browser("bac-tam").await?;
     let home = app.page("/courses").await.text();
     assert!(home.contains("href=\"/tim-kiem\"") && home.contains("href=\"/hoi-dap\""));
     let form = app.page("/tim-kiem").await;
@@ -219,7 +200,7 @@ async fn search_and_assistant_work_as_pages_without_javascript() -> TestResult {
 #[actix_web::test]
 async fn the_assistant_quotes_lessons_or_names_the_mentor_and_keeps_the_question_without_identity(
 ) -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let token = app.learner("co-nam").await?;
     let r = app
         .post(
@@ -274,7 +255,7 @@ async fn the_assistant_quotes_lessons_or_names_the_mentor_and_keeps_the_question
     // Instructors see the question, without who asked it and without the phone number.
     app.account("thay-binh", None, &["learner", "instructor"])
         .await?;
-    sign_in_browser(&app, "thay-binh").await;
+    app.sign_in_browser("thay-binh").await?;
     let list = app.page("/instructor/questions").await;
     assert_eq!(list.status, StatusCode::OK);
     let html = list.text();
@@ -285,7 +266,7 @@ async fn the_assistant_quotes_lessons_or_names_the_mentor_and_keeps_the_question
     // A learner cannot read the list.
     app.account("hoc-vien", Some("citizen"), &["learner"])
         .await?;
-    sign_in_browser(&app, "hoc-vien").await;
+    app.sign_in_browser("hoc-vien").await?;
     assert_eq!(
         app.page("/instructor/questions").await.status,
         StatusCode::FORBIDDEN
@@ -295,7 +276,7 @@ async fn the_assistant_quotes_lessons_or_names_the_mentor_and_keeps_the_question
 
 #[actix_web::test]
 async fn the_assistant_is_rate_limited_per_learner() -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let token = app.learner("ong-ba").await?;
     let other = app.learner("ba-tu").await?;
     let burst = hocvuso_server::app::search::ASSISTANT_RATE.burst;
@@ -333,7 +314,7 @@ async fn the_assistant_is_rate_limited_per_learner() -> TestResult {
 
 #[actix_web::test]
 async fn a_published_catalog_gets_its_own_index() -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let token = app.learner("chu-ba").await?;
     let before = app
         .get(&search_path("ma qr dan de"), Some(&token))
@@ -363,7 +344,7 @@ async fn a_published_catalog_gets_its_own_index() -> TestResult {
 
 #[actix_web::test]
 async fn the_learner_questions_fixture_stays_above_its_floor() -> TestResult {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let index = app
         .state
         .search
@@ -388,7 +369,7 @@ async fn the_learner_questions_fixture_stays_above_its_floor() -> TestResult {
 #[actix_web::test]
 async fn the_next_step_follows_assignment_then_path_and_skips_what_placement_showed() -> TestResult
 {
-    let app = app().await?;
+    let app = TestApp::spawn_bundled().await?;
     let admin = app.admin("quan-tri").await?;
     let token = app.learner("ba-hai").await?;
     let me = app.user_id(&token).await?;
@@ -505,7 +486,7 @@ async fn the_next_step_follows_assignment_then_path_and_skips_what_placement_sho
         }
     }
     // The same card heads the learner's course list.
-    sign_in_browser(&app, "ba-hai").await;
+    app.sign_in_browser("ba-hai").await?;
     let page = app.page("/courses").await.text();
     assert!(page.contains("id=\"next-step\"") && page.contains("data-because=\"assigned\""));
     Ok(())

@@ -562,12 +562,7 @@ async fn a_page_number_past_any_list_is_clamped_and_never_panics() -> TestResult
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["error"], "invalid_query");
     // The page.
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
-    )
-    .await;
+    app.page_login("quan.tri", "mat-khau-quan-tri").await;
     let r = app
         .page(&format!("/units/{}/people?page=184467440737095517", w.to1))
         .await;
@@ -647,12 +642,7 @@ async fn a_class_dated_in_year_9999_is_refused_and_one_already_stored_does_not_b
         .as_str()
         .ok_or("code")?
         .to_owned();
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
-    )
-    .await;
+    app.page_login("quan.tri", "mat-khau-quan-tri").await;
     for page in [
         "/classes".to_owned(),
         format!("/classes/{}", stored.id),
@@ -1152,12 +1142,7 @@ async fn a_revoked_certificate_downloads_stamped_as_revoked_with_its_date() -> T
 async fn the_import_page_keeps_the_dry_run_choice_and_says_why_a_file_is_refused() -> TestResult {
     let app = TestApp::spawn().await?;
     ward(&app).await?;
-    app.page("/login").await;
-    app.submit_form(
-        "/login",
-        &[("username", "quan.tri"), ("password", "mat-khau-quan-tri")],
-    )
-    .await;
+    app.page_login("quan.tri", "mat-khau-quan-tri").await;
     app.page("/import").await;
     let boundary = "XyZbOuNdArY";
     // No dry run, a file that is neither CSV nor XLSX.

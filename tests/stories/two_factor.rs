@@ -8,7 +8,7 @@ use hocvuso_server::clock::Clock;
 use hocvuso_stories::{fixture_content, TestApp, TestResult};
 use serde_json::json;
 
-use super::identity::{start, totp};
+use super::identity::{start, totp_now};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -95,12 +95,11 @@ async fn a_learner_turns_two_factor_on_and_off_through_the_api() -> TestResult {
         .ok_or("factor")?
         .confirmed_at
         .is_none());
-    let now = app.state.clock.now().unix_timestamp();
     let r = app
         .post(
             "/api/v1/me/totp/confirm",
             t,
-            json!({"code": totp(&secret, now)}),
+            json!({"code": totp_now(&app, &secret)}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -125,12 +124,11 @@ async fn a_learner_turns_two_factor_on_and_off_through_the_api() -> TestResult {
         .await;
     assert_eq!(r.json()["error"], "totp_required");
     hand.advance(time::Duration::seconds(30));
-    let now = app.state.clock.now().unix_timestamp();
     let r = app
         .post(
             "/api/v1/auth/login",
             None,
-            login_body("lan.api", Some(&totp(&secret, now))),
+            login_body("lan.api", Some(&totp_now(&app, &secret))),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -185,12 +183,11 @@ async fn a_learner_turns_two_factor_on_and_off_through_the_api() -> TestResult {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(app.store.totp_factor(id).await?.is_some());
     hand.advance(time::Duration::seconds(30));
-    let now = app.state.clock.now().unix_timestamp();
     let r = app
         .post(
             "/api/v1/me/totp/disable",
             t,
-            json!({"code": totp(&secret, now)}),
+            json!({"code": totp_now(&app, &secret)}),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
@@ -241,12 +238,11 @@ async fn totp_secrets_are_sealed_at_rest_and_older_rows_are_sealed_in_place() ->
 
     // The first signs in with a code: it works, and the row is sealed on the way.
     hand.advance(time::Duration::seconds(30));
-    let now = app.state.clock.now().unix_timestamp();
     let r = app
         .post(
             "/api/v1/auth/login",
             None,
-            login_body("an.cu", Some(&totp(CLEAR[0], now))),
+            login_body("an.cu", Some(&totp_now(&app, CLEAR[0]))),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -282,13 +278,12 @@ async fn totp_secrets_are_sealed_at_rest_and_older_rows_are_sealed_in_place() ->
 
     // Both still sign in with their app's codes (a code works once: the next step's).
     hand.advance(time::Duration::seconds(30));
-    let now = app.state.clock.now().unix_timestamp();
     for (name, secret) in [("an.cu", CLEAR[0]), ("binh.cu", CLEAR[1])] {
         let r = app
             .post(
                 "/api/v1/auth/login",
                 None,
-                login_body(name, Some(&totp(secret, now))),
+                login_body(name, Some(&totp_now(&app, secret))),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
