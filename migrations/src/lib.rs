@@ -25,6 +25,7 @@ mod m20261206_000016_oidc;
 mod m20261206_000017_weekly_goals;
 mod m20261206_000018_name_search;
 mod m20261206_000021_totp_sealed;
+mod m20261206_000025_instants_in_utc;
 
 pub use m20261206_000018_name_search::fold_name;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_weekly_goals::Migration),
             Box::new(m20261206_000018_name_search::Migration),
             Box::new(m20261206_000021_totp_sealed::Migration),
+            Box::new(m20261206_000025_instants_in_utc::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod evidence;
 mod goals;
 mod guessing;
 mod identity;
+mod instants;
 mod instructor;
 mod invariants;
 mod journey;

@@ -22,8 +22,11 @@ impl Clock {
         Self(Arc::new(f))
     }
 
+    /// Now, in UTC whatever offset a test's fixed clock was written with: the store keeps and
+    /// compares instants in UTC (SQLite compares them as text).
     pub fn now(&self) -> OffsetDateTime {
-        (self.0)()
+        let t = (self.0)();
+        t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t)
     }
 }
 

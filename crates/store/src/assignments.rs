@@ -11,6 +11,7 @@ use sea_orm::{
 use time::OffsetDateTime;
 
 use crate::entity::{assignment, course_completion, learner_status, notification, unit_member};
+use crate::instant::utc;
 use crate::{Result, Store, StoreError};
 
 pub use crate::entity::assignment::Model as Assignment;
@@ -102,7 +103,7 @@ impl Store {
             course_id: Set(new.course_id),
             unit_id: Set(new.unit_id),
             group_id: Set(new.group.clone()),
-            due_at: Set(new.due_at),
+            due_at: Set(utc(new.due_at)),
             assigned_by: Set(new.assigned_by),
             created_at: Set(at),
             ..Default::default()

@@ -15,6 +15,7 @@ use crate::entity::{
     assisted_registration, attendance_code, class_attendance, class_session, household,
     household_member, learner_status, mentor_link,
 };
+use crate::instant::utc;
 use crate::people::insert_user;
 use crate::units::{add_member_in, PersonRow};
 use crate::{NewConsent, NewUser, Result, Store, StoreError, User};
@@ -208,7 +209,7 @@ impl Store {
             unit_id: Set(new.unit_id),
             course_id: Set(new.course_id),
             place: Set(new.place),
-            starts_at: Set(new.starts_at),
+            starts_at: Set(utc(new.starts_at)),
             organiser_id: Set(new.organiser_id),
             created_at: Set(at),
             ..Default::default()

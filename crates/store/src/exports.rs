@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, Query
 use time::OffsetDateTime;
 
 use crate::entity::{course_completion, unit_member, user};
+use crate::instant::utc;
 use crate::{Result, Store};
 
 /// Which completions an export holds. Every part is optional; together they narrow.
@@ -98,10 +99,10 @@ impl Store {
             q = q.filter(C::CourseId.eq(c.as_str()));
         }
         if let Some(from) = filter.from {
-            q = q.filter(C::CompletedAt.gte(from));
+            q = q.filter(C::CompletedAt.gte(utc(from)));
         }
         if let Some(to) = filter.to {
-            q = q.filter(C::CompletedAt.lt(to));
+            q = q.filter(C::CompletedAt.lt(utc(to)));
         }
         if let Some(units) = &filter.units {
             // EXISTS rather than a join: a learner in two of the units is still one row, and

@@ -4,9 +4,10 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use crate::entity::{lesson_completion, weekly_goal};
+use crate::instant::utc;
 use crate::{Result, Store};
 
 /// What a learner set: `kind` is `lessons` or `minutes`.
@@ -68,10 +69,8 @@ impl Store {
         to: OffsetDateTime,
     ) -> Result<Vec<(String, String)>> {
         use lesson_completion::Column as C;
-        // Times are stored in UTC, and SQLite compares them as text: a bound with another
-        // offset (a week starts at midnight in Vietnam, +07:00) must be written in UTC too, or
-        // Sunday evening's completions fall outside the week that began at 17:00 UTC.
-        let (from, to) = (from.to_offset(UtcOffset::UTC), to.to_offset(UtcOffset::UTC));
+        // A week starts at midnight in Vietnam (+07:00): see `instant` for why bounds are UTC.
+        let (from, to) = (utc(from), utc(to));
         Ok(lesson_completion::Entity::find()
             .select_only()
             .column(C::CourseId)

@@ -16,6 +16,7 @@ mod exports;
 mod goals;
 mod identity;
 mod import;
+mod instant;
 mod invitations;
 mod learning;
 mod password_resets;

@@ -21,6 +21,7 @@ use crate::entity::{
     throttle_counter, totp_factor, totp_recovery_code, unit_invitation, unit_manager, unit_member,
     user, user_role, weekly_goal,
 };
+use crate::instant::utc;
 use crate::people::username_key;
 use crate::{Result, Store, StoreError, NO_PASSWORD};
 
@@ -489,10 +490,10 @@ impl Store {
             q = q.filter(audit_event::Column::Action.eq(a.as_str()));
         }
         if let Some(t) = f.from {
-            q = q.filter(audit_event::Column::At.gte(t));
+            q = q.filter(audit_event::Column::At.gte(utc(t)));
         }
         if let Some(t) = f.to {
-            q = q.filter(audit_event::Column::At.lt(t));
+            q = q.filter(audit_event::Column::At.lt(utc(t)));
         }
         if let Some(b) = f.before_id {
             q = q.filter(audit_event::Column::Id.lt(b));
