@@ -32,19 +32,8 @@ pub fn t_with(key: &str, args: &[(&str, &str)]) -> String {
     })
 }
 
-/// `text` as Tera's autoescaping writes it into HTML, to find a locale value in a page.
+/// `text` as Tera's autoescaping writes it into HTML (its own `escape_html`), to find a locale
+/// value in a page.
 pub fn html_escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            '/' => out.push_str("&#x2F;"),
-            c => out.push(c),
-        }
-    }
-    out
+    tera::escape_html(text)
 }
