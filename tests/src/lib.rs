@@ -25,6 +25,9 @@ use hocvuso_server::clock::Clock;
 use hocvuso_server::{AppState, Settings};
 use hocvuso_store::Store;
 
+mod locale;
+pub use locale::{html_escaped, t, t_with};
+
 pub type Error = Box<dyn std::error::Error>;
 pub type TestResult = Result<(), Error>;
 

@@ -213,7 +213,7 @@ async fn the_interface_follows_the_browser_language_and_the_switch() -> TestResu
                 .insert_header(("Accept-Language", "en")),
         )
         .await;
-    assert!(api.text().contains("Không tìm thấy"), "{}", api.text());
+    assert_eq!(api.json()["error"], "not_found", "{}", api.text());
     // Back to Vietnamese.
     app.page("/language/vi?next=/").await;
     assert_eq!(html_lang(&app.page("/").await.text()), "vi");

@@ -1,5 +1,5 @@
 use actix_web::http::{header, StatusCode};
-use hocvuso_stories::{without_ledger_head, TestApp, TestResult};
+use hocvuso_stories::{t, without_ledger_head, TestApp, TestResult};
 use serde_json::json;
 
 /// Completes the fixture course for a new learner and returns their certificate id.
@@ -220,10 +220,10 @@ async fn exports_filter_by_unit_and_course_stay_in_a_managers_units_and_are_audi
         3,
         "summary, completions, and the ledger's head"
     );
-    assert_eq!(sheets[2].0, "Sổ cái");
+    assert_eq!(sheets[2].0, t("export.ledger_sheet"));
     let (summary_name, summary) = &sheets[0];
-    assert_eq!(summary_name, "Tổng hợp");
-    assert_eq!(summary[0][0], "Nhóm");
+    assert_eq!(summary_name, &t("export.summary_sheet"));
+    assert_eq!(summary[0][0], t("export.summary_group"));
     assert_eq!(summary[1][0], "Người dân");
     assert_eq!(summary[1][1], "2", "learners");
     assert_eq!(summary[1][2], "2", "completions");
@@ -236,8 +236,8 @@ async fn exports_filter_by_unit_and_course_stay_in_a_managers_units_and_are_audi
         "per-course counts: {summary:?}"
     );
     let (data_name, data) = &sheets[1];
-    assert_eq!(data_name, "Hoàn thành");
-    assert_eq!(data[0][0], "Mã chứng nhận");
+    assert_eq!(data_name, &t("export.completions_sheet"));
+    assert_eq!(data[0][0], t("export.col_certificate_id"));
     assert_eq!(data.len(), 3);
     assert_eq!(data[1][0], lan);
     assert_eq!(data[1][2], "Nguyễn Thị Lan");
@@ -276,7 +276,7 @@ async fn the_verify_page_says_valid_or_unknown_in_vietnamese() -> TestResult {
     let page = app.page(&format!("/verify/{cert}")).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
-    assert!(html.contains("Chứng nhận hợp lệ"), "{html}");
+    assert!(html.contains("data-status=\"valid\""), "{html}");
     assert!(html.contains("Nguyễn Thị Lan"));
     assert!(!html.contains("ba.lan"), "the username must not be shown");
     // Typed by a person: lower case, with O for 0.
@@ -284,6 +284,6 @@ async fn the_verify_page_says_valid_or_unknown_in_vietnamese() -> TestResult {
     assert_eq!(typed.status, StatusCode::OK);
     let unknown = app.page("/verify/AAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert!(unknown.text().contains("Không tìm thấy chứng nhận"));
+    assert!(unknown.text().contains("data-status=\"unknown\""));
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use actix_web::http::{Method, StatusCode};
 use hocvuso_server::clock::Clock;
-use hocvuso_stories::{fixture_content, TestApp, TestResult};
+use hocvuso_stories::{fixture_content, t, t_with, TestApp, TestResult};
 use serde_json::{json, Value};
 
 /// Sunday 13 December 2026, 22:00 in Vietnam (15:00 UTC): the last hours of a week.
@@ -60,7 +60,10 @@ async fn a_weekly_goal_in_lessons_counts_this_weeks_lessons_and_starts_afresh_on
     assert_eq!(goal["done"], 1, "{goal}");
     assert_eq!(goal["percent"], 50);
     assert_eq!(goal["reached"], false);
-    assert_eq!(goal["summary"], "Đã học 1 trên 2 bài tuần này");
+    assert_eq!(
+        goal["summary"],
+        t_with("goal.summary_lessons", &[("done", "1"), ("target", "2")])
+    );
 
     complete(&app, &token, "thu-nghiem", "ma-otp").await;
     let goal = app.get("/api/v1/me/goal", Some(&token)).await.json();
@@ -113,7 +116,13 @@ async fn a_weekly_goal_in_minutes_adds_up_the_lessons_minutes() -> TestResult {
     assert_eq!(goal["percent"], first * 100 / target);
     assert_eq!(
         goal["summary"],
-        format!("Đã học {first} trên {target} phút tuần này")
+        t_with(
+            "goal.summary_minutes",
+            &[
+                ("done", &first.to_string()),
+                ("target", &target.to_string())
+            ]
+        )
     );
     complete(&app, &token, "thu-nghiem", "ma-otp").await;
     let goal = goal_of(&app, &token).await;
@@ -147,10 +156,7 @@ async fn a_bad_weekly_goal_is_refused_with_a_message_and_nothing_saved() -> Test
         let r = put_goal(&app, &token, bad.clone()).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text());
         assert_eq!(r.json()["error"], "goal_invalid");
-        assert!(r.json()["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("Mục tiêu tuần"));
+        assert_eq!(r.json()["message"], t("errors.goal_invalid"));
     }
     for malformed in [
         json!({"kind": "lessons", "target": "ba"}),
@@ -191,8 +197,7 @@ async fn a_learner_sets_a_weekly_goal_on_a_page_and_sees_it_on_the_next_step_car
     let card = app.page("/courses").await;
     assert_eq!(card.status, StatusCode::OK);
     assert!(
-        card.text()
-            .contains(r#"<a href="/muc-tieu">Đặt mục tiêu học mỗi tuần</a>"#),
+        card.text().contains(r#"<div id="weekly-goal">"#),
         "the card offers a goal"
     );
     let form = app.page("/muc-tieu").await;
@@ -206,7 +211,7 @@ async fn a_learner_sets_a_weekly_goal_on_a_page_and_sees_it_on_the_next_step_car
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let text = bad.text();
-    assert!(text.contains("Mục tiêu tuần chưa hợp lệ"), "{text}");
+    assert!(text.contains(r#"data-error="goal_invalid""#), "{text}");
     assert!(text.contains("&lt;b&gt;ba&lt;&#x2F;b&gt;") || text.contains("&lt;b&gt;ba&lt;/b&gt;"));
     assert!(!text.contains("<b>ba</b>"), "nothing reflected unescaped");
     assert!(text.contains(r#"aria-invalid="true""#));
@@ -219,7 +224,7 @@ async fn a_learner_sets_a_weekly_goal_on_a_page_and_sees_it_on_the_next_step_car
     assert_eq!(saved.location().as_deref(), Some("/muc-tieu?saved=1"));
     let done = app.page("/muc-tieu?saved=1").await.text();
     assert!(done.contains(r#"id="goal-saved""#));
-    assert!(done.contains("Đã học 0 trên 2 bài tuần này"));
+    assert!(done.contains(r#"data-done="0" data-target="2" data-kind="lessons""#));
 
     // A lesson read through the page counts on the card.
     app.page("/courses/thu-nghiem/lessons/mat-khau").await;
@@ -232,7 +237,10 @@ async fn a_learner_sets_a_weekly_goal_on_a_page_and_sees_it_on_the_next_step_car
         card.contains(r#"data-done="1" data-target="2" data-kind="lessons""#),
         "{card}"
     );
-    assert!(card.contains("Đã học 1 trên 2 bài tuần này"));
+    assert!(card.contains(&t_with(
+        "goal.summary_lessons",
+        &[("done", "1"), ("target", "2")]
+    )));
     assert!(card.contains(r#"<progress class="meter" max="100" value="50""#));
 
     // Removing it leaves the card with the offer again.
@@ -240,6 +248,9 @@ async fn a_learner_sets_a_weekly_goal_on_a_page_and_sees_it_on_the_next_step_car
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     let card = app.page("/courses").await.text();
     assert!(!card.contains("data-target="));
-    assert!(card.contains("Đặt mục tiêu học mỗi tuần"));
+    assert!(
+        card.contains(r#"<div id="weekly-goal">"#),
+        "the offer again"
+    );
     Ok(())
 }

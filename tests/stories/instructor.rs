@@ -188,9 +188,10 @@ async fn an_essay_waits_for_an_instructor_and_then_passes() -> TestResult {
         .await
         .json();
     assert_eq!(queue[0]["attempt_id"], id);
-    assert!(queue[0]["answer"]
-        .as_str()
-        .is_some_and(|a| a.contains("xác thực hai bước")));
+    assert_eq!(
+        queue[0]["answer"],
+        "Tôi dùng một câu dài làm mật khẩu và bật xác thực hai bước."
+    );
     assert!(
         !queue.to_string().contains("ba.lan"),
         "the grader does not see who wrote it"

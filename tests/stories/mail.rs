@@ -8,7 +8,9 @@ use actix_web::http::{Method, StatusCode};
 use base64::Engine;
 use hocvuso_server::clock::Clock;
 use hocvuso_server::mail::MailSettings;
-use hocvuso_stories::{fixture_content, FakeSmtp, SentMail, TestApp, TestResult};
+use hocvuso_stories::{
+    fixture_content, html_escaped, t, t_with, FakeSmtp, SentMail, TestApp, TestResult,
+};
 use serde_json::json;
 
 const FROM: &str = "Học Vụ Số <nhac-nho@hocvuso.test>";
@@ -121,9 +123,7 @@ async fn an_assignment_and_a_reminder_reach_the_learner_who_gave_an_address_by_e
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json()["error"], "invalid_email");
-    assert!(bad.json()["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("thư điện tử")));
+    assert_eq!(bad.json()["message"], t("errors.invalid_email"));
     let ok = app
         .api(
             Method::PUT,
@@ -185,7 +185,7 @@ async fn an_assignment_and_a_reminder_reach_the_learner_who_gave_an_address_by_e
         .ok_or("no e-mail for the new assignment")?;
     check(
         &assigned,
-        &format!("Học Vụ Số: bạn được giao khóa học “{title}”"),
+        &t_with("mail.subject_assigned", &[("course", &title)]),
     );
 
     let r = app
@@ -202,7 +202,7 @@ async fn an_assignment_and_a_reminder_reach_the_learner_who_gave_an_address_by_e
         .ok_or("no reminder e-mail")?;
     check(
         &reminder,
-        &format!("Học Vụ Số: nhắc nhở hoàn thành khóa học “{title}”"),
+        &t_with("mail.subject_reminder", &[("course", &title)]),
     );
     // The notifications are there as before, for both.
     for token in [&lan, &binh] {
@@ -221,7 +221,7 @@ async fn an_assignment_and_a_reminder_reach_the_learner_who_gave_an_address_by_e
     app.sign_in_browser("ba.lan").await?;
     let profile = app.page("/profile").await.text();
     assert!(
-        profile.contains("chỉ dùng để gửi cho bạn thông báo"),
+        profile.contains(&html_escaped(&t("profile.email_purpose"))),
         "the purpose is shown"
     );
     assert!(profile.contains("ba.lan@example.test"));

@@ -7,14 +7,16 @@ use std::collections::HashSet;
 use actix_web::http::StatusCode;
 use hocvuso_credentials::ledger::{self, Entry};
 use hocvuso_credentials::{AchievementKind, KeyStore};
-use hocvuso_stories::{copy_tree, fixture_content, TestApp, TestResult};
+use hocvuso_stories::{copy_tree, fixture_content, html_escaped, t, t_with, TestApp, TestResult};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
 
 use crate::credentials::schema_validator;
 
 /// The path title the fixture's citizen group gets (`certificate.path_title`).
-const PATH_TITLE: &str = "Lộ trình kỹ năng số: Người dân";
+fn path_title() -> String {
+    t_with("certificate.path_title", &[("group", "Người dân")])
+}
 
 /// Decodes a VC-JWT with an independent JOSE library against the published JWKS.
 pub(crate) async fn decode_with_jwks(
@@ -93,7 +95,7 @@ async fn passing_the_groups_final_quiz_issues_one_path_credential_that_verifies_
         .and_then(|l| l.iter().find(|c| c["id"] == path_cert.as_str()))
         .ok_or("listed")?;
     assert_eq!(listed["group_id"], "citizen");
-    assert_eq!(listed["title"], PATH_TITLE);
+    assert_eq!(listed["title"], path_title());
     assert_eq!(listed["course_id"], "thu-nghiem");
 
     // The credential: OB 3.0 schema-valid, a LearningProgram named for the path, aligned to
@@ -114,7 +116,7 @@ async fn passing_the_groups_final_quiz_issues_one_path_credential_that_verifies_
     assert_eq!(errors, Vec::<String>::new());
     let achievement = &credential["credentialSubject"]["achievement"];
     assert_eq!(achievement["achievementType"], "LearningProgram");
-    assert_eq!(achievement["name"], PATH_TITLE);
+    assert_eq!(achievement["name"], path_title());
     assert_eq!(achievement["id"], "http://hocvuso.test/paths/citizen");
     let aligned: Vec<(&str, &str)> = achievement["alignment"]
         .as_array()
@@ -144,20 +146,22 @@ async fn passing_the_groups_final_quiz_issues_one_path_credential_that_verifies_
         .json();
     assert_eq!(check["valid"], true);
     assert_eq!(check["kind"], "path");
-    assert_eq!(check["course"], PATH_TITLE);
+    assert_eq!(check["course"], path_title());
     assert_eq!(check["group_id"], "citizen");
     let html = app.page(&format!("/verify/{path_cert}")).await.text();
-    assert!(html.contains("Chứng nhận hợp lệ"), "{html}");
-    assert!(html.contains("đã đạt bài kiểm tra cuối lộ trình"), "{html}");
-    assert!(html.contains(PATH_TITLE));
+    assert!(
+        html.contains(r#"data-status="valid" data-kind="path""#),
+        "{html}"
+    );
+    assert!(html.contains(&path_title()));
     let pdf = app
         .get(&format!("/api/v1/certificates/{path_cert}/pdf"), None)
         .await;
     assert_eq!(pdf.status, StatusCode::OK);
     let text = crate::credentials::pdf_text(&pdf.body, &path_cert)?;
-    assert!(text.contains(PATH_TITLE), "{text}");
-    assert!(text.contains("đã đạt bài kiểm tra cuối lộ trình"), "{text}");
-    assert!(!text.contains("đã hoàn thành khóa học"), "{text}");
+    assert!(text.contains(&path_title()), "{text}");
+    assert!(text.contains(&t("certificate.completed_path")), "{text}");
+    assert!(!text.contains(&t("certificate.completed")), "{text}");
     assert!(text.contains(&path_cert), "{text}");
 
     // Passing the final quiz again issues nothing more.
@@ -187,7 +191,7 @@ async fn passing_the_groups_final_quiz_issues_one_path_credential_that_verifies_
     // The learner sees it on their certificates page.
     app.page_login("ba.lan", "mat-khau-dai").await;
     let page = app.page("/certificates").await.text();
-    assert!(page.contains(PATH_TITLE), "{page}");
+    assert!(page.contains(&path_title()), "{page}");
     assert!(page.contains(&path_cert));
     Ok(())
 }
@@ -230,7 +234,7 @@ async fn an_admin_revokes_a_path_certificate_like_any_other() -> TestResult {
     assert_eq!(done.json()["id"], cert.as_str());
     let html = app.page(&format!("/verify/{cert}")).await.text();
     assert!(
-        html.contains("đã bị thu hồi") && html.contains("Thi hộ"),
+        html.contains(r#"data-status="revoked""#) && html.contains("Thi hộ"),
         "{html}"
     );
     let v = app
@@ -452,9 +456,12 @@ async fn certificates_signed_with_a_retired_key_are_not_evidence_until_re_issued
 
     for cert in [&course_cert, &path_cert] {
         let html = app.page(&format!("/verify/{cert}")).await.text();
-        assert!(html.contains("Chứng nhận cần được cấp lại"), "{html}");
-        assert!(html.contains("khóa mà đơn vị cấp đã thu hồi"), "{html}");
-        assert!(!html.contains("Chứng nhận hợp lệ"), "{html}");
+        assert!(html.contains(r#"data-status="key_retired""#), "{html}");
+        assert!(
+            html.contains(&html_escaped(&t("verify.key_retired_text"))),
+            "{html}"
+        );
+        assert!(!html.contains(r#"data-status="valid""#), "{html}");
         assert!(
             !html.contains(&kid) && !html.contains("bị lộ"),
             "no details leak: {html}"
@@ -473,9 +480,7 @@ async fn certificates_signed_with_a_retired_key_are_not_evidence_until_re_issued
         .json();
     assert_eq!(v["valid"], false);
     assert_eq!(v["reason"], "key_retired");
-    assert!(v["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("khóa đã bị thu hồi")));
+    assert_eq!(v["message"], t("verify_reason.key_retired"));
     assert!(!v.to_string().contains("bị lộ"));
 
     // The admin re-issues: same ids, signed with the new key, valid again everywhere.
@@ -489,7 +494,7 @@ async fn certificates_signed_with_a_retired_key_are_not_evidence_until_re_issued
     assert_eq!(ids, expected);
     for cert in [&course_cert, &path_cert] {
         let html = app.page(&format!("/verify/{cert}")).await.text();
-        assert!(html.contains("Chứng nhận hợp lệ"), "{html}");
+        assert!(html.contains(r#"data-status="valid""#), "{html}");
         let jwt = app
             .get(&format!("/api/v1/certificates/{cert}/credential"), None)
             .await

@@ -4,7 +4,7 @@
 //! has to tell anyone a password.
 
 use actix_web::http::StatusCode;
-use hocvuso_stories::{Error, TestApp, TestResult};
+use hocvuso_stories::{html_escaped, t, Error, TestApp, TestResult};
 use serde_json::{json, Value};
 
 use crate::units::{browser_login, manager_of, member, ward};
@@ -38,6 +38,17 @@ async fn person(
         .await?;
     Ok((user.id, app.login(username, "mat-khau-dai").await?))
 }
+
+/// The columns of a unit's people export, as `export.<column>` keys of the locale file.
+const PEOPLE_COLUMNS: [&str; 7] = [
+    "username",
+    "display_name",
+    "group",
+    "birth_year",
+    "household",
+    "path_completed",
+    "certified",
+];
 
 fn this_year(app: &TestApp) -> i32 {
     app.state.clock.now().year()
@@ -247,7 +258,11 @@ async fn managers_set_targets_in_people_per_unit_and_the_dashboard_counts_agains
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text();
     assert!(html.contains("data-field-error=\"citizen\""), "{html}");
-    assert!(html.contains("Hãy nhập số người bằng chữ số"), "{html}");
+    assert!(html.contains(r#"data-error="targets_not_saved""#), "{html}");
+    assert!(
+        html.contains(&html_escaped(&t("errors.invalid_target_people"))),
+        "the field says why: {html}"
+    );
     assert!(
         html.contains("value=\"12 người\""),
         "the typed value is kept: {html}"
@@ -283,7 +298,10 @@ async fn managers_set_targets_in_people_per_unit_and_the_dashboard_counts_agains
         .page(&format!("/dashboard?unit={}", w.ward))
         .await
         .text();
-    assert!(page.contains("So với chỉ tiêu (người)"), "{page}");
+    assert!(
+        page.contains(&html_escaped(&t("dashboard.target_people"))),
+        "{page}"
+    );
     assert!(page.contains("data-target=\"citizen\""));
     assert!(page.contains(&format!("data-target-unit=\"{}\"", w.to1)));
     assert!(page.contains(&format!("/units/{}/targets", w.ward)));
@@ -462,21 +480,17 @@ async fn exports_open_in_excel_in_vietnamese_with_real_dates_and_meaningful_name
     );
     let book = xlsx(&r.body)?;
     let sheet_names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(sheet_names, vec!["Người học", "Sổ cái"]);
+    assert_eq!(
+        sheet_names,
+        vec![t("export.sheet_people"), t("export.sheet_ledger")]
+    );
     let rows = &book[0].1;
     let head: Vec<String> = rows[0].iter().map(text).collect();
-    assert_eq!(
-        head,
-        vec![
-            "Tên đăng nhập",
-            "Họ và tên",
-            "Nhóm",
-            "Năm sinh",
-            "Hộ gia đình",
-            "Hoàn thành lộ trình",
-            "Đạt bài kiểm tra cuối"
-        ]
-    );
+    let people_head: Vec<String> = PEOPLE_COLUMNS
+        .iter()
+        .map(|c| t(&format!("export.{c}")))
+        .collect();
+    assert_eq!(head, people_head);
     assert_eq!(text(&rows[1][0]), "ba.lan");
     assert_eq!(text(&rows[1][1]), "Nguyễn Thị Lan");
     assert_eq!(
@@ -505,10 +519,7 @@ async fn exports_open_in_excel_in_vietnamese_with_real_dates_and_meaningful_name
     assert!(disposition(&r).contains(&format!("nguoi-hoc_tdp-1_{iso}.csv")));
     let body = r.text();
     let mut lines = hocvuso_stories::without_ledger_head(&body).lines();
-    assert_eq!(
-        lines.next(),
-        Some("Tên đăng nhập,Họ và tên,Nhóm,Năm sinh,Hộ gia đình,Hoàn thành lộ trình,Đạt bài kiểm tra cuối")
-    );
+    assert_eq!(lines.next(), Some(people_head.join(",").as_str()));
     let row = lines.next().ok_or("row")?;
     assert!(
         row.starts_with("ba.lan,Nguyễn Thị Lan,Người dân,,,") && row.contains(&vi_date),
@@ -532,25 +543,23 @@ async fn exports_open_in_excel_in_vietnamese_with_real_dates_and_meaningful_name
     );
     let book = xlsx(&r.body)?;
     let sheet_names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        sheet_names,
-        vec![
-            "Theo nhóm",
-            "Đơn vị",
-            "Tổ dân phố",
-            "Xu hướng theo tuần",
-            "Sổ cái"
-        ]
-    );
+    let dashboard_sheets: Vec<String> = ["groups", "units", "neighbourhoods", "trend", "ledger"]
+        .iter()
+        .map(|s| t(&format!("export.sheet_{s}")))
+        .collect();
+    assert_eq!(sheet_names, dashboard_sheets);
     let groups = &book[0].1;
     let head: Vec<String> = groups[0].iter().map(text).collect();
-    assert_eq!(head[0], "Nhóm");
-    assert!(head.contains(&"Chỉ tiêu (số người)".to_owned()), "{head:?}");
+    assert_eq!(head[0], t("dashboard.group"));
+    assert!(
+        head.contains(&t("dashboard.target_people_figure")),
+        "{head:?}"
+    );
     assert!(groups
         .iter()
         .any(|r| text(&r[0]) == "Người dân" && text(&r[3]) == "1"));
     let trend = &book[3].1;
-    assert_eq!(text(&trend[0][0]), "Tuần bắt đầu");
+    assert_eq!(text(&trend[0][0]), t("dashboard.week"));
     assert!(
         matches!(trend[1][0], calamine::Data::DateTime(_)),
         "{:?}",
@@ -574,7 +583,7 @@ async fn exports_open_in_excel_in_vietnamese_with_real_dates_and_meaningful_name
         .await;
     let book = xlsx(&r.body)?;
     let data = &book[1].1;
-    assert_eq!(text(&data[0][0]), "Mã chứng nhận");
+    assert_eq!(text(&data[0][0]), t("export.col_certificate_id"));
     assert_eq!(text(&data[1][3]), "Người dân");
     assert!(matches!(data[1][6], calamine::Data::DateTime(_)));
     Ok(())
@@ -624,7 +633,7 @@ async fn the_import_page_shows_each_problem_at_its_row_and_column_and_writes_not
         "{html}"
     );
     assert!(!html.contains("data-line=\"2\""), "row 2 is fine: {html}");
-    assert!(html.contains("Năm sinh") && html.contains("Nhóm"));
+    assert!(html.contains(&t("import.col_birth_year")) && html.contains(&t("import.col_group")));
     // The report comes before the long instructions.
     let report_at = html.find("id=\"report\"").ok_or("report")?;
     let columns_at = html.find("import-columns").ok_or("columns")?;
@@ -643,7 +652,10 @@ async fn the_import_page_shows_each_problem_at_its_row_and_column_and_writes_not
     let r = app.post_raw_with_cookies("/import", &ct, body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let html = r.text();
-    assert!(html.contains("Kiểm tra thử: không có lỗi"), "{html}");
+    assert!(
+        html.contains(r#"id="report" data-status="checked""#),
+        "{html}"
+    );
     assert!(
         !html.contains("name=\"dry_run\" value=\"yes\" checked"),
         "after a clean check the next upload imports"
@@ -680,7 +692,7 @@ async fn the_import_page_shows_each_problem_at_its_row_and_column_and_writes_not
         .post_raw_with_cookies("/import", &ct, body.into_bytes())
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(again.text().contains("Hãy chọn lại tệp"));
+    assert!(again.text().contains(r#"data-error="pending_import_gone""#));
     Ok(())
 }
 
@@ -736,7 +748,7 @@ async fn a_mentor_registers_a_neighbour_who_chooses_their_own_password_from_a_sl
     }
     assert!(html.contains("value=\"Cụ Phạm Thị Tư\""));
     assert!(
-        !html.contains("Bạn cần đọc"),
+        !html.contains(&html_escaped(&t("errors.consent_required"))),
         "not “Bạn” about the neighbour"
     );
     assert!(app.store.user_by_username("cu.tu").await?.is_none());
@@ -757,7 +769,7 @@ async fn a_mentor_registers_a_neighbour_who_chooses_their_own_password_from_a_sl
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
     let html = ok.text();
-    assert!(html.contains("Phiếu đăng nhập lần đầu") && html.contains("cu.tu"));
+    assert!(html.contains("data-code>") && html.contains("cu.tu"));
     let code = slip_code(&html)?;
     let tu = app
         .store
