@@ -187,14 +187,14 @@ async fn issuing_a_credential_stays_under_5_ms_of_server_time() -> TestResult {
                         now,
                         Evidence::Graded(grading),
                         |_record: &LearnerRecord| {
-                            Some(NewCompletion {
+                            Ok(Some(NewCompletion {
                                 certificate_id: signed.certificate_id,
                                 content_version: course.version.clone(),
                                 score_percent: Some(100.0),
                                 citizen: group.clone(),
                                 group,
                                 credential: Some((signed.kid, signed.jwt)),
-                            })
+                            }))
                         },
                     )
                     .await?;

@@ -5,11 +5,12 @@
 //! pairs of tables through `AttemptTable` and `StepTable`, as `CertificateTable` is over the two
 //! certificate tables (`evidence.rs`).
 
-use sea_orm::sea_query::SimpleExpr;
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, TransactionTrait,
+    DatabaseTransaction, DbBackend, EntityName, EntityTrait, IdenStatic, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -253,6 +254,116 @@ where
     }
 }
 
+/// Appends the attempt's next step, numbered by its steps so far, in one statement
+/// (`INSERT … SELECT COUNT(*)`) and without reading the row back: counting first and inserting
+/// after were two round trips inside the caller's transaction, and the insert's read-back
+/// (SQLite) a third. Another request that took the same number first is `Conflict("step")`
+/// (`uq_*_steps_seq`).
+pub(crate) async fn append_next<S: StepTable, C: ConnectionTrait>(
+    c: &C,
+    attempt_id: &str,
+    kind: &str,
+    data: &str,
+    at: OffsetDateTime,
+) -> Result<()> {
+    let mut count = Query::select();
+    count
+        .expr(Expr::val(attempt_id))
+        .expr(Expr::cust("COUNT(*)"))
+        .expr(Expr::val(kind))
+        .expr(Expr::val(data))
+        .expr(Expr::val(at))
+        .from(S::default())
+        .and_where(Expr::col(S::col(SCol::AttemptId)).eq(attempt_id));
+    let mut insert = Query::insert();
+    insert
+        .into_table(S::default())
+        .columns(step_columns::<S>())
+        .select_from(count)
+        .map_err(|e| StoreError::Corrupt(format!("step insert: {e}")))?;
+    c.execute(c.get_database_backend().build(&insert))
+        .await
+        .map_err(|e| StoreError::unique_or_db(e, "step"))?;
+    Ok(())
+}
+
+fn step_columns<S: StepTable>() -> [S::Column; 5] {
+    [
+        S::col(SCol::AttemptId),
+        S::col(SCol::Seq),
+        S::col(SCol::Kind),
+        S::col(SCol::Data),
+        S::col(SCol::At),
+    ]
+}
+
+/// Moves an attempt of `user_id` from state `from` (setting `sets`) and appends its next step,
+/// atomically: exactly one of two racing requests gets to, the other fails with
+/// `AlreadySubmitted`. On PostgreSQL it is one statement (the update in a `WITH`, the step
+/// inserted from what it returned), atomic by itself, so a caller with nothing else to write
+/// needs no transaction: one round trip where `BEGIN`, the update, the count, the insert and
+/// `COMMIT` were five. SQLite has no data-modifying `WITH`: there it is the update, then
+/// `append_next`, and the caller must hold a transaction (`c` is one).
+pub(crate) async fn close_with_step<T: AttemptTable, C: ConnectionTrait>(
+    c: &C,
+    id: &str,
+    user_id: i64,
+    from: &str,
+    sets: Vec<(T::Column, SimpleExpr)>,
+    step: (&str, &str),
+    at: OffsetDateTime,
+) -> Result<()>
+where
+    T::Model: Send + Sync,
+{
+    let (kind, data) = step;
+    if c.get_database_backend() != DbBackend::Postgres {
+        transition::<T, _>(c, id, Some(user_id), from, sets).await?;
+        return append_next::<T::Steps, _>(c, id, kind, data, at).await;
+    }
+    let mut update = T::update_many();
+    for (col, value) in sets {
+        update = update.col_expr(col, value);
+    }
+    let mut update = update
+        .filter(T::col(ACol::Id).eq(id))
+        .filter(T::col(ACol::State).eq(from))
+        .filter(T::col(ACol::UserId).eq(user_id))
+        .into_query();
+    update.returning_col(T::col(ACol::Id));
+    let update = DbBackend::Postgres.build(&update);
+    let mut values = update.values.map(|v| v.0).unwrap_or_default();
+    let update = update.sql;
+    let n = values.len();
+    let steps = T::Steps::default().table_name().to_owned();
+    let [attempt_col, seq, kind_col, data_col, at_col] =
+        step_columns::<T::Steps>().map(|col| col.as_str().to_owned());
+    let moved_id = T::col(ACol::Id).as_str().to_owned();
+    let sql = format!(
+        "WITH moved AS ({update}) \
+         INSERT INTO \"{steps}\" (\"{attempt_col}\", \"{seq}\", \"{kind_col}\", \"{data_col}\", \"{at_col}\") \
+         SELECT moved.\"{moved_id}\", \
+         (SELECT COUNT(*) FROM \"{steps}\" s WHERE s.\"{attempt_col}\" = moved.\"{moved_id}\"), \
+         ${}, ${}, ${} FROM moved",
+        n + 1,
+        n + 2,
+        n + 3
+    );
+    values.extend([kind.into(), data.into(), at.into()]);
+    let done = c
+        .execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await
+        .map_err(|e| StoreError::unique_or_db(e, "step"))?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::AlreadySubmitted);
+    }
+    Ok(())
+}
+
 /// The number the attempt's next step takes (its steps so far).
 pub(crate) async fn next_seq<S: StepTable>(
     tx: &DatabaseTransaction,
@@ -289,8 +400,8 @@ where
 
 /// Moves an attempt (of `user_id`, when given) from state `from`, setting `sets`; exactly one of
 /// two racing requests gets to: the other fails with `AlreadySubmitted`.
-pub(crate) async fn transition<T: AttemptTable>(
-    tx: &DatabaseTransaction,
+pub(crate) async fn transition<T: AttemptTable, C: ConnectionTrait>(
+    tx: &C,
     id: &str,
     user_id: Option<i64>,
     from: &str,

@@ -9,6 +9,11 @@ pub enum StoreError {
     NotFound,
     #[error("the attempt was already submitted")]
     AlreadySubmitted,
+    /// Recording evidence would complete a course whose credential the caller has not signed
+    /// yet (it signs only when a completion is due): nothing was written; sign, then record
+    /// again.
+    #[error("the completion's credential must be signed first")]
+    SignFirst,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

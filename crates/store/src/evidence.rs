@@ -406,7 +406,9 @@ pub(crate) async fn append_ledger(tx: &DatabaseTransaction, entry: Entry) -> Res
             row.at = Set(r.at);
         }
     }
-    row.insert(tx)
+    // No read-back: nothing of the row is needed after it is written.
+    ledger_entry::Entity::insert(row)
+        .exec_without_returning(tx)
         .await
         .map_err(|e| StoreError::unique_or_db(e, "ledger"))?;
     Ok(())

@@ -9,8 +9,8 @@ use hocvuso_credentials::ledger::{Entry, Issue};
 use hocvuso_credentials::AchievementKind;
 use sea_orm::sea_query::{Expr, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -232,20 +232,23 @@ impl Store {
 
     /// The learner's record in one course (completed lessons, passed quizzes).
     pub async fn learner_record(&self, user_id: i64, course_id: &str) -> Result<LearnerRecord> {
-        record_in(&self.db, user_id, Some(course_id))
+        record_in(&self.db, user_id, Some(course_id), false)
             .await
-            .map(|mut m| m.remove(course_id).unwrap_or_default())
+            .map(|(mut m, _)| m.remove(course_id).unwrap_or_default())
     }
 
     /// The learner's records in every course they touched.
     pub async fn learner_records(&self, user_id: i64) -> Result<BTreeMap<String, LearnerRecord>> {
-        record_in(&self.db, user_id, None).await
+        Ok(record_in(&self.db, user_id, None, false).await?.0)
     }
 
     /// Records a learner's evidence (a lesson read, an attempt graded); then, in the same
     /// transaction, asks `decide` (the course's completion rule) whether the course is now
     /// complete and records the completion if so, and issues the path certificate a passed
-    /// final quiz earns. The one write behind every certificate.
+    /// final quiz earns. The one write behind every certificate. `decide` may refuse with an
+    /// error (`StoreError::SignFirst`: the course is complete but its credential was not signed
+    /// yet): the transaction is then rolled back and the error returned, so the caller can sign
+    /// and record again.
     pub async fn record_evidence<F>(
         &self,
         user_id: i64,
@@ -255,8 +258,18 @@ impl Store {
         decide: F,
     ) -> Result<Recorded>
     where
-        F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
+        F: FnOnce(&LearnerRecord) -> Result<Option<NewCompletion>>,
     {
+        if let Evidence::Graded(grading) = &evidence {
+            if grading.passed != Some(true) && self.backend() == DbBackend::Postgres {
+                // A grade that can complete nothing (a fail, or one waiting for a person) is
+                // one statement on PostgreSQL (`attempts::close_with_step`), atomic by itself:
+                // no transaction, one round trip.
+                close_graded(&self.db, user_id, at, grading).await?;
+                return Ok(Recorded::default());
+            }
+        }
+        let _writer = self.writer().await;
         let tx = self.db.begin().await?;
         let recorded = match evidence {
             Evidence::Lesson {
@@ -286,6 +299,44 @@ impl Store {
         };
         tx.commit().await?;
         Ok(recorded)
+    }
+
+    /// An attempt, only if it belongs to `user_id`, with the answers it last saved (its latest
+    /// `save` step's data), in one statement: what a submission needs before grading.
+    pub async fn attempt_to_submit(
+        &self,
+        id: &str,
+        user_id: i64,
+    ) -> Result<Option<(Attempt, Option<String>)>> {
+        use sea_orm::sea_query::{Order, Query, SimpleExpr};
+        let saved = Query::select()
+            .column((attempt_step::Entity, attempt_step::Column::Data))
+            .from(attempt_step::Entity)
+            .and_where(
+                Expr::col((attempt_step::Entity, attempt_step::Column::AttemptId))
+                    .equals((quiz_attempt::Entity, quiz_attempt::Column::Id)),
+            )
+            .and_where(Expr::col((attempt_step::Entity, attempt_step::Column::Kind)).eq("save"))
+            .order_by(
+                (attempt_step::Entity, attempt_step::Column::Seq),
+                Order::Desc,
+            )
+            .limit(1)
+            .to_owned();
+        let query = quiz_attempt::Entity::find()
+            .expr_as(
+                SimpleExpr::SubQuery(None, Box::new(saved.into_sub_query_statement())),
+                "saved",
+            )
+            .filter(quiz_attempt::Column::Id.eq(id))
+            .filter(quiz_attempt::Column::UserId.eq(user_id))
+            .build(self.backend());
+        let Some(row) = self.db.query_one(query).await? else {
+            return Ok(None);
+        };
+        let saved: Option<String> = row.try_get("", "saved")?;
+        let attempt = quiz_attempt::Model::from_query_result(&row, "")?;
+        Ok(Some((attempt.try_into()?, saved)))
     }
 
     /// Starts an attempt: the attempt row and its first step, together. A learner has at most
@@ -406,7 +457,7 @@ impl Store {
     ) -> Result<()> {
         let tx = self.db.begin().await?;
         attempts::ensure_open::<quiz_attempt::Entity>(&tx, &attempt.id).await?;
-        append_next(&tx, &attempt.id, kind, data, at).await?;
+        attempts::append_next::<attempt_step::Entity, _>(&tx, &attempt.id, kind, data, at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -419,7 +470,7 @@ impl Store {
             (C::State, STATE_EXPIRED.into()),
             (C::SubmittedAt, at.into()),
         ];
-        attempts::transition::<quiz_attempt::Entity>(
+        attempts::transition::<quiz_attempt::Entity, _>(
             &tx,
             &attempt.id,
             None,
@@ -427,7 +478,8 @@ impl Store {
             sets,
         )
         .await?;
-        append_next(&tx, &attempt.id, "expire", "{}", at).await?;
+        attempts::append_next::<attempt_step::Entity, _>(&tx, &attempt.id, "expire", "{}", at)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -494,22 +546,16 @@ async fn record_lesson(
     Ok(())
 }
 
-/// Records a grade exactly once, inside the caller's transaction: the state change is
-/// conditional on the attempt still waiting for this grade (in progress for a submission,
-/// submitted for an instructor's), so two concurrent grades cannot both succeed; then the step,
-/// and, once the attempt has a final grade, the course completion `decide` asks for and the
-/// path certificate a pass earns.
-async fn finish_grading<F>(
-    tx: &DatabaseTransaction,
+/// Records a grade exactly once: the state change is conditional on the attempt still waiting
+/// for this grade (in progress for a submission, submitted for an instructor's), so two
+/// concurrent grades cannot both succeed; the step goes with it (`attempts::close_with_step`).
+/// Inside a transaction, or alone on PostgreSQL, where it is one statement.
+async fn close_graded<C: ConnectionTrait>(
+    c: &C,
     user_id: i64,
-    course_id: &str,
     at: OffsetDateTime,
-    grading: Grading,
-    decide: F,
-) -> Result<Recorded>
-where
-    F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
-{
+    grading: &Grading,
+) -> Result<()> {
     let (from, to, step_kind, step_data) = match &grading.by {
         GradedBy::Submission { answers } => (
             STATE_IN_PROGRESS,
@@ -539,22 +585,35 @@ where
         sets.push((C::SubmittedAt, at.into()));
     }
     let id = &grading.attempt_id;
-    attempts::transition::<quiz_attempt::Entity>(tx, id, Some(user_id), from, sets).await?;
-    append_next(tx, id, step_kind, step_data, at).await?;
-    let Some(passed) = grading.passed else {
-        return Ok(Recorded::default());
-    };
-    if !passed {
+    let step = (step_kind, step_data.as_str());
+    attempts::close_with_step::<quiz_attempt::Entity, _>(c, id, user_id, from, sets, step, at).await
+}
+
+/// Records a grade exactly once inside the caller's transaction (`close_graded`), and, once the
+/// attempt has a passing grade, the course completion `decide` asks for and the path
+/// certificate a pass earns.
+async fn finish_grading<F>(
+    tx: &DatabaseTransaction,
+    user_id: i64,
+    course_id: &str,
+    at: OffsetDateTime,
+    grading: Grading,
+    decide: F,
+) -> Result<Recorded>
+where
+    F: FnOnce(&LearnerRecord) -> Result<Option<NewCompletion>>,
+{
+    close_graded(tx, user_id, at, &grading).await?;
+    if grading.passed != Some(true) {
         // A failed attempt adds nothing to the learner's record (only passed quizzes count),
-        // so it cannot complete the course or earn the path: four round trips saved on most
-        // submissions.
+        // so it cannot complete the course or earn the path.
         return Ok(Recorded::default());
     }
     let mut recorded = Recorded {
         completion: complete_course_if(tx, user_id, course_id, at, decide).await?,
         path_certificate: None,
     };
-    if let (true, Some(path)) = (passed, grading.path) {
+    if let Some(path) = grading.path {
         recorded.path_certificate = crate::evidence::award_path_if(
             tx,
             PassedFinal {
@@ -572,30 +631,24 @@ where
     Ok(recorded)
 }
 
-/// Appends the attempt's next step.
-async fn append_next(
-    tx: &DatabaseTransaction,
-    attempt_id: &str,
-    kind: &str,
-    data: &str,
-    at: OffsetDateTime,
-) -> Result<()> {
-    let seq = attempts::next_seq::<attempt_step::Entity>(tx, attempt_id).await?;
-    attempts::append_step::<attempt_step::Entity>(tx, attempt_id, seq, kind, data, at).await
-}
-
+/// The learner's records (in one course, or in all), and, when `completion` is asked, whether
+/// the learner has a completion of `course` (revoked or not).
 async fn record_in<C: ConnectionTrait>(
     db: &C,
     user_id: i64,
     course: Option<&str>,
-) -> Result<BTreeMap<String, LearnerRecord>> {
+    completion: bool,
+) -> Result<(BTreeMap<String, LearnerRecord>, bool)> {
     // One statement (a UNION ALL of three narrow selects), not three, and only the ids: a
     // passed attempt's row also holds its paper and result, which a record never reads. The
     // catalog, course and progress pages and every evidence transaction read a record, so the
-    // round trips count (docs/performance.md, "Requests per second").
+    // round trips count (docs/performance.md, "Requests per second"). An evidence transaction
+    // also asks whether the course is already complete, as a fourth select of the same
+    // statement.
     const LESSON: i32 = 0;
     const QUIZ: i32 = 1;
     const TASK: i32 = 2;
+    const COMPLETION: i32 = 3;
     let mut lessons = lesson_completion::Entity::find()
         .select_only()
         .column_as(Expr::val(LESSON), "kind")
@@ -625,6 +678,17 @@ async fn record_in<C: ConnectionTrait>(
     query
         .union(UnionType::All, passed.into_query())
         .union(UnionType::All, tasks.into_query());
+    if let (Some(c), true) = (course, completion) {
+        let done = course_completion::Entity::find()
+            .select_only()
+            .column_as(Expr::val(COMPLETION), "kind")
+            .column(course_completion::Column::CourseId)
+            .column_as(course_completion::Column::CertificateId, "item")
+            .filter(course_completion::Column::UserId.eq(user_id))
+            .filter(course_completion::Column::CourseId.eq(c));
+        query.union(UnionType::All, done.into_query());
+    }
+    let mut completed = false;
     let mut out: BTreeMap<String, LearnerRecord> = BTreeMap::new();
     for row in db
         .query_all(db.get_database_backend().build(&query))
@@ -633,6 +697,10 @@ async fn record_in<C: ConnectionTrait>(
         let kind: i32 = row.try_get_by_index(0)?;
         let course_id: String = row.try_get_by_index(1)?;
         let item: String = row.try_get_by_index(2)?;
+        if kind == COMPLETION {
+            completed = true;
+            continue;
+        }
         let record = out.entry(course_id).or_default();
         match kind {
             LESSON => record.lessons_completed.insert(item),
@@ -640,7 +708,7 @@ async fn record_in<C: ConnectionTrait>(
             _ => record.tasks_passed.insert(item),
         };
     }
-    Ok(out)
+    Ok((out, completed))
 }
 
 /// Records a course completion when `decide` asks for one and none exists yet.
@@ -652,40 +720,47 @@ pub(crate) async fn complete_course_if<F>(
     decide: F,
 ) -> Result<Option<crate::Certificate>>
 where
-    F: FnOnce(&LearnerRecord) -> Option<NewCompletion>,
+    F: FnOnce(&LearnerRecord) -> Result<Option<NewCompletion>>,
 {
-    let existing = course_completion::Entity::find()
-        .filter(course_completion::Column::UserId.eq(user_id))
-        .filter(course_completion::Column::CourseId.eq(course_id))
-        .one(tx)
-        .await?;
-    if existing.is_some() {
+    let (mut records, completed) = record_in(tx, user_id, Some(course_id), true).await?;
+    if completed {
         return Ok(None);
     }
-    let record = record_in(tx, user_id, Some(course_id))
-        .await?
-        .remove(course_id)
-        .unwrap_or_default();
-    let Some(new) = decide(&record) else {
+    let record = records.remove(course_id).unwrap_or_default();
+    let Some(new) = decide(&record)? else {
         return Ok(None);
     };
     let (kid, credential) = new.credential.unzip();
-    let model = course_completion::ActiveModel {
-        certificate_id: Set(new.certificate_id.clone()),
+    let completion = Completion {
+        certificate_id: new.certificate_id.clone(),
+        user_id,
+        course_id: course_id.to_owned(),
+        content_version: new.content_version.clone(),
+        completed_at: at,
+        score_percent: new.score_percent,
+        revoked_at: None,
+        revoked_reason: None,
+        kid,
+        credential,
+    };
+    // Written without reading it back: the completion is what was written.
+    let row = course_completion::ActiveModel {
+        certificate_id: Set(completion.certificate_id.clone()),
         user_id: Set(user_id),
         course_id: Set(course_id.to_owned()),
-        content_version: Set(new.content_version.clone()),
+        content_version: Set(completion.content_version.clone()),
         completed_at: Set(at),
-        score_percent: Set(new.score_percent),
+        score_percent: Set(completion.score_percent),
         revoked_at: Set(None),
         revoked_reason: Set(None),
-        kid: Set(kid),
-        credential: Set(credential),
+        kid: Set(completion.kid.clone()),
+        credential: Set(completion.credential.clone()),
         ..Default::default()
-    }
-    .insert(tx)
-    .await
-    .map_err(|e| StoreError::unique_or_db(e, "completion"))?;
+    };
+    course_completion::Entity::insert(row)
+        .exec_without_returning(tx)
+        .await
+        .map_err(|e| StoreError::unique_or_db(e, "completion"))?;
     if new.group.is_some() || new.citizen.is_some() {
         // Revoked completions count for nothing: a milestone a revocation took back is not
         // reached again by completing some other course.
@@ -721,5 +796,5 @@ where
         }),
     )
     .await?;
-    Ok(Some(model.into()))
+    Ok(Some(completion))
 }

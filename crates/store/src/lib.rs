@@ -86,6 +86,10 @@ pub struct Store {
     /// Whether the database was last seen unreachable (`mark_unavailable`): requests then fail
     /// at once instead of each waiting the pool's acquire timeout, until a probe succeeds.
     down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// SQLite takes one writer at a time; evidence transactions take turns here, in arrival
+    /// order, instead of meeting at SQLite's lock, whose busy handler makes a loser sleep 1, 2,
+    /// 5, 10… ms while the lock may already be free (`Store::writer`).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -118,7 +122,17 @@ impl Store {
         Ok(Self {
             db,
             down: Default::default(),
+            writer: Default::default(),
         })
+    }
+
+    /// On SQLite, the turn of a write transaction (held until the transaction ends); on
+    /// PostgreSQL, which lets writers of different rows run at once, nothing.
+    pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend() {
+            DbBackend::Sqlite => Some(self.writer.lock().await),
+            _ => None,
+        }
     }
 
     pub fn backend(&self) -> DbBackend {

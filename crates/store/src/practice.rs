@@ -118,7 +118,7 @@ pub(crate) async fn record_task_answer(
         return Ok(false);
     };
     use task_attempt::Column as C;
-    attempts::transition::<task_attempt::Entity>(
+    attempts::transition::<task_attempt::Entity, _>(
         tx,
         &attempt.id,
         None,

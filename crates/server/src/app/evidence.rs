@@ -547,29 +547,14 @@ pub async fn record_outcome(
     };
     // A pass, counted in the score and the record it is about to join.
     let pass = assessed.and_then(|(a, passed, score)| (passed == Some(true)).then_some((a, score)));
-    let may_complete = match (&evidence, assessed) {
-        (Evidence::TaskAnswer(_), _) => passing_task.is_some(),
-        (_, None) => true,
-        (_, Some((_, passed, _))) => passed == Some(true),
-    };
-    let (score, signed) = if may_complete {
-        (
-            course_score(state, learner, course, pass.map(|(a, s)| (a.id(), s))).await?,
-            sign_course(
-                state,
-                learner,
-                course,
-                now,
-                passing_task.map(|t| t.id.as_str()),
-            )
-            .await?,
-        )
-    } else {
-        (None, None)
-    };
+    // The course score and the credential are made only once the store's transaction finds
+    // the course complete (`StoreError::SignFirst`: rolled back, then recorded again with
+    // them). Most lessons read and quizzes passed complete nothing, and signing (with the
+    // score's reads of every attempt and a status index) was most of what they cost.
+    let mut score = None;
+    let mut signed: Option<Option<Signed>> = None;
     let mut tries = 0;
     let stored = loop {
-        let signed = signed.clone();
         let decide = |record: &LearnerRecord| {
             let mut record = record.clone();
             if let Some((a, _)) = pass {
@@ -579,13 +564,19 @@ pub async fn record_outcome(
             if let Some(task) = passing_task {
                 record.tasks_passed.insert(task.id.clone());
             }
-            completion_rule(state, learner, course, score, signed)(&record)
+            completion_rule(state, learner, course, score, signed.clone())(&record)
         };
         match state
             .store
             .record_evidence(learner.id, &course.id, now, evidence.clone(), decide)
             .await
         {
+            Err(StoreError::SignFirst) if signed.is_none() => {
+                score =
+                    course_score(state, learner, course, pass.map(|(a, s)| (a.id(), s))).await?;
+                let task = passing_task.map(|t| t.id.as_str());
+                signed = Some(sign_course(state, learner, course, now, task).await?);
+            }
             Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
             // Two completions at once may deadlock on the counters they both update
             // (PostgreSQL aborts one); running the transaction again is the cure.
@@ -615,37 +606,43 @@ pub async fn record_outcome(
 }
 
 /// Decides, inside the store's transaction, whether a record completes the course.
-/// `signed` is the credential signed beforehand; its certificate id becomes the completion's.
+/// `signed` is the credential signed beforehand (Some(None): signing failed, the completion is
+/// recorded without one); its certificate id becomes the completion's. None: not signed yet,
+/// so a record that completes the course is refused with `StoreError::SignFirst`.
 pub(crate) fn completion_rule<'a>(
     state: &'a AppState,
     user: &'a User,
     course: &'a Course,
     score_percent: Option<f64>,
-    signed: Option<Signed>,
-) -> impl FnOnce(&LearnerRecord) -> Option<NewCompletion> + 'a {
+    signed: Option<Option<Signed>>,
+) -> impl FnOnce(&LearnerRecord) -> Result<Option<NewCompletion>, StoreError> + 'a {
     let catalog = state.catalog();
     move |record| {
-        course.status(record).completed.then(|| {
-            let (certificate_id, credential) = match signed {
-                Some(s) => (s.certificate_id, Some((s.kid, s.jwt))),
-                None => (
-                    CertificateId::generate(&mut rand::thread_rng()).to_string(),
-                    None,
-                ),
-            };
-            NewCompletion {
-                certificate_id,
-                content_version: course.version.clone(),
-                score_percent,
-                credential,
-                group: user
-                    .group
-                    .as_deref()
-                    .and_then(|g| catalog.group(g))
-                    .cloned(),
-                citizen: catalog.group(hocvuso_course::CITIZEN_GROUP).cloned(),
-            }
-        })
+        if !course.status(record).completed {
+            return Ok(None);
+        }
+        let Some(signed) = signed else {
+            return Err(StoreError::SignFirst);
+        };
+        let (certificate_id, credential) = match signed {
+            Some(s) => (s.certificate_id, Some((s.kid, s.jwt))),
+            None => (
+                CertificateId::generate(&mut rand::thread_rng()).to_string(),
+                None,
+            ),
+        };
+        Ok(Some(NewCompletion {
+            certificate_id,
+            content_version: course.version.clone(),
+            score_percent,
+            credential,
+            group: user
+                .group
+                .as_deref()
+                .and_then(|g| catalog.group(g))
+                .cloned(),
+            citizen: catalog.group(hocvuso_course::CITIZEN_GROUP).cloned(),
+        }))
     }
 }
 

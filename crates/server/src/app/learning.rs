@@ -402,14 +402,24 @@ pub async fn submit(
     answers: BTreeMap<String, Value>,
 ) -> Result<Graded, AppError> {
     crate::app::accounts::may_learn(state, user).await?;
-    let (attempt, _) = attempt(state, user, attempt_id).await?;
+    if attempt_id.len() > 64 {
+        return Err(AppError::not_found());
+    }
+    // The attempt and its saved answers in one read; nothing is presented.
+    let (attempt, saved) = state
+        .store
+        .attempt_to_submit(attempt_id, user.id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     if attempt.is_submitted() {
         return Err(AppError::conflict("already_submitted"));
     }
     let catalog = state.catalog();
     let (course, quiz) = course_and_quiz(&catalog, &attempt)?;
     let paper = &attempt.paper;
-    let mut all = saved_answers(state, &attempt).await?;
+    let mut all: BTreeMap<String, Value> = saved
+        .and_then(|data| serde_json::from_str(&data).ok())
+        .unwrap_or_default();
     let late = past_deadline(state, &attempt, quiz);
     if late {
         match quiz.on_timeout {
