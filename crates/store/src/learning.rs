@@ -731,9 +731,11 @@ where
         return Ok(None);
     };
     let (kid, credential) = new.credential.unzip();
-    let completion = Completion {
+    let completion = crate::Certificate {
         certificate_id: new.certificate_id.clone(),
+        kind: AchievementKind::Course,
         user_id,
+        achievement_id: course_id.to_owned(),
         course_id: course_id.to_owned(),
         content_version: new.content_version.clone(),
         completed_at: at,
