@@ -4,7 +4,10 @@
 //! (`compression::gzip_around`), so a request renders and compresses only what is personal (the
 //! menu, the completion form with its CSRF token, the reading settings). The narration's cache
 //! file name, a SHA-256 over the lesson's spoken script, is kept too; whether the file exists is
-//! still asked on every request, so narration made in the background shows at once.
+//! still asked on every request, so narration made in the background shows at once. Two
+//! answers every page would otherwise work out per request are kept with them: the languages
+//! the content is translated into (the language switch), and the catalog page's "mới" courses
+//! (read from the content repository's history, held for up to an hour).
 //!
 //! One cache belongs to one catalog (`state::CatalogHandle`): a publish replaces both at once,
 //! so nothing cached outlives the content it was made from. Nothing in it is personal, so it
