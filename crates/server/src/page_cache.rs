@@ -4,7 +4,10 @@
 //! (`compression::gzip_around`), so a request renders and compresses only what is personal (the
 //! menu, the completion form with its CSRF token, the reading settings). The narration's cache
 //! file name, a SHA-256 over the lesson's spoken script, is kept too; whether the file exists is
-//! still asked on every request, so narration made in the background shows at once.
+//! still asked on every request, so narration made in the background shows at once. Two
+//! answers every page would otherwise work out per request are kept with them: the languages
+//! the content is translated into (the language switch), and the catalog page's "mới" courses
+//! (read from the content repository's history, held for up to an hour).
 //!
 //! One cache belongs to one catalog (`state::CatalogHandle`): a publish replaces both at once,
 //! so nothing cached outlives the content it was made from. Nothing in it is personal, so it
@@ -34,7 +37,17 @@ pub const BODY_MARK: &str = "<!--hvs:lesson-body-->";
 pub struct LessonCache {
     bodies: RwLock<HashMap<String, Arc<Piece>>>,
     narration: RwLock<HashMap<String, Arc<str>>>,
+    /// The catalog page's "mới" courses (`app::studio::new_courses`), and when (clock seconds)
+    /// they were read from the content repository's history.
+    new_courses: RwLock<Option<(i64, Vec<String>)>>,
+    /// The languages the catalog's content is translated into (`Catalog::languages` walks every
+    /// lesson).
+    languages: std::sync::OnceLock<Vec<String>>,
 }
+
+/// How long the "mới" courses read from the history hold: a course stops being new with time,
+/// not only with a publish.
+const NEW_COURSES_FOR_SECONDS: i64 = 3600;
 
 fn key(course: &str, lesson: &str, lang: &str) -> String {
     let mut k = String::with_capacity(course.len() + lesson.len() + lang.len() + 2);
@@ -97,6 +110,29 @@ impl LessonCache {
         } else {
             Narration::Unavailable
         }
+    }
+
+    /// The catalog's content languages, as `make` gives them the first time.
+    pub fn languages(&self, make: impl FnOnce() -> Vec<String>) -> &[String] {
+        self.languages.get_or_init(make)
+    }
+
+    /// The "mới" courses of this catalog as read at most an hour before `now`, if they were.
+    pub fn new_courses(&self, now: i64) -> Option<Vec<String>> {
+        let seen = self
+            .new_courses
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.as_ref()
+            .filter(|(at, _)| (now - at).abs() < NEW_COURSES_FOR_SECONDS)
+            .map(|(_, list)| list.clone())
+    }
+
+    pub fn remember_new_courses(&self, now: i64, list: Vec<String>) {
+        *self
+            .new_courses
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((now, list));
     }
 
     /// How many bodies are cached and their compressed bytes (for tests and the docs).

@@ -69,6 +69,16 @@ impl CatalogHandle {
         Arc::clone(&self.read().catalog)
     }
 
+    /// The languages some content of the current catalog is translated into (every page's
+    /// language switch lists them), worked out once per catalog.
+    pub fn languages(&self) -> Vec<String> {
+        let current = self.read();
+        current
+            .lessons
+            .languages(|| current.catalog.languages())
+            .to_vec()
+    }
+
     /// The lesson cache made from `catalog` (a snapshot from [`Self::current`]); an empty one,
     /// dropped after use, if a publish has replaced that catalog since, so nothing made from
     /// old content is kept for the new.

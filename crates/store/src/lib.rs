@@ -60,7 +60,7 @@ pub use privacy::{
     AuditEvent, AuditFilter, Erasure, Forgotten, Held, NewAuditEvent, RetentionCut, HELD,
     PERSON_COLUMNS,
 };
-pub use sessions::Session;
+pub use sessions::{Session, SessionExtras, SessionRead};
 pub use status_lists::StatusListVersion;
 pub use studio::{DraftStep, StudioAuthor, StudioDraft};
 pub use throttle::Counter;

@@ -43,6 +43,79 @@ fn select_list<C: Iterable + IdenStatic>(alias: &str) -> String {
         .join(", ")
 }
 
+/// What a request asks along with its session ([`Store::session_read`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SessionExtras<'a> {
+    /// The user's unread notifications (the pages' menu badge).
+    pub unread: bool,
+    /// Whether the user completed this lesson (course id, lesson id): the lesson page's one
+    /// question of its own.
+    pub completion: Option<(&'a str, &'a str)>,
+}
+
+/// A live session, its account, and the answers to [`SessionExtras`].
+#[derive(Debug, Clone)]
+pub struct SessionRead {
+    pub session: Session,
+    pub user: User,
+    /// 0 when not asked.
+    pub unread: u64,
+    /// None when not asked.
+    pub completed: Option<bool>,
+}
+
+/// The session query for one backend and set of extras, built once: every signed-in request
+/// runs one of these four statements per backend.
+fn session_sql(postgres: bool, extras: SessionExtras<'_>) -> &'static str {
+    static SQL: [std::sync::OnceLock<String>; 8] = [const { std::sync::OnceLock::new() }; 8];
+    let slot = usize::from(postgres) * 4
+        + usize::from(extras.unread) * 2
+        + usize::from(extras.completion.is_some());
+    SQL[slot].get_or_init(|| {
+        let mut n = 0;
+        let mut param = || {
+            n += 1;
+            if postgres {
+                format!("${n}")
+            } else {
+                "?".to_owned()
+            }
+        };
+        let completed = if extras.completion.is_some() {
+            // At most one row (`uq_lesson_completions`); COUNT(*) is a BIGINT on both backends.
+            format!(
+                ", (SELECT COUNT(*) FROM lesson_completions c WHERE c.user_id = u.id \
+                 AND c.course_id = {} AND c.lesson_id = {}) AS completed",
+                param(),
+                param()
+            )
+        } else {
+            String::new()
+        };
+        let unread = if extras.unread {
+            "(SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)"
+        } else {
+            // BIGINT as COUNT(*) is on PostgreSQL, so one decoder reads both.
+            "CAST(0 AS BIGINT)"
+        };
+        let roles = if postgres {
+            "string_agg(r.role, ',')"
+        } else {
+            "group_concat(r.role, ',')"
+        };
+        format!(
+            "SELECT {}, {}, (SELECT {roles} FROM user_roles r WHERE r.user_id = u.id) AS roles, \
+             {unread} AS unread{completed} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id = {} AND s.user_id = {} AND s.revoked_at IS NULL AND s.expires_at > {}",
+            select_list::<session::Column>("s"),
+            select_list::<user::Column>("u"),
+            param(),
+            param(),
+            param(),
+        )
+    })
+}
+
 /// How long ended sessions are kept before they are deleted (enough for a person to see
 /// "signed out an hour ago" on a sessions page; nothing needs them longer).
 const KEEP_ENDED: time::Duration = time::Duration::days(7);
@@ -98,32 +171,36 @@ impl Store {
         now: OffsetDateTime,
         unread: bool,
     ) -> Result<Option<(Session, User, u64)>> {
+        let extras = SessionExtras {
+            unread,
+            completion: None,
+        };
+        Ok(self
+            .session_read(id, user_id, now, extras)
+            .await?
+            .map(|r| (r.session, r.user, r.unread)))
+    }
+
+    /// The live session with its account and roles, and what `extras` asks for, in one query:
+    /// each further question a page asks in it is a round trip saved (on SQLite, a hand-off to
+    /// the connection's worker thread and back).
+    pub async fn session_read(
+        &self,
+        id: &str,
+        user_id: i64,
+        now: OffsetDateTime,
+        extras: SessionExtras<'_>,
+    ) -> Result<Option<SessionRead>> {
         let backend = self.db.get_database_backend();
-        let unread_sql = if unread {
-            "(SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL)"
-        } else {
-            // BIGINT as COUNT(*) is on PostgreSQL, so one decoder reads both.
-            "CAST(0 AS BIGINT)"
-        };
-        let (roles, params) = match backend {
-            DbBackend::Postgres => ("string_agg(r.role, ',')", ["$1", "$2", "$3"]),
-            _ => ("group_concat(r.role, ',')", ["?", "?", "?"]),
-        };
-        let sql = format!(
-            "SELECT {}, {}, (SELECT {roles} FROM user_roles r WHERE r.user_id = u.id) AS roles, \
-             {unread_sql} AS unread FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.id = {} AND s.user_id = {} AND s.revoked_at IS NULL AND s.expires_at > {}",
-            select_list::<session::Column>("s"),
-            select_list::<user::Column>("u"),
-            params[0],
-            params[1],
-            params[2],
-        );
-        let stmt = Statement::from_sql_and_values(
-            backend,
-            sql,
-            [id.to_owned().into(), user_id.into(), now.into()],
-        );
+        let sql = session_sql(backend == DbBackend::Postgres, extras);
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(5);
+        // In the order the parameters appear in the statement.
+        if let Some((course, lesson)) = extras.completion {
+            values.push(course.into());
+            values.push(lesson.into());
+        }
+        values.extend([id.into(), user_id.into(), now.into()]);
+        let stmt = Statement::from_sql_and_values(backend, sql, values);
         let Some(row) = self.db.query_one(stmt).await? else {
             return Ok(None);
         };
@@ -136,11 +213,16 @@ impl Store {
         // As `with_roles` gives them: in order.
         roles.sort_unstable();
         let unread = row.try_get::<i64>("", "unread")?;
-        Ok(Some((
-            from_model(live),
-            crate::people::user_from(account, roles),
-            u64::try_from(unread).unwrap_or(0),
-        )))
+        let completed = match extras.completion {
+            Some(_) => Some(row.try_get::<i64>("", "completed")? > 0),
+            None => None,
+        };
+        Ok(Some(SessionRead {
+            session: from_model(live),
+            user: crate::people::user_from(account, roles),
+            unread: u64::try_from(unread).unwrap_or(0),
+            completed,
+        }))
     }
 
     /// Notes activity on a session and slides its expiry. Callers do this at most every few

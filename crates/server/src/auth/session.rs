@@ -52,11 +52,24 @@ pub async fn authenticate(
 }
 
 /// As [`authenticate`]; with `unread`, the page menu's unread count is read in the same query
-/// and left in the request's extensions ([`Unread`]).
+/// and left in the request's extensions ([`Unread`]); with `completion`, whether the user
+/// completed that lesson ([`Completed`]), likewise.
 async fn authenticate_with(
     req: &HttpRequest,
     allow_cookie: bool,
     unread: bool,
+) -> Result<Option<Session>, AppError> {
+    let extras = hocvuso_store::SessionExtras {
+        unread,
+        completion: None,
+    };
+    authenticate_asking(req, allow_cookie, extras).await
+}
+
+async fn authenticate_asking(
+    req: &HttpRequest,
+    allow_cookie: bool,
+    extras: hocvuso_store::SessionExtras<'_>,
 ) -> Result<Option<Session>, AppError> {
     if let Some(s) = req.extensions().get::<Session>() {
         return Ok(Some(s.clone()));
@@ -75,17 +88,26 @@ async fn authenticate_with(
     let Some((user_id, claims)) = super::token::verify(&state.keys, &token, now) else {
         return Ok(None);
     };
-    let Some((live, user, count)) = state
+    let Some(read) = state
         .store
-        .session_user_unread(&claims.sid, user_id, now, unread)
+        .session_read(&claims.sid, user_id, now, extras)
         .await?
     else {
         return Ok(None);
     };
-    if unread {
+    let (live, user) = (read.session, read.user);
+    if extras.unread {
         req.extensions_mut().insert(Unread {
             user_id: user.id,
-            count,
+            count: read.unread,
+        });
+    }
+    if let (Some((course, lesson)), Some(done)) = (extras.completion, read.completed) {
+        req.extensions_mut().insert(Completed {
+            user_id: user.id,
+            course_id: course.to_owned(),
+            lesson_id: lesson.to_owned(),
+            done,
         });
     }
     if now - live.last_seen_at >= TOUCH_EVERY {
@@ -99,6 +121,28 @@ async fn authenticate_with(
     };
     req.extensions_mut().insert(session.clone());
     Ok(Some(session))
+}
+
+/// Whether the signed-in user completed a lesson, read with the session for the lesson page
+/// ([`page_user_reading`]): the page then asks the database nothing else.
+#[derive(Clone)]
+pub struct Completed {
+    pub user_id: i64,
+    pub course_id: String,
+    pub lesson_id: String,
+    pub done: bool,
+}
+
+impl Completed {
+    /// The answer read with the session, if it was read for this user and lesson.
+    pub fn of(req: &HttpRequest, user_id: i64, course_id: &str, lesson_id: &str) -> Option<bool> {
+        req.extensions()
+            .get::<Completed>()
+            .filter(|c| {
+                c.user_id == user_id && c.course_id == course_id && c.lesson_id == lesson_id
+            })
+            .map(|c| c.done)
+    }
 }
 
 pub fn session_cookie(token: String, secure: bool, max_age_minutes: i64) -> Cookie<'static> {
@@ -186,32 +230,44 @@ impl FromRequest for PageUser {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            match authenticate_with(&req, true, true).await {
-                Ok(Some(s)) => {
-                    count_unread(&req, s.user.id).await;
-                    Ok(PageUser(s.user))
-                }
-                Ok(None) => {
-                    // Only the path goes into `next`: never a query string, which could carry
-                    // personal data into logs.
-                    let next = if req.method() == Method::GET {
-                        req.path()
-                    } else {
-                        "/courses"
-                    };
-                    let location = format!("/login?next={}", crate::render::url_encode(next));
-                    Err(actix_web::error::InternalError::from_response(
-                        "login required",
-                        HttpResponse::SeeOther()
-                            .insert_header((header::LOCATION, location))
-                            .finish(),
-                    )
-                    .into())
-                }
-                Err(e) => Err(crate::error::error_for(req.path(), e)),
-            }
-        })
+        Box::pin(async move { page_user_reading(&req, None).await.map(PageUser) })
+    }
+}
+
+/// The signed-in visitor of a page (as [`PageUser`]); with `completion` (course id, lesson id),
+/// whether they completed that lesson is read in the session's query and left in the request's
+/// extensions ([`Completed`]).
+pub async fn page_user_reading(
+    req: &HttpRequest,
+    completion: Option<(&str, &str)>,
+) -> Result<User, actix_web::Error> {
+    let extras = hocvuso_store::SessionExtras {
+        unread: true,
+        completion,
+    };
+    match authenticate_asking(req, true, extras).await {
+        Ok(Some(s)) => {
+            count_unread(req, s.user.id).await;
+            Ok(s.user)
+        }
+        Ok(None) => {
+            // Only the path goes into `next`: never a query string, which could carry
+            // personal data into logs.
+            let next = if req.method() == Method::GET {
+                req.path()
+            } else {
+                "/courses"
+            };
+            let location = format!("/login?next={}", crate::render::url_encode(next));
+            Err(actix_web::error::InternalError::from_response(
+                "login required",
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, location))
+                    .finish(),
+            )
+            .into())
+        }
+        Err(e) => Err(crate::error::error_for(req.path(), e)),
     }
 }
 

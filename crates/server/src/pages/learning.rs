@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::views::{date_vi, time_vi};
 
 use super::form::FormFields;
-use super::signed_in::{CsrfChecked, SignedIn};
+use super::signed_in::{CsrfChecked, SignedIn, SignedInLesson};
 use super::{redirect, Page, PageError, PageResult};
 
 #[derive(Serialize)]
@@ -288,7 +288,8 @@ impl<'a> From<&'a hocvuso_course::Lesson> for LessonLink<'a> {
     }
 }
 
-pub async fn lesson(cx: SignedIn, path: web::Path<(String, String)>) -> PageResult {
+pub async fn lesson(page: SignedInLesson, path: web::Path<(String, String)>) -> PageResult {
+    let SignedInLesson { cx, completed } = page;
     let SignedIn { req, state, user } = cx;
     let (course_id, lesson_id) = path.into_inner();
     let catalog = state.catalog();
@@ -299,11 +300,15 @@ pub async fn lesson(cx: SignedIn, path: web::Path<(String, String)>) -> PageResu
         .position(|l| l.id == lesson_id)
         .ok_or_else(AppError::not_found)?;
     let lesson = &course.lessons[index];
-    let completed = state
-        .store
-        .lesson_completed(user.id, &course.id, &lesson.id)
-        .await
-        .map_err(AppError::from)?;
+    // Read with the session (`SignedInLesson`), unless the session was known before.
+    let completed = match completed {
+        Some(done) => done,
+        None => state
+            .store
+            .lesson_completed(user.id, &course.id, &lesson.id)
+            .await
+            .map_err(AppError::from)?,
+    };
     // The lesson in the learner's language when it is translated, else in Vietnamese.
     let lang = crate::preferences::current().lang;
     let (text, text_lang) = lesson.text(&lang);

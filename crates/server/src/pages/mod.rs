@@ -686,7 +686,7 @@ fn insert_preferences(ctx: &mut tera::Context, state: Option<&AppState>, here: &
 
 /// The languages some content is translated into (besides Vietnamese).
 fn content_languages(state: &AppState) -> Vec<String> {
-    state.catalog().languages()
+    state.catalogs.languages()
 }
 
 /// A lesson's generated narration, from the cache in the data folder. The name carries the

@@ -38,6 +38,43 @@ impl FromRequest for SignedIn {
     }
 }
 
+/// A signed-in person's request for a lesson page (`/courses/{course_id}/lessons/{lesson_id}`):
+/// as `SignedIn`, and whether they completed the lesson, read in the same query as their
+/// session, so the page makes one round trip to the database, not two.
+pub struct SignedInLesson {
+    pub cx: SignedIn,
+    /// None when the session had been read before (the page then asks on its own).
+    pub completed: Option<bool>,
+}
+
+impl FromRequest for SignedInLesson {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let course = req.match_info().get("course_id").unwrap_or_default();
+            let lesson = req.match_info().get("lesson_id").unwrap_or_default();
+            let completion = (!course.is_empty() && !lesson.is_empty()).then_some((course, lesson));
+            let user = crate::auth::session::page_user_reading(&req, completion).await?;
+            let completed = crate::auth::session::Completed::of(&req, user.id, course, lesson);
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::internal_because("page", "no application state"))?;
+            Ok(SignedInLesson {
+                completed,
+                cx: SignedIn {
+                    req: req.clone(),
+                    state,
+                    user,
+                },
+            })
+        })
+    }
+}
+
 #[derive(Deserialize)]
 struct CsrfField {
     #[serde(default)]

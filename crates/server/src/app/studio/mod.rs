@@ -1554,37 +1554,38 @@ pub async fn draft_media(
 pub const NEW_FOR_DAYS: i64 = 14;
 
 /// The courses first published in the last `NEW_FOR_DAYS` days (the learners' catalog marks
-/// them "mới"), from the content repository's history; remembered per head, so a catalog page
-/// reads the history once per publish. A content folder that is not a repository (nothing was
-/// ever published from the studio) has none. Never opens or makes a repository otherwise.
+/// them "mới"), from the content repository's history; remembered with the catalog being served
+/// (`page_cache::LessonCache::new_courses`), which a publish replaces, for up to an hour (a
+/// course stops being new with time), so a catalog page does no git work. A content folder
+/// that is not a repository (nothing was ever published from the studio) has none. Never opens
+/// or makes a repository otherwise.
 pub async fn new_courses(state: &AppState) -> Vec<String> {
-    static SEEN: std::sync::Mutex<Option<(String, i64, Vec<String>)>> = std::sync::Mutex::new(None);
-    let dir = state.settings.content_dir.clone();
+    let catalog = state.catalog();
+    let cache = state.catalogs.lessons(&catalog);
     let now = now_seconds(state);
+    if let Some(list) = cache.new_courses(now) {
+        return list;
+    }
+    let dir = state.settings.content_dir.clone();
     let since = now - NEW_FOR_DAYS * 86_400;
     let found = blocking(move || {
         let Ok(repo) = gix::open(&dir) else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
-        let Some(head) = repo::head(&repo).ok().flatten().map(|h| h.to_string()) else {
-            return Ok(None);
-        };
-        if let Ok(seen) = SEEN.lock() {
-            // The same head within the hour: the same answer.
-            if let Some((h, at, list)) = seen.as_ref() {
-                if *h == head && (now - at).abs() < 3600 {
-                    return Ok(Some(list.clone()));
-                }
-            }
+        if repo::head(&repo).ok().flatten().is_none() {
+            return Ok(Vec::new());
         }
-        let list = repo::added_since(&repo, since).unwrap_or_default();
-        if let Ok(mut seen) = SEEN.lock() {
-            *seen = Some((head, now, list.clone()));
-        }
-        Ok(Some(list))
+        Ok(repo::added_since(&repo, since).unwrap_or_default())
     })
     .await;
-    found.ok().flatten().unwrap_or_default()
+    match found {
+        Ok(list) => {
+            cache.remember_new_courses(now, list.clone());
+            list
+        }
+        // Asked again at the next page.
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Other instances serving the same content folder (a shared volume) pick a publish up by
