@@ -542,29 +542,25 @@ pub(crate) async fn take_back_milestones<C: ConnectionTrait>(
     let mut update =
         learner_status::Entity::update_many().filter(learner_status::Column::UserId.eq(user_id));
     let mut any = citizen;
-    if lost.path && status.path_completed_at.is_some() {
-        update = update
-            .col_expr(
-                learner_status::Column::PathCompletedAt,
-                Expr::value(Option::<OffsetDateTime>::None),
-            )
-            .col_expr(
-                learner_status::Column::PathWeek,
-                Expr::value(Option::<i32>::None),
-            );
-        any = true;
-    }
-    if lost.certified && status.certified_at.is_some() {
-        update = update
-            .col_expr(
-                learner_status::Column::CertifiedAt,
-                Expr::value(Option::<OffsetDateTime>::None),
-            )
-            .col_expr(
-                learner_status::Column::CertifiedWeek,
-                Expr::value(Option::<i32>::None),
-            );
-        any = true;
+    // Each milestone lost is cleared with the week it was counted in.
+    for (clear, at, week) in [
+        (
+            lost.path && status.path_completed_at.is_some(),
+            learner_status::Column::PathCompletedAt,
+            learner_status::Column::PathWeek,
+        ),
+        (
+            lost.certified && status.certified_at.is_some(),
+            learner_status::Column::CertifiedAt,
+            learner_status::Column::CertifiedWeek,
+        ),
+    ] {
+        if clear {
+            update = update
+                .col_expr(at, Expr::value(Option::<OffsetDateTime>::None))
+                .col_expr(week, Expr::value(Option::<i32>::None));
+            any = true;
+        }
     }
     if citizen {
         update = update.col_expr(

@@ -298,16 +298,7 @@ async fn take_back_for(
     existing: &Certificate,
     groups: &[hocvuso_course::Group],
 ) -> Result<()> {
-    let remaining: std::collections::BTreeSet<String> = course_completion::Entity::find()
-        .select_only()
-        .column(course_completion::Column::CourseId)
-        .filter(course_completion::Column::UserId.eq(existing.user_id))
-        .filter(course_completion::Column::RevokedAt.is_null())
-        .into_tuple::<String>()
-        .all(tx)
-        .await?
-        .into_iter()
-        .collect();
+    let remaining = crate::learning::unrevoked_completions(tx, existing.user_id).await?;
     let group_id = learner_status::Entity::find_by_id(existing.user_id)
         .one(tx)
         .await?

@@ -711,6 +711,24 @@ async fn record_in<C: ConnectionTrait>(
     Ok((out, completed))
 }
 
+/// The courses a learner completed whose certificates stand (not revoked): what the milestone
+/// rules count, when a completion may reach one and when a revocation may take one back.
+pub(crate) async fn unrevoked_completions(
+    tx: &DatabaseTransaction,
+    user_id: i64,
+) -> Result<std::collections::BTreeSet<String>> {
+    Ok(course_completion::Entity::find()
+        .select_only()
+        .column(course_completion::Column::CourseId)
+        .filter(course_completion::Column::UserId.eq(user_id))
+        .filter(course_completion::Column::RevokedAt.is_null())
+        .into_tuple::<String>()
+        .all(tx)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Records a course completion when `decide` asks for one and none exists yet.
 pub(crate) async fn complete_course_if<F>(
     tx: &DatabaseTransaction,
@@ -766,16 +784,7 @@ where
     if new.group.is_some() || new.citizen.is_some() {
         // Revoked completions count for nothing: a milestone a revocation took back is not
         // reached again by completing some other course.
-        let completed: std::collections::BTreeSet<String> = course_completion::Entity::find()
-            .select_only()
-            .column(course_completion::Column::CourseId)
-            .filter(course_completion::Column::UserId.eq(user_id))
-            .filter(course_completion::Column::RevokedAt.is_null())
-            .into_tuple::<String>()
-            .all(tx)
-            .await?
-            .into_iter()
-            .collect();
+        let completed = unrevoked_completions(tx, user_id).await?;
         let reached = hocvuso_course::Milestones::reached(
             new.group.as_ref(),
             new.citizen.as_ref(),
