@@ -127,11 +127,13 @@ def ms(v):
     n, u = float(m.group(1)), m.group(2)
     return {"us": n / 1000, "ms": n, "s": n * 1000, "m": n * 60000}[u]
 def find(pattern):
-    m = re.search(pattern, out)
+    m = re.search(pattern, out, re.M)
     return m.group(1) if m else "nan"
 rps = float(find(r"Requests/sec:\s+([\d.]+)"))
-p50 = ms(find(r"50%\s+(\S+)"))
-p99 = ms(find(r"99%\s+(\S+)"))
+# Anchored at the line's start: the thread stats' "+/- Stdev" column ("85.50%", "70.99%") would
+# otherwise match first and read the next word as the latency.
+p50 = ms(find(r"^\s*50%\s+(\S+)"))
+p99 = ms(find(r"^\s*99%\s+(\S+)"))
 bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 errs = re.search(r"Socket errors: (.*)", out)
 total = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
