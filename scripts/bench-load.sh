@@ -19,7 +19,8 @@
 #   SKIP_BUILD=1 to use the binaries as they are.
 #   PERF_DIR=dir: also profile each server with `perf record` (Debian linux-perf) while it
 #   serves the lesson page and the submissions; flat reports (by symbol and by library) go to
-#   dir/<label>-<endpoint>.txt.
+#   dir/<label>-<endpoint>.txt, the recordings to dir/<label>-<endpoint>.data; PERF_CALLGRAPH
+#   ("--call-graph dwarf": callers without frame pointers, from the unwind tables) replaces -g.
 # PostgreSQL: HOCVUSO_BENCH_PG (default postgres://postgres@127.0.0.1:5432/postgres); each run
 # creates its own databases there and drops them.
 set -euo pipefail
@@ -97,18 +98,26 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 anon_kb() { awk '/^RssAnon/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
-# wrk over a request list; appends "label endpoint rps p50 p99 non2xx seconds" to results.
+# The server's CPU time so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wrk over a request list; appends "label endpoint rps p50 p99 non2xx cpu-us-per-request seconds"
+# to results. CPU per request (the server's, not wrk's) is the figure that noise on a shared
+# machine moves least: it does not fall when another process takes a core.
 drive() {
   local label=$1 endpoint=$2 list=$3 once=$4 gzip=$5 port=$6 seconds=${7:-$duration}
   local out recorder=""
   if [ -n "${PERF_DIR:-}" ] && [ "$label" != hello ] && [[ "$endpoint" =~ ^(lesson\ page|quiz\ submissions) ]]; then
     mkdir -p "$PERF_DIR"
-    perf record -q -F 999 -g -p "$server" -o "$tmp/perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
+    perf record -q -F 999 ${PERF_CALLGRAPH:--g} -p "$server" -o "$tmp/perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
     recorder=$!
   fi
+  local ticks_before
+  ticks_before=$(cpu_ticks "$server")
   out=$(BENCH_LIST="$list" BENCH_THREADS="$threads" BENCH_ONCE="$once" BENCH_GZIP="$gzip" \
     wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$root/scripts/bench-load.lua" \
     "http://127.0.0.1:$port" 2>&1)
+  local ticks=$(( $(cpu_ticks "$server") - ticks_before ))
   if [ -n "$recorder" ]; then
     wait "$recorder" || true
     local report="$PERF_DIR/${label}-${endpoint%% *}-${endpoint#* }.txt"
@@ -116,10 +125,12 @@ drive() {
     { echo "## by library"; perf report -i "$tmp/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
       echo "## by symbol"; perf report -i "$tmp/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60
     } >"$report" || true
+    # The recording itself, for `perf report -g caller` or a flame graph.
+    cp "$tmp/perf.data" "${report%.txt}.data" 2>/dev/null || true
   fi
-  python3 - "$label" "$endpoint" "$out" >>"$tmp/results" <<'PY'
+  python3 - "$label" "$endpoint" "$out" "$ticks" "$(getconf CLK_TCK)" >>"$tmp/results" <<'PY'
 import re, sys
-label, endpoint, out = sys.argv[1:4]
+label, endpoint, out, ticks, hz = sys.argv[1:6]
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
     if not m:
@@ -138,7 +149,8 @@ bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 errs = re.search(r"Socket errors: (.*)", out)
 total = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out)
 secs = float(total.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[total.group(3)] if total else float("nan")
-print(label, endpoint, f"{rps:.0f}", f"{p50:.2f}", f"{p99:.2f}", bad.group(1) if bad else 0, f"{secs:.2f}")
+cpu_us = int(ticks) / int(hz) * 1e6 / int(total.group(1)) if total and int(total.group(1)) else float("nan")
+print(label, endpoint, f"{rps:.0f}", f"{p50:.2f}", f"{p99:.2f}", bad.group(1) if bad else 0, f"{cpu_us:.0f}", f"{secs:.2f}")
 if errs:
     print(f"  ({label} {endpoint}: socket errors {errs.group(1)})", file=sys.stderr)
 PY
@@ -271,26 +283,27 @@ labels = [b.split("=", 1)[0] for b in bins.split()]
 rows = defaultdict(list)
 order = []
 for line in open(results):
-    parts = line.rsplit(None, 5)
-    head, rps, p50, p99, bad, secs = parts
+    parts = line.rsplit(None, 6)
+    head, rps, p50, p99, bad, cpu, secs = parts
     label, endpoint = head.split(" ", 1)
     if endpoint not in order: order.append(endpoint)
-    rows[(label, endpoint)].append((float(rps), float(p50), float(p99), int(bad)))
-med = lambda xs: statistics.median(xs)
+    rows[(label, endpoint)].append((float(rps), float(p50), float(p99), int(bad), float(cpu)))
+# The median of what was measured: a round whose output did not parse (nan) is left out.
+med = lambda xs: statistics.median([x for x in xs if x == x] or [float("nan")])
 print()
-print("| endpoint | " + " | ".join(f"{l}: req/s, p50 / p99 ms" for l in labels) + " |")
+print("| endpoint | " + " | ".join(f"{l}: req/s, p50 / p99 ms, server CPU µs per request" for l in labels) + " |")
 print("|---|" + "---|" * len(labels))
 for e in order:
     if e == "actix-web hello":
         r = rows[("hello", e)]
-        print(f"| {e} (ceiling) | " + " | ".join(f"{med([x[0] for x in r]):,.0f}, {med([x[1] for x in r]):.2f} / {med([x[2] for x in r]):.2f}" for _ in labels) + " |")
+        print(f"| {e} (ceiling) | " + " | ".join(f"{med([x[0] for x in r]):,.0f}, {med([x[1] for x in r]):.2f} / {med([x[2] for x in r]):.2f}, {med([x[4] for x in r]):.0f}" for _ in labels) + " |")
         continue
     cells = []
     for l in labels:
         r = rows.get((l, e), [])
         if not r: cells.append("-"); continue
         bad = sum(x[3] for x in r)
-        cells.append(f"{med([x[0] for x in r]):,.0f}, {med([x[1] for x in r]):.2f} / {med([x[2] for x in r]):.2f}" + (f" ({bad} non-2xx)" if bad else ""))
+        cells.append(f"{med([x[0] for x in r]):,.0f}, {med([x[1] for x in r]):.2f} / {med([x[2] for x in r]):.2f}, {med([x[4] for x in r]):.0f}" + (f" ({bad} non-2xx)" if bad else ""))
     print(f"| {e} | " + " | ".join(cells) + " |")
 g = defaultdict(lambda: defaultdict(list))
 used_up = set()
