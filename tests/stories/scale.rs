@@ -199,3 +199,75 @@ async fn learners_share_a_lesson_pages_compressed_text_and_keep_their_own_comple
     }
     Ok(())
 }
+
+/// The page around a lesson's text is made once for everyone who sees it the same way
+/// (`page_cache::Frame`): each learner still gets their own CSRF token, their own menu (the
+/// staff entries for staff, the unread badge for whoever has news) and completion state, and
+/// the compressed page says exactly what the uncompressed one says, the first time and from
+/// the shared frame.
+#[actix_web::test]
+async fn a_shared_lesson_frame_keeps_each_learners_token_menu_and_badge() -> TestResult {
+    let app = TestApp::spawn().await?;
+    let plain_learner = app.learner("khung.mot").await?;
+    let with_news = app.learner("khung.hai").await?;
+    let staff = app.admin("khung.quan.tri").await?;
+    let news_id = app.user_id(&with_news).await?;
+    app.store
+        .notify_graded(news_id, "thu-nghiem", time::OffsetDateTime::now_utc())
+        .await?;
+    let path = "/courses/thu-nghiem/lessons/mat-khau";
+    let page = |token: &str, csrf: &str, encoding: &'static str| {
+        TestRequest::get()
+            .uri(path)
+            .insert_header((
+                header::COOKIE,
+                format!("hvs_session={token}; hvs_csrf={csrf}"),
+            ))
+            .insert_header((header::ACCEPT_ENCODING, encoding))
+    };
+    let mut seen = Vec::new();
+    for (who, token) in [
+        ("learner", &plain_learner),
+        ("news", &with_news),
+        ("staff", &staff),
+        ("learner again", &plain_learner),
+    ] {
+        // Each request its own token (a second browser of the same learner, say).
+        let csrf = format!("{:064x}", seen.len() + 1);
+        let plain = app.send(page(token, &csrf, "identity")).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        let plain = plain.text();
+        assert!(
+            plain.contains(&format!("value=\"{csrf}\"")),
+            "{who}: {plain}"
+        );
+        for _ in 0..2 {
+            let r = app.send(page(token, &csrf, "gzip")).await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert_eq!(gunzip(&r.body)?, plain, "{who}: from the frame");
+        }
+        seen.push((who, plain));
+    }
+    let has = |who: &str, what: &str| seen.iter().any(|(w, p)| *w == who && p.contains(what));
+    assert!(has("news", "data-unread=\"1\""));
+    assert!(!has("learner", "data-unread="));
+    assert!(has("staff", "href=\"/admin\""));
+    assert!(!has("learner", "href=\"/admin\""));
+    assert!(!has("news", "href=\"/admin\""));
+
+    // Completing the lesson changes the learner's page, not the others'.
+    let r = app
+        .post(
+            "/api/v1/courses/thu-nghiem/lessons/mat-khau/complete",
+            Some(&plain_learner),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csrf = format!("{:064x}", 99);
+    let done = gunzip(&app.send(page(&plain_learner, &csrf, "gzip")).await.body)?;
+    assert!(!done.contains("/lessons/mat-khau/complete\""), "{done}");
+    let other = gunzip(&app.send(page(&with_news, &csrf, "gzip")).await.body)?;
+    assert!(other.contains("/lessons/mat-khau/complete\""), "{other}");
+    Ok(())
+}

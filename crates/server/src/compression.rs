@@ -118,6 +118,60 @@ pub fn gzip_around(before: &[u8], middle: &Piece, after: &[u8]) -> Option<Vec<u8
     Some(out)
 }
 
+/// One part of a gzip body put together from parts (`gzip_parts`).
+pub enum Part<'a> {
+    /// Compressed before, copied as it is.
+    Compressed(&'a Piece),
+    /// A few bytes sent as they are, in stored deflate blocks: for a CSRF token, cheaper than
+    /// starting a compressor and only five bytes larger.
+    Stored(&'a [u8]),
+}
+
+/// The largest stored deflate block (its length is 16 bits).
+const STORED_MAX: usize = 0xffff;
+
+/// The gzip member of `parts` one after the other, compressing nothing now: every part was
+/// compressed before (and ends byte-aligned, not final) or is stored. Browsers see one ordinary
+/// gzip stream.
+pub fn gzip_parts(parts: &[Part<'_>]) -> Vec<u8> {
+    let size: usize = parts
+        .iter()
+        .map(|p| match p {
+            Part::Compressed(piece) => piece.deflate.len(),
+            Part::Stored(bytes) => bytes.len() + 5 * (bytes.len() / STORED_MAX + 1),
+        })
+        .sum();
+    let mut out = Vec::with_capacity(GZIP_HEADER.len() + size + 5 + 8);
+    out.extend_from_slice(&GZIP_HEADER);
+    let mut crc = flate2::Crc::new();
+    for part in parts {
+        match part {
+            Part::Compressed(piece) => {
+                out.extend_from_slice(&piece.deflate);
+                crc.combine(&piece.crc);
+            }
+            Part::Stored(bytes) => {
+                for block in bytes.chunks(STORED_MAX) {
+                    // BFINAL 0, BTYPE 00 (stored), then LEN and its complement (RFC 1951, 3.2.4).
+                    let len = u16::try_from(block.len()).unwrap_or(u16::MAX);
+                    out.push(0);
+                    out.extend_from_slice(&len.to_le_bytes());
+                    out.extend_from_slice(&(!len).to_le_bytes());
+                    out.extend_from_slice(block);
+                }
+                let mut part_crc = flate2::Crc::new();
+                part_crc.update(bytes);
+                crc.combine(&part_crc);
+            }
+        }
+    }
+    // The final block: stored and empty.
+    out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.amount().to_le_bytes());
+    out
+}
+
 /// Appends `bytes` as raw deflate to `out`: ending with the final block when `last`, else with
 /// a sync flush (byte-aligned, not final). The compressor's state is kept per thread and reset
 /// between uses, so a response does not allocate one (about 300 KB at every level).
@@ -185,6 +239,38 @@ mod tests {
             let mut reader = flate2::bufread::GzDecoder::new(&gz[..]);
             reader.read_to_string(&mut back)?;
             assert_eq!(back, format!("{b}{middle}{a}"));
+            assert!(
+                reader.into_inner().is_empty(),
+                "bytes after the gzip member"
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn parts_compressed_before_and_stored_parts_make_one_gzip_stream() -> std::io::Result<()> {
+        let frame = "<!doctype html><nav>Khóa học · Tiến độ</nav><form>".repeat(30);
+        let body = "<p>Không chia sẻ mã OTP với bất kỳ ai.</p>".repeat(200);
+        let frame = super::Piece::new(frame.as_bytes()).ok_or(std::io::ErrorKind::Other)?;
+        let body_piece = super::Piece::new(body.as_bytes()).ok_or(std::io::ErrorKind::Other)?;
+        let token = "0123456789abcdef".repeat(4);
+        // A stored part longer than one stored block, and an empty one.
+        let long = "x".repeat(super::STORED_MAX + 10);
+        for stored in [token.as_str(), "", long.as_str()] {
+            let gz = super::gzip_parts(&[
+                super::Part::Compressed(&frame),
+                super::Part::Stored(stored.as_bytes()),
+                super::Part::Compressed(&body_piece),
+                super::Part::Stored(stored.as_bytes()),
+            ]);
+            let mut back = Vec::new();
+            let mut reader = flate2::bufread::GzDecoder::new(&gz[..]);
+            reader.read_to_end(&mut back)?;
+            let frame_text = "<!doctype html><nav>Khóa học · Tiến độ</nav><form>".repeat(30);
+            assert_eq!(
+                String::from_utf8_lossy(&back),
+                format!("{frame_text}{stored}{body}{stored}")
+            );
             assert!(
                 reader.into_inner().is_empty(),
                 "bytes after the gzip member"

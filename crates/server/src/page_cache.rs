@@ -9,6 +9,13 @@
 //! the content is translated into (the language switch), and the catalog page's "mới" courses
 //! (read from the content repository's history, held for up to an hour).
 //!
+//! The page around the text is kept too, as a `Frame`: for everyone whose requests have the same
+//! shape (`pages::frame_shape`: the address, the roles the menu shows, the unread count, the
+//! reading preferences) and the same lesson state (narration available, lesson completed), the
+//! page is the same but for the CSRF token. It is rendered once with a mark in the token's place
+//! and compressed in parts; a request copies the parts and the token (stored, uncompressed) into
+//! one gzip stream (`compression::gzip_parts`), with no template and no compressor run.
+//!
 //! One cache belongs to one catalog (`state::CatalogHandle`): a publish replaces both at once,
 //! so nothing cached outlives the content it was made from. Nothing in it is personal, so it
 //! holds no state another instance would need. It is bounded: at most `MAX_ENTRIES` lessons ×
@@ -22,20 +29,33 @@ use std::sync::{Arc, RwLock};
 use hocvuso_course::{Course, Lesson};
 use serde::Serialize;
 
-use crate::compression::Piece;
+use actix_web::http::StatusCode;
+use actix_web::HttpRequest;
+
+use crate::compression::{Part, Piece};
 use crate::narration::Narration;
 use crate::pages::{Page, PageResult};
+use crate::state::AppState;
 
 /// The most lesson bodies (and narration names) one catalog's cache keeps.
 pub const MAX_ENTRIES: usize = 4096;
+
+/// The most frames one catalog's cache keeps: a frame is about 1.5 KB compressed (the text is
+/// shared), so at most about 6 MB; past the bound, pages are made per request as before.
+pub const MAX_FRAMES: usize = 4096;
 
 /// Where the cached lesson text goes in the rendered page: a comment the template's escaping
 /// cannot produce, since only the body itself is inserted unescaped.
 pub const BODY_MARK: &str = "<!--hvs:lesson-body-->";
 
+/// Where the CSRF token goes in a frame: private-use characters, which the template's escaping
+/// leaves alone and no interface text holds.
+pub const CSRF_MARK: &str = "\u{E000}hvs:csrf\u{E000}";
+
 #[derive(Default)]
 pub struct LessonCache {
     bodies: RwLock<HashMap<String, Arc<Piece>>>,
+    frames: RwLock<HashMap<String, Arc<Frame>>>,
     narration: RwLock<HashMap<String, Arc<str>>>,
     /// The catalog page's "mới" courses (`app::studio::new_courses`), and when (clock seconds)
     /// they were read from the content repository's history.
@@ -67,12 +87,95 @@ fn get<V: Clone>(map: &RwLock<HashMap<String, V>>, key: &str) -> Option<V> {
 }
 
 fn put<V>(map: &RwLock<HashMap<String, V>>, key: String, value: V) {
+    put_bounded(map, key, value, MAX_ENTRIES);
+}
+
+fn put_bounded<V>(map: &RwLock<HashMap<String, V>>, key: String, value: V, bound: usize) {
     let mut map = map
         .write()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if map.len() < MAX_ENTRIES {
+    if map.len() < bound {
         map.insert(key, value);
     }
+}
+
+/// A lesson page as everyone of one shape sees it (see the module's comment): the parts
+/// before and after the lesson's text, compressed at the best level once, with the places
+/// of the CSRF token between them.
+pub struct Frame {
+    parts: Vec<Slot>,
+}
+
+enum Slot {
+    Static(Piece),
+    Csrf,
+    Body(Arc<Piece>),
+}
+
+impl Frame {
+    /// `page` rendered with `BODY_MARK` (once) and `CSRF_MARK` in their places; None when the
+    /// body's mark is not there once or the encoder fails.
+    fn new(page: &str, body: Arc<Piece>) -> Option<Self> {
+        let (before, after) = page.split_once(BODY_MARK)?;
+        if after.contains(BODY_MARK) {
+            return None;
+        }
+        let mut parts = Vec::new();
+        push_around_csrf(&mut parts, before)?;
+        parts.push(Slot::Body(body));
+        push_around_csrf(&mut parts, after)?;
+        Some(Self { parts })
+    }
+
+    /// The whole page as one gzip stream, with `csrf` in the token's places.
+    pub fn gzip(&self, csrf: &str) -> Vec<u8> {
+        let parts: Vec<Part<'_>> = self
+            .parts
+            .iter()
+            .map(|slot| match slot {
+                Slot::Static(piece) => Part::Compressed(piece),
+                Slot::Body(piece) => Part::Compressed(piece),
+                Slot::Csrf => Part::Stored(csrf.as_bytes()),
+            })
+            .collect();
+        crate::compression::gzip_parts(&parts)
+    }
+}
+
+fn push_around_csrf(parts: &mut Vec<Slot>, text: &str) -> Option<()> {
+    for (i, segment) in text.split(CSRF_MARK).enumerate() {
+        if i > 0 {
+            parts.push(Slot::Csrf);
+        }
+        if !segment.is_empty() {
+            parts.push(Slot::Static(Piece::new(segment.as_bytes())?));
+        }
+    }
+    Some(())
+}
+
+/// The key of a lesson page's frame: the request's shape (`pages::frame_shape`, which holds the
+/// address and so the course and lesson), the language of the text shown, the narration's
+/// address if there is one, and whether the learner completed the lesson.
+pub fn frame_key(shape: &str, text_lang: &str, audio: Option<&str>, completed: bool) -> String {
+    format!(
+        "{shape}\0{text_lang}\0{}\0{}",
+        audio.unwrap_or(""),
+        u8::from(completed)
+    )
+}
+
+/// Answers with `frame` and this request's CSRF token.
+pub fn send_frame(req: &HttpRequest, state: &AppState, frame: &Frame) -> PageResult {
+    let (token, cookie) = crate::auth::csrf::token(req, state.settings.secure_cookies);
+    Ok(crate::pages::respond(
+        req,
+        state,
+        StatusCode::OK,
+        frame.gzip(&token),
+        cookie,
+        true,
+    ))
 }
 
 impl LessonCache {
@@ -110,6 +213,11 @@ impl LessonCache {
         } else {
             Narration::Unavailable
         }
+    }
+
+    /// The frame kept under `key` (`frame_key`), if one is.
+    pub fn frame(&self, key: &str) -> Option<Arc<Frame>> {
+        get(&self.frames, key)
     }
 
     /// The catalog's content languages, as `make` gives them the first time.
@@ -166,11 +274,13 @@ impl<'a> From<&'a Lesson> for LessonHead<'a> {
 
 /// Renders `lesson.html` with the lesson body `make` gives (learner-independent: the same for
 /// the course, lesson and language `text_lang`). A client that accepts gzip gets the body as
-/// compressed once, with only the page around it compressed now; others get the page rendered
-/// whole.
+/// compressed once; with a `frame` key (`frame_key`), the page around it is rendered as a frame
+/// and kept for the next request of the same key, else it is compressed now. Others get the
+/// page rendered whole.
 pub fn render_lesson(
     page: Page<'_>,
     cache: &LessonCache,
+    frame: Option<String>,
     course: &str,
     lesson: &str,
     text_lang: &str,
@@ -193,6 +303,16 @@ pub fn render_lesson(
             piece
         }
     };
-    page.with("body", BODY_MARK)
-        .render_around("lesson.html", BODY_MARK, &piece)
+    let page = page.with("body", BODY_MARK);
+    if let Some(key) = frame {
+        let made = page
+            .render_frame("lesson.html", CSRF_MARK)?
+            .and_then(|rendered| Frame::new(&rendered, Arc::clone(&piece)));
+        if let Some(made) = made {
+            let made = Arc::new(made);
+            put_bounded(&cache.frames, key, Arc::clone(&made), MAX_FRAMES);
+            return send_frame(page.request(), page.state(), &made);
+        }
+    }
+    page.render_around("lesson.html", BODY_MARK, &piece)
 }

@@ -321,6 +321,14 @@ pub async fn lesson(page: SignedInLesson, path: web::Path<(String, String)>) -> 
         }
         crate::narration::Narration::Unavailable => None,
     };
+    // Everyone who sees this page the same way gets the same frame, made once.
+    let frame = crate::compression::accepts_gzip(&req)
+        .then(|| super::frame_shape(&req, &user))
+        .flatten()
+        .map(|shape| crate::page_cache::frame_key(&shape, text_lang, audio.as_deref(), completed));
+    if let Some(made) = frame.as_deref().and_then(|key| cache.frame(key)) {
+        return crate::page_cache::send_frame(&req, &state, &made);
+    }
     // A video with its captions and poster, all from the course's media folder.
     let video = text.video.as_ref().map(|v| {
         serde_json::json!({
@@ -347,9 +355,15 @@ pub async fn lesson(page: SignedInLesson, path: web::Path<(String, String)>) -> 
                 .map(|i| LessonLink::from(&course.lessons[i])),
         )
         .with("next", &course.lessons.get(index + 1).map(LessonLink::from));
-    crate::page_cache::render_lesson(page, &cache, &course.id, &lesson.id, text_lang, || {
-        scrolling_tables(&text.html)
-    })
+    crate::page_cache::render_lesson(
+        page,
+        &cache,
+        frame,
+        &course.id,
+        &lesson.id,
+        text_lang,
+        || scrolling_tables(&text.html),
+    )
 }
 
 /// A lesson's tables each scroll inside their own box (a focusable, labelled region), so at

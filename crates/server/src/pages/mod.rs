@@ -390,6 +390,42 @@ fn me_view(req: &HttpRequest, u: &User) -> MeView {
     }
 }
 
+/// What a page's frame (`base.html`, `nav.html`) shows of the signed-in user, their reading
+/// preferences and the page's address, as a key: two requests of the same shape get the same
+/// frame but for the CSRF token (`page_cache::Frame`). None where the frame is better made
+/// whole: an address with a query string (the language switch repeats it, and anyone can make
+/// new ones) or an unread count above nine (one frame per count would multiply the frames for
+/// a few people).
+pub fn frame_shape(req: &HttpRequest, user: &User) -> Option<String> {
+    if !req.query_string().is_empty() {
+        return None;
+    }
+    let me = me_view(req, user);
+    if me.unread > 9 {
+        return None;
+    }
+    let prefs = crate::preferences::current();
+    let bit = u8::from;
+    Some(format!(
+        "{}\0{}{}{}{}{}{}\0{}{}{}{}",
+        req.path(),
+        bit(me.is_admin),
+        bit(me.is_instructor),
+        bit(me.is_manager),
+        bit(me.is_mentor),
+        bit(me.can_organise),
+        me.unread,
+        prefs.text_size,
+        bit(prefs.high_contrast),
+        bit(prefs.wide_spacing),
+        prefs.lang,
+    ))
+}
+
+/// Put in place of the signed-in user's name when a frame is rendered to be shared: a frame
+/// that shows it is not shared (`Page::render_frame`).
+const NAME_MARK: &str = "\u{E000}hvs:name\u{E000}";
+
 /// The unread count the session extractor looked up for this request's signed-in user.
 fn unread_of(req: &HttpRequest, user_id: i64) -> u64 {
     use actix_web::HttpMessage;
@@ -446,9 +482,39 @@ impl<'a> Page<'a> {
         self.respond(body, cookie, false)
     }
 
+    /// Renders `template` as a frame to share between everyone whose requests have this one's
+    /// `frame_shape`: `csrf_mark` in place of the CSRF token, and a mark in place of the user's
+    /// name, which must not appear (nothing personal beyond the token may be shared). None when
+    /// it does: the page is then made whole for each request.
+    pub fn render_frame(
+        &self,
+        template: &str,
+        csrf_mark: &str,
+    ) -> Result<Option<String>, PageError> {
+        let mut ctx = self.ctx.clone();
+        ctx.insert("csrf", csrf_mark);
+        if let Some(mut me) = ctx.get("me").cloned().filter(|me| me.is_object()) {
+            me["display_name"] = serde_json::Value::from(NAME_MARK);
+            ctx.insert("me", &me);
+        }
+        let page = views::global().render(template, &ctx)?;
+        if page.contains(NAME_MARK) {
+            tracing::warn!(
+                template,
+                "the page's frame shows the user's name: not shared"
+            );
+            return Ok(None);
+        }
+        Ok(Some(page))
+    }
+
     /// The request the page answers.
-    pub fn request(&self) -> &HttpRequest {
+    pub fn request(&self) -> &'a HttpRequest {
         self.req
+    }
+
+    pub fn state(&self) -> &'a AppState {
+        self.state
     }
 
     /// Renders `template`, whose output holds `mark` once, and answers gzip-compressed with
@@ -481,22 +547,42 @@ impl<'a> Page<'a> {
         cookie: Option<actix_web::cookie::Cookie<'static>>,
         gzip: bool,
     ) -> PageResult {
-        let mut resp = HttpResponse::build(self.status);
-        if gzip {
-            resp.insert_header((header::CONTENT_ENCODING, "gzip"))
-                .insert_header((header::VARY, "accept-encoding"));
-        }
-        resp.content_type("text/html; charset=utf-8")
-            // Pages show personal progress: never stored by shared caches.
-            .insert_header((header::CACHE_CONTROL, "private, no-cache"));
-        if let Some(c) = cookie {
-            resp.cookie(c);
-        }
-        if let Some(c) = refreshed_session(self.req, self.state) {
-            resp.cookie(c);
-        }
-        Ok(resp.body(body))
+        Ok(respond(
+            self.req,
+            self.state,
+            self.status,
+            body,
+            cookie,
+            gzip,
+        ))
     }
+}
+
+/// A page's response: its headers (private, never stored by shared caches), the CSRF cookie
+/// when the token is new, the session cookie when it is due to be renewed.
+pub fn respond(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    body: impl actix_web::body::MessageBody + 'static,
+    cookie: Option<actix_web::cookie::Cookie<'static>>,
+    gzip: bool,
+) -> HttpResponse {
+    let mut resp = HttpResponse::build(status);
+    if gzip {
+        resp.insert_header((header::CONTENT_ENCODING, "gzip"))
+            .insert_header((header::VARY, "accept-encoding"));
+    }
+    resp.content_type("text/html; charset=utf-8")
+        // Pages show personal progress: never stored by shared caches.
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    if let Some(c) = cookie {
+        resp.cookie(c);
+    }
+    if let Some(c) = refreshed_session(req, state) {
+        resp.cookie(c);
+    }
+    resp.body(body)
 }
 
 /// Re-issues the session cookie once half its life has passed, so an active learner is not
