@@ -199,3 +199,62 @@ async fn learners_share_a_lesson_pages_compressed_text_and_keep_their_own_comple
     }
     Ok(())
 }
+
+/// On an SQLite file every writer of the process takes its turn (`Store::begin_write` for a
+/// transaction, `Store::turn` for a single statement): submissions that complete a course,
+/// lesson completions, weekly goals and new attempts sent at once all succeed. Without the
+/// turn, a transaction that has read before another connection commits cannot take SQLite's
+/// write lock ("database is locked" at once, whatever the busy timeout).
+#[actix_web::test]
+async fn writers_of_every_kind_sent_at_once_all_succeed() -> TestResult {
+    use actix_web::http::Method;
+    use serde_json::json;
+    type Pending<'a> =
+        std::pin::Pin<Box<dyn std::future::Future<Output = hocvuso_stories::Reply> + 'a>>;
+    let app = TestApp::spawn_on_disk().await?;
+    let mut ready = Vec::new();
+    for i in 0..6 {
+        ready.push(crate::credentials::ready_to_submit(&app, &format!("hv.cung.luc{i}")).await?);
+    }
+    let app = &app;
+    let mut writes: Vec<Pending<'_>> = Vec::new();
+    for (token, id, key) in &ready {
+        writes.push(Box::pin(app.post(
+            &format!("/api/v1/attempts/{id}/submit"),
+            Some(token),
+            json!({"answers": key}),
+        )));
+        writes.push(Box::pin(app.api(
+            Method::PUT,
+            "/api/v1/me/goal",
+            Some(token),
+            Some(json!({"kind": "lessons", "target": 3})),
+        )));
+        writes.push(Box::pin(app.post(
+            "/api/v1/courses/on-tap/quizzes/luyen-tap/attempts",
+            Some(token),
+            json!({}),
+        )));
+        writes.push(Box::pin(app.post(
+            "/api/v1/courses/thu-nghiem/lessons/mat-khau/complete",
+            Some(token),
+            json!({}),
+        )));
+    }
+    let replies = crate::credentials::futures_join_all(writes.into_iter()).await;
+    for r in &replies {
+        assert!(r.status.is_success(), "{}: {}", r.status, r.text());
+    }
+    for (token, _, _) in &ready {
+        let mine = app.get("/api/v1/me/certificates", Some(token)).await;
+        assert_eq!(mine.status, StatusCode::OK, "{}", mine.text());
+        let earned = mine.json();
+        let earned = earned.as_array().ok_or("a list")?;
+        assert!(
+            earned.iter().any(|c| c["course_id"] == "thu-nghiem"),
+            "{}",
+            mine.text()
+        );
+    }
+    Ok(())
+}
