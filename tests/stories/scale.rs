@@ -217,10 +217,14 @@ async fn writers_of_every_kind_sent_at_once_all_succeed() -> TestResult {
         ready.push(crate::credentials::ready_to_submit(&app, &format!("hv.cung.luc{i}")).await?);
     }
     let app = &app;
+    let submits: Vec<String> = ready
+        .iter()
+        .map(|(_, id, _)| format!("/api/v1/attempts/{id}/submit"))
+        .collect();
     let mut writes: Vec<Pending<'_>> = Vec::new();
-    for (token, id, key) in &ready {
+    for ((token, _, key), submit) in ready.iter().zip(&submits) {
         writes.push(Box::pin(app.post(
-            &format!("/api/v1/attempts/{id}/submit"),
+            submit,
             Some(token),
             json!({"answers": key}),
         )));
