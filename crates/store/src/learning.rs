@@ -271,7 +271,36 @@ impl Store {
             }
         }
         let tx = self.begin_write().await?;
-        let recorded = record_in_tx(&tx, user_id, course_id, at, evidence, decide).await;
+        let recorded: Result<Recorded> = async {
+            Ok(match evidence {
+                Evidence::Lesson {
+                    lesson_id,
+                    content_version,
+                } => {
+                    record_lesson(&tx, user_id, course_id, &lesson_id, &content_version, at)
+                        .await?;
+                    Recorded {
+                        completion: complete_course_if(&tx, user_id, course_id, at, decide).await?,
+                        path_certificate: None,
+                    }
+                }
+                Evidence::Graded(grading) => {
+                    finish_grading(&tx, user_id, course_id, at, grading, decide).await?
+                }
+                Evidence::TaskAnswer(answer) => {
+                    let passed = crate::practice::record_task_answer(&tx, &answer, at).await?;
+                    Recorded {
+                        completion: if passed {
+                            complete_course_if(&tx, user_id, course_id, at, decide).await?
+                        } else {
+                            None
+                        },
+                        path_certificate: None,
+                    }
+                }
+            })
+        }
+        .await;
         match recorded {
             Ok(recorded) => {
                 tx.commit().await?;
@@ -794,44 +823,4 @@ where
     )
     .await?;
     Ok(Some(completion))
-}
-
-/// What `record_evidence` writes inside its transaction.
-async fn record_in_tx<F>(
-    tx: &WriteTx,
-    user_id: i64,
-    course_id: &str,
-    at: OffsetDateTime,
-    evidence: Evidence,
-    decide: F,
-) -> Result<Recorded>
-where
-    F: FnOnce(&LearnerRecord) -> Result<Option<NewCompletion>>,
-{
-    Ok(match evidence {
-        Evidence::Lesson {
-            lesson_id,
-            content_version,
-        } => {
-            record_lesson(tx, user_id, course_id, &lesson_id, &content_version, at).await?;
-            Recorded {
-                completion: complete_course_if(tx, user_id, course_id, at, decide).await?,
-                path_certificate: None,
-            }
-        }
-        Evidence::Graded(grading) => {
-            finish_grading(tx, user_id, course_id, at, grading, decide).await?
-        }
-        Evidence::TaskAnswer(answer) => {
-            let passed = crate::practice::record_task_answer(tx, &answer, at).await?;
-            Recorded {
-                completion: if passed {
-                    complete_course_if(tx, user_id, course_id, at, decide).await?
-                } else {
-                    None
-                },
-                path_certificate: None,
-            }
-        }
-    })
 }
