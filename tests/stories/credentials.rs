@@ -366,7 +366,7 @@ async fn the_verify_page_shows_more_only_when_the_learner_chose_to() -> TestResu
 
 /// Registers a learner, completes the fixture course's lessons and opens the quiz; returns the
 /// token, the attempt id and its full-marks answers.
-async fn ready_to_submit(
+pub(crate) async fn ready_to_submit(
     app: &TestApp,
     username: &str,
 ) -> Result<(String, String, Value), hocvuso_stories::Error> {

@@ -271,3 +271,66 @@ async fn a_shared_lesson_frame_keeps_each_learners_token_menu_and_badge() -> Tes
     assert!(other.contains("/lessons/mat-khau/complete\""), "{other}");
     Ok(())
 }
+
+/// On an SQLite file every writer of the process takes its turn (`Store::begin_write` for a
+/// transaction, `Store::turn` for a single statement): submissions that complete a course,
+/// lesson completions, weekly goals and new attempts sent at once all succeed. Without the
+/// turn, a transaction that has read before another connection commits cannot take SQLite's
+/// write lock ("database is locked" at once, whatever the busy timeout).
+#[actix_web::test]
+async fn writers_of_every_kind_sent_at_once_all_succeed() -> TestResult {
+    use actix_web::http::Method;
+    use serde_json::json;
+    type Pending<'a> =
+        std::pin::Pin<Box<dyn std::future::Future<Output = hocvuso_stories::Reply> + 'a>>;
+    let app = TestApp::spawn_on_disk().await?;
+    let mut ready = Vec::new();
+    for i in 0..6 {
+        ready.push(crate::credentials::ready_to_submit(&app, &format!("hv.cung.luc{i}")).await?);
+    }
+    let app = &app;
+    let submits: Vec<String> = ready
+        .iter()
+        .map(|(_, id, _)| format!("/api/v1/attempts/{id}/submit"))
+        .collect();
+    let mut writes: Vec<Pending<'_>> = Vec::new();
+    for ((token, _, key), submit) in ready.iter().zip(&submits) {
+        writes.push(Box::pin(app.post(
+            submit,
+            Some(token),
+            json!({"answers": key}),
+        )));
+        writes.push(Box::pin(app.api(
+            Method::PUT,
+            "/api/v1/me/goal",
+            Some(token),
+            Some(json!({"kind": "lessons", "target": 3})),
+        )));
+        writes.push(Box::pin(app.post(
+            "/api/v1/courses/on-tap/quizzes/luyen-tap/attempts",
+            Some(token),
+            json!({}),
+        )));
+        writes.push(Box::pin(app.post(
+            "/api/v1/courses/thu-nghiem/lessons/mat-khau/complete",
+            Some(token),
+            json!({}),
+        )));
+    }
+    let replies = crate::credentials::futures_join_all(writes.into_iter()).await;
+    for r in &replies {
+        assert!(r.status.is_success(), "{}: {}", r.status, r.text());
+    }
+    for (token, _, _) in &ready {
+        let mine = app.get("/api/v1/me/certificates", Some(token)).await;
+        assert_eq!(mine.status, StatusCode::OK, "{}", mine.text());
+        let earned = mine.json();
+        let earned = earned.as_array().ok_or("a list")?;
+        assert!(
+            earned.iter().any(|c| c["course_id"] == "thu-nghiem"),
+            "{}",
+            mine.text()
+        );
+    }
+    Ok(())
+}

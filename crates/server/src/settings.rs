@@ -17,6 +17,9 @@ use serde::Deserialize;
 pub struct Settings {
     pub bind: String,
     pub database_url: String,
+    /// The most database connections this process opens (`HOCVUSO_DATABASE_POOL`); none:
+    /// sqlx's default (10). A SQLite file still has one writer at a time whatever the pool.
+    pub database_pool: Option<u32>,
     pub content_dir: PathBuf,
     pub data_dir: PathBuf,
     /// Public base URL, used in verification links and QR codes.
@@ -76,6 +79,7 @@ impl Default for Settings {
         Self {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://data/hocvuso.db?mode=rwc".into(),
+            database_pool: None,
             content_dir: PathBuf::from("content"),
             data_dir: PathBuf::from("data"),
             public_url: "http://127.0.0.1:8080".into(),
@@ -106,6 +110,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("bind", &self.bind)
             .field("database_url", &db)
+            .field("database_pool", &self.database_pool)
             .field("content_dir", &self.content_dir)
             .field("data_dir", &self.data_dir)
             .field("public_url", &self.public_url)
@@ -134,8 +139,9 @@ impl std::fmt::Debug for Settings {
 /// Every key an operator may set: in the file as written here, as a variable `HOCVUSO_` and
 /// the key in capitals (`bind` is `HOCVUSO_BIND`), as a flag `--` and the key with dashes
 /// where the command has one.
-pub const KEYS: [&str; 20] = [
+pub const KEYS: [&str; 21] = [
     "database_url",
+    "database_pool",
     "data_dir",
     "content_dir",
     "bind",
@@ -323,6 +329,10 @@ impl Layers {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings {
             database_url: self.text("database_url").unwrap_or(d.database_url),
+            database_pool: match self.number::<u32>("database_pool")? {
+                Some(0) => return Err("HOCVUSO_DATABASE_POOL must be at least 1".into()),
+                n => n,
+            },
             data_dir: self.text("data_dir").map_or(d.data_dir, PathBuf::from),
             content_dir: self
                 .text("content_dir")

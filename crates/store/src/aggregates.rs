@@ -17,7 +17,6 @@ use std::collections::{BTreeSet, HashMap};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Statement,
-    TransactionTrait,
 };
 use time::{Date, OffsetDateTime};
 
@@ -610,7 +609,7 @@ impl Store {
     /// Recomputes every dashboard counter from the base tables, in one transaction. Used after
     /// bulk loads (`hocvuso dev seed`, imports of old data) and by `hocvuso dashboard rebuild`.
     pub async fn rebuild_aggregates(&self) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let parents = parents(&tx).await?;
         let mut closure: HashMap<i64, Vec<i64>> = HashMap::new();
         for &u in parents.keys() {
@@ -888,6 +887,7 @@ impl Store {
                 any = true;
             }
             if any {
+                let _turn = self.turn().await;
                 update.exec(&self.db).await?;
                 changed += 1;
             }

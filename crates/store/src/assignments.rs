@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use time::OffsetDateTime;
 
@@ -98,7 +98,7 @@ impl Store {
         unit_ids: &[i64],
         at: OffsetDateTime,
     ) -> Result<(Assignment, Vec<i64>)> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let a = assignment::ActiveModel {
             course_id: Set(new.course_id),
             unit_id: Set(new.unit_id),
@@ -175,7 +175,7 @@ impl Store {
 
     /// Sends a reminder about an assignment to some people, in one transaction.
     pub async fn remind(&self, a: &Assignment, user_ids: &[i64], at: OffsetDateTime) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         notify_in(&tx, user_ids, "reminder", a, at).await?;
         tx.commit().await?;
         Ok(())
@@ -199,6 +199,7 @@ impl Store {
         course_id: &str,
         at: OffsetDateTime,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         notification::ActiveModel {
             user_id: Set(user_id),
             kind: Set("graded".to_owned()),
@@ -223,6 +224,7 @@ impl Store {
     }
 
     pub async fn mark_notifications_read(&self, user_id: i64, at: OffsetDateTime) -> Result<()> {
+        let _turn = self.turn().await;
         notification::Entity::update_many()
             .col_expr(notification::Column::ReadAt, Expr::value(at))
             .filter(notification::Column::UserId.eq(user_id))

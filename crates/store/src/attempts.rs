@@ -7,14 +7,14 @@
 
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbBackend, EntityName, EntityTrait, IdenStatic, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
-    TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityName,
+    EntityTrait, IdenStatic, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select, Statement,
 };
 use time::OffsetDateTime;
 
 use crate::entity::{attempt_step, quiz_attempt, task_attempt, task_step};
+use crate::turn::WriteTx;
 use crate::{Result, Store, StoreError, STATE_IN_PROGRESS};
 
 /// The columns both attempt tables have (`Activity`: the quiz or the task attempted).
@@ -180,7 +180,7 @@ impl Store {
 /// Starts an attempt: its row and its `start` step, together. One open attempt per learner and
 /// activity: losing that race is `Conflict("open_attempt")`.
 pub(crate) async fn start<T: AttemptTable, A>(
-    db: &DatabaseConnection,
+    store: &crate::Store,
     row: A,
     id: &str,
     at: OffsetDateTime,
@@ -191,7 +191,7 @@ where
     <T::Steps as EntityTrait>::Model: Send + Sync + IntoActiveModel<StepModel<T>>,
     StepModel<T>: ActiveModelTrait<Entity = T::Steps> + ActiveModelBehavior + Send,
 {
-    let tx = db.begin().await?;
+    let tx = store.begin_write().await?;
     let model = row
         .insert(&tx)
         .await
@@ -239,7 +239,7 @@ fn step_row<S: StepTable>(
 }
 
 /// Fails with `AlreadySubmitted` unless the attempt is still in progress.
-pub(crate) async fn ensure_open<T: AttemptTable>(tx: &DatabaseTransaction, id: &str) -> Result<()>
+pub(crate) async fn ensure_open<T: AttemptTable>(tx: &WriteTx, id: &str) -> Result<()>
 where
     T::Model: Send + Sync,
 {
@@ -365,10 +365,7 @@ where
 }
 
 /// The number the attempt's next step takes (its steps so far).
-pub(crate) async fn next_seq<S: StepTable>(
-    tx: &DatabaseTransaction,
-    attempt_id: &str,
-) -> Result<i32>
+pub(crate) async fn next_seq<S: StepTable>(tx: &WriteTx, attempt_id: &str) -> Result<i32>
 where
     S::Model: Send + Sync,
 {
@@ -380,7 +377,7 @@ where
 
 /// Appends step `seq`; another request that took that number first is `Conflict("step")`.
 pub(crate) async fn append_step<S: StepTable>(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     attempt_id: &str,
     seq: i32,
     kind: &str,

@@ -4,7 +4,7 @@
 //! `Store::rebuild_aggregates`.
 
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 use crate::{Result, Store, StoreError};
 
@@ -24,7 +24,7 @@ impl Store {
             return Ok(());
         }
         let per_statement = (MAX_PARAMS / columns.len().max(1)).max(1);
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         for chunk in rows.chunks(per_statement) {
             let mut q = Query::insert();
             q.into_table(Alias::new(table))
@@ -72,6 +72,7 @@ impl Store {
 
     /// Updates the planner's statistics after a bulk load.
     pub async fn analyze(&self) -> Result<()> {
+        let _turn = self.turn().await;
         self.db
             .execute(Statement::from_string(self.backend(), "ANALYZE".to_owned()))
             .await?;

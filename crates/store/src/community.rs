@@ -4,7 +4,6 @@
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -60,7 +59,7 @@ impl Store {
         name: &str,
         at: OffsetDateTime,
     ) -> Result<Household> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let h = create_household_in(&tx, unit_id, code, name, at).await?;
         tx.commit().await?;
         Ok(h)
@@ -88,7 +87,7 @@ impl Store {
     /// Puts a person in a household (moving them out of another one), keeping the digital
     /// family counts right.
     pub async fn set_household(&self, user_id: i64, household_id: i64) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         set_household_in(&tx, user_id, household_id).await?;
         tx.commit().await?;
         Ok(())
@@ -112,7 +111,7 @@ impl Store {
         source: &str,
         at: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         link_mentor_in(&tx, mentee_id, mentor_id, source, at).await?;
         tx.commit().await?;
         Ok(())
@@ -158,7 +157,7 @@ impl Store {
         assist: Assist,
     ) -> Result<User> {
         let at = new.created_at;
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let user = insert_user(&tx, new, consents).await?;
         assisted_registration::ActiveModel {
             user_id: Set(user.id),
@@ -205,6 +204,7 @@ impl Store {
     }
 
     pub async fn create_class(&self, new: NewClass, at: OffsetDateTime) -> Result<ClassSession> {
+        let _turn = self.turn().await;
         Ok(class_session::ActiveModel {
             unit_id: Set(new.unit_id),
             course_id: Set(new.course_id),
@@ -251,6 +251,7 @@ impl Store {
         recorded_by: i64,
         at: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.turn().await;
         let r = class_attendance::Entity::insert(class_attendance::ActiveModel {
             session_id: Set(session_id),
             user_id: Set(user_id),
@@ -309,6 +310,7 @@ impl Store {
         {
             return Ok(c.code);
         }
+        let _turn = self.turn().await;
         attendance_code::Entity::insert(attendance_code::ActiveModel {
             user_id: Set(user_id),
             code: Set(fresh),

@@ -3,7 +3,7 @@
 //! consent withdrawn, in one transaction each.
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use time::OffsetDateTime;
 
 use crate::entity::{consent, contact_email};
@@ -47,7 +47,7 @@ impl Store {
         consent: NewConsent,
         at: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         contact_email::Entity::insert(contact_email::ActiveModel {
             user_id: Set(user_id),
             email: Set(email.to_owned()),
@@ -78,7 +78,7 @@ impl Store {
     /// Removes the learner's reminder address and withdraws the consent to it. Returns whether
     /// there was one.
     pub async fn remove_reminder_email(&self, user_id: i64, at: OffsetDateTime) -> Result<bool> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let removed = contact_email::Entity::delete_by_id(user_id)
             .exec(&tx)
             .await?

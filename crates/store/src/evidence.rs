@@ -5,8 +5,8 @@ use hocvuso_credentials::ledger::{self, Entry, Issue, Record, Revoke};
 use hocvuso_credentials::{status_list, AchievementKind};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use time::OffsetDateTime;
 
@@ -16,6 +16,7 @@ use crate::entity::{
 };
 use crate::learning::{NewPathCertificate, PassedFinal};
 use crate::status_lists::set_revoked_bit;
+use crate::turn::WriteTx;
 use crate::{Result, Store, StoreError};
 
 /// A certificate of either kind (a completed course, a passed path), as verification,
@@ -151,7 +152,7 @@ async fn find_both<C: ConnectionTrait>(
 /// Marks a certificate of table `T` revoked: None when `T` has no such certificate,
 /// `Conflict("revoked")` when it is revoked already.
 async fn revoke_in<T>(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     certificate_id: &str,
     reason: &str,
     at: OffsetDateTime,
@@ -228,7 +229,7 @@ where
 /// for this group (then nothing is written: one path certificate per learner and group). The
 /// insert does nothing on a conflict, so two final attempts graded at once cannot both issue.
 pub(crate) async fn award_path_if(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     passed: PassedFinal<'_>,
     new: NewPathCertificate,
 ) -> Result<Option<Certificate>> {
@@ -294,7 +295,7 @@ pub(crate) async fn award_path_if(
 /// the learner's own path and final test, the citizen path) with every dashboard counter that
 /// counted them, inside the revocation's transaction.
 async fn take_back_for(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     existing: &Certificate,
     groups: &[hocvuso_course::Group],
 ) -> Result<()> {
@@ -350,7 +351,7 @@ fn kind_name(k: AchievementKind) -> &'static str {
 
 /// Appends `entry` to the ledger inside the caller's transaction: `seq` is the last one + 1 and
 /// is the primary key, so a concurrent append of the same number fails instead of forking.
-pub(crate) async fn append_ledger(tx: &DatabaseTransaction, entry: Entry) -> Result<()> {
+pub(crate) async fn append_ledger(tx: &WriteTx, entry: Entry) -> Result<()> {
     let last = ledger_entry::Entity::find()
         .order_by_desc(ledger_entry::Column::Seq)
         .limit(1)
@@ -447,6 +448,7 @@ impl Store {
     /// The learner's opaque reference, setting `candidate` if they have none yet. Idempotent
     /// under concurrency: the update only fills an empty column, then the stored value is read.
     pub async fn ensure_learner_ref(&self, user_id: i64, candidate: &str) -> Result<String> {
+        let _turn = self.turn().await;
         user::Entity::update_many()
             .col_expr(user::Column::LearnerRef, candidate.to_owned().into())
             .filter(user::Column::Id.eq(user_id))
@@ -464,6 +466,7 @@ impl Store {
     /// The learner's choice to show their username, birth year and group on the public
     /// verification page.
     pub async fn set_verify_shows_details(&self, user_id: i64, show: bool) -> Result<()> {
+        let _turn = self.turn().await;
         user::Entity::update_many()
             .col_expr(user::Column::VerifyShowsDetails, show.into())
             .filter(user::Column::Id.eq(user_id))
@@ -597,7 +600,7 @@ impl Store {
         at: OffsetDateTime,
         groups: &[hocvuso_course::Group],
     ) -> Result<Certificate> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let revoked =
             match revoke_in::<course_completion::Entity>(&tx, certificate_id, reason, at).await? {
                 Some(c) => c,
@@ -677,6 +680,7 @@ impl Store {
     /// Records an export as it starts (so an export that dies half-way is still on record) and
     /// returns the record's id for `finish_export`.
     pub async fn record_export(&self, new: NewExportAudit) -> Result<i64> {
+        let _turn = self.turn().await;
         let row = export_audit::ActiveModel {
             user_id: Set(new.user_id),
             format: Set(new.format),
@@ -692,6 +696,7 @@ impl Store {
 
     /// The number of rows an export recorded by `record_export` finally held.
     pub async fn finish_export(&self, id: i64, rows: i64) -> Result<()> {
+        let _turn = self.turn().await;
         export_audit::Entity::update_many()
             .col_expr(export_audit::Column::Rows, Expr::value(rows))
             .filter(export_audit::Column::Id.eq(id))
@@ -729,6 +734,7 @@ impl Store {
     /// Runs raw SQL on the store's connection. For tests that tamper with the database behind
     /// the platform's back, and for operations scripts; never called by the application.
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
+        let _turn = self.turn().await;
         Ok(self.db.execute_unprepared(sql).await?.rows_affected())
     }
 }

@@ -37,6 +37,7 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<()> {
         use weekly_goal::Column as C;
+        let _turn = self.turn().await;
         weekly_goal::Entity::insert(weekly_goal::ActiveModel {
             user_id: Set(user_id),
             kind: Set(goal.kind.clone()),
@@ -55,6 +56,7 @@ impl Store {
 
     /// Removes the learner's weekly goal (nothing happens when there is none).
     pub async fn clear_weekly_goal(&self, user_id: i64) -> Result<()> {
+        let _turn = self.turn().await;
         weekly_goal::Entity::delete_by_id(user_id)
             .exec(&self.db)
             .await?;

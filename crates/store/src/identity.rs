@@ -6,7 +6,6 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -14,6 +13,7 @@ use crate::entity::{
     consent, guardian, oidc_identity, oidc_login, totp_factor, totp_recovery_code,
 };
 use crate::people::{insert_user, NewConsent, NewUser, User};
+use crate::turn::WriteTx;
 use crate::{Result, Store, StoreError};
 
 pub use crate::entity::guardian::Model as Guardian;
@@ -44,7 +44,7 @@ impl Store {
     /// Starts (or restarts) an enrolment with a new secret. Refused with
     /// `Conflict("totp_already_enabled")` once a factor is confirmed.
     pub async fn start_totp(&self, user_id: i64, secret: &str, at: OffsetDateTime) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         match totp_factor::Entity::find_by_id(user_id).one(&tx).await? {
             Some(f) if f.confirmed_at.is_some() => {
                 return Err(StoreError::Conflict("totp_already_enabled"))
@@ -84,7 +84,7 @@ impl Store {
         recovery_hashes: &[String],
         at: OffsetDateTime,
     ) -> Result<bool> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let r = totp_factor::Entity::update_many()
             .col_expr(totp_factor::Column::ConfirmedAt, Expr::value(at))
             .col_expr(totp_factor::Column::LastStep, Expr::value(step))
@@ -108,7 +108,7 @@ impl Store {
         recovery_hashes: &[String],
         at: OffsetDateTime,
     ) -> Result<bool> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let confirmed = totp_factor::Entity::find_by_id(user_id)
             .one(&tx)
             .await?
@@ -124,6 +124,7 @@ impl Store {
     /// Replaces the stored secret `old` with `new` (the same secret sealed), unless the row
     /// changed meanwhile (a new enrolment): false then, and the new enrolment stands.
     pub async fn reseal_totp(&self, user_id: i64, old: &str, new: &str) -> Result<bool> {
+        let _turn = self.turn().await;
         let r = totp_factor::Entity::update_many()
             .col_expr(totp_factor::Column::Secret, Expr::value(new))
             .filter(totp_factor::Column::UserId.eq(user_id))
@@ -148,6 +149,7 @@ impl Store {
     /// Accepts a code's time step if it is later than the last one accepted (a code works
     /// once). False: replayed, or no confirmed factor.
     pub async fn accept_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        let _turn = self.turn().await;
         let r = totp_factor::Entity::update_many()
             .col_expr(totp_factor::Column::LastStep, Expr::value(step))
             .filter(totp_factor::Column::UserId.eq(user_id))
@@ -169,6 +171,7 @@ impl Store {
         code_hash: &str,
         at: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.turn().await;
         let r = totp_recovery_code::Entity::update_many()
             .col_expr(totp_recovery_code::Column::UsedAt, Expr::value(at))
             .filter(totp_recovery_code::Column::UserId.eq(user_id))
@@ -190,7 +193,7 @@ impl Store {
 
     /// Removes the factor and its recovery codes.
     pub async fn remove_totp(&self, user_id: i64) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         totp_recovery_code::Entity::delete_many()
             .filter(totp_recovery_code::Column::UserId.eq(user_id))
             .exec(&tx)
@@ -211,7 +214,7 @@ impl Store {
         guardian: Option<NewGuardian>,
     ) -> Result<User> {
         let at = new.created_at;
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let user = insert_user(&tx, new, consents).await?;
         if let Some(g) = guardian {
             guardian::ActiveModel {
@@ -251,7 +254,7 @@ impl Store {
         c: NewConsent,
         at: OffsetDateTime,
     ) -> Result<bool> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let in_force = consent::Entity::find()
             .filter(consent::Column::UserId.eq(user_id))
             .filter(consent::Column::Purpose.eq(c.purpose.as_str()))
@@ -286,6 +289,7 @@ impl Store {
         pending: PendingOidc,
         at: OffsetDateTime,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         oidc_login::ActiveModel {
             state_hash: Set(state_hash.to_owned()),
             nonce: Set(pending.nonce),
@@ -306,6 +310,7 @@ impl Store {
         since: OffsetDateTime,
         at: OffsetDateTime,
     ) -> Result<Option<PendingOidc>> {
+        let _turn = self.turn().await;
         oidc_login::Entity::delete_many()
             .filter(oidc_login::Column::CreatedAt.lt(since))
             .exec(&self.db)
@@ -338,7 +343,7 @@ impl Store {
         subject: &str,
     ) -> Result<User> {
         let at = new.created_at;
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let user = insert_user(&tx, new, consents).await?;
         oidc_identity::ActiveModel {
             user_id: Set(user.id),
@@ -373,6 +378,7 @@ impl Store {
         subject: &str,
         at: OffsetDateTime,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         oidc_identity::ActiveModel {
             user_id: Set(user_id),
             issuer: Set(issuer.to_owned()),
@@ -390,7 +396,7 @@ impl Store {
 /// Deletes an account's recovery codes and inserts these (hashes), inside the caller's
 /// transaction.
 async fn replace_recovery_codes(
-    tx: &sea_orm::DatabaseTransaction,
+    tx: &WriteTx,
     user_id: i64,
     recovery_hashes: &[String],
     at: OffsetDateTime,

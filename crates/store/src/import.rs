@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use sea_orm::TransactionTrait;
 use time::OffsetDateTime;
 
 use crate::community::{create_household_in, set_household_in};
@@ -48,7 +47,7 @@ impl Store {
         imported_by: i64,
         at: OffsetDateTime,
     ) -> Result<ImportOutcome> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let mut out = ImportOutcome::default();
         let mut households: HashMap<String, i64> = HashMap::new();
         for row in rows {
@@ -107,10 +106,8 @@ impl Store {
         older_than: time::OffsetDateTime,
     ) -> Result<()> {
         use crate::entity::pending_import;
-        use sea_orm::{
-            ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-        };
-        let tx = self.db.begin().await?;
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        let tx = self.begin_write().await?;
         pending_import::Entity::delete_many()
             .filter(
                 sea_orm::Condition::any()
@@ -142,8 +139,8 @@ impl Store {
         newer_than: time::OffsetDateTime,
     ) -> Result<Option<PendingImport>> {
         use crate::entity::pending_import;
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
-        let tx = self.db.begin().await?;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let tx = self.begin_write().await?;
         let found = pending_import::Entity::find()
             .filter(pending_import::Column::UserId.eq(user_id))
             .filter(pending_import::Column::TokenHash.eq(token_hash))

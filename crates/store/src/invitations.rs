@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use time::OffsetDateTime;
 
 use crate::entity::{import_origin, unit, unit_invitation};
@@ -34,6 +34,7 @@ impl Store {
         invited_by: i64,
         at: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.turn().await;
         let r = unit_invitation::Entity::insert(unit_invitation::ActiveModel {
             unit_id: Set(unit_id),
             user_id: Set(user_id),
@@ -84,7 +85,7 @@ impl Store {
     /// Accepts one of the person's invitations: the membership is added and the invitation
     /// removed together. None when there is no such invitation for this person.
     pub async fn accept_invitation(&self, id: i64, user_id: i64) -> Result<Option<i64>> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let Some(inv) = unit_invitation::Entity::find_by_id(id)
             .filter(unit_invitation::Column::UserId.eq(user_id))
             .one(&tx)
@@ -106,6 +107,7 @@ impl Store {
 
     /// Declines one of the person's invitations. False when there is none.
     pub async fn decline_invitation(&self, id: i64, user_id: i64) -> Result<bool> {
+        let _turn = self.turn().await;
         let r = unit_invitation::Entity::delete_many()
             .filter(unit_invitation::Column::Id.eq(id))
             .filter(unit_invitation::Column::UserId.eq(user_id))

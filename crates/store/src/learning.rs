@@ -9,8 +9,8 @@ use hocvuso_credentials::ledger::{Entry, Issue};
 use hocvuso_credentials::AchievementKind;
 use sea_orm::sea_query::{Expr, UnionType};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
 };
 use time::OffsetDateTime;
 
@@ -18,6 +18,7 @@ use crate::attempts;
 use crate::entity::{
     attempt_step, course_completion, lesson_completion, quiz_attempt, task_attempt,
 };
+use crate::turn::WriteTx;
 use crate::{Result, Store, StoreError};
 
 pub const STATE_IN_PROGRESS: &str = "in_progress";
@@ -269,36 +270,50 @@ impl Store {
                 return Ok(Recorded::default());
             }
         }
-        let _writer = self.writer().await;
-        let tx = self.db.begin().await?;
-        let recorded = match evidence {
-            Evidence::Lesson {
-                lesson_id,
-                content_version,
-            } => {
-                record_lesson(&tx, user_id, course_id, &lesson_id, &content_version, at).await?;
-                Recorded {
-                    completion: complete_course_if(&tx, user_id, course_id, at, decide).await?,
-                    path_certificate: None,
+        let tx = self.begin_write().await?;
+        let recorded: Result<Recorded> = async {
+            Ok(match evidence {
+                Evidence::Lesson {
+                    lesson_id,
+                    content_version,
+                } => {
+                    record_lesson(&tx, user_id, course_id, &lesson_id, &content_version, at)
+                        .await?;
+                    Recorded {
+                        completion: complete_course_if(&tx, user_id, course_id, at, decide).await?,
+                        path_certificate: None,
+                    }
                 }
-            }
-            Evidence::Graded(grading) => {
-                finish_grading(&tx, user_id, course_id, at, grading, decide).await?
-            }
-            Evidence::TaskAnswer(answer) => {
-                let passed = crate::practice::record_task_answer(&tx, &answer, at).await?;
-                Recorded {
-                    completion: if passed {
-                        complete_course_if(&tx, user_id, course_id, at, decide).await?
-                    } else {
-                        None
-                    },
-                    path_certificate: None,
+                Evidence::Graded(grading) => {
+                    finish_grading(&tx, user_id, course_id, at, grading, decide).await?
                 }
+                Evidence::TaskAnswer(answer) => {
+                    let passed = crate::practice::record_task_answer(&tx, &answer, at).await?;
+                    Recorded {
+                        completion: if passed {
+                            complete_course_if(&tx, user_id, course_id, at, decide).await?
+                        } else {
+                            None
+                        },
+                        path_certificate: None,
+                    }
+                }
+            })
+        }
+        .await;
+        match recorded {
+            Ok(recorded) => {
+                tx.commit().await?;
+                Ok(recorded)
             }
-        };
-        tx.commit().await?;
-        Ok(recorded)
+            // Rolled back here, before the turn passes on (`SignFirst` comes back once per
+            // completed course): a dropped transaction's rollback would only be queued, and the
+            // next writer would meet the still-held lock.
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
+        }
     }
 
     /// An attempt, only if it belongs to `user_id`, with the answers it last saved (its latest
@@ -359,7 +374,7 @@ impl Store {
             passed: Set(None),
             result: Set(None),
         };
-        let started = attempts::start::<quiz_attempt::Entity, _>(&self.db, row, &new.id, new.at);
+        let started = attempts::start::<quiz_attempt::Entity, _>(self, row, &new.id, new.at);
         started.await?.try_into()
     }
 
@@ -455,7 +470,7 @@ impl Store {
         data: &str,
         at: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         attempts::ensure_open::<quiz_attempt::Entity>(&tx, &attempt.id).await?;
         attempts::append_next::<attempt_step::Entity, _>(&tx, &attempt.id, kind, data, at).await?;
         tx.commit().await?;
@@ -464,7 +479,7 @@ impl Store {
 
     /// Closes an attempt without a grade (time limit passed under the `refuse` rule).
     pub async fn expire_attempt(&self, attempt: &Attempt, at: OffsetDateTime) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         use quiz_attempt::Column as C;
         let sets = vec![
             (C::State, STATE_EXPIRED.into()),
@@ -526,7 +541,7 @@ async fn submitted_answers<C: ConnectionTrait>(db: &C, attempt_id: &str) -> Resu
 
 /// Marks a lesson complete, once.
 async fn record_lesson(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     user_id: i64,
     course_id: &str,
     lesson_id: &str,
@@ -593,7 +608,7 @@ async fn close_graded<C: ConnectionTrait>(
 /// attempt has a passing grade, the course completion `decide` asks for and the path
 /// certificate a pass earns.
 async fn finish_grading<F>(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     user_id: i64,
     course_id: &str,
     at: OffsetDateTime,
@@ -714,7 +729,7 @@ async fn record_in<C: ConnectionTrait>(
 /// The courses a learner completed whose certificates stand (not revoked): what the milestone
 /// rules count, when a completion may reach one and when a revocation may take one back.
 pub(crate) async fn unrevoked_completions(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     user_id: i64,
 ) -> Result<std::collections::BTreeSet<String>> {
     Ok(course_completion::Entity::find()
@@ -731,7 +746,7 @@ pub(crate) async fn unrevoked_completions(
 
 /// Records a course completion when `decide` asks for one and none exists yet.
 pub(crate) async fn complete_course_if<F>(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     user_id: i64,
     course_id: &str,
     at: OffsetDateTime,

@@ -28,6 +28,7 @@ mod sessions;
 mod status_lists;
 mod studio;
 mod throttle;
+mod turn;
 mod unanswered;
 mod units;
 
@@ -86,16 +87,24 @@ pub struct Store {
     /// Whether the database was last seen unreachable (`mark_unavailable`): requests then fail
     /// at once instead of each waiting the pool's acquire timeout, until a probe succeeds.
     down: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// SQLite takes one writer at a time; evidence transactions take turns here, in arrival
-    /// order, instead of meeting at SQLite's lock, whose busy handler makes a loser sleep 1, 2,
-    /// 5, 10… ms while the lock may already be free (`Store::writer`).
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite takes one writer at a time; this process's writers take turns here, in arrival
+    /// order (`turn.rs`: `Store::begin_write`, `Store::turn`).
+    turns: turn::Turns,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:` or `postgres://…`).
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_pool(url, None).await
+    }
+
+    /// Connects with at most `pool` connections (None: sqlx's default, 10). On PostgreSQL more
+    /// connections let more commits share one flush of the log; `:memory:` keeps one.
+    pub async fn connect_pool(url: &str, pool: Option<u32>) -> Result<Self> {
         let mut opts = ConnectOptions::new(url.to_owned());
+        if let Some(n) = pool {
+            opts.max_connections(n);
+        }
         opts.sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));
@@ -122,17 +131,8 @@ impl Store {
         Ok(Self {
             db,
             down: Default::default(),
-            writer: Default::default(),
+            turns: Default::default(),
         })
-    }
-
-    /// On SQLite, the turn of a write transaction (held until the transaction ends); on
-    /// PostgreSQL, which lets writers of different rows run at once, nothing.
-    pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.backend() {
-            DbBackend::Sqlite => Some(self.writer.lock().await),
-            _ => None,
-        }
     }
 
     pub fn backend(&self) -> DbBackend {

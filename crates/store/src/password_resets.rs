@@ -4,9 +4,7 @@
 //! code for whom, how, when, and when it was used.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use time::OffsetDateTime;
 
 use crate::entity::{consent, password_reset, session, user};
@@ -30,6 +28,7 @@ pub struct NewPasswordReset<'a> {
 impl Store {
     /// Records a new code. Codes issued earlier stay valid until they expire or one is used.
     pub async fn create_password_reset(&self, new: NewPasswordReset<'_>) -> Result<()> {
+        let _turn = self.turn().await;
         password_reset::ActiveModel {
             user_id: Set(new.user_id),
             code_hash: Set(new.code_hash.to_owned()),
@@ -63,7 +62,7 @@ impl Store {
         password_hash: &str,
         now: OffsetDateTime,
     ) -> Result<bool> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let spent = password_reset::Entity::update_many()
             .col_expr(password_reset::Column::UsedAt, Expr::value(now))
             .filter(password_reset::Column::UserId.eq(user_id))
@@ -111,7 +110,7 @@ impl Store {
         given: Option<(&str, &str)>,
         at: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         consent::Entity::update_many()
             .col_expr(consent::Column::WithdrawnAt, Expr::value(at))
             .filter(consent::Column::UserId.eq(user_id))

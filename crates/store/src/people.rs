@@ -1,13 +1,11 @@
 //! People: accounts, roles, consent records, passwords.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use time::OffsetDateTime;
 
 use crate::entity::{consent, learner_status, user, user_role};
+use crate::turn::WriteTx;
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +73,7 @@ pub(crate) fn user_from(model: user::Model, roles: Vec<String>) -> User {
 /// Inserts an account with its roles, consent records and (empty) learner status, inside the
 /// caller's transaction.
 pub(crate) async fn insert_user(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     new: NewUser,
     consents: Vec<NewConsent>,
 ) -> Result<User> {
@@ -131,7 +129,7 @@ pub(crate) async fn insert_user(
 impl Store {
     /// Creates an account with its roles and consent records in one transaction.
     pub async fn create_user(&self, new: NewUser, consents: Vec<NewConsent>) -> Result<User> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let user = insert_user(&tx, new, consents).await?;
         tx.commit().await?;
         Ok(user)
@@ -139,7 +137,7 @@ impl Store {
 
     /// Grants a role (idempotent); a new mentor starts counting on the dashboard.
     pub async fn grant_role(&self, user_id: i64, role: &str) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let r = user_role::Entity::insert(user_role::ActiveModel {
             user_id: Set(user_id),
             role: Set(role.to_owned()),
@@ -170,7 +168,7 @@ impl Store {
         helper_id: i64,
         at: OffsetDateTime,
     ) -> Result<bool> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let r = user::Entity::update_many()
             .col_expr(
                 user::Column::PasswordHash,
@@ -296,7 +294,7 @@ impl Store {
         keep_session: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         user::Entity::update_many()
             .col_expr(
                 user::Column::PasswordHash,

@@ -4,11 +4,12 @@
 //! means (next step, first tries, passed) are `hocvuso_course::task` functions the server calls
 //! before it asks the store to write.
 
-use sea_orm::{DatabaseTransaction, Set};
+use sea_orm::Set;
 use time::OffsetDateTime;
 
 use crate::attempts;
 use crate::entity::{task_attempt, task_step};
+use crate::turn::WriteTx;
 
 use crate::{AttemptState, Result, Store, StoreError, STATE_GRADED, STATE_IN_PROGRESS};
 
@@ -82,7 +83,7 @@ impl Store {
             score_percent: Set(None),
             passed: Set(None),
         };
-        let started = attempts::start::<task_attempt::Entity, _>(&self.db, row, &new.id, new.at);
+        let started = attempts::start::<task_attempt::Entity, _>(self, row, &new.id, new.at);
         started.await?.try_into()
     }
 }
@@ -102,7 +103,7 @@ pub struct TaskAnswer {
 /// Records a task answer inside the evidence transaction; whether it passed the task (so the
 /// course's completion rule may be asked).
 pub(crate) async fn record_task_answer(
-    tx: &DatabaseTransaction,
+    tx: &WriteTx,
     answer: &TaskAnswer,
     at: OffsetDateTime,
 ) -> Result<bool> {

@@ -41,6 +41,7 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<()> {
         use reading_preference::Column as C;
+        let _turn = self.turn().await;
         reading_preference::Entity::insert(reading_preference::ActiveModel {
             user_id: Set(user_id),
             text_size: Set(prefs.text_size),
@@ -76,6 +77,7 @@ impl Store {
         action: &str,
         at: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.turn().await;
         let inserted = offline_replay::Entity::insert(offline_replay::ActiveModel {
             user_id: Set(user_id),
             key: Set(key.to_owned()),
@@ -94,6 +96,7 @@ impl Store {
 
     /// Gives a claimed key back when the action it guarded failed, so the phone may try again.
     pub async fn release_offline_replay(&self, user_id: i64, key: &str) -> Result<()> {
+        let _turn = self.turn().await;
         offline_replay::Entity::delete_by_id((user_id, key.to_owned()))
             .exec(&self.db)
             .await?;

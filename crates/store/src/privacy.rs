@@ -9,7 +9,7 @@
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JsonValue,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use time::OffsetDateTime;
 
@@ -292,7 +292,7 @@ impl Store {
     /// opaque `learner_ref`, so completions, issued credentials and the ledger still agree.
     /// A second request is `Conflict("account_already_deleted")`.
     pub async fn erase_person(&self, e: Erasure) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let uid = e.user_id;
         // The deletion's own row first: of two requests at once, the second stops here.
         account_deletion::ActiveModel {
@@ -462,6 +462,7 @@ impl Store {
         purpose: &str,
         at: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.turn().await;
         let r = consent::Entity::update_many()
             .col_expr(consent::Column::WithdrawnAt, Expr::value(at))
             .filter(consent::Column::UserId.eq(user_id))
@@ -474,6 +475,7 @@ impl Store {
 
     /// Writes one audit entry.
     pub async fn record_audit(&self, e: NewAuditEvent) -> Result<()> {
+        let _turn = self.turn().await;
         insert_audit(&self.db, e).await
     }
 
@@ -507,6 +509,7 @@ impl Store {
     /// Deletes what the retention periods no longer allow keeping: throttling counters nobody
     /// touched, notifications, ended sessions and audit entries older than their cut.
     pub async fn forget_expired(&self, cut: &RetentionCut) -> Result<Forgotten> {
+        let _turn = self.turn().await;
         let throttle = throttle_counter::Entity::delete_many()
             .filter(throttle_counter::Column::UpdatedAt.lt(cut.throttle))
             .exec(&self.db)

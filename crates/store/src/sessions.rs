@@ -129,6 +129,7 @@ impl Store {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lt(now - KEEP_ENDED))
             .exec(&self.db)
@@ -233,6 +234,7 @@ impl Store {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
             .col_expr(session::Column::ExpiresAt, Expr::value(expires_at))
@@ -245,6 +247,7 @@ impl Store {
 
     /// Ends one session (signing out). False when it was already ended.
     pub async fn revoke_session(&self, id: &str, now: OffsetDateTime) -> Result<bool> {
+        let _turn = self.turn().await;
         let r = session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(now))
             .filter(session::Column::Id.eq(id))
@@ -262,6 +265,7 @@ impl Store {
         keep: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<u64> {
+        let _turn = self.turn().await;
         let mut q = session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(now))
             .filter(session::Column::UserId.eq(user_id))

@@ -8,7 +8,7 @@ use hocvuso_credentials::status_list::{StatusIndex, LIST_SIZE};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait, TryInsertResult,
+    TryInsertResult,
 };
 use time::OffsetDateTime;
 
@@ -112,7 +112,7 @@ impl Store {
     pub async fn reserve_status_indexes(&self, count: u64, at: OffsetDateTime) -> Result<u64> {
         let count = i64::try_from(count).map_err(|_| StoreError::Conflict("status_index"))?;
         for _ in 0..RESERVE_RETRIES {
-            let tx = self.db.begin().await?;
+            let tx = self.begin_write().await?;
             let row = status_list_allocator::Entity::find_by_id(1)
                 .one(&tx)
                 .await?
@@ -184,7 +184,7 @@ impl Store {
         certificate_id: &str,
         at: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         set_revoked_bit(&tx, index, certificate_id, at).await?;
         tx.commit().await?;
         Ok(())

@@ -103,6 +103,7 @@ impl Store {
             updated_by: Set(actor),
             updated_at: Set(at),
         };
+        let _turn = self.turn().await;
         studio_draft::Entity::insert(model)
             .exec(&self.db)
             .await
@@ -122,6 +123,7 @@ impl Store {
         actor: i64,
         at: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.turn().await;
         let done = studio_draft::Entity::update_many()
             .col_expr(
                 studio_draft::Column::Revision,
@@ -146,6 +148,7 @@ impl Store {
         step: DraftStep<'_>,
         at: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.turn().await;
         let mut update = studio_draft::Entity::update_many()
             .col_expr(
                 studio_draft::Column::Revision,
@@ -193,6 +196,7 @@ impl Store {
         actor: i64,
         at: OffsetDateTime,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         studio_draft::Entity::update_many()
             .col_expr(
                 studio_draft::Column::Revision,
@@ -246,6 +250,7 @@ impl Store {
 
     /// Names someone on a course as `author` or `reviewer` (replacing their earlier role).
     pub async fn set_studio_author(&self, course_id: &str, user_id: i64, role: &str) -> Result<()> {
+        let _turn = self.turn().await;
         studio_author::Entity::insert(studio_author::ActiveModel {
             course_id: Set(course_id.to_owned()),
             user_id: Set(user_id),
@@ -266,6 +271,7 @@ impl Store {
 
     /// Takes someone off a course. Returns whether they were on it.
     pub async fn remove_studio_author(&self, course_id: &str, user_id: i64) -> Result<bool> {
+        let _turn = self.turn().await;
         let done = studio_author::Entity::delete_many()
             .filter(studio_author::Column::CourseId.eq(course_id))
             .filter(studio_author::Column::UserId.eq(user_id))

@@ -56,6 +56,7 @@ impl Store {
         until: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<bool> {
+        let _turn = self.turn().await;
         match expected {
             None => {
                 let r = throttle_counter::Entity::insert(throttle_counter::ActiveModel {
@@ -92,6 +93,7 @@ impl Store {
 
     /// Forgets a counter (a successful sign-in clears its own failures).
     pub async fn delete_counter(&self, key: &str) -> Result<()> {
+        let _turn = self.turn().await;
         throttle_counter::Entity::delete_many()
             .filter(throttle_counter::Column::KeyHash.eq(key))
             .exec(&self.db)
@@ -101,6 +103,7 @@ impl Store {
 
     /// Deletes counters nobody touched since `before`, so the table holds only recent activity.
     pub async fn forget_counters(&self, before: OffsetDateTime) -> Result<()> {
+        let _turn = self.turn().await;
         throttle_counter::Entity::delete_many()
             .filter(throttle_counter::Column::UpdatedAt.lt(before))
             .exec(&self.db)

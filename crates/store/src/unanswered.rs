@@ -28,6 +28,7 @@ impl Store {
         key: &str,
         at: OffsetDateTime,
     ) -> Result<()> {
+        let _turn = self.turn().await;
         unanswered_question::Entity::insert(unanswered_question::ActiveModel {
             question: Set(question.to_owned()),
             question_key: Set(key.to_owned()),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use time::OffsetDateTime;
 
@@ -118,7 +118,7 @@ impl Store {
         by: i64,
         at: OffsetDateTime,
     ) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         for (group, people) in targets {
             match people {
                 Some(n) => {
@@ -216,6 +216,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
         }
+        let _turn = self.turn().await;
         let m = unit::ActiveModel {
             parent_id: Set(new.parent_id),
             code: Set(new.code),
@@ -248,14 +249,14 @@ impl Store {
 
     /// Adds a person to a unit (idempotent: false when they were already in it).
     pub async fn add_member(&self, user_id: i64, unit_id: i64) -> Result<bool> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let added = add_member_in(&tx, user_id, unit_id).await?;
         tx.commit().await?;
         Ok(added)
     }
 
     pub async fn remove_member(&self, user_id: i64, unit_id: i64) -> Result<bool> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         let removed = with_membership_change(&tx, user_id, || async {
             let r = unit_member::Entity::delete_many()
                 .filter(unit_member::Column::UserId.eq(user_id))
@@ -282,7 +283,7 @@ impl Store {
 
     /// Makes a person a manager of a unit (and gives them the manager role), in one transaction.
     pub async fn add_manager(&self, user_id: i64, unit_id: i64) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         unit_manager::Entity::insert(unit_manager::ActiveModel {
             user_id: Set(user_id),
             unit_id: Set(unit_id),
@@ -313,6 +314,7 @@ impl Store {
 
     /// Sets how many people of a group are eligible in a unit (the dashboard's denominator).
     pub async fn set_eligible(&self, unit_id: i64, group: &str, eligible: i64) -> Result<()> {
+        let _turn = self.turn().await;
         unit_eligible::Entity::insert(unit_eligible::ActiveModel {
             unit_id: Set(unit_id),
             group_id: Set(group.to_owned()),
@@ -460,7 +462,7 @@ impl Store {
 
     /// Sets targets `(year, group or "*", metric, percent)`, all or none: one transaction.
     pub async fn set_targets(&self, targets: &[(i32, &str, &str, f64)]) -> Result<()> {
-        let tx = self.db.begin().await?;
+        let tx = self.begin_write().await?;
         for &(year, group, metric, percent) in targets {
             target::Entity::insert(target::ActiveModel {
                 year: Set(year),

@@ -81,9 +81,10 @@ impl Common {
                 }
             }
         }
-        let store = hocvuso_store::Store::connect(&self.database_url)
-            .await
-            .context("connecting to the database")?;
+        let store =
+            hocvuso_store::Store::connect_pool(&self.database_url, self.settings.database_pool)
+                .await
+                .context("connecting to the database")?;
         store.migrate().await.context("applying migrations")?;
         Ok(store)
     }

@@ -313,6 +313,24 @@ pub fn task_evidence(course: &Course, passed: &BTreeSet<String>) -> Vec<Evidence
         .collect()
 }
 
+/// Where the course credential stands while an outcome is recorded (`record_outcome`).
+#[derive(Clone)]
+pub(crate) enum Credential {
+    /// Not signed yet: a record that completes the course is refused with
+    /// `StoreError::SignFirst`, so the score is computed and the credential signed first.
+    NotSigned,
+    /// Signing failed (logged): the completion is recorded without a credential rather than
+    /// lost.
+    SigningFailed,
+    Signed(Signed),
+}
+
+impl From<Option<Signed>> for Credential {
+    fn from(signed: Option<Signed>) -> Self {
+        signed.map_or(Self::SigningFailed, Self::Signed)
+    }
+}
+
 fn sign(state: &AppState, req: &CredentialRequest) -> Option<Signed> {
     match vc_jwt::issue(&state.issuer.ring(), &state.issuer.base, req) {
         Ok(issued) => Some(Signed {
@@ -552,7 +570,7 @@ pub async fn record_outcome(
     // them). Most lessons read and quizzes passed complete nothing, and signing (with the
     // score's reads of every attempt and a status index) was most of what they cost.
     let mut score = None;
-    let mut signed: Option<Option<Signed>> = None;
+    let mut credential = Credential::NotSigned;
     let mut tries = 0;
     let stored = loop {
         let decide = |record: &LearnerRecord| {
@@ -564,18 +582,18 @@ pub async fn record_outcome(
             if let Some(task) = passing_task {
                 record.tasks_passed.insert(task.id.clone());
             }
-            completion_rule(state, learner, course, score, signed.clone())(&record)
+            completion_rule(state, learner, course, score, credential.clone())(&record)
         };
         match state
             .store
             .record_evidence(learner.id, &course.id, now, evidence.clone(), decide)
             .await
         {
-            Err(StoreError::SignFirst) if signed.is_none() => {
+            Err(StoreError::SignFirst) if matches!(credential, Credential::NotSigned) => {
                 score =
                     course_score(state, learner, course, pass.map(|(a, s)| (a.id(), s))).await?;
                 let task = passing_task.map(|t| t.id.as_str());
-                signed = Some(sign_course(state, learner, course, now, task).await?);
+                credential = sign_course(state, learner, course, now, task).await?.into();
             }
             Err(StoreError::Conflict("ledger")) if tries < LEDGER_RETRIES => tries += 1,
             // Two completions at once may deadlock on the counters they both update
@@ -605,28 +623,26 @@ pub async fn record_outcome(
     })
 }
 
-/// Decides, inside the store's transaction, whether a record completes the course.
-/// `signed` is the credential signed beforehand (Some(None): signing failed, the completion is
-/// recorded without one); its certificate id becomes the completion's. None: not signed yet,
-/// so a record that completes the course is refused with `StoreError::SignFirst`.
+/// Decides, inside the store's transaction, whether a record completes the course. A
+/// credential signed beforehand gives the completion its certificate id; if signing failed the
+/// completion is recorded without one; not signed yet, a record that completes the course is
+/// refused with `StoreError::SignFirst`.
 pub(crate) fn completion_rule<'a>(
     state: &'a AppState,
     user: &'a User,
     course: &'a Course,
     score_percent: Option<f64>,
-    signed: Option<Option<Signed>>,
+    credential: Credential,
 ) -> impl FnOnce(&LearnerRecord) -> Result<Option<NewCompletion>, StoreError> + 'a {
     let catalog = state.catalog();
     move |record| {
         if !course.status(record).completed {
             return Ok(None);
         }
-        let Some(signed) = signed else {
-            return Err(StoreError::SignFirst);
-        };
-        let (certificate_id, credential) = match signed {
-            Some(s) => (s.certificate_id, Some((s.kid, s.jwt))),
-            None => (
+        let (certificate_id, credential) = match credential {
+            Credential::NotSigned => return Err(StoreError::SignFirst),
+            Credential::Signed(s) => (s.certificate_id, Some((s.kid, s.jwt))),
+            Credential::SigningFailed => (
                 CertificateId::generate(&mut rand::thread_rng()).to_string(),
                 None,
             ),
