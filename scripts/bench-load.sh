@@ -10,7 +10,8 @@
 # Usage: scripts/bench-load.sh [sqlite|postgres]
 # Environment:
 #   BINS="label=path …"  servers to compare, run one after another on copies of the same seeded
-#                        database, ROUNDS times interleaved (default: current=target/release/hocvuso);
+#                        database, ROUNDS times interleaved, each round starting with the next
+#                        (default: current=target/release/hocvuso);
 #                        environment for one of them goes before its path, comma-separated:
 #                        "glibc=MALLOC_ARENA_MAX=2,target/glibc/hocvuso" (allocator options)
 #   ROUNDS=1  DURATION=5 (seconds per read endpoint)  WRITE_SECONDS=2 (per write endpoint: each
@@ -235,7 +236,12 @@ for round in $(seq 1 "$rounds"); do
   printf 'GET\t/\t-\t-\t-\n' >"$tmp/hello.list"
   drive hello "actix-web hello" "$tmp/hello.list" 0 0 "$port"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
-  for entry in $bins; do
+  # Each round starts with the next server, so none is always the one that runs while the
+  # machine's other work is at its busiest.
+  read -ra order <<<"$bins"
+  shift_by=$(( (round - 1) % ${#order[@]} ))
+  order=("${order[@]:shift_by}" "${order[@]:0:shift_by}")
+  for entry in "${order[@]}"; do
     label=${entry%%=*}; bin=${entry#*=}
     IFS=, read -ra parts <<<"$bin"
     bin=${parts[-1]}; envs=("${parts[@]:0:${#parts[@]}-1}")
