@@ -107,9 +107,9 @@ pub struct Frame {
 }
 
 enum Slot {
-    Static(Piece),
+    /// The frame's own parts, and the lesson's text (shared with the lesson's other frames).
+    Compressed(Arc<Piece>),
     Csrf,
-    Body(Arc<Piece>),
 }
 
 impl Frame {
@@ -122,7 +122,7 @@ impl Frame {
         }
         let mut parts = Vec::new();
         push_around_csrf(&mut parts, before)?;
-        parts.push(Slot::Body(body));
+        parts.push(Slot::Compressed(body));
         push_around_csrf(&mut parts, after)?;
         Some(Self { parts })
     }
@@ -133,8 +133,7 @@ impl Frame {
             .parts
             .iter()
             .map(|slot| match slot {
-                Slot::Static(piece) => Part::Compressed(piece),
-                Slot::Body(piece) => Part::Compressed(piece),
+                Slot::Compressed(piece) => Part::Compressed(piece),
                 Slot::Csrf => Part::Stored(csrf.as_bytes()),
             })
             .collect();
@@ -148,7 +147,7 @@ fn push_around_csrf(parts: &mut Vec<Slot>, text: &str) -> Option<()> {
             parts.push(Slot::Csrf);
         }
         if !segment.is_empty() {
-            parts.push(Slot::Static(Piece::new(segment.as_bytes())?));
+            parts.push(Slot::Compressed(Arc::new(Piece::new(segment.as_bytes())?)));
         }
     }
     Some(())
